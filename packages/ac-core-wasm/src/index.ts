@@ -1,0 +1,16 @@
+export { loadAcCore, loadAcCoreSync } from './loadAcCore.js'
+export { WasmAcCore, CHUNK_ROWS } from './wasmAcCore.js'
+export { reference } from './reference.js'
+export { AcCoreError, AC_CORE_ERRORS, isAcCoreError } from './errors.js'
+export { SweepStatus, MAX_SLICES } from './status.js'
+export type { AcCoreErrorCode, AcCoreErrorOptions } from './errors.js'
+export type { SweepStatusCode } from './status.js'
+export type {
+  AcBaseParams,
+  AcCoreApi,
+  AcParams,
+  Frontier,
+  SweepInput,
+  SweepResult,
+  Trajectory,
+} from './types.js'
