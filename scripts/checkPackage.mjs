@@ -35,7 +35,13 @@ const step = (label, fn) => {
 }
 
 step('publint --strict', () => run(bin('publint'), ['--strict']))
-step('attw --pack', () => run(bin('attw'), ['--pack', '.', '--format', 'table-flipped']))
+// Subpaths that export a non-JS file (such as ./wasm) have no types for attw to check.
+const assetEntries = Object.entries(pkg.exports ?? {})
+  .filter(([key, target]) => typeof target === 'string' && !/\.(c|m)?js$/.test(target) && key !== './package.json')
+  .map(([key]) => key)
+const attwArgs = ['--pack', '.', '--format', 'table-flipped']
+if (assetEntries.length) attwArgs.push('--exclude-entrypoints', ...assetEntries)
+step('attw --pack', () => run(bin('attw'), attwArgs))
 
 // The package and every workspace package it needs, transitively.
 const needed = []

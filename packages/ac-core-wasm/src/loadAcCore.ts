@@ -1,11 +1,12 @@
 import { wasmBase64 } from './generated/acCore.wasm.js'
 import { WasmAcCore } from './wasmAcCore.js'
+import { webAssembly, type WasmModule } from './webAssembly.js'
 
-let compiled: WebAssembly.Module | undefined
-let compiling: Promise<WebAssembly.Module> | undefined
+let compiled: WasmModule | undefined
+let compiling: Promise<WasmModule> | undefined
 
 /** Decodes base64 with `atob`, present in browsers, workers and Node ≥ 16, so no `Buffer` is needed. */
-export function decodeBase64(base64: string): Uint8Array<ArrayBuffer> {
+export function decodeBase64(base64: string): Uint8Array {
   const binary = atob(base64)
   const bytes = new Uint8Array(binary.length)
   for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i)
@@ -17,7 +18,7 @@ export function decodeBase64(base64: string): Uint8Array<ArrayBuffer> {
  * and cached; every call returns a fresh instance, so a worker pool costs one instantiation each.
  */
 export async function loadAcCore(): Promise<WasmAcCore> {
-  const module = compiled ?? (await (compiling ??= WebAssembly.compile(decodeBase64(wasmBase64))))
+  const module = compiled ?? (await (compiling ??= webAssembly.compile(decodeBase64(wasmBase64))))
   compiled = module
   return new WasmAcCore(module)
 }
@@ -27,6 +28,6 @@ export async function loadAcCore(): Promise<WasmAcCore> {
  * `loadAcCore()` there.
  */
 export function loadAcCoreSync(): WasmAcCore {
-  const module = (compiled ??= new WebAssembly.Module(decodeBase64(wasmBase64)))
+  const module = (compiled ??= new webAssembly.Module(decodeBase64(wasmBase64)))
   return new WasmAcCore(module)
 }

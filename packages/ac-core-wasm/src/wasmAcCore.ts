@@ -3,11 +3,12 @@ import { checkFrontierInput, checkSweepInput } from './checkInput.js'
 import { AcCoreError } from './errors.js'
 import { errorForStatus, SweepStatus } from './status.js'
 import { resolveParams } from './validate.js'
+import { webAssembly, type WasmModule } from './webAssembly.js'
 import type { AcBaseParams, AcCoreApi, AcParams, Frontier, SweepInput, SweepResult, Trajectory } from './types.js'
 
 /** The exports of assembly/index.ts. */
 interface KernelExports {
-  readonly memory: WebAssembly.Memory
+  readonly memory: { readonly buffer: ArrayBuffer }
   reserve(bytes: number): number
   trajectory(
     X: number, T: number, N: number, sigma: number, eta: number, gamma: number, eps: number, lambda: number,
@@ -35,17 +36,17 @@ const SWEEP_INPUTS = [
 /** Bytes per row of a sweep chunk: 8 f64 inputs, 3 f64 outputs, 1 i32 status. */
 const SWEEP_ROW_BYTES = (SWEEP_INPUTS.length + 3) * 8 + 4
 
-function instantiate(module: WebAssembly.Module): KernelExports {
-  return instantiateSync(module, {}).exports as unknown as KernelExports
+function instantiate(module: WasmModule): KernelExports {
+  return instantiateSync(module as never, {}).exports as unknown as KernelExports
 }
 
 /** The Almgren–Chriss core backed by one WebAssembly instance. Not safe to share across threads. */
 export class WasmAcCore implements AcCoreApi {
-  readonly #module: WebAssembly.Module
+  readonly #module: WasmModule
   #kernel: KernelExports
 
   /** Prefer `loadAcCore()`/`loadAcCoreSync()`, which compile the embedded module once. */
-  constructor(module: WebAssembly.Module) {
+  constructor(module: WasmModule) {
     this.#module = module
     this.#kernel = instantiate(module)
     if (this.#kernel.outOfMemoryStatus() !== SweepStatus.OUT_OF_MEMORY) {
@@ -58,7 +59,7 @@ export class WasmAcCore implements AcCoreApi {
     try {
       return fn(this.#kernel)
     } catch (err) {
-      if (err instanceof WebAssembly.RuntimeError) {
+      if (err instanceof webAssembly.RuntimeError) {
         this.#kernel = instantiate(this.#module)
         throw new AcCoreError('AC_KERNEL_TRAP', undefined, { cause: err })
       }

@@ -1,0 +1,22 @@
+// Runs inside an empty project with the packed tarball installed (scripts/checkPackage.mjs).
+import { AcCoreError, loadAcCore, loadAcCoreSync, reference } from '@acx/ac-core-wasm'
+import { readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+
+const params = {
+  shares: 1e6, horizon: 5, slices: 5, volatility: 0.95, temporaryImpact: 2.5e-6,
+  permanentImpact: 2.5e-7, fixedCost: 0.0625, riskAversion: 1e-6,
+}
+const core = await loadAcCore()
+const t = core.trajectory(params)
+if (Math.abs(t.expectedCost / 911226.9863037935 - 1) > 1e-12) throw new Error(`E = ${t.expectedCost}`)
+if (loadAcCoreSync().trajectory(params).variance !== t.variance) throw new Error('sync and async differ')
+if (Math.abs(reference.trajectory(params).variance / t.variance - 1) > 1e-12) throw new Error('reference differs')
+try {
+  core.trajectory({ ...params, slices: 0 })
+  throw new Error('no error for slices = 0')
+} catch (err) {
+  if (!(err instanceof AcCoreError) || err.field !== 'slices') throw err
+}
+const wasm = readFileSync(createRequire(import.meta.url).resolve('@acx/ac-core-wasm/wasm'))
+if (!WebAssembly.validate(wasm)) throw new Error('@acx/ac-core-wasm/wasm is not a valid module')

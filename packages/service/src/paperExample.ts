@@ -1,0 +1,18 @@
+import type { AcBaseParams } from '@acx/ac-core-wasm'
+
+/**
+ * The worked example of Almgren & Chriss (2000) §3.4, in dollars and days: sell 1,000,000 shares of a
+ * $50 stock over 5 days in 5 slices.
+ */
+export const PAPER_EXAMPLE: AcBaseParams = {
+  shares: 1_000_000,
+  horizon: 5,
+  slices: 5,
+  volatility: 0.95,
+  temporaryImpact: 2.5e-6,
+  permanentImpact: 2.5e-7,
+  fixedCost: 0.0625,
+}
+
+/** Risk aversions from 0 to 1e-5, log-spaced from 1e-9, as in the paper's Figure 1. */
+export const PAPER_RISK_AVERSIONS = Float64Array.from([0, ...Array.from({ length: 9 }, (_, i) => 10 ** (-9 + i / 2))])

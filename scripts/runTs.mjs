@@ -1,0 +1,37 @@
+#!/usr/bin/env node
+// Runs a TypeScript entry (a benchmark, a script) under plain Node 20: esbuild bundles the entry and
+// sibling @acx/* packages from source (the @acx/source condition); other packages stay external.
+import { build } from 'esbuild'
+import { mkdirSync } from 'node:fs'
+import { basename, join, resolve } from 'node:path'
+import { pathToFileURL } from 'node:url'
+
+const [entry, ...args] = process.argv.slice(2)
+if (!entry) {
+  console.error('usage: node scripts/runTs.mjs <entry.ts> [args…]')
+  process.exit(2)
+}
+const outDir = join(process.cwd(), 'node_modules/.cache/acx-run')
+mkdirSync(outDir, { recursive: true })
+const outfile = join(outDir, basename(entry).replace(/\.ts$/, '.mjs'))
+await build({
+  entryPoints: [resolve(entry)],
+  outfile,
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  conditions: ['@acx/source'],
+  logLevel: 'warning',
+  banner: { js: "import { createRequire as __acxCreateRequire } from 'node:module'; const require = __acxCreateRequire(import.meta.url);" },
+  plugins: [
+    {
+      name: 'external-non-workspace',
+      setup(b) {
+        b.onResolve({ filter: /^[^./]/ }, (a) => (a.path.startsWith('@acx/') ? undefined : { path: a.path, external: true }))
+      },
+    },
+  ],
+})
+process.argv = [process.argv[0], outfile, ...args]
+await import(pathToFileURL(outfile).href)
