@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { cores } from './support/cores.js'
 import { expectAllClose, expectClose } from './support/close.js'
@@ -12,9 +12,11 @@ interface PaperCase {
   E: number
   V: number
 }
-const vectors = JSON.parse(
-  readFileSync(new URL('../../../../shared/reference/almgren-chriss-paper-example.json', import.meta.url), 'utf8'),
-) as { cases: PaperCase[] }
+// A copy of ../shared/reference/almgren-chriss-paper-example.json (the project's public test vectors),
+// kept in the package so its tests run from a clone alone; the last test checks the copy is current.
+const fixture = new URL('./fixtures/almgren-chriss-paper-example.json', import.meta.url)
+const shared = new URL('../../../../shared/reference/almgren-chriss-paper-example.json', import.meta.url)
+const vectors = JSON.parse(readFileSync(fixture, 'utf8')) as { cases: PaperCase[] }
 
 const REL = 1e-12
 
@@ -32,5 +34,11 @@ describe.each(cores)('the paper worked example (§3.4) on %s', (_, core) => {
     expectClose(t.variance, c.V, REL, 0, 'V')
     expect(t.holdings[0]).toBe(p.X)
     expect(t.holdings[p.N]).toBe(0)
+  })
+})
+
+describe('the paper example fixture', () => {
+  it.runIf(existsSync(shared))('is the same as the shared reference vectors', () => {
+    expect(JSON.parse(readFileSync(fixture, 'utf8'))).toEqual(JSON.parse(readFileSync(shared, 'utf8')))
   })
 })
