@@ -1,2 +1,29 @@
+export { ConfigSchema, DEFAULT_SIM_SYMBOLS, formatConfigProblems, loadConfig } from './config.js'
+export type { ConfigProblem, ConfigResult, ServiceConfig, ServiceSettings } from './config.js'
+export { createBroker, createService, createSimBroker } from './createService.js'
+export type { Service, ServiceDeps } from './createService.js'
+export { SERVICE_ERRORS, ServiceError, isServiceError } from './errors.js'
+export type { ServiceErrorCode, ServiceErrorIssue } from './errors.js'
+export { createExecutionManager, resumeCorrelationId, totalsOf } from './executions/executionManager.js'
+export type {
+  CancelOutcome, ExecutionDetail, ExecutionManager, ExecutionManagerOptions, ExecutionTotals, RecoveryPolicy,
+} from './executions/executionManager.js'
+export { reconcileExecution } from './executions/reconcile.js'
+export { buildApp } from './http/app.js'
+export type { AppOptions } from './http/app.js'
+export { IntentBody, MAX_INTAKE_CORRELATION_ID, parseIntent } from './intake/parseIntent.js'
+export type { IntentCheck } from './intake/parseIntent.js'
+export { createLogger, REDACT_PATHS } from './observability/logger.js'
+export { createMetrics } from './observability/metrics.js'
+export type { ServiceMetrics } from './observability/metrics.js'
+export { instrumentBroker } from './observability/instrumentBroker.js'
+export { EXECUTION_STATUSES, FINAL_STATUSES } from './persistence/executionStore.js'
+export type {
+  ChildOrderRecord, CreateExecution, ExecutionFilter, ExecutionRecord, ExecutionStore, FillRecord, Json,
+  ServiceExecutionStatus,
+} from './persistence/executionStore.js'
+export { createSqliteStore } from './persistence/sqliteStore.js'
+export type { SqliteStoreOptions } from './persistence/sqliteStore.js'
+export { createScaledClock } from './scaledClock.js'
 export { formatFrontierTable } from './frontierTable.js'
 export { PAPER_EXAMPLE, PAPER_RISK_AVERSIONS } from './paperExample.js'

@@ -1,0 +1,90 @@
+import type { StrategyName } from '../domain/strategyName.js'
+import type { Urgency } from '../domain/orderIntent.js'
+
+/** Almgren–Chriss presets. */
+export const PROFILE_NAMES = ['large_cap', 'mid_cap', 'small_cap'] as const
+export type ProfileName = (typeof PROFILE_NAMES)[number]
+
+/**
+ * Parameters of the `almgren_chriss` (and `twap`) strategy for one symbol, in the units of the
+ * environment variables (see README):
+ *
+ * | field            | env                  | paper | unit                                                             |
+ * |------------------|----------------------|-------|------------------------------------------------------------------|
+ * | riskAversion     | AC_RISK_AVERSION     | λ     | per unit of variance of cost, cost as a fraction of arrival notional |
+ * | volatility       | AC_VOLATILITY        | σ     | daily volatility of returns (fraction)                            |
+ * | temporaryImpact  | AC_TEMP_IMPACT       | η     | fraction of arrival price per (fraction of the order per second)  |
+ * | permanentImpact  | AC_PERM_IMPACT       | γ     | fraction of arrival price per fraction of the order               |
+ * | numSlices        | AC_NUM_SLICES        | N     | count                                                             |
+ * | totalTimeSeconds | AC_TOTAL_TIME_SECONDS| T     | seconds                                                           |
+ */
+export interface AcStrategyParams {
+  readonly profile: ProfileName
+  readonly riskAversion: number
+  readonly volatility: number
+  readonly temporaryImpact: number
+  readonly permanentImpact: number
+  readonly numSlices: number
+  readonly totalTimeSeconds: number
+  /** How long each slice's limit order rests before it is cancelled; ≤ T/N. */
+  readonly sliceWaitSeconds: number
+  /** Send the unfilled remainder as a market order after the last slice. */
+  readonly marketFallback: boolean
+  /** Limit price as a fraction of the spread from the near side toward the far side, first slice. */
+  readonly startAggression: number
+  /** The same for the last slice; linear in between. */
+  readonly endAggression: number
+}
+
+export interface WalkTheBookParams {
+  /** Successive limit prices as fractions of the spread from the near side; then a market order. */
+  readonly priceSteps: readonly number[]
+  readonly stepWaitSeconds: number
+}
+
+/** One strategy's share of an urgency (or symbol); weights are relative (need not sum to 100). */
+export interface RouteWeight {
+  readonly strategy: StrategyName
+  readonly weight: number
+}
+export type RouteSpec = readonly RouteWeight[]
+
+export interface RoutingConfig {
+  readonly byUrgency: Readonly<Record<Urgency, RouteSpec>>
+  readonly symbolOverrides: Readonly<Record<string, RouteSpec>>
+}
+
+/** Timeouts and retries of the executor itself. */
+export interface ExecutionParams {
+  /** How often an order is polled while waiting for a cancel (or a market order) to complete. */
+  readonly orderPollIntervalSeconds: number
+  /** Give up (and send nothing more) when a cancel is not confirmed within this time. */
+  readonly cancelConfirmTimeoutSeconds: number
+  /** How long a market order may take to fill before it is cancelled. */
+  readonly marketOrderTimeoutSeconds: number
+  /** Retries of a retryable broker error (same request, same client order id). */
+  readonly brokerMaxRetries: number
+  /** First backoff; doubles per retry (a rate-limit's retry-after wins when longer). */
+  readonly brokerRetryBaseSeconds: number
+}
+
+/** The engine's whole configuration, as produced by `acConfigFromEnv`. */
+export interface AcConfig {
+  /** AC parameters for symbols without a per-symbol profile (AC_PROFILE plus explicit AC_* values). */
+  readonly ac: AcStrategyParams
+  /** Per-symbol AC parameters from AC_SYMBOL_PROFILES (explicit AC_* values still win). */
+  readonly acBySymbol: Readonly<Record<string, AcStrategyParams>>
+  readonly walkTheBook: WalkTheBookParams
+  readonly routing: RoutingConfig
+  /** Seconds in a trading day, to turn the daily volatility into a per-second one. */
+  readonly tradingDaySeconds: number
+  /** A quote older than this is refetched (and refused if still stale). */
+  readonly quoteMaxAgeSeconds: number
+  /** Allow fractional quantities on fractionable assets. */
+  readonly fractionalTrading: boolean
+  readonly execution: ExecutionParams
+}
+
+/** The AC parameters that apply to `symbol`. */
+export const acParamsFor = (config: AcConfig, symbol: string): AcStrategyParams =>
+  config.acBySymbol[symbol] ?? config.ac

@@ -1,0 +1,78 @@
+import type { Decimal } from 'decimal.js'
+import type { OrderStatus } from './childOrder.js'
+import type { ClientOrderId, ParentOrderId } from './ids.js'
+import type { QuoteFlag } from './quote.js'
+import type { StrategyName } from './strategyName.js'
+
+/** Why an execution did not complete. */
+export type ExecutionFailureCode =
+  | 'no_quote_available'
+  | 'asset_not_found'
+  | 'asset_not_tradable'
+  | 'fractional_not_allowed'
+  | 'insufficient_position'
+  | 'broker_error'
+  | 'cancel_unconfirmed'
+  | 'aborted'
+  | 'partially_filled'
+  | 'not_filled'
+
+export interface ExecutionFailure {
+  readonly code: ExecutionFailureCode
+  readonly message: string
+  /** The broker error code when a broker error caused it. */
+  readonly brokerCode?: string
+}
+
+/** One child order sent for a slice (or a walk-the-book step, or the market fallback). */
+export interface SliceAttempt {
+  readonly sliceIndex: number
+  readonly attempt: number
+  readonly clientOrderId: ClientOrderId
+  readonly kind: 'limit' | 'market' | 'market_fallback'
+  readonly qty: Decimal
+  readonly limitPrice?: Decimal
+  /** Fraction of the spread from the near side toward the far side (limit orders). */
+  readonly aggression?: number
+  readonly filledQty: Decimal
+  readonly avgFillPrice: Decimal
+  readonly status: OrderStatus
+  /** Filled quantity that arrived after the cancel request (a fill racing the cancel). */
+  readonly lateFillQty: Decimal
+  readonly submittedAt: number
+  readonly completedAt: number
+  readonly quoteFlags: readonly QuoteFlag[]
+}
+
+/** The outcome of `engine.execute`. */
+export interface ExecutionResult {
+  readonly executionId: ParentOrderId
+  readonly correlationId: string
+  readonly symbol: string
+  readonly side: 'BUY' | 'SELL'
+  /** True when the whole quantity filled. */
+  readonly success: boolean
+  readonly executionStrategy: StrategyName
+  /** Schedule slices that sent at least one order (the market fallback is not counted). */
+  readonly slicesUsed: number
+  readonly requestedQuantity: Decimal
+  readonly totalFilled: Decimal
+  /** Volume-weighted over all fills; zero when nothing filled. */
+  readonly avgFillPrice: Decimal
+  /** 0–100. */
+  readonly fillPercentage: number
+  readonly executionTimeSeconds: number
+  readonly marketFallbackUsed: boolean
+  /** Mid of the arrival quote; null when there was no usable quote (HIGH urgency may proceed). */
+  readonly arrivalMid: Decimal | null
+  /** (avg − arrival mid)/arrival mid in bps, signed so that positive is a cost (for a SELL, negated). */
+  readonly implementationShortfallBps: number | null
+  /** Pre-trade expected cost E from the Almgren–Chriss model, bps of arrival notional (AC and TWAP only). */
+  readonly expectedCostBps: number | null
+  /** Pre-trade standard deviation √V of the cost, bps of arrival notional (AC and TWAP only). */
+  readonly expectedStdBps: number | null
+  readonly attempts: readonly SliceAttempt[]
+  readonly error?: ExecutionFailure
+  readonly startedAt: number
+  readonly finishedAt: number
+}

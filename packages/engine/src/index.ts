@@ -1,0 +1,104 @@
+// Engine
+export { createEngine } from './engine.js'
+export type { Engine, EngineOptions, ExecuteOptions, ExecutionPreview, PreviewSlice, ResumeFrom } from './engine.js'
+
+// Errors
+export { ENGINE_ERRORS, EngineError, isEngineError, ConfigError, isConfigError } from './errors.js'
+export type { EngineErrorCode, ConfigIssue } from './errors.js'
+
+// Domain
+export { Dec, ZERO, isDecimal, floorToLot } from './domain/dec.js'
+export {
+  MAX_CLIENT_ORDER_ID_LENGTH,
+  MAX_CORRELATION_ID_LENGTH,
+  clientOrderIdFor,
+  parentOrderId,
+  brokerOrderId,
+  fillId,
+} from './domain/ids.js'
+export type { ParentOrderId, ClientOrderId, BrokerOrderId, FillId } from './domain/ids.js'
+export { SIDES, URGENCIES, CLOSE_TYPES, parseOrderIntent } from './domain/orderIntent.js'
+export type { Side, Urgency, CloseType, OrderIntent, OrderIntentInput } from './domain/orderIntent.js'
+export { STRATEGY_NAMES, isStrategyName } from './domain/strategyName.js'
+export type { StrategyName } from './domain/strategyName.js'
+export type { Validation, ValidationIssue } from './domain/validation.js'
+export {
+  ORDER_STATUSES,
+  TERMINAL_STATUSES,
+  TRANSITIONS,
+  applyOrderEvent,
+  createChildOrder,
+  isTerminal,
+  leavesQty,
+} from './domain/childOrder.js'
+export type { ChildOrder, NewChildOrder, OrderEvent, OrderEventType, OrderStatus } from './domain/childOrder.js'
+export type { Fill } from './domain/fill.js'
+export { checkQuote } from './domain/quote.js'
+export type { Quote, QuoteCheck, QuoteFlag, UsableQuote } from './domain/quote.js'
+export { tickSize, roundToTick, isOnTick } from './domain/tick.js'
+export type {
+  ExecutionFailure,
+  ExecutionFailureCode,
+  ExecutionResult,
+  SliceAttempt,
+} from './domain/executionResult.js'
+
+// Ports
+export { BROKER_ERRORS, BROKER_TERMINAL_STATUSES, BrokerError, isBrokerError } from './ports/broker.js'
+export type {
+  Asset,
+  BrokerErrorCode,
+  BrokerErrorOptions,
+  BrokerOrder,
+  BrokerOrderStatus,
+  BrokerPort,
+  Position,
+  SubmitOrderRequest,
+} from './ports/broker.js'
+export { createRealClock, createVirtualClock } from './ports/clock.js'
+export type { Clock, VirtualClock, VirtualClockOptions } from './ports/clock.js'
+export { noopLogger, createMemoryLogger } from './ports/logger.js'
+export type { Logger, LogRecord, MemoryLogger } from './ports/logger.js'
+export { childOrdersFromJournal, createInMemoryJournal, noopJournal } from './ports/executionJournal.js'
+export type {
+  ExecutionJournal,
+  ExecutionStatus,
+  InMemoryJournal,
+  JournalEntry,
+  JournalEntryType,
+} from './ports/executionJournal.js'
+
+// Configuration and routing
+export { acConfigFromEnv } from './config/acConfigFromEnv.js'
+export type { Env } from './config/acConfigFromEnv.js'
+export { PROFILE_NAMES, acParamsFor } from './config/acConfig.js'
+export type {
+  AcConfig,
+  AcStrategyParams,
+  ExecutionParams,
+  ProfileName,
+  RouteSpec,
+  RouteWeight,
+  RoutingConfig,
+  WalkTheBookParams,
+} from './config/acConfig.js'
+export { AC_DEFAULTS, PROFILES } from './config/profiles.js'
+export { toKernelParams, fromKernelSchedule, planSliceQty, halfSpreadFraction } from './config/kernelParams.js'
+export type { KernelSchedule } from './config/kernelParams.js'
+export { DEFAULT_ROUTES, fnv1a32, parseRouteSpec, pickWeighted, routeStrategy } from './routing/routeStrategy.js'
+export { limitPrice, aggressionAt } from './strategy/limitPrice.js'
+
+// Simulated market
+export { createSimulatedMarket } from './sim/simulatedMarket.js'
+export type {
+  QuoteFault,
+  ScriptedFault,
+  SimCall,
+  SimulatedFaults,
+  SimulatedFill,
+  SimulatedMarket,
+  SimulatedMarketOptions,
+  SimulatedSymbol,
+} from './sim/simulatedMarket.js'
+export { createPrng, seedFor } from './sim/prng.js'
+export type { Prng } from './sim/prng.js'

@@ -1,0 +1,76 @@
+import type { RouteSpec, RoutingConfig } from '../config/acConfig.js'
+import type { OrderIntent, Urgency } from '../domain/orderIntent.js'
+import { isStrategyName, STRATEGY_NAMES, type StrategyName } from '../domain/strategyName.js'
+import type { Validation } from '../domain/validation.js'
+
+/** HIGH → market, MEDIUM → almgren_chriss, LOW → walk_the_book. */
+export const DEFAULT_ROUTES: Readonly<Record<Urgency, RouteSpec>> = {
+  HIGH: [{ strategy: 'market', weight: 100 }],
+  MEDIUM: [{ strategy: 'almgren_chriss', weight: 100 }],
+  LOW: [{ strategy: 'walk_the_book', weight: 100 }],
+}
+
+/** 32-bit FNV-1a over the UTF-16 code units of `s`: stable across processes, platforms and versions. */
+export function fnv1a32(s: string): number {
+  let h = 0x811c9dc5
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i)
+    h = Math.imul(h, 0x01000193)
+  }
+  return h >>> 0
+}
+
+/**
+ * Parses `almgren_chriss` or `almgren_chriss:80,walk_the_book:20`. Weights are non-negative integers
+ * with a positive total; a bare name has weight 100.
+ */
+export function parseRouteSpec(value: string): Validation<RouteSpec> {
+  const parts = value.split(',').map((p) => p.trim()).filter((p) => p.length > 0)
+  if (parts.length === 0) return { ok: false, issues: [{ path: [], message: 'is empty' }] }
+  const out: { strategy: StrategyName; weight: number }[] = []
+  for (const part of parts) {
+    const [name, weightText, ...rest] = part.split(':').map((p) => p.trim())
+    if (!isStrategyName(name)) {
+      return { ok: false, issues: [{ path: [part], message: `unknown strategy "${name ?? ''}" (expected ${STRATEGY_NAMES.join(', ')})` }] }
+    }
+    if (rest.length > 0 || (weightText !== undefined && !/^\d+$/.test(weightText))) {
+      return { ok: false, issues: [{ path: [part], message: 'weight must be a non-negative integer' }] }
+    }
+    if (weightText === undefined && parts.length > 1) {
+      return { ok: false, issues: [{ path: [part], message: 'every strategy of a split needs a weight' }] }
+    }
+    if (out.some((o) => o.strategy === name)) {
+      return { ok: false, issues: [{ path: [part], message: `strategy "${name}" listed twice` }] }
+    }
+    out.push({ strategy: name, weight: weightText === undefined ? 100 : Number(weightText) })
+  }
+  if (out.reduce((s, o) => s + o.weight, 0) <= 0) {
+    return { ok: false, issues: [{ path: [], message: 'weights must add up to more than 0' }] }
+  }
+  return { ok: true, value: out }
+}
+
+/** Picks from a split by the correlation id's hash: the same id always gets the same strategy. */
+export function pickWeighted(spec: RouteSpec, correlationId: string): StrategyName {
+  const total = spec.reduce((s, o) => s + o.weight, 0)
+  const first = spec[0]
+  if (first === undefined || total <= 0) throw new RangeError('empty route')
+  if (spec.length === 1) return first.strategy
+  const bucket = fnv1a32(correlationId) % total
+  let acc = 0
+  for (const o of spec) {
+    acc += o.weight
+    if (bucket < acc) return o.strategy
+  }
+  return first.strategy
+}
+
+/** The strategy for an intent: its own override, then the symbol's override, then its urgency's route. */
+export function routeStrategy(
+  intent: Pick<OrderIntent, 'symbol' | 'urgency' | 'correlationId' | 'strategy'>,
+  routing: RoutingConfig,
+): StrategyName {
+  if (intent.strategy !== undefined) return intent.strategy
+  const spec = routing.symbolOverrides[intent.symbol] ?? routing.byUrgency[intent.urgency]
+  return pickWeighted(spec, intent.correlationId)
+}

@@ -1,0 +1,612 @@
+import { Decimal } from 'decimal.js'
+import { Dec, ZERO } from '../domain/dec.js'
+import { brokerOrderId, type BrokerOrderId, type ClientOrderId } from '../domain/ids.js'
+import type { Side } from '../domain/orderIntent.js'
+import type { Quote } from '../domain/quote.js'
+import { isOnTick, tickSize } from '../domain/tick.js'
+import {
+  BrokerError,
+  type Asset,
+  type BrokerOrder,
+  type BrokerOrderStatus,
+  type BrokerPort,
+  type Position,
+  type SubmitOrderRequest,
+} from '../ports/broker.js'
+import type { Clock } from '../ports/clock.js'
+import { EngineError } from '../errors.js'
+import { createPrng, seedFor, type Prng } from './prng.js'
+
+/** How a symbol's quote misbehaves. */
+export type QuoteFault = 'none' | 'missing' | 'zero_bid' | 'zero_ask' | 'stale'
+
+export interface SimulatedSymbol {
+  /** Initial mid price. */
+  readonly price: Decimal | string
+  /** Quoted spread (ask − bid), on the tick. */
+  readonly spread: Decimal | string
+  /** Daily volatility of returns; defaults to the market's `dailyVolatility`. */
+  readonly dailyVolatility?: number
+  readonly fractionable?: boolean
+  readonly tradable?: boolean
+  /** Starting position (signed). */
+  readonly position?: Decimal | string
+  readonly quoteFault?: QuoteFault
+}
+
+/** What a broker call does instead of its job; returned by the `faults.script` hook. */
+export type ScriptedFault =
+  | 'reject'
+  | 'insufficient_funds'
+  | 'unavailable'
+  | 'timeout'
+  | 'rate_limited'
+  /** submit only: the order is created but the response is lost (BROKER_TIMEOUT thrown). */
+  | 'lost_response'
+  | undefined
+
+export type SimCall =
+  | { readonly method: 'submitOrder'; readonly request: SubmitOrderRequest; readonly n: number }
+  | { readonly method: 'getQuote' | 'getPosition' | 'getAsset'; readonly symbol: string; readonly n: number }
+  | { readonly method: 'getOrder' | 'cancelOrder'; readonly id: BrokerOrderId; readonly n: number }
+  | { readonly method: 'getOrderByClientId'; readonly clientOrderId: ClientOrderId; readonly n: number }
+
+export interface SimulatedFaults {
+  /** Probability that a submit is rejected (BROKER_REJECTED). */
+  readonly rejectProbability?: number
+  /** Probability that any call fails with BROKER_UNAVAILABLE (retryable) before doing anything. */
+  readonly unavailableProbability?: number
+  /** Probability that a submit creates the order but its response is lost (BROKER_TIMEOUT). */
+  readonly lostSubmitResponseProbability?: number
+  /** Probability that a fill arrives between a cancel request and its confirmation. */
+  readonly fillOnCancelProbability?: number
+  /** Token bucket: more calls than this per second get BROKER_RATE_LIMITED (retryable, with retry-after). */
+  readonly maxRequestsPerSecond?: number
+  /** Deterministic faults: called for every call (n counts calls of that method from 1). */
+  readonly script?: (call: SimCall) => ScriptedFault
+  /** Deterministic fill-on-cancel: return true to make a fill race this order's cancel. */
+  readonly fillOnCancel?: (order: BrokerOrder) => boolean
+}
+
+export interface SimulatedMarketOptions {
+  readonly clock: Clock
+  readonly seed: number
+  readonly symbols: Readonly<Record<string, SimulatedSymbol>>
+  /** Default daily volatility of every symbol. Default 0.02. */
+  readonly dailyVolatility?: number
+  /** Seconds per trading day, to scale the daily volatility. Default 23,400. */
+  readonly tradingDaySeconds?: number
+  /** The market evolves on a grid of this step. Default 1000 ms. */
+  readonly stepMs?: number
+  /** Probability that someone trades in a step (half buyers, half sellers). Default 0.5. */
+  readonly tradeProbability?: number
+  /** Mean size of those trades in shares (exponential distribution). Default 100. */
+  readonly meanTradeSize?: number
+  /** Size shown at the bid and the ask. Default 500. */
+  readonly quoteSize?: number
+  /** Permanent impact γ: the mid moves by this fraction of price per share we trade. Default 0. */
+  readonly permanentImpactPerShare?: number
+  /** Temporary impact of a market order: this fraction of price per share, beyond the far touch. Default 1e-7. */
+  readonly temporaryImpactPerShare?: number
+  /** Latency of every call, ms (a fixed value or a uniform range). Default 0. */
+  readonly latencyMs?: number | { readonly min: number; readonly max: number }
+  /** From cancel request to cancel confirmation (the order is `pending_cancel` meanwhile). Default 200 ms. */
+  readonly cancelLatencyMs?: number
+  readonly faults?: SimulatedFaults
+}
+
+/** One execution in the simulated market. */
+export interface SimulatedFill {
+  readonly orderId: BrokerOrderId
+  readonly clientOrderId: ClientOrderId
+  readonly symbol: string
+  readonly side: Side
+  readonly qty: Decimal
+  readonly price: Decimal
+  readonly atMs: number
+  /** True when the fill happened after the cancel was requested (a fill racing the cancel). */
+  readonly afterCancelRequest: boolean
+}
+
+/** A `BrokerPort` plus what tests and demos want to look at. */
+export interface SimulatedMarket extends BrokerPort {
+  /** Every order ever accepted, in submission order. */
+  orders(): readonly BrokerOrder[]
+  /** Every fill, in time order. */
+  fills(): readonly SimulatedFill[]
+  /** The current mid (after our permanent impact), advancing the market to now. */
+  mid(symbol: string): Decimal
+  setQuoteFault(symbol: string, fault: QuoteFault): void
+  /** Calls received per method. */
+  callCounts(): Readonly<Record<string, number>>
+}
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never
+
+interface SymbolState {
+  readonly symbol: string
+  readonly rng: Prng
+  readonly sigmaPerStep: number
+  readonly spread: Decimal
+  readonly fractionable: boolean
+  readonly tradable: boolean
+  /** Mid without our impact. */
+  mid: number
+  /** Cumulative permanent impact, a fraction of price. */
+  impact: number
+  step: number
+  quoteFault: QuoteFault
+  position: Decimal
+  positionCost: Decimal
+  /** Limit orders that can still fill or are waiting for their cancel to be confirmed. */
+  readonly open: Set<SimOrder>
+  /** The spread as a number. */
+  readonly spreadN: number
+  /** ½σ² per step (the drift correction of the geometric walk). */
+  readonly halfVar: number
+}
+
+interface SimOrder {
+  readonly id: BrokerOrderId
+  readonly clientOrderId: ClientOrderId
+  readonly symbol: string
+  readonly side: Side
+  readonly type: 'market' | 'limit'
+  readonly qty: Decimal
+  readonly limitPrice: Decimal | undefined
+  readonly limit: number
+  readonly seq: number
+  status: BrokerOrderStatus
+  filledQty: Decimal
+  notional: Decimal
+  avgPrice: Decimal | null
+  readonly submittedAtMs: number
+  updatedAtMs: number
+  cancelDueAt: number | undefined
+  raceFill: boolean
+}
+
+const toDec = (v: Decimal | string | number): Decimal => new Dec(v as Decimal.Value)
+
+/**
+ * A deterministic market on a clock (use a virtual clock in tests). Each symbol's mid follows a
+ * geometric random walk with its daily volatility (scaled to the step), plus our permanent impact; quotes are a
+ * constant spread around it on the tick. In each step a trade happens with `tradeProbability`: a seller
+ * hitting the bid fills resting buy limits at or above the bid (best price first, up to the trade's
+ * size), a buyer lifting the ask fills resting sells at or below it; a limit the quote crosses fills in
+ * full. Marketable limits fill at once at the touch; market orders at the far touch plus temporary
+ * impact. Submits are idempotent on the client order id, as the port requires.
+ */
+export function createSimulatedMarket(options: SimulatedMarketOptions): SimulatedMarket {
+  assertOptions(options)
+  const { clock, seed } = options
+  const stepMs = options.stepMs ?? 1000
+  const tradingDaySeconds = options.tradingDaySeconds ?? 23_400
+  const tradeProbability = options.tradeProbability ?? 0.5
+  const meanTradeSize = options.meanTradeSize ?? 100
+  const quoteSize = new Dec(options.quoteSize ?? 500)
+  const permanentImpact = options.permanentImpactPerShare ?? 0
+  const temporaryImpact = options.temporaryImpactPerShare ?? 1e-7
+  const cancelLatencyMs = options.cancelLatencyMs ?? 200
+  const faults = options.faults ?? {}
+  const faultRng = createPrng(seedFor(seed, '\u0000faults'))
+  const t0 = clock.now()
+
+  const states = new Map<string, SymbolState>()
+  for (const [symbol, s] of Object.entries(options.symbols)) {
+    const vol = s.dailyVolatility ?? options.dailyVolatility ?? 0.02
+    const position = toDec(s.position ?? 0)
+    const price = toDec(s.price)
+    states.set(symbol, {
+      symbol,
+      rng: createPrng(seedFor(seed, symbol)),
+      sigmaPerStep: vol * Math.sqrt(stepMs / 1000 / tradingDaySeconds),
+      spread: toDec(s.spread),
+      fractionable: s.fractionable ?? true,
+      tradable: s.tradable ?? true,
+      mid: price.toNumber(),
+      impact: 0,
+      step: 0,
+      quoteFault: s.quoteFault ?? 'none',
+      position,
+      positionCost: position.mul(price),
+      open: new Set(),
+      spreadN: toDec(s.spread).toNumber(),
+      halfVar: 0.5 * (vol * Math.sqrt(stepMs / 1000 / tradingDaySeconds)) ** 2,
+    })
+  }
+
+  const orders: SimOrder[] = []
+  const byId = new Map<string, SimOrder>()
+  const byClientId = new Map<string, SimOrder>()
+  const fills: SimulatedFill[] = []
+  const counts: Record<string, number> = {}
+  let tokens = faults.maxRequestsPerSecond ?? 0
+  let tokensAt = t0
+
+  // ---- market dynamics -------------------------------------------------------------------------
+
+  const effectiveMid = (s: SymbolState): number => s.mid * (1 + s.impact)
+
+  /** Bid and ask on the tick, a constant spread apart. */
+  const touch = (s: SymbolState): { bid: Decimal; ask: Decimal } => {
+    const { bidN } = touchN(s)
+    const bid = new Dec(bidN.toFixed(bidN >= 1 ? 2 : 4))
+    return { bid, ask: bid.add(s.spread) }
+  }
+
+  /** `touch` in plain numbers, for matching (same rounding). */
+  const touchN = (s: SymbolState): { bidN: number; askN: number } => {
+    const mid = effectiveMid(s)
+    const raw = mid - s.spreadN / 2
+    const tick = (raw > 0 ? raw : mid) >= 1 ? 0.01 : 0.0001
+    let bidN = Math.round(raw / tick) * tick
+    if (!(bidN > 0)) bidN = tick
+    const dp = tick === 0.01 ? 2 : 4
+    bidN = +bidN.toFixed(dp) // exactly the decimals the quote shows
+    return { bidN, askN: +(bidN + s.spreadN).toFixed(dp) }
+  }
+
+  const isOpen = (o: SimOrder): boolean => o.status === 'new' || o.status === 'partially_filled' || o.status === 'pending_cancel'
+
+  const book = (o: SimOrder, qty: Decimal, price: Decimal, at: number): void => {
+    if (!qty.gt(0)) return
+    const s = states.get(o.symbol) as SymbolState
+    const afterCancelRequest = o.cancelDueAt !== undefined
+    o.filledQty = o.filledQty.add(qty)
+    o.notional = o.notional.add(qty.mul(price))
+    o.avgPrice = o.notional.div(o.filledQty)
+    o.updatedAtMs = at
+    if (o.filledQty.eq(o.qty)) {
+      o.status = 'filled'
+      s.open.delete(o)
+    } else if (o.status === 'new') o.status = 'partially_filled'
+    const signed = o.side === 'BUY' ? qty : qty.neg()
+    s.position = s.position.add(signed)
+    s.positionCost = s.positionCost.add(signed.mul(price))
+    s.impact += (o.side === 'BUY' ? 1 : -1) * permanentImpact * qty.toNumber()
+    fills.push({ orderId: o.id, clientOrderId: o.clientOrderId, symbol: o.symbol, side: o.side, qty, price, atMs: at, afterCancelRequest })
+  }
+
+  const confirmCancels = (s: SymbolState, at: number): void => {
+    for (const o of s.open) {
+      if (o.status !== 'pending_cancel' || (o.cancelDueAt as number) > at) continue
+      if (o.raceFill) {
+        // Half to all of what is left; whole shares for a whole-share order.
+        const leaves = o.qty.sub(o.filledQty)
+        let part = leaves.mul(0.5 + 0.5 * faultRng.next())
+        if (o.qty.isInteger()) part = Dec.max(part.ceil(), new Dec(1))
+        book(o, Dec.min(leaves, part), o.limitPrice as Decimal, o.cancelDueAt as number)
+      }
+      if (o.status === 'pending_cancel') {
+        o.status = 'canceled'
+        o.updatedAtMs = o.cancelDueAt as number
+      }
+      if (!isOpen(o)) s.open.delete(o)
+    }
+  }
+
+  /** Fills resting limits against one step's trade and crossed quote. */
+  const matchStep = (s: SymbolState, at: number, trade: { side: Side; size: number } | undefined): void => {
+    const live: SimOrder[] = []
+    for (const o of s.open) if (o.submittedAtMs <= at) live.push(o)
+    if (live.length === 0) return
+    const { bidN, askN } = touchN(s)
+    for (const o of live) {
+      const crossed = o.side === 'BUY' ? o.limit >= askN : o.limit <= bidN
+      if (crossed) book(o, o.qty.sub(o.filledQty), o.limitPrice as Decimal, at)
+    }
+    if (trade === undefined) return
+    // A seller hits bids at or above the bid; a buyer lifts offers at or below the ask. Best price first.
+    const eligible = live
+      .filter((o) => o.status !== 'filled' && o.status !== 'canceled')
+      .filter((o) => (trade.side === 'SELL' ? o.side === 'BUY' && o.limit >= bidN : o.side === 'SELL' && o.limit <= askN))
+      .sort((a, b) => (a.side === 'BUY' ? b.limit - a.limit : a.limit - b.limit) || a.seq - b.seq)
+    let left = new Dec(trade.size)
+    for (const o of eligible) {
+      if (!left.gt(0)) break
+      const q = Dec.min(left, o.qty.sub(o.filledQty))
+      book(o, q, o.limitPrice as Decimal, at)
+      left = left.sub(q)
+    }
+  }
+
+  /** Brings a symbol's market up to `now`. Steps with nothing resting are taken in one jump. */
+  const advance = (s: SymbolState): void => {
+    const now = clock.now()
+    const target = Math.floor((now - t0) / stepMs)
+    while (s.step < target) {
+      const hasResting = s.open.size > 0
+      if (!hasResting) {
+        // Nothing resting (so no cancel pending either): jump to the target in one draw.
+        const jump = target - s.step
+        const sd = s.sigmaPerStep * Math.sqrt(jump)
+        s.mid *= Math.exp(sd * s.rng.normal() - 0.5 * sd * sd) // geometric: the price stays positive
+        s.step = target
+        break
+      }
+      s.step++
+      const at = t0 + s.step * stepMs
+      confirmCancels(s, at)
+      s.mid *= Math.exp(s.sigmaPerStep * s.rng.normal() - s.halfVar)
+      const u = s.rng.next()
+      const sideU = s.rng.next()
+      const sizeU = s.rng.next()
+      const trade =
+        u < tradeProbability
+          ? { side: (sideU < 0.5 ? 'SELL' : 'BUY') as Side, size: Math.max(1, Math.ceil(-Math.log(1 - sizeU) * meanTradeSize)) }
+          : undefined
+      matchStep(s, at, trade)
+    }
+    confirmCancels(s, now)
+  }
+
+  const advanceAll = (): void => {
+    for (const s of states.values()) advance(s)
+  }
+
+  // ---- the port ----------------------------------------------------------------------------------
+
+  const latency = (): number => {
+    const l = options.latencyMs ?? 0
+    if (typeof l === 'number') return l
+    return l.min + (l.max - l.min) * faultRng.next()
+  }
+
+  const raise = (fault: ScriptedFault): void => {
+    switch (fault) {
+      case 'reject':
+        throw new BrokerError('BROKER_REJECTED', 'simulated reject', { brokerStatus: 422 })
+      case 'insufficient_funds':
+        throw new BrokerError('BROKER_INSUFFICIENT_FUNDS', 'simulated insufficient buying power', { brokerStatus: 403 })
+      case 'unavailable':
+        throw new BrokerError('BROKER_UNAVAILABLE', 'simulated 503', { brokerStatus: 503 })
+      case 'timeout':
+        throw new BrokerError('BROKER_TIMEOUT', 'simulated timeout')
+      case 'rate_limited':
+        throw new BrokerError('BROKER_RATE_LIMITED', 'simulated 429', { brokerStatus: 429, retryAfterMs: 1000 })
+      default:
+    }
+  }
+
+  /** Latency, rate limit and scripted/random faults common to every call. Returns the scripted fault. */
+  const enter = async (call: DistributiveOmit<SimCall, 'n'>): Promise<ScriptedFault> => {
+    const n = (counts[call.method] = (counts[call.method] ?? 0) + 1)
+    const l = latency()
+    if (l > 0) await clock.sleep(l)
+    if (faults.maxRequestsPerSecond !== undefined) {
+      const now = clock.now()
+      const cap = faults.maxRequestsPerSecond
+      tokens = Math.min(cap, tokens + ((now - tokensAt) / 1000) * cap)
+      tokensAt = now
+      if (tokens < 1) {
+        throw new BrokerError('BROKER_RATE_LIMITED', 'simulated rate limit', {
+          brokerStatus: 429,
+          retryAfterMs: Math.ceil(((1 - tokens) / cap) * 1000),
+        })
+      }
+      tokens -= 1
+    }
+    const scripted = faults.script?.({ ...call, n } as SimCall)
+    if (scripted !== 'lost_response') raise(scripted)
+    if ((faults.unavailableProbability ?? 0) > 0 && faultRng.next() < (faults.unavailableProbability ?? 0)) raise('unavailable')
+    advanceAll()
+    return scripted
+  }
+
+  const state = (symbol: string): SymbolState => {
+    const s = states.get(symbol)
+    if (!s) throw new BrokerError('BROKER_NOT_FOUND', `unknown symbol ${symbol}`, { brokerStatus: 404 })
+    return s
+  }
+
+  const snapshot = (o: SimOrder): BrokerOrder => ({
+    id: o.id,
+    clientOrderId: o.clientOrderId,
+    symbol: o.symbol,
+    side: o.side,
+    type: o.type,
+    qty: o.qty,
+    ...(o.limitPrice === undefined ? {} : { limitPrice: o.limitPrice }),
+    status: o.status,
+    filledQty: o.filledQty,
+    filledAvgPrice: o.avgPrice,
+    submittedAtMs: o.submittedAtMs,
+    updatedAtMs: o.updatedAtMs,
+  })
+
+  const reject = (message: string): never => {
+    throw new BrokerError('BROKER_REJECTED', message, { brokerStatus: 422 })
+  }
+
+  const market: SimulatedMarket = {
+    async getQuote(symbol) {
+      await enter({ method: 'getQuote', symbol })
+      const s = states.get(symbol)
+      if (!s || s.quoteFault === 'missing') return null
+      const { bid, ask } = touch(s)
+      const stepTime = t0 + s.step * stepMs
+      const quote: Quote = {
+        symbol,
+        bid: s.quoteFault === 'zero_bid' ? ZERO : bid,
+        ask: s.quoteFault === 'zero_ask' ? ZERO : ask,
+        bidSize: quoteSize,
+        askSize: quoteSize,
+        timestampMs: s.quoteFault === 'stale' ? clock.now() - 3_600_000 : Math.max(stepTime, clock.now() - stepMs),
+      }
+      return quote
+    },
+
+    async submitOrder(req) {
+      const existing = byClientId.get(req.clientOrderId)
+      const scripted = await enter({ method: 'submitOrder', request: req })
+      if (existing) return snapshot(existing)
+      const again = byClientId.get(req.clientOrderId) // created while we waited out the latency
+      if (again) return snapshot(again)
+      const s = state(req.symbol)
+      if (!s.tradable) reject(`${req.symbol} is not tradable`)
+      if (req.clientOrderId.length === 0 || req.clientOrderId.length > 128) reject('client_order_id must be 1–128 characters')
+      if (!req.qty.isFinite() || !req.qty.gt(0)) reject('qty must be > 0')
+      if (!req.qty.isInteger() && !s.fractionable) reject(`${req.symbol} is not fractionable`)
+      if (req.type === 'limit') {
+        if (req.limitPrice === undefined || !isOnTick(req.limitPrice)) reject('limit_price must be on the tick')
+      } else if (req.limitPrice !== undefined) {
+        reject('a market order takes no limit_price')
+      }
+      if ((faults.rejectProbability ?? 0) > 0 && faultRng.next() < (faults.rejectProbability ?? 0)) raise('reject')
+      const now = clock.now()
+      const o: SimOrder = {
+        id: brokerOrderId(`sim-${orders.length + 1}`),
+        clientOrderId: req.clientOrderId,
+        symbol: req.symbol,
+        side: req.side,
+        type: req.type,
+        qty: req.qty,
+        limitPrice: req.limitPrice,
+        limit: req.limitPrice?.toNumber() ?? Number.NaN,
+        seq: orders.length,
+        status: 'new',
+        filledQty: ZERO,
+        notional: ZERO,
+        avgPrice: null,
+        submittedAtMs: now,
+        updatedAtMs: now,
+        cancelDueAt: undefined,
+        raceFill: false,
+      }
+      orders.push(o)
+      if (o.type === 'limit') s.open.add(o)
+      byId.set(o.id, o)
+      byClientId.set(o.clientOrderId, o)
+      const { bidN, askN } = touchN(s)
+      if (o.type === 'market') {
+        const { bid, ask } = touch(s)
+        const sign = o.side === 'BUY' ? 1 : -1
+        const far = o.side === 'BUY' ? ask : bid
+        const raw = far.mul(1 + sign * temporaryImpact * o.qty.toNumber())
+        const tick = tickSize(raw)
+        const px = raw.div(tick).toDecimalPlaces(0, sign > 0 ? Decimal.ROUND_CEIL : Decimal.ROUND_FLOOR).mul(tick)
+        book(o, o.qty, px.gt(0) ? px : tick, now)
+      } else if (o.side === 'BUY' ? o.limit >= askN : o.limit <= bidN) {
+        const { bid, ask } = touch(s)
+        book(o, o.qty, o.side === 'BUY' ? ask : bid, now) // marketable: fills at the touch
+      }
+      const lose = scripted === 'lost_response' ||
+        ((faults.lostSubmitResponseProbability ?? 0) > 0 && faultRng.next() < (faults.lostSubmitResponseProbability ?? 0))
+      if (lose) throw new BrokerError('BROKER_TIMEOUT', 'simulated lost response (the order was created)')
+      return snapshot(o)
+    },
+
+    async getOrder(id) {
+      await enter({ method: 'getOrder', id })
+      const o = byId.get(id)
+      if (!o) throw new BrokerError('BROKER_NOT_FOUND', `order ${id} not found`, { brokerStatus: 404 })
+      return snapshot(o)
+    },
+
+    async getOrderByClientId(clientOrderId) {
+      await enter({ method: 'getOrderByClientId', clientOrderId })
+      const o = byClientId.get(clientOrderId)
+      return o ? snapshot(o) : null
+    },
+
+    async cancelOrder(id) {
+      await enter({ method: 'cancelOrder', id })
+      const o = byId.get(id)
+      if (!o) throw new BrokerError('BROKER_NOT_FOUND', `order ${id} not found`, { brokerStatus: 404 })
+      if (o.status === 'filled' || o.status === 'canceled' || o.status === 'expired' || o.status === 'rejected') {
+        throw new BrokerError('BROKER_REJECTED', `order ${id} is already ${o.status}`, { brokerStatus: 422 })
+      }
+      if (o.status === 'pending_cancel') return
+      o.status = 'pending_cancel'
+      o.cancelDueAt = clock.now() + cancelLatencyMs
+      o.updatedAtMs = clock.now()
+      const p = faults.fillOnCancelProbability ?? 0
+      o.raceFill = faults.fillOnCancel?.(snapshot(o)) ?? (p > 0 && faultRng.next() < p)
+      if (cancelLatencyMs <= 0) advanceAll()
+    },
+
+    async getPosition(symbol) {
+      await enter({ method: 'getPosition', symbol })
+      const s = states.get(symbol)
+      if (!s || s.position.isZero()) return null
+      const position: Position = { symbol, qty: s.position, avgEntryPrice: s.positionCost.div(s.position).abs() }
+      return position
+    },
+
+    async getAsset(symbol) {
+      await enter({ method: 'getAsset', symbol })
+      const s = state(symbol)
+      const asset: Asset = { symbol, tradable: s.tradable, fractionable: s.fractionable }
+      return asset
+    },
+
+    orders: () => orders.map(snapshot),
+    fills: () => [...fills],
+    mid(symbol) {
+      const s = state(symbol)
+      advance(s)
+      return toDec(effectiveMid(s).toPrecision(15))
+    },
+    setQuoteFault(symbol, fault) {
+      state(symbol).quoteFault = fault
+    },
+    callCounts: () => ({ ...counts }),
+  }
+  return market
+}
+
+/** Checks every knob; throws one `ENGINE_INVALID_ARGUMENT` listing each bad one. */
+function assertOptions(o: SimulatedMarketOptions): void {
+  const problems: string[] = []
+  const num = (name: string, v: number | undefined, ok: (x: number) => boolean, rule: string): void => {
+    if (v !== undefined && !(Number.isFinite(v) && ok(v))) problems.push(`${name} must be ${rule} (got ${v})`)
+  }
+  const prob = (name: string, v: number | undefined): void => num(name, v, (x) => x >= 0 && x <= 1, 'a probability in [0, 1]')
+  num('seed', o.seed, Number.isInteger, 'an integer')
+  num('dailyVolatility', o.dailyVolatility, (x) => x >= 0, '≥ 0')
+  num('tradingDaySeconds', o.tradingDaySeconds, (x) => x > 0, '> 0')
+  num('stepMs', o.stepMs, (x) => x > 0, '> 0')
+  prob('tradeProbability', o.tradeProbability)
+  num('meanTradeSize', o.meanTradeSize, (x) => x > 0, '> 0')
+  num('quoteSize', o.quoteSize, (x) => x >= 0, '≥ 0')
+  num('permanentImpactPerShare', o.permanentImpactPerShare, (x) => x >= 0, '≥ 0')
+  num('temporaryImpactPerShare', o.temporaryImpactPerShare, (x) => x >= 0, '≥ 0')
+  num('cancelLatencyMs', o.cancelLatencyMs, (x) => x >= 0, '≥ 0')
+  if (typeof o.latencyMs === 'number') num('latencyMs', o.latencyMs, (x) => x >= 0, '≥ 0')
+  else if (o.latencyMs !== undefined) {
+    const { min, max } = o.latencyMs
+    num('latencyMs.min', min, (x) => x >= 0, '≥ 0')
+    num('latencyMs.max', max, (x) => x >= min, '≥ latencyMs.min')
+  }
+  const f = o.faults ?? {}
+  prob('faults.rejectProbability', f.rejectProbability)
+  prob('faults.unavailableProbability', f.unavailableProbability)
+  prob('faults.lostSubmitResponseProbability', f.lostSubmitResponseProbability)
+  prob('faults.fillOnCancelProbability', f.fillOnCancelProbability)
+  num('faults.maxRequestsPerSecond', f.maxRequestsPerSecond, (x) => x > 0, '> 0')
+  for (const [symbol, s] of Object.entries(o.symbols)) {
+    const dec = (field: string, v: Decimal | string | undefined, ok: (d: Decimal) => boolean, rule: string): void => {
+      if (v === undefined) return
+      let d: Decimal | undefined
+      try {
+        d = new Dec(v as Decimal.Value)
+      } catch {
+        d = undefined
+      }
+      if (d === undefined || !d.isFinite() || !ok(d)) problems.push(`symbols.${symbol}.${field} must be ${rule} (got ${String(v)})`)
+    }
+    dec('price', s.price, (d) => d.gt(0), '> 0')
+    let price: Decimal | undefined
+    try {
+      price = new Dec(s.price as Decimal.Value)
+    } catch {
+      price = undefined
+    }
+    const tick = price?.isFinite() && price.gt(0) ? tickSize(price) : new Dec('0.0001')
+    dec('spread', s.spread, (d) => d.gte(0) && d.mod(tick).isZero(), `≥ 0 and a multiple of the tick (${tick})`)
+    dec('position', s.position, () => true, 'a decimal')
+    num(`symbols.${symbol}.dailyVolatility`, s.dailyVolatility, (x) => x >= 0, '≥ 0')
+  }
+  if (problems.length > 0) throw new EngineError('ENGINE_INVALID_ARGUMENT', `createSimulatedMarket: ${problems.join('; ')}`)
+}

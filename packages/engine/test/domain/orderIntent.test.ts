@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest'
+import { Dec } from '../../src/domain/dec.js'
+import { MAX_CORRELATION_ID_LENGTH, clientOrderIdFor } from '../../src/domain/ids.js'
+import { parseOrderIntent } from '../../src/domain/orderIntent.js'
+
+const base = { side: 'BUY', symbol: 'aapl', quantity: '1000', urgency: 'MEDIUM', correlationId: 'c-1' }
+
+describe('parseOrderIntent', () => {
+  it('accepts a decimal string quantity and upper-cases the symbol', () => {
+    const r = parseOrderIntent(base)
+    expect(r.ok).toBe(true)
+    if (!r.ok) return
+    expect(r.value.symbol).toBe('AAPL')
+    expect(r.value.quantity.eq(1000)).toBe(true)
+    expect(r.value.closeType).toBe('NONE')
+    expect(r.value.strategy).toBeUndefined()
+  })
+
+  it('accepts a Decimal quantity and a strategy override', () => {
+    const r = parseOrderIntent({ ...base, quantity: new Dec('12.5'), strategy: 'twap' })
+    expect(r.ok && r.value.quantity.toString()).toBe('12.5')
+    expect(r.ok && r.value.strategy).toBe('twap')
+  })
+
+  it('accepts BRK.B and BTC/USD symbols', () => {
+    expect(parseOrderIntent({ ...base, symbol: 'BRK.B' }).ok).toBe(true)
+    expect(parseOrderIntent({ ...base, symbol: 'btc/usd' }).ok).toBe(true)
+  })
+
+  it.each([
+    ['0', 'quantity'],
+    ['-5', 'quantity'],
+    ['abc', 'quantity'],
+    ['NaN', 'quantity'],
+    ['Infinity', 'quantity'],
+  ])('rejects quantity %s', (quantity, path) => {
+    const r = parseOrderIntent({ ...base, quantity })
+    expect(r.ok).toBe(false)
+    if (!r.ok) expect(r.issues.map((i) => i.path[0])).toEqual([path])
+  })
+
+  it('rejects a NaN number quantity', () => {
+    expect(parseOrderIntent({ ...base, quantity: Number.NaN }).ok).toBe(false)
+  })
+
+  it('rejects empty and non-letter symbols', () => {
+    for (const symbol of ['', '  ', 'AAPL1', 'AA PL', 'ÄPL']) {
+      const r = parseOrderIntent({ ...base, symbol })
+      expect(r.ok, symbol).toBe(false)
+    }
+  })
+
+  it('rejects a BUY close', () => {
+    const r = parseOrderIntent({ ...base, closeType: 'FULL' })
+    expect(r.ok).toBe(false)
+    if (!r.ok) expect(r.issues[0]?.message).toBe('a close must be a SELL')
+    expect(parseOrderIntent({ ...base, side: 'SELL', closeType: 'FULL' }).ok).toBe(true)
+  })
+
+  it('limits the correlation id so every client order id fits in 128 characters', () => {
+    const longest = 'x'.repeat(MAX_CORRELATION_ID_LENGTH)
+    expect(parseOrderIntent({ ...base, correlationId: longest }).ok).toBe(true)
+    expect(clientOrderIdFor(longest, 9999, 9999).length).toBeLessThanOrEqual(128)
+    expect(parseOrderIntent({ ...base, correlationId: `${longest}x` }).ok).toBe(false)
+    expect(parseOrderIntent({ ...base, correlationId: '' }).ok).toBe(false)
+    expect(parseOrderIntent({ ...base, correlationId: 'has space' }).ok).toBe(false)
+  })
+
+  it('reports every problem at once', () => {
+    const r = parseOrderIntent({ side: 'HOLD', symbol: '', quantity: 0, urgency: 'NOW', correlationId: '', strategy: 'vwap' })
+    expect(r.ok).toBe(false)
+    if (!r.ok) {
+      expect(r.issues.map((i) => i.path[0]).sort()).toEqual(
+        ['correlationId', 'quantity', 'side', 'strategy', 'symbol', 'urgency'].sort(),
+      )
+    }
+  })
+
+  it('rejects a non-object', () => {
+    expect(parseOrderIntent(null).ok).toBe(false)
+    expect(parseOrderIntent('BUY 100 AAPL').ok).toBe(false)
+  })
+})

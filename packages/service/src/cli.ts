@@ -1,0 +1,57 @@
+#!/usr/bin/env node
+// The `acx` command line.
+import { Command, InvalidArgumentError, Option } from 'commander'
+import { formatReportCsv, formatReportTable } from './report/formatReport.js'
+import { loadReport, parseSince } from './report/loadReport.js'
+import { createSqliteStore } from './persistence/sqliteStore.js'
+import { serve } from './serve.js'
+
+export function createProgram(): Command {
+  const program = new Command('acx')
+    .description('Optimal trade execution on the Almgren–Chriss model')
+    .showHelpAfterError()
+    .exitOverride()
+
+  program
+    .command('serve')
+    .description('run the placement service (settings from ACX_*, AC_*, APCA_* environment variables)')
+    .action(async () => serve())
+
+  program
+    .command('report')
+    .description('execution quality from the store, per symbol and overall, strategies side by side')
+    .option('--db <path>', 'SQLite store to read', process.env.ACX_DB_PATH ?? './data/acx.sqlite')
+    .option('--since <when>', 'only executions created since: 7d, 24h, 30m or an ISO date', (v) => {
+      const at = parseSince(v, new Date())
+      if (!at) throw new InvalidArgumentError('use 7d, 24h, 30m or an ISO date such as 2026-11-01')
+      return at
+    })
+    .option('--symbol <symbol>', 'one symbol only')
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json', 'csv']).default('table'))
+    .action(async (opts: { db: string; since?: Date; symbol?: string; format: 'table' | 'json' | 'csv' }) => {
+      const store = createSqliteStore({ path: opts.db })
+      try {
+        const report = await loadReport(store, { since: opts.since ?? null, ...(opts.symbol ? { symbol: opts.symbol } : {}) })
+        const out =
+          opts.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : opts.format === 'csv' ? formatReportCsv(report) : formatReportTable(report)
+        process.stdout.write(out)
+      } finally {
+        await store.close()
+      }
+    })
+
+  return program
+}
+
+/** Runs `acx` with `argv` (user arguments only); resolves to the exit code. */
+export async function runCli(argv: readonly string[]): Promise<number> {
+  try {
+    await createProgram().parseAsync([...argv], { from: 'user' })
+    return typeof process.exitCode === 'number' ? process.exitCode : 0
+  } catch (err) {
+    const e = err as { code?: string; exitCode?: number }
+    if (typeof e.code === 'string' && e.code.startsWith('commander.')) return e.exitCode ?? 2
+    process.stderr.write(`acx: ${err instanceof Error ? err.message : String(err)}\n`)
+    return 1
+  }
+}

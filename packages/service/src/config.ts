@@ -1,0 +1,101 @@
+import { acConfigFromEnv, isConfigError, type AcConfig } from '@acx/engine'
+import { z } from 'zod'
+
+/** Symbols the built-in simulated market lists when ACX_SIM_SYMBOLS is not set: symbol:price:spread. */
+export const DEFAULT_SIM_SYMBOLS = 'AAPL:190:0.02,MSFT:410:0.04,SPY:520:0.01,TSLA:250:0.05,XYZ:12.5:0.06'
+
+const int = (min: number, max: number) =>
+  z.coerce.number({ error: 'must be a number' }).int('must be an integer').min(min).max(max)
+const positive = z.coerce.number({ error: 'must be a number' }).positive('must be > 0').refine(Number.isFinite, 'must be finite')
+const url = z.url({ error: 'must be an http(s) URL' }).refine((u) => /^https?:\/\//.test(u), 'must be an http(s) URL')
+
+const simSymbol = /^[A-Z./]+:\d+(\.\d+)?:\d+(\.\d+)?$/
+const simSymbols = z
+  .string()
+  .trim()
+  .refine(
+    (s) => s.split(',').every((item) => simSymbol.test(item.trim())),
+    'must be SYMBOL:PRICE:SPREAD[,SYMBOL:PRICE:SPREAD…], e.g. AAPL:190:0.02',
+  )
+  .transform((s) =>
+    Object.fromEntries(
+      s.split(',').map((item) => {
+        const [symbol, price, spread] = item.trim().split(':') as [string, string, string]
+        return [symbol, { price, spread }]
+      }),
+    ),
+  )
+
+/** Every service setting, from environment variables. Engine settings (AC_*, WTB_*, ROUTE_*) are checked by the engine. */
+export const ConfigSchema = z
+  .object({
+    ACX_HOST: z.string().trim().min(1).default('127.0.0.1'),
+    ACX_PORT: int(0, 65535).default(8080),
+    ACX_BROKER: z.enum(['sim', 'alpaca']).default('sim'),
+    ACX_DB_PATH: z.string().trim().min(1).default('./data/acx.sqlite'),
+    ACX_RECOVERY: z.enum(['resume', 'flatten', 'fail']).default('resume'),
+    ACX_MAX_CONCURRENT_EXECUTIONS: int(1, 10_000).default(16),
+    ACX_API_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+    ACX_BODY_LIMIT_BYTES: int(256, 10 * 1024 * 1024).default(16_384),
+    ACX_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    ACX_SHUTDOWN_TIMEOUT_SECONDS: positive.default(30),
+    ACX_SIM_TIME_SCALE: positive.default(1),
+    ACX_SIM_SEED: int(0, 2 ** 31 - 1).default(1),
+    ACX_SIM_SYMBOLS: simSymbols.prefault(DEFAULT_SIM_SYMBOLS),
+    APCA_API_KEY_ID: z.string().trim().min(1).optional(),
+    APCA_API_SECRET_KEY: z.string().trim().min(1).optional(),
+    APCA_API_BASE_URL: url.default('https://paper-api.alpaca.markets'),
+    APCA_DATA_BASE_URL: url.default('https://data.alpaca.markets'),
+  })
+  .superRefine((c, ctx) => {
+    if (c.ACX_BROKER !== 'alpaca') return
+    for (const key of ['APCA_API_KEY_ID', 'APCA_API_SECRET_KEY'] as const) {
+      if (!c[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'required when ACX_BROKER=alpaca' })
+    }
+  })
+
+export type ServiceSettings = z.output<typeof ConfigSchema>
+
+export interface ServiceConfig extends ServiceSettings {
+  /** The engine's configuration (AC_*, WTB_*, QUOTE_MAX_AGE_SECONDS, ROUTE_*). */
+  readonly engine: AcConfig
+}
+
+export interface ConfigProblem {
+  /** The environment variable at fault. */
+  readonly variable: string
+  readonly message: string
+}
+
+export type ConfigResult =
+  | { readonly ok: true; readonly config: ServiceConfig }
+  | { readonly ok: false; readonly problems: readonly ConfigProblem[] }
+
+/** Empty strings count as unset, as shells and .env files often leave them. */
+const withoutEmpty = (env: Readonly<Record<string, string | undefined>>) =>
+  Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''))
+
+/** Reads and checks every setting; collects every problem (service and engine) instead of stopping at the first. */
+export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env): ConfigResult {
+  const vars = withoutEmpty(env)
+  const problems: ConfigProblem[] = []
+  const parsed = ConfigSchema.safeParse(vars)
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      problems.push({ variable: String(issue.path[0] ?? '(env)'), message: issue.message })
+    }
+  }
+  let engine: AcConfig | undefined
+  try {
+    engine = acConfigFromEnv(vars)
+  } catch (err) {
+    if (!isConfigError(err)) throw err
+    for (const issue of err.issues) problems.push({ variable: issue.variable, message: issue.message })
+  }
+  if (!parsed.success || engine === undefined || problems.length) return { ok: false, problems }
+  return { ok: true, config: { ...parsed.data, engine } }
+}
+
+/** One line per problem, for start-up failures. Values are not echoed: some are secrets. */
+export const formatConfigProblems = (problems: readonly ConfigProblem[]): string =>
+  problems.map((p) => `  ${p.variable}: ${p.message}`).join('\n')

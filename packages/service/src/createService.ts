@@ -1,0 +1,78 @@
+import { createEngine, createSimulatedMarket, type BrokerPort, type Clock, type Engine } from '@acx/engine'
+import type { FastifyInstance } from 'fastify'
+import type { Logger } from 'pino'
+import type { ServiceConfig } from './config.js'
+import { createExecutionManager, type ExecutionManager } from './executions/executionManager.js'
+import { buildApp } from './http/app.js'
+import { instrumentBroker } from './observability/instrumentBroker.js'
+import { createMetrics, type ServiceMetrics } from './observability/metrics.js'
+import type { ExecutionStore } from './persistence/executionStore.js'
+import { createSqliteStore } from './persistence/sqliteStore.js'
+import { createScaledClock } from './scaledClock.js'
+
+export interface Service {
+  readonly config: ServiceConfig
+  readonly app: FastifyInstance
+  readonly engine: Engine
+  readonly manager: ExecutionManager
+  readonly store: ExecutionStore
+  readonly broker: BrokerPort
+  readonly clock: Clock
+  readonly metrics: ServiceMetrics
+  /** Listens, then recovers unfinished executions. Returns the address. */
+  start(): Promise<string>
+  /** Stops intake, brings running executions to a safe point, closes the server and the store. */
+  stop(): Promise<void>
+}
+
+export interface ServiceDeps {
+  /** Overrides the broker chosen by ACX_BROKER (tests). */
+  readonly broker?: BrokerPort
+  readonly clock?: Clock
+  readonly store?: ExecutionStore
+}
+
+/** The simulated market `npm start` runs on: symbols from ACX_SIM_SYMBOLS, time sped up by ACX_SIM_TIME_SCALE. */
+export function createSimBroker(config: ServiceConfig, clock: Clock): BrokerPort {
+  return createSimulatedMarket({ clock, seed: config.ACX_SIM_SEED, symbols: config.ACX_SIM_SYMBOLS })
+}
+
+export async function createBroker(config: ServiceConfig, clock: Clock, logger: Logger): Promise<BrokerPort> {
+  if (config.ACX_BROKER === 'sim') return createSimBroker(config, clock)
+  throw new Error(`ACX_BROKER=${config.ACX_BROKER} is not available in this build (logger ${logger.level})`)
+}
+
+/** Wires configuration, broker, clock, store, engine, execution manager and HTTP app. */
+export async function createService(config: ServiceConfig, logger: Logger, deps: ServiceDeps = {}): Promise<Service> {
+  const clock = deps.clock ?? (config.ACX_BROKER === 'sim' ? createScaledClock(config.ACX_SIM_TIME_SCALE) : createScaledClock(1))
+  const metrics = createMetrics()
+  const broker = instrumentBroker(deps.broker ?? (await createBroker(config, clock, logger)), metrics)
+  const store = deps.store ?? createSqliteStore({ path: config.ACX_DB_PATH })
+  // the engine journals through the manager, and the manager runs executions on the engine
+  const engineRef: { current?: Engine } = {}
+  const manager = createExecutionManager({
+    engine: () => engineRef.current!,
+    store, broker, clock, logger, metrics,
+    maxConcurrent: config.ACX_MAX_CONCURRENT_EXECUTIONS,
+    recovery: config.ACX_RECOVERY,
+  })
+  const engine = createEngine({ broker, clock, config: config.engine, logger, journal: manager.journal })
+  engineRef.current = engine
+  const app = buildApp({
+    manager, engine, metrics, logger, bodyLimitBytes: config.ACX_BODY_LIMIT_BYTES,
+    ...(config.ACX_API_TOKEN ? { apiToken: config.ACX_API_TOKEN } : {}),
+  })
+  return {
+    config, app, engine, manager, store, broker, clock, metrics,
+    async start() {
+      const address = await app.listen({ host: config.ACX_HOST, port: config.ACX_PORT })
+      await manager.recover()
+      return address
+    },
+    async stop() {
+      await manager.drain(config.ACX_SHUTDOWN_TIMEOUT_SECONDS * 1000)
+      await app.close()
+      await store.close()
+    },
+  }
+}

@@ -1,0 +1,44 @@
+/** Service error codes and the HTTP status each maps to (one table, as fastify's lib/errors.js). */
+export const SERVICE_ERRORS = {
+  SERVICE_INVALID_REQUEST: { status: 400, message: 'The request is invalid' },
+  SERVICE_UNAUTHORIZED: { status: 401, message: 'Missing or wrong bearer token' },
+  SERVICE_NOT_FOUND: { status: 404, message: 'No such execution' },
+  SERVICE_CONFLICT: { status: 409, message: 'The execution is already finished' },
+  SERVICE_PAYLOAD_TOO_LARGE: { status: 413, message: 'Request body too large' },
+  SERVICE_UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Send application/json' },
+  SERVICE_UNPROCESSABLE: { status: 422, message: 'The request cannot be planned' },
+  SERVICE_DRAINING: { status: 503, message: 'Shutting down: not accepting new orders' },
+  SERVICE_NO_TIME: { status: 503, message: 'Not enough time left in this invocation for the execution horizon' },
+  SERVICE_INTERNAL: { status: 500, message: 'Internal error' },
+} as const satisfies Record<string, { status: number; message: string }>
+
+export type ServiceErrorCode = keyof typeof SERVICE_ERRORS
+
+export interface ServiceErrorIssue {
+  readonly path: string
+  readonly message: string
+}
+
+export class ServiceError extends Error {
+  override readonly name = 'ServiceError'
+  readonly statusCode: number
+  readonly issues: readonly ServiceErrorIssue[]
+  constructor(
+    readonly code: ServiceErrorCode,
+    message?: string,
+    opts: { readonly issues?: readonly ServiceErrorIssue[]; readonly cause?: unknown } = {},
+  ) {
+    super(message ?? SERVICE_ERRORS[code].message, opts.cause === undefined ? undefined : { cause: opts.cause })
+    this.statusCode = SERVICE_ERRORS[code].status
+    this.issues = opts.issues ?? []
+  }
+}
+
+export const isServiceError = (e: unknown): e is ServiceError => e instanceof Error && e.name === 'ServiceError'
+
+/** The JSON body of every error response. */
+export const errorBody = (e: ServiceError) => ({
+  error: e.code,
+  message: e.message,
+  ...(e.issues.length ? { issues: e.issues } : {}),
+})

@@ -1,0 +1,94 @@
+import type { Logger } from 'pino'
+import { loadConfig, formatConfigProblems } from '../config.js'
+import { createService, type Service } from '../createService.js'
+import { parseIntent } from '../intake/parseIntent.js'
+import { createLogger } from '../observability/logger.js'
+import { checkTimeBudget } from './timeBudget.js'
+
+/** The parts of an SQS event and Lambda context the handler reads (aws-lambda's shapes). */
+export interface SqsRecord {
+  readonly messageId: string
+  readonly body: string
+}
+export interface SqsEvent {
+  readonly Records: readonly SqsRecord[]
+}
+export interface LambdaContext {
+  getRemainingTimeInMillis(): number
+}
+/** Partial batch response: the messages to keep (retry, then the dead-letter queue). */
+export interface SqsBatchResponse {
+  batchItemFailures: Array<{ itemIdentifier: string }>
+}
+
+export type MessageOutcome =
+  | { readonly kind: 'started'; readonly executionId: string }
+  | { readonly kind: 'duplicate'; readonly executionId: string }
+  | { readonly kind: 'invalid'; readonly reason: string }
+  | { readonly kind: 'no_time'; readonly reason: string }
+
+/**
+ * One queued intent: validated as an OrderIntent, checked against the invocation's remaining time,
+ * stored idempotently by correlation id and started. Shared by the Lambda handler and queue consumers.
+ */
+export async function handleIntentMessage(
+  service: Service, body: string, remainingMs: number, logger: Logger,
+): Promise<MessageOutcome> {
+  let json: unknown
+  try {
+    json = JSON.parse(body)
+  } catch {
+    return { kind: 'invalid', reason: 'body is not JSON' }
+  }
+  const parsed = parseIntent(json)
+  if (!parsed.ok) return { kind: 'invalid', reason: parsed.issues.map((i) => `${i.path}: ${i.message}`).join('; ') }
+  const intent = parsed.intent
+  const strategy = service.engine.route(intent)
+  const scale = service.config.ACX_BROKER === 'sim' ? service.config.ACX_SIM_TIME_SCALE : 1
+  const budget = checkTimeBudget(service.config.engine, strategy, intent.symbol, remainingMs, scale)
+  if (!budget.fits) {
+    return {
+      kind: 'no_time',
+      reason:
+        `${strategy} for ${intent.symbol} needs up to ${Math.ceil(budget.neededMs / 1000)} s but the invocation has ` +
+        `${Math.floor(remainingMs / 1000)} s left: raise the function timeout (max 900 s) or shorten AC_TOTAL_TIME_SECONDS`,
+    }
+  }
+  const { record, created } = await service.manager.submit(intent)
+  logger.info({ executionId: record.id, correlation_id: record.correlationId, created }, created ? 'Intent accepted' : 'Duplicate intent')
+  return { kind: created ? 'started' : 'duplicate', executionId: record.id }
+}
+
+let servicePromise: Promise<Service> | undefined
+
+function serviceFromEnv(): Promise<Service> {
+  servicePromise ??= (async () => {
+    const loaded = loadConfig(process.env)
+    if (!loaded.ok) throw new Error(`invalid configuration:\n${formatConfigProblems(loaded.problems)}`)
+    const service = await createService(loaded.config, createLogger(loaded.config.ACX_LOG_LEVEL))
+    await service.manager.recover()
+    return service
+  })()
+  return servicePromise
+}
+
+/**
+ * AWS Lambda entry for SQS events. Every intent of the batch is started, then the invocation waits for
+ * them to finish (Lambda freezes the process once the handler returns). Invalid intents and intents
+ * that cannot finish in the remaining time are reported as batch item failures with the reason logged,
+ * so the queue's redrive policy moves them to the dead-letter queue; duplicates succeed.
+ */
+export async function handler(event: SqsEvent, context: LambdaContext): Promise<SqsBatchResponse> {
+  const service = await serviceFromEnv()
+  const logger = service.app.log as unknown as Logger
+  const failures: SqsBatchResponse['batchItemFailures'] = []
+  for (const message of event.Records) {
+    const outcome = await handleIntentMessage(service, message.body, context.getRemainingTimeInMillis(), logger)
+    if (outcome.kind === 'invalid' || outcome.kind === 'no_time') {
+      logger.warn({ messageId: message.messageId, outcome: outcome.kind, reason: outcome.reason }, 'Intent refused')
+      failures.push({ itemIdentifier: message.messageId })
+    }
+  }
+  await service.manager.idle()
+  return { batchItemFailures: failures }
+}

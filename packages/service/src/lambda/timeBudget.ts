@@ -1,0 +1,40 @@
+import { acParamsFor, type AcConfig, type StrategyName } from '@acx/engine'
+
+/**
+ * The longest an execution of `strategy` for `symbol` can take on the execution clock, seconds:
+ * its horizon plus the market fallback and the cancel confirmations around it.
+ */
+export function plannedSeconds(config: AcConfig, strategy: StrategyName, symbol: string): number {
+  const { marketOrderTimeoutSeconds: market, cancelConfirmTimeoutSeconds: cancel } = config.execution
+  switch (strategy) {
+    case 'market':
+      return market
+    case 'walk_the_book': {
+      const { priceSteps, stepWaitSeconds } = config.walkTheBook
+      return priceSteps.length * (stepWaitSeconds + cancel) + market
+    }
+    case 'almgren_chriss':
+    case 'twap': {
+      const ac = acParamsFor(config, symbol)
+      return ac.totalTimeSeconds + cancel + (ac.marketFallback ? market : 0)
+    }
+  }
+}
+
+export interface TimeCheck {
+  readonly fits: boolean
+  readonly neededMs: number
+  readonly remainingMs: number
+}
+
+/**
+ * Whether an execution fits in what is left of a Lambda invocation. `timeScale` is how much faster
+ * than wall time the execution clock runs (the simulated market's ACX_SIM_TIME_SCALE; 1 for a real
+ * broker); `marginMs` is kept back for storing the result and answering.
+ */
+export function checkTimeBudget(
+  config: AcConfig, strategy: StrategyName, symbol: string, remainingMs: number, timeScale = 1, marginMs = 10_000,
+): TimeCheck {
+  const neededMs = Math.ceil((plannedSeconds(config, strategy, symbol) * 1000) / timeScale) + marginMs
+  return { fits: neededMs <= remainingMs, neededMs, remainingMs }
+}

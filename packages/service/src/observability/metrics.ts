@@ -1,0 +1,59 @@
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import type { ExecutionResult } from '@acx/engine'
+
+/** The service's Prometheus metrics, on their own registry (never the global one). */
+export interface ServiceMetrics {
+  readonly registry: Registry
+  readonly executions: Counter<'strategy' | 'status'>
+  readonly fillRatio: Histogram<'strategy'>
+  readonly executionSeconds: Histogram<'strategy'>
+  readonly marketFallbacks: Counter<'strategy'>
+  readonly childOrders: Counter<'type'>
+  readonly brokerErrors: Counter<'code'>
+  readonly intents: Counter<'outcome'>
+  /** Records a finished execution. */
+  executionFinished(result: ExecutionResult, status: string): void
+}
+
+export function createMetrics(): ServiceMetrics {
+  const registry = new Registry()
+  collectDefaultMetrics({ register: registry, prefix: 'acx_' })
+  const executions = new Counter({
+    name: 'acx_executions_total', help: 'Finished executions by strategy and final status',
+    labelNames: ['strategy', 'status'] as const, registers: [registry],
+  })
+  const fillRatio = new Histogram({
+    name: 'acx_execution_fill_ratio', help: 'Filled quantity over requested quantity per execution (0–1)',
+    labelNames: ['strategy'] as const, buckets: [0, 0.5, 0.8, 0.9, 0.95, 0.99, 1], registers: [registry],
+  })
+  const executionSeconds = new Histogram({
+    name: 'acx_execution_seconds', help: 'Execution time from start to finish, seconds (on the execution clock)',
+    labelNames: ['strategy'] as const, buckets: [1, 10, 30, 60, 120, 300, 450, 600, 900, 1800], registers: [registry],
+  })
+  const marketFallbacks = new Counter({
+    name: 'acx_market_fallbacks_total', help: 'Executions that sent their remainder as a market order',
+    labelNames: ['strategy'] as const, registers: [registry],
+  })
+  const childOrders = new Counter({
+    name: 'acx_child_orders_total', help: 'Child orders sent to the broker, by order type',
+    labelNames: ['type'] as const, registers: [registry],
+  })
+  const brokerErrors = new Counter({
+    name: 'acx_broker_errors_total', help: 'Broker calls that failed, by broker error code',
+    labelNames: ['code'] as const, registers: [registry],
+  })
+  const intents = new Counter({
+    name: 'acx_intents_total', help: 'Order intents received, by outcome (accepted, duplicate, invalid, refused)',
+    labelNames: ['outcome'] as const, registers: [registry],
+  })
+  return {
+    registry, executions, fillRatio, executionSeconds, marketFallbacks, childOrders, brokerErrors, intents,
+    executionFinished(result, status) {
+      const strategy = result.executionStrategy
+      executions.inc({ strategy, status })
+      fillRatio.observe({ strategy }, result.fillPercentage / 100)
+      executionSeconds.observe({ strategy }, result.executionTimeSeconds)
+      if (result.marketFallbackUsed) marketFallbacks.inc({ strategy })
+    },
+  }
+}

@@ -1,0 +1,101 @@
+import type { ExecutionJournal, OrderIntent } from '@acx/engine'
+
+/** An execution's status as the service reports it. */
+export const EXECUTION_STATUSES = ['queued', 'running', 'filled', 'partially_filled', 'failed', 'cancelled'] as const
+export type ServiceExecutionStatus = (typeof EXECUTION_STATUSES)[number]
+export const FINAL_STATUSES: ReadonlySet<ServiceExecutionStatus> = new Set([
+  'filled', 'partially_filled', 'failed', 'cancelled',
+])
+
+/** JSON-safe forms: Decimals are decimal strings. */
+export type Json = string | number | boolean | null | Json[] | { [key: string]: Json }
+
+export interface ExecutionRecord {
+  readonly id: string
+  readonly correlationId: string
+  readonly symbol: string
+  readonly side: 'BUY' | 'SELL'
+  /** Decimal string. */
+  readonly quantity: string
+  readonly urgency: 'LOW' | 'MEDIUM' | 'HIGH'
+  /** The routed strategy, once known. */
+  readonly strategy: string | null
+  readonly status: ServiceExecutionStatus
+  /** The validated intent as JSON. */
+  readonly intent: Json
+  /** The engine's ExecutionResult as JSON, once finished (per run: a resumed execution has the last). */
+  readonly result: Json | null
+  /** How many times the execution was resumed after a restart. */
+  readonly resumes: number
+  /** A stop was requested (`POST /v1/orders/:id/cancel`). */
+  readonly cancelRequested: boolean
+  readonly createdAt: number
+  readonly updatedAt: number
+}
+
+export interface ChildOrderRecord {
+  readonly clientOrderId: string
+  readonly executionId: string
+  readonly brokerOrderId: string | null
+  readonly sliceIndex: number
+  readonly attempt: number
+  readonly type: 'market' | 'limit'
+  readonly side: 'BUY' | 'SELL'
+  readonly qty: string
+  readonly limitPrice: string | null
+  readonly status: string
+  readonly filledQty: string
+  readonly avgPx: string
+  readonly createdAt: number
+  readonly updatedAt: number
+}
+
+export interface FillRecord {
+  readonly fillId: string
+  readonly executionId: string
+  readonly clientOrderId: string
+  readonly brokerOrderId: string
+  readonly qty: string
+  readonly price: string
+  readonly tsEvent: number
+  readonly tsInit: number
+}
+
+export interface ExecutionFilter {
+  readonly symbol?: string
+  readonly status?: ServiceExecutionStatus
+  /** Only executions created at or after this time (epoch ms). */
+  readonly sinceMs?: number
+  /** Newest first; default 50. */
+  readonly limit?: number
+}
+
+export interface CreateExecution {
+  readonly id: string
+  readonly intent: OrderIntent
+  readonly nowMs: number
+}
+
+/**
+ * Durable executions. Implements the engine's journal (every child order before it is sent, every
+ * fill, every state change) and the queries the HTTP API, recovery and `acx report` need. Async so
+ * that remote stores (DynamoDB) fit the same contract.
+ */
+export interface ExecutionStore extends ExecutionJournal {
+  /**
+   * Stores a new execution as `queued`, idempotently by correlation id: when one exists already it is
+   * returned with `created: false` and nothing changes.
+   */
+  createExecution(input: CreateExecution): Promise<{ readonly record: ExecutionRecord; readonly created: boolean }>
+  getExecution(id: string): Promise<ExecutionRecord | null>
+  getExecutionByCorrelationId(correlationId: string): Promise<ExecutionRecord | null>
+  listExecutions(filter?: ExecutionFilter): Promise<readonly ExecutionRecord[]>
+  childOrders(executionId: string): Promise<readonly ChildOrderRecord[]>
+  fills(executionId: string): Promise<readonly FillRecord[]>
+  /** Executions not finished (`queued` or `running`), oldest first: what a restart must pick up. */
+  unfinished(): Promise<readonly ExecutionRecord[]>
+  setStatus(id: string, status: ServiceExecutionStatus, nowMs: number): Promise<void>
+  requestCancel(id: string, nowMs: number): Promise<void>
+  markResumed(id: string, nowMs: number): Promise<number>
+  close(): Promise<void>
+}

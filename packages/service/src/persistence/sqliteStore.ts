@@ -1,0 +1,214 @@
+import Database from 'better-sqlite3'
+import { mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
+import type { JournalEntry } from '@acx/engine'
+import { MIGRATIONS } from './migrations.js'
+import type {
+  ChildOrderRecord, ExecutionFilter, ExecutionRecord, ExecutionStore, FillRecord, Json,
+  ServiceExecutionStatus,
+} from './executionStore.js'
+
+interface ExecutionRow {
+  id: string
+  correlation_id: string
+  symbol: string
+  side: 'BUY' | 'SELL'
+  quantity: string
+  urgency: 'LOW' | 'MEDIUM' | 'HIGH'
+  strategy: string | null
+  status: ServiceExecutionStatus
+  intent_json: string
+  result_json: string | null
+  resumes: number
+  cancel_requested: number
+  created_at: number
+  updated_at: number
+}
+
+const toExecution = (r: ExecutionRow): ExecutionRecord => ({
+  id: r.id,
+  correlationId: r.correlation_id,
+  symbol: r.symbol,
+  side: r.side,
+  quantity: r.quantity,
+  urgency: r.urgency,
+  strategy: r.strategy,
+  status: r.status,
+  intent: JSON.parse(r.intent_json) as Json,
+  result: r.result_json === null ? null : (JSON.parse(r.result_json) as Json),
+  resumes: r.resumes,
+  cancelRequested: r.cancel_requested === 1,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+})
+
+/** Decimals become strings (Decimal#toJSON), everything else as JSON. */
+const json = (v: unknown): string => JSON.stringify(v)
+const str = (v: { toString(): string } | undefined | null): string | null => (v == null ? null : v.toString())
+
+export interface SqliteStoreOptions {
+  /** File path, or ':memory:'. Parent directories are created. */
+  readonly path: string
+}
+
+/** Applies pending migrations, tracked in `PRAGMA user_version`, each in its own transaction. */
+function migrate(db: Database.Database): void {
+  const current = db.pragma('user_version', { simple: true }) as number
+  for (let version = current; version < MIGRATIONS.length; version++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[version]!)
+      db.pragma(`user_version = ${version + 1}`)
+    })()
+  }
+}
+
+/**
+ * The default store: one SQLite file in WAL mode. Every write is its own transaction and is on disk
+ * (in the WAL) before the call returns, so a kill -9 loses nothing the engine was told was stored.
+ */
+export function createSqliteStore(options: SqliteStoreOptions): ExecutionStore {
+  if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true })
+  const db = new Database(options.path)
+  db.pragma('journal_mode = WAL')
+  // NORMAL is durable against a process crash in WAL mode (only an OS crash can lose the last commits).
+  db.pragma('synchronous = NORMAL')
+  db.pragma('foreign_keys = ON')
+  db.pragma('busy_timeout = 5000')
+  migrate(db)
+
+  const q = {
+    insertExecution: db.prepare(`INSERT INTO executions
+      (id, correlation_id, symbol, side, quantity, urgency, strategy, status, intent_json, created_at, updated_at)
+      VALUES (@id, @correlationId, @symbol, @side, @quantity, @urgency, @strategy, 'queued', @intent, @now, @now)
+      ON CONFLICT (correlation_id) DO NOTHING`),
+    byId: db.prepare('SELECT * FROM executions WHERE id = ?'),
+    byCorrelation: db.prepare('SELECT * FROM executions WHERE correlation_id = ?'),
+    unfinished: db.prepare(`SELECT * FROM executions WHERE status IN ('queued', 'running') ORDER BY created_at, id`),
+    setStatus: db.prepare('UPDATE executions SET status = ?, updated_at = ? WHERE id = ?'),
+    started: db.prepare('UPDATE executions SET status = ?, strategy = ?, updated_at = ? WHERE id = ?'),
+    finished: db.prepare('UPDATE executions SET status = ?, result_json = ?, updated_at = ? WHERE id = ?'),
+    requestCancel: db.prepare('UPDATE executions SET cancel_requested = 1, updated_at = ? WHERE id = ?'),
+    resumed: db.prepare('UPDATE executions SET resumes = resumes + 1, updated_at = ? WHERE id = ? RETURNING resumes'),
+    journal: db.prepare('INSERT INTO journal (execution_id, type, at_ms, entry_json) VALUES (?, ?, ?, ?)'),
+    insertChild: db.prepare(`INSERT INTO child_orders
+      (client_order_id, execution_id, broker_order_id, slice_index, attempt, type, side, qty, limit_price, status,
+       filled_qty, avg_px, created_at, updated_at)
+      VALUES (@clientOrderId, @executionId, @brokerOrderId, @sliceIndex, @attempt, @type, @side, @qty, @limitPrice,
+       @status, @filledQty, @avgPx, @createdAt, @updatedAt)
+      ON CONFLICT (client_order_id) DO UPDATE SET broker_order_id = excluded.broker_order_id,
+       status = excluded.status, filled_qty = excluded.filled_qty, avg_px = excluded.avg_px,
+       updated_at = excluded.updated_at`),
+    insertFill: db.prepare(`INSERT INTO fills
+      (fill_id, execution_id, client_order_id, broker_order_id, qty, price, ts_event, ts_init)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (fill_id) DO NOTHING`),
+    children: db.prepare('SELECT * FROM child_orders WHERE execution_id = ? ORDER BY created_at, slice_index, attempt'),
+    fills: db.prepare('SELECT * FROM fills WHERE execution_id = ? ORDER BY ts_init, fill_id'),
+  }
+
+  const appendTx = db.transaction((entry: JournalEntry) => {
+    q.journal.run(entry.executionId, entry.type, entry.atMs, json(entry))
+    switch (entry.type) {
+      case 'execution_started':
+        q.started.run('running', entry.strategy, entry.atMs, entry.executionId)
+        break
+      case 'child_order_created':
+      case 'child_order_status': {
+        const o = entry.order
+        q.insertChild.run({
+          clientOrderId: o.clientOrderId, executionId: entry.executionId, brokerOrderId: o.brokerOrderId ?? null,
+          sliceIndex: o.sliceIndex, attempt: o.attempt, type: o.type, side: o.side, qty: o.qty.toString(),
+          limitPrice: str(o.limitPrice), status: o.status, filledQty: o.filledQty.toString(), avgPx: o.avgPx.toString(),
+          createdAt: o.createdAt, updatedAt: o.updatedAt,
+        })
+        break
+      }
+      case 'fill': {
+        const f = entry.fill
+        q.insertFill.run(
+          f.fillId, entry.executionId, f.clientOrderId, f.brokerOrderId, f.qty.toString(), f.price.toString(),
+          f.tsEvent, f.tsInit,
+        )
+        break
+      }
+      case 'execution_finished':
+        q.finished.run(entry.status, json(entry.result), entry.atMs, entry.executionId)
+        break
+      case 'arrival_quote':
+        break
+    }
+  })
+
+  const row = (r: unknown): ExecutionRecord | null => (r ? toExecution(r as ExecutionRow) : null)
+
+  return {
+    async append(entry) {
+      appendTx(entry)
+    },
+
+    async createExecution({ id, intent, nowMs }) {
+      const info = q.insertExecution.run({
+        id, correlationId: intent.correlationId, symbol: intent.symbol, side: intent.side,
+        quantity: intent.quantity.toString(), urgency: intent.urgency, strategy: intent.strategy ?? null,
+        intent: json(intent), now: nowMs,
+      })
+      const record = row(q.byCorrelation.get(intent.correlationId))!
+      return { record, created: info.changes === 1 }
+    },
+
+    getExecution: async (id) => row(q.byId.get(id)),
+    getExecutionByCorrelationId: async (correlationId) => row(q.byCorrelation.get(correlationId)),
+
+    async listExecutions(filter: ExecutionFilter = {}) {
+      const where: string[] = []
+      const args: Array<string | number> = []
+      const add = (clause: string, value: string | number | undefined) => {
+        if (value === undefined) return
+        where.push(clause)
+        args.push(value)
+      }
+      add('symbol = ?', filter.symbol)
+      add('status = ?', filter.status)
+      add('created_at >= ?', filter.sinceMs)
+      const sql = `SELECT * FROM executions ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+        ORDER BY created_at DESC, id DESC LIMIT ?`
+      return (db.prepare(sql).all(...args, filter.limit ?? 50) as ExecutionRow[]).map(toExecution)
+    },
+
+    async childOrders(executionId) {
+      return (q.children.all(executionId) as Array<Record<string, unknown>>).map(
+        (r): ChildOrderRecord => ({
+          clientOrderId: r.client_order_id as string, executionId: r.execution_id as string,
+          brokerOrderId: r.broker_order_id as string | null, sliceIndex: r.slice_index as number,
+          attempt: r.attempt as number, type: r.type as 'market' | 'limit', side: r.side as 'BUY' | 'SELL',
+          qty: r.qty as string, limitPrice: r.limit_price as string | null, status: r.status as string,
+          filledQty: r.filled_qty as string, avgPx: r.avg_px as string, createdAt: r.created_at as number,
+          updatedAt: r.updated_at as number,
+        }),
+      )
+    },
+
+    async fills(executionId) {
+      return (q.fills.all(executionId) as Array<Record<string, unknown>>).map(
+        (r): FillRecord => ({
+          fillId: r.fill_id as string, executionId: r.execution_id as string,
+          clientOrderId: r.client_order_id as string, brokerOrderId: r.broker_order_id as string,
+          qty: r.qty as string, price: r.price as string, tsEvent: r.ts_event as number, tsInit: r.ts_init as number,
+        }),
+      )
+    },
+
+    unfinished: async () => (q.unfinished.all() as ExecutionRow[]).map(toExecution),
+    async setStatus(id, status, nowMs) {
+      q.setStatus.run(status, nowMs, id)
+    },
+    async requestCancel(id, nowMs) {
+      q.requestCancel.run(nowMs, id)
+    },
+    async markResumed(id, nowMs) {
+      return (q.resumed.get(nowMs, id) as { resumes: number } | undefined)?.resumes ?? 0
+    },
+    async close() {
+      db.close()
+    },
+  }
+}

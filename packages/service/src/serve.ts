@@ -1,0 +1,54 @@
+import { formatConfigProblems, loadConfig } from './config.js'
+import { createService } from './createService.js'
+import { createLogger } from './observability/logger.js'
+
+/**
+ * Runs the placement service until SIGTERM/SIGINT: settings from `env` (a bad one stops start-up
+ * with a message naming it), JSON logs on stdout, a how-to banner on stderr.
+ */
+export async function serve(env: Readonly<Record<string, string | undefined>> = process.env): Promise<void> {
+  const loaded = loadConfig(env)
+  if (!loaded.ok) {
+    process.stderr.write(`acx: invalid configuration, not starting:\n${formatConfigProblems(loaded.problems)}\n`)
+    process.exitCode = 2
+    return
+  }
+  const { config } = loaded
+  const logger = createLogger(config.ACX_LOG_LEVEL)
+  const service = await createService(config, logger)
+  const address = await service.start()
+  const market =
+    config.ACX_BROKER === 'sim'
+      ? `the simulated market (${Object.keys(config.ACX_SIM_SYMBOLS).join(', ')}; time ×${config.ACX_SIM_TIME_SCALE})`
+      : `Alpaca at ${config.APCA_API_BASE_URL}`
+  logger.info({ address, broker: config.ACX_BROKER, dbPath: config.ACX_DB_PATH }, 'acx placement service listening')
+  const auth = config.ACX_API_TOKEN ? ` -H "authorization: Bearer $ACX_API_TOKEN"` : ''
+  process.stderr.write(
+    `\nacx placement service listening on ${address}, trading on ${market}, store ${config.ACX_DB_PATH}\n` +
+      `Submit an order:\n` +
+      `  curl -s -X POST ${address}/v1/orders -H 'content-type: application/json'${auth} \\\n` +
+      `    -d '{"side":"BUY","symbol":"AAPL","quantity":"1000","urgency":"MEDIUM","correlationId":"demo-1"}'\n` +
+      `Then: curl -s ${address}/v1/orders/<executionId>${auth}\n\n`,
+  )
+
+  let stopping = false
+  const stop = (signal: string) => {
+    if (stopping) return
+    stopping = true
+    logger.info({ signal }, 'Shutting down: intake stopped, bringing running executions to a safe point')
+    service.stop().then(
+      () => {
+        logger.info('Stopped')
+        logger.flush()
+        process.exit(0)
+      },
+      (err: unknown) => {
+        logger.error({ err }, 'Shutdown failed')
+        logger.flush()
+        process.exit(1)
+      },
+    )
+  }
+  process.on('SIGTERM', () => stop('SIGTERM'))
+  process.on('SIGINT', () => stop('SIGINT'))
+}

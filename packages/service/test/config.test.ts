@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest'
+import { loadConfig } from '../src/index.js'
+
+describe('loadConfig', () => {
+  it('runs on the simulated market with no settings at all', () => {
+    const r = loadConfig({})
+    expect(r.ok).toBe(true)
+    if (!r.ok) return
+    expect(r.config).toMatchObject({
+      ACX_HOST: '127.0.0.1', ACX_PORT: 8080, ACX_BROKER: 'sim', ACX_DB_PATH: './data/acx.sqlite',
+      ACX_RECOVERY: 'resume', ACX_MAX_CONCURRENT_EXECUTIONS: 16, ACX_SIM_TIME_SCALE: 1,
+      APCA_API_BASE_URL: 'https://paper-api.alpaca.markets',
+    })
+    expect(r.config.ACX_SIM_SYMBOLS.AAPL).toEqual({ price: '190', spread: '0.02' })
+    expect(r.config.engine.routing).toBeDefined()
+  })
+
+  it('names every bad variable at once, engine settings included', () => {
+    const r = loadConfig({
+      ACX_PORT: '99999', ACX_BROKER: 'ib', ACX_RECOVERY: 'maybe', ACX_SIM_TIME_SCALE: '-2',
+      ACX_MAX_CONCURRENT_EXECUTIONS: '1.5', ACX_SIM_SYMBOLS: 'AAPL=190', AC_NUM_SLICES: 'ten', AC_RISK_AVERSION: '-1',
+    })
+    expect(r.ok).toBe(false)
+    if (r.ok) return
+    const named = r.problems.map((p) => p.variable)
+    for (const v of [
+      'ACX_PORT', 'ACX_BROKER', 'ACX_RECOVERY', 'ACX_SIM_TIME_SCALE', 'ACX_MAX_CONCURRENT_EXECUTIONS',
+      'ACX_SIM_SYMBOLS', 'AC_NUM_SLICES', 'AC_RISK_AVERSION',
+    ]) {
+      expect(named).toContain(v)
+    }
+  })
+
+  it('requires the Alpaca keys only when ACX_BROKER=alpaca, and never echoes values', () => {
+    const r = loadConfig({ ACX_BROKER: 'alpaca', APCA_API_KEY_ID: 'PKTESTKEY' })
+    expect(r.ok).toBe(false)
+    if (r.ok) return
+    expect(r.problems).toEqual([{ variable: 'APCA_API_SECRET_KEY', message: 'required when ACX_BROKER=alpaca' }])
+    expect(JSON.stringify(r.problems)).not.toContain('PKTESTKEY')
+  })
+
+  it('treats empty strings as unset', () => {
+    const r = loadConfig({ ACX_PORT: '', ACX_API_TOKEN: ' ' })
+    expect(r.ok && r.config.ACX_PORT).toBe(8080)
+  })
+
+  it('refuses a short API token', () => {
+    const r = loadConfig({ ACX_API_TOKEN: 'short' })
+    expect(r.ok).toBe(false)
+  })
+})

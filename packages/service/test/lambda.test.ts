@@ -1,0 +1,80 @@
+import { execFileSync } from 'node:child_process'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { acConfigFromEnv } from '@acx/engine'
+import type { SqsBatchResponse, SqsEvent, LambdaContext } from '../src/lambda/handler.js'
+import { checkTimeBudget, plannedSeconds } from '../src/lambda/timeBudget.js'
+import { createSqliteStore } from '../src/index.js'
+import { tempDir } from './support/testService.js'
+
+const packageDir = join(import.meta.dirname, '..')
+const context = (remainingMs: number): LambdaContext => ({ getRemainingTimeInMillis: () => remainingMs })
+const message = (messageId: string, body: unknown): SqsEvent['Records'][number] => ({
+  messageId, body: typeof body === 'string' ? body : JSON.stringify(body),
+})
+const intent = (correlationId: string, extra: Record<string, unknown> = {}) => ({
+  side: 'BUY', symbol: 'AAPL', quantity: '500', urgency: 'MEDIUM', correlationId, ...extra,
+})
+
+describe('the time budget', () => {
+  const config = acConfigFromEnv({})
+  it('adds the cancel confirmation and the market fallback to the AC horizon', () => {
+    const { cancelConfirmTimeoutSeconds: c, marketOrderTimeoutSeconds: m } = config.execution
+    expect(plannedSeconds(config, 'almgren_chriss', 'AAPL')).toBe(300 + c + m)
+    expect(plannedSeconds(config, 'market', 'AAPL')).toBe(m)
+    expect(plannedSeconds(config, 'walk_the_book', 'AAPL')).toBe(3 * (10 + c) + m)
+  })
+  it('refuses what cannot finish before the invocation ends, counting the time scale', () => {
+    expect(checkTimeBudget(config, 'almgren_chriss', 'AAPL', 60_000).fits).toBe(false)
+    expect(checkTimeBudget(config, 'almgren_chriss', 'AAPL', 900_000).fits).toBe(true)
+    expect(checkTimeBudget(config, 'almgren_chriss', 'AAPL', 60_000, 100).fits).toBe(true)
+  })
+})
+
+describe('the bundled Lambda handler', () => {
+  const tmp = tempDir()
+  const dbPath = join(tmp.dir, 'lambda.sqlite')
+  let handler: (e: SqsEvent, c: LambdaContext) => Promise<SqsBatchResponse>
+  beforeAll(async () => {
+    execFileSync('npm', ['run', '--silent', 'bundle'], { cwd: packageDir, stdio: 'pipe' })
+    Object.assign(process.env, {
+      ACX_DB_PATH: dbPath, ACX_SIM_TIME_SCALE: '1000', ACX_LOG_LEVEL: 'silent', AC_NUM_SLICES: '3',
+    })
+    ;({ handler } = (await import(pathToFileURL(join(packageDir, 'dist/lambda/index.mjs')).href)) as { handler: typeof handler })
+  })
+  afterAll(() => {
+    for (const k of ['ACX_DB_PATH', 'ACX_SIM_TIME_SCALE', 'ACX_LOG_LEVEL', 'AC_NUM_SLICES']) delete process.env[k]
+    tmp.cleanup()
+  })
+
+  it('runs a batch to completion and reports only the bad messages as failures', async () => {
+    const res = await handler(
+      {
+        Records: [
+          message('m1', intent('lambda-1')),
+          message('m2', intent('lambda-1')), // duplicate delivery: not run twice, not a failure
+          message('m3', '{not json'),
+          message('m4', intent('lambda-2', { side: 'HOLD' })),
+          message('m5', intent('lambda-3', { urgency: 'HIGH' })),
+        ],
+      },
+      context(60_000),
+    )
+    expect(res.batchItemFailures).toEqual([{ itemIdentifier: 'm3' }, { itemIdentifier: 'm4' }])
+    const store = createSqliteStore({ path: dbPath })
+    const list = await store.listExecutions({ limit: 100 })
+    expect(list.map((r) => [r.correlationId, r.status]).sort()).toEqual([
+      ['lambda-1', 'filled'], ['lambda-3', 'filled'],
+    ])
+    await store.close()
+  })
+
+  it('refuses an execution that cannot finish in the time left, before storing anything', async () => {
+    const res = await handler({ Records: [message('m6', intent('lambda-4'))] }, context(500))
+    expect(res.batchItemFailures).toEqual([{ itemIdentifier: 'm6' }])
+    const store = createSqliteStore({ path: dbPath })
+    expect(await store.getExecutionByCorrelationId('lambda-4')).toBeNull()
+    await store.close()
+  })
+})
