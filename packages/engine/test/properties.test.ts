@@ -96,7 +96,7 @@ describe('execution invariants (random intents, markets and faults)', () => {
           expect(['filled', 'canceled', 'rejected', 'expired']).toContain(o.status)
         }
       }),
-      { numRuns: 150 },
+      { numRuns: 300 },
     )
   })
 

@@ -52,7 +52,7 @@ export async function createService(config: ServiceConfig, logger: Logger, deps:
   const engineRef: { current?: Engine } = {}
   const manager = createExecutionManager({
     engine: () => engineRef.current!,
-    store, broker, clock, logger, metrics,
+    store, clock, logger, metrics,
     maxConcurrent: config.ACX_MAX_CONCURRENT_EXECUTIONS,
     recovery: config.ACX_RECOVERY,
   })

@@ -4,11 +4,10 @@ export { createBroker, createService, createSimBroker } from './createService.js
 export type { Service, ServiceDeps } from './createService.js'
 export { SERVICE_ERRORS, ServiceError, isServiceError } from './errors.js'
 export type { ServiceErrorCode, ServiceErrorIssue } from './errors.js'
-export { createExecutionManager, resumeCorrelationId, totalsOf } from './executions/executionManager.js'
+export { createExecutionManager, totalsOf } from './executions/executionManager.js'
 export type {
   CancelOutcome, ExecutionDetail, ExecutionManager, ExecutionManagerOptions, ExecutionTotals, RecoveryPolicy,
 } from './executions/executionManager.js'
-export { reconcileExecution } from './executions/reconcile.js'
 export { buildApp } from './http/app.js'
 export type { AppOptions } from './http/app.js'
 export { IntentBody, MAX_INTAKE_CORRELATION_ID, parseIntent } from './intake/parseIntent.js'
@@ -20,7 +19,7 @@ export { instrumentBroker } from './observability/instrumentBroker.js'
 export { EXECUTION_STATUSES, FINAL_STATUSES } from './persistence/executionStore.js'
 export type {
   ChildOrderRecord, CreateExecution, ExecutionFilter, ExecutionRecord, ExecutionStore, FillRecord, Json,
-  ServiceExecutionStatus,
+  RunStart, ServiceExecutionStatus,
 } from './persistence/executionStore.js'
 export { createSqliteStore } from './persistence/sqliteStore.js'
 export type { SqliteStoreOptions } from './persistence/sqliteStore.js'

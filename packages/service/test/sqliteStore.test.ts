@@ -65,6 +65,8 @@ describe('the SQLite store', () => {
       type: 'child_order_status', executionId: id, atMs: 5, clientOrderId: child.clientOrderId, from: 'created', to: 'filled', order: filled,
     })
     expect((await store.getExecution('ex-1'))!.status).toBe('running')
+    expect(await store.runStart('ex-1')).toEqual({ startedAt: 2, arrivalMid: null })
+    expect(await store.runStart('nope')).toBeNull()
     expect(await store.fills('ex-1')).toEqual([
       { fillId: 'b-1:60', executionId: 'ex-1', clientOrderId: 'c-1-s0-a0', brokerOrderId: 'b-1', qty: '60', price: '190.01', tsEvent: 4, tsInit: 4 },
     ])

@@ -45,8 +45,16 @@ export function checkQuote(quote: Quote | null | undefined, nowMs: number, maxAg
   }
   if (bid.gt(ask)) return { ok: false, reason: 'crossed' }
   if (nowMs - quote.timestampMs > maxAgeMs) return { ok: false, reason: 'stale' }
-  return {
-    ok: true,
-    quote: { ...quote, bid, ask, mid: bid.add(ask).div(2), spread: ask.sub(bid), flags },
+  const usable: UsableQuote = {
+    symbol: quote.symbol,
+    bid,
+    ask,
+    bidSize: quote.bidSize,
+    askSize: quote.askSize,
+    timestampMs: quote.timestampMs,
+    mid: bid.add(ask).div(2),
+    spread: ask.sub(bid),
+    flags,
   }
+  return { ok: true, quote: usable }
 }

@@ -38,6 +38,10 @@ export type JournalEntry =
       readonly order: ChildOrder
     }
   | {
+      /**
+       * The child changed: its status, or its filled quantity (then `from` may equal `to`). `order` is
+       * the whole new state, so a store can upsert it.
+       */
       readonly type: 'child_order_status'
       readonly executionId: ParentOrderId
       readonly atMs: number

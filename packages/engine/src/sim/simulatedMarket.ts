@@ -239,12 +239,11 @@ export function createSimulatedMarket(options: SimulatedMarketOptions): Simulate
   const touchN = (s: SymbolState): { bidN: number; askN: number } => {
     const mid = effectiveMid(s)
     const raw = mid - s.spreadN / 2
-    const tick = (raw > 0 ? raw : mid) >= 1 ? 0.01 : 0.0001
-    let bidN = Math.round(raw / tick) * tick
-    if (!(bidN > 0)) bidN = tick
-    const dp = tick === 0.01 ? 2 : 4
-    bidN = +bidN.toFixed(dp) // exactly the decimals the quote shows
-    return { bidN, askN: +(bidN + s.spreadN).toFixed(dp) }
+    // k/inv is the double nearest the decimal k·tick, the same number the quote's decimal string parses to
+    const inv = (raw > 0 ? raw : mid) >= 1 ? 100 : 10_000
+    let bidN = Math.round(raw * inv) / inv
+    if (!(bidN > 0)) bidN = 1 / inv
+    return { bidN, askN: Math.round((bidN + s.spreadN) * inv) / inv }
   }
 
   const isOpen = (o: SimOrder): boolean => o.status === 'new' || o.status === 'partially_filled' || o.status === 'pending_cancel'

@@ -223,9 +223,9 @@ export class Execution {
       }
       const checked = checkQuote(raw, this.deps.clock.now(), maxAgeMs)
       if (checked.ok) {
-        const flags: QuoteFlag[] = [...checked.quote.flags, ...(stale ? (['stale_refetched'] as const) : [])]
-        if (flags.length > 0) this.log.warn({ ...this.fields(), quote_flags: flags }, 'Quote adjusted')
-        return { ...checked.quote, flags }
+        const q = stale ? { ...checked.quote, flags: [...checked.quote.flags, 'stale_refetched' as const] } : checked.quote
+        if (q.flags.length > 0) this.log.warn({ ...this.fields(), quote_flags: q.flags }, 'Quote adjusted')
+        return q
       }
       if (checked.reason !== 'stale') {
         this.log.warn({ ...this.fields(), reason: checked.reason }, 'No usable quote')
@@ -241,7 +241,7 @@ export class Execution {
 
   private async setChild(next: ChildOrder, prev: ChildOrder | undefined): Promise<void> {
     this.children.set(next.clientOrderId, next)
-    if (prev !== undefined && prev.status !== next.status) {
+    if (prev !== undefined && (prev.status !== next.status || !prev.filledQty.eq(next.filledQty))) {
       await this.journal({
         type: 'child_order_status',
         executionId: this.id,

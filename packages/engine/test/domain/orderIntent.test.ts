@@ -22,6 +22,12 @@ describe('parseOrderIntent', () => {
     expect(r.ok && r.value.strategy).toBe('twap')
   })
 
+  it('accepts a Decimal from another decimal.js constructor', async () => {
+    const { Decimal } = await import('decimal.js')
+    const r = parseOrderIntent({ ...base, quantity: new (Decimal.clone({ precision: 5 }))('7') })
+    expect(r.ok && r.value.quantity.toString()).toBe('7')
+  })
+
   it('accepts BRK.B and BTC/USD symbols', () => {
     expect(parseOrderIntent({ ...base, symbol: 'BRK.B' }).ok).toBe(true)
     expect(parseOrderIntent({ ...base, symbol: 'btc/usd' }).ok).toBe(true)

@@ -1,20 +1,20 @@
 import { randomUUID } from 'node:crypto'
 import {
-  Dec, type BrokerPort, type Clock, type Engine, type ExecutionJournal, type JournalEntry, type OrderIntent,
-  type OrderIntentInput,
+  Dec, type BrokerOrderId, type ChildOrder, type ClientOrderId, type Engine, type ExecuteOptions,
+  type ExecutionJournal, type FillId, type JournalEntry, type OrderIntent, type OrderIntentInput, type OrderStatus,
+  type Clock,
 } from '@acx/engine'
 import type { Logger } from 'pino'
 import type { ServiceMetrics } from '../observability/metrics.js'
 import type {
-  ChildOrderRecord, ExecutionFilter, ExecutionRecord, ExecutionStore, FillRecord, ServiceExecutionStatus,
+  ChildOrderRecord, ExecutionFilter, ExecutionRecord, ExecutionStore, FillRecord,
 } from '../persistence/executionStore.js'
 import { FINAL_STATUSES } from '../persistence/executionStore.js'
-import { reconcileExecution } from './reconcile.js'
 
 export type RecoveryPolicy = 'resume' | 'flatten' | 'fail'
 
 export interface ExecutionTotals {
-  /** Over every run of the execution (a resumed one has several), from the stored fills. */
+  /** From the stored fills, over every run of the execution. */
   readonly filledQuantity: string
   readonly avgFillPrice: string | null
   readonly fillPercentage: number
@@ -43,7 +43,11 @@ export interface ExecutionManager {
   list(filter: ExecutionFilter): Promise<readonly ExecutionRecord[]>
   /** Stops an execution: its open child order is cancelled and confirmed and nothing more is sent. */
   cancel(id: string): Promise<CancelOutcome>
-  /** After a restart: reconciles executions left `running` with the broker, then resumes, flattens or fails them per policy; re-queues `queued` ones. */
+  /**
+   * After a restart: executions left `running` are handed to the engine's resume (reconciled with the
+   * broker by client order id, then continued, flattened or finished per policy); `queued` ones are
+   * queued again.
+   */
   recover(): Promise<void>
   /** Stops intake and brings running executions to a safe point (open child cancelled and confirmed), leaving them `running` in the store for the next start. */
   drain(timeoutMs: number): Promise<void>
@@ -52,10 +56,9 @@ export interface ExecutionManager {
 }
 
 export interface ExecutionManagerOptions {
-  /** Created with this manager's `journal` (see `createServiceEngine`). */
+  /** The engine, created with this manager's `journal`. */
   readonly engine: () => Engine
   readonly store: ExecutionStore
-  readonly broker: BrokerPort
   readonly clock: Clock
   readonly logger: Logger
   readonly metrics?: ServiceMetrics
@@ -75,18 +78,48 @@ export function totalsOf(record: ExecutionRecord, childOrders: readonly ChildOrd
   }
 }
 
-/** The correlation id a resumed run sends its child orders under, so their client order ids are new. */
-export const resumeCorrelationId = (correlationId: string, resume: number): string => `${correlationId}.r${resume}`
+/**
+ * A stored child order as the engine tracks it. Filled quantity, average price and fill ids come from
+ * the fills table, which a crash between a fill and the child's update cannot leave behind.
+ */
+function toChildOrder(r: ChildOrderRecord, symbol: string, fills: readonly FillRecord[]): ChildOrder {
+  const own = fills.filter((f) => f.clientOrderId === r.clientOrderId)
+  const filledQty = own.reduce((s, f) => s.add(f.qty), new Dec(0))
+  const value = own.reduce((s, f) => s.add(new Dec(f.qty).mul(f.price)), new Dec(0))
+  return {
+    clientOrderId: r.clientOrderId as ClientOrderId,
+    ...(r.brokerOrderId ? { brokerOrderId: r.brokerOrderId as BrokerOrderId } : {}),
+    symbol,
+    side: r.side,
+    type: r.type,
+    qty: new Dec(r.qty),
+    ...(r.limitPrice ? { limitPrice: new Dec(r.limitPrice) } : {}),
+    sliceIndex: r.sliceIndex,
+    attempt: r.attempt,
+    status: r.status as OrderStatus,
+    filledQty,
+    avgPx: filledQty.isZero() ? new Dec(0) : value.div(filledQty),
+    fillIds: own.map((f) => f.fillId as FillId),
+    createdAt: r.createdAt,
+    updatedAt: r.updatedAt,
+  }
+}
+
+interface Job {
+  readonly id: string
+  /** For an execution interrupted by a restart: how to continue it. */
+  readonly resume?: { readonly options: NonNullable<ExecuteOptions['resume']>; readonly mode: RecoveryPolicy | 'cancel' }
+}
 
 export function createExecutionManager(options: ExecutionManagerOptions): ExecutionManager {
-  const { store, broker, clock, logger, metrics } = options
+  const { store, clock, logger, metrics } = options
   const newId = options.newId ?? (() => `ex_${randomUUID()}`)
-  const waiting: string[] = []
+  const waiting: Job[] = []
   const controllers = new Map<string, AbortController>()
-  /** Runs stopped for shutdown: their end is not a finish, the next start resumes them. */
+  /** Runs stopped for shutdown: their end is not a finish; the next start resumes them. */
   const suspended = new Set<string>()
-  /** Runs that continue an earlier one: their final status is decided over every run. */
-  const continuing = new Set<string>()
+  /** Resumed runs under ACX_RECOVERY=fail: reconciled, then finished as they stand. */
+  const failing = new Set<string>()
   let accepting = true
   let idleWaiters: Array<() => void> = []
 
@@ -95,20 +128,11 @@ export function createExecutionManager(options: ExecutionManagerOptions): Execut
       if (entry.type === 'child_order_created') metrics?.childOrders.inc({ type: entry.order.type })
       if (entry.type !== 'execution_finished') return store.append(entry)
       if (suspended.has(entry.executionId)) return // stays `running` for the next start
-      let status: ServiceExecutionStatus = entry.status
-      if (continuing.has(entry.executionId)) status = await overallStatus(entry.executionId, entry.status)
+      let status = entry.status
+      if (failing.has(entry.executionId)) status = entry.result.totalFilled.gt(0) ? 'partially_filled' : 'failed'
       metrics?.executionFinished(entry.result, status)
-      return store.append({ ...entry, status: status === 'queued' ? 'failed' : status })
+      return store.append({ ...entry, status })
     },
-  }
-
-  async function overallStatus(id: string, last: ServiceExecutionStatus): Promise<ServiceExecutionStatus> {
-    const record = await store.getExecution(id)
-    if (!record) return last
-    const filled = (await store.fills(id)).reduce((s, f) => s.add(f.qty), new Dec(0))
-    if (filled.eq(record.quantity)) return 'filled'
-    if (last === 'cancelled') return 'cancelled'
-    return filled.gt(0) ? 'partially_filled' : last
   }
 
   const notifyIdle = () => {
@@ -120,11 +144,12 @@ export function createExecutionManager(options: ExecutionManagerOptions): Execut
 
   function pump(): void {
     while (accepting && controllers.size < options.maxConcurrent && waiting.length) {
-      const id = waiting.shift()!
+      const job = waiting.shift()!
       const controller = new AbortController()
-      controllers.set(id, controller)
-      void runOne(id, controller.signal).finally(() => {
-        controllers.delete(id)
+      controllers.set(job.id, controller)
+      void run(job, controller).finally(() => {
+        controllers.delete(job.id)
+        failing.delete(job.id)
         pump()
         notifyIdle()
       })
@@ -132,45 +157,30 @@ export function createExecutionManager(options: ExecutionManagerOptions): Execut
     notifyIdle()
   }
 
-  async function runOne(id: string, signal: AbortSignal): Promise<void> {
-    const record = await store.getExecution(id)
+  async function run(job: Job, controller: AbortController): Promise<void> {
+    const record = await store.getExecution(job.id)
     if (!record || FINAL_STATUSES.has(record.status)) return
-    if (record.cancelRequested) {
-      await store.setStatus(id, 'cancelled', clock.now())
+    if (record.cancelRequested && !job.resume) {
+      await store.setStatus(job.id, 'cancelled', clock.now())
       return
     }
-    // the stored intent is JSON: the quantity is a decimal string, which execute() accepts
-    const intent = record.intent as unknown as OrderIntentInput
-    try {
-      await options.engine().execute(intent, { executionId: id, signal })
-    } catch (err) {
-      logger.error({ err, executionId: id }, 'Execution failed')
-      if (!suspended.has(id)) await store.setStatus(id, 'failed', clock.now())
+    // the stored intent is JSON (quantity a decimal string), which execute() accepts
+    let intent = record.intent as unknown as OrderIntentInput
+    if (job.resume) {
+      const { mode } = job.resume
+      if (mode === 'flatten') intent = { ...intent, strategy: 'market', urgency: 'HIGH' }
+      if (mode === 'fail') failing.add(job.id)
+      // reconcile only: the engine still checks every child with the broker, then sends nothing more
+      if (mode === 'fail' || mode === 'cancel') controller.abort(mode)
     }
-  }
-
-  /** Runs the rest of an interrupted execution: `resume` replans, `flatten` sends one market order. */
-  async function continueRun(record: ExecutionRecord, remaining: InstanceType<typeof Dec>, mode: 'resume' | 'flatten'): Promise<void> {
-    const n = await store.markResumed(record.id, clock.now())
-    const intent = record.intent as unknown as OrderIntentInput
-    const next: OrderIntentInput = {
-      ...intent,
-      quantity: remaining.toString(),
-      correlationId: resumeCorrelationId(record.correlationId, n),
-      ...(mode === 'flatten' ? { strategy: 'market', urgency: 'HIGH' } : record.strategy ? { strategy: record.strategy } : {}),
-    }
-    continuing.add(record.id)
-    const controller = new AbortController()
-    controllers.set(record.id, controller)
     try {
-      await options.engine().execute(next, { executionId: record.id, signal: controller.signal })
+      await options.engine().execute(intent, {
+        executionId: job.id, signal: controller.signal, ...(job.resume ? { resume: job.resume.options } : {}),
+      })
     } catch (err) {
-      logger.error({ err, executionId: record.id }, 'Resumed execution failed')
-      if (!suspended.has(record.id)) await store.setStatus(record.id, 'failed', clock.now())
-    } finally {
-      controllers.delete(record.id)
-      continuing.delete(record.id)
-      pump()
+      logger.error({ err, executionId: job.id }, 'Execution failed')
+      // a failed journal write or reconciliation leaves the execution `running` for the next start
+      if (!suspended.has(job.id) && !job.resume) await store.setStatus(job.id, 'failed', clock.now())
     }
   }
 
@@ -189,7 +199,7 @@ export function createExecutionManager(options: ExecutionManagerOptions): Execut
     async submit(intent) {
       const result = await store.createExecution({ id: newId(), intent, nowMs: clock.now() })
       if (result.created) {
-        waiting.push(result.record.id)
+        waiting.push({ id: result.record.id })
         pump()
       }
       return result
@@ -209,7 +219,7 @@ export function createExecutionManager(options: ExecutionManagerOptions): Execut
       if (!record) return 'not_found'
       if (FINAL_STATUSES.has(record.status)) return 'already_final'
       await store.requestCancel(id, clock.now())
-      const queuedAt = waiting.indexOf(id)
+      const queuedAt = waiting.findIndex((j) => j.id === id && !j.resume)
       if (queuedAt >= 0) {
         waiting.splice(queuedAt, 1)
         await store.setStatus(id, 'cancelled', clock.now())
@@ -222,33 +232,38 @@ export function createExecutionManager(options: ExecutionManagerOptions): Execut
 
     async recover() {
       for (const record of await store.unfinished()) {
-        if (record.status === 'queued') {
-          waiting.push(record.id)
+        const start = record.status === 'running' ? await store.runStart(record.id) : null
+        if (start === null) {
+          // never started (or stopped before its first journal entry): start from scratch
+          waiting.push({ id: record.id })
           continue
         }
-        const log = logger.child({ executionId: record.id, correlation_id: record.correlationId })
-        try {
-          const filled = await reconcileExecution(record.id, record.symbol, { store, journal, broker, clock, logger: log })
-          const remaining = new Dec(record.quantity).sub(filled)
-          log.info({ filled: filled.toString(), remaining: remaining.toString(), policy: options.recovery }, 'Recovered execution')
-          if (remaining.lte(0)) {
-            await store.setStatus(record.id, 'filled', clock.now())
-          } else if (record.cancelRequested) {
-            await store.setStatus(record.id, filled.gt(0) ? 'partially_filled' : 'cancelled', clock.now())
-          } else if (options.recovery === 'fail') {
-            await store.setStatus(record.id, filled.gt(0) ? 'partially_filled' : 'failed', clock.now())
-          } else {
-            void continueRun(record, remaining, options.recovery)
-          }
-        } catch (err) {
-          log.error({ err }, 'Recovery failed; the execution stays running for the next start')
-        }
+        const [childRecords, fills] = await Promise.all([store.childOrders(record.id), store.fills(record.id)])
+        const resumes = await store.markResumed(record.id, clock.now())
+        const mode = record.cancelRequested ? 'cancel' : options.recovery
+        logger.info(
+          { executionId: record.id, correlation_id: record.correlationId, resumes, mode, child_orders: childRecords.length },
+          'Recovering execution',
+        )
+        waiting.push({
+          id: record.id,
+          resume: {
+            mode,
+            options: {
+              startedAt: start.startedAt,
+              children: childRecords.map((r) => toChildOrder(r, record.symbol, fills)),
+              arrivalMid: start.arrivalMid === null ? null : new Dec(start.arrivalMid),
+            },
+          },
+        })
       }
       pump()
     },
 
     async drain(timeoutMs) {
       accepting = false
+      // queued executions stay `queued` in the store; the next start picks them up
+      waiting.length = 0
       for (const [id, controller] of controllers) {
         suspended.add(id)
         controller.abort('shutdown')
@@ -257,9 +272,6 @@ export function createExecutionManager(options: ExecutionManagerOptions): Execut
         idleWaiters.push(resolve)
         notifyIdle()
       })
-      // queued executions stay `queued` in the store; the next start picks them up
-      waiting.length = 0
-      notifyIdle()
       await Promise.race([done, new Promise((r) => setTimeout(r, timeoutMs).unref())])
     },
 

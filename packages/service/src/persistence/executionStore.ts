@@ -70,6 +70,13 @@ export interface ExecutionFilter {
   readonly limit?: number
 }
 
+export interface RunStart {
+  /** Epoch ms on the execution clock. */
+  readonly startedAt: number
+  /** Decimal string; null when the first run had no usable quote. */
+  readonly arrivalMid: string | null
+}
+
 export interface CreateExecution {
   readonly id: string
   readonly intent: OrderIntent
@@ -94,6 +101,8 @@ export interface ExecutionStore extends ExecutionJournal {
   fills(executionId: string): Promise<readonly FillRecord[]>
   /** Executions not finished (`queued` or `running`), oldest first: what a restart must pick up. */
   unfinished(): Promise<readonly ExecutionRecord[]>
+  /** When the execution first started running and the mid of its first arrival quote, from the journal; null if it never started. */
+  runStart(id: string): Promise<RunStart | null>
   setStatus(id: string, status: ServiceExecutionStatus, nowMs: number): Promise<void>
   requestCancel(id: string, nowMs: number): Promise<void>
   markResumed(id: string, nowMs: number): Promise<number>

@@ -103,6 +103,7 @@ export function createSqliteStore(options: SqliteStoreOptions): ExecutionStore {
       VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (fill_id) DO NOTHING`),
     children: db.prepare('SELECT * FROM child_orders WHERE execution_id = ? ORDER BY created_at, slice_index, attempt'),
     fills: db.prepare('SELECT * FROM fills WHERE execution_id = ? ORDER BY ts_init, fill_id'),
+    firstEntry: db.prepare('SELECT at_ms, entry_json FROM journal WHERE execution_id = ? AND type = ? ORDER BY seq LIMIT 1'),
   }
 
   const appendTx = db.transaction((entry: JournalEntry) => {
@@ -197,6 +198,13 @@ export function createSqliteStore(options: SqliteStoreOptions): ExecutionStore {
       )
     },
 
+    async runStart(id) {
+      const started = q.firstEntry.get(id, 'execution_started') as { at_ms: number } | undefined
+      if (!started) return null
+      const quote = q.firstEntry.get(id, 'arrival_quote') as { entry_json: string } | undefined
+      const mid = quote ? (JSON.parse(quote.entry_json) as { quote: { mid?: string } | null }).quote?.mid : undefined
+      return { startedAt: started.at_ms, arrivalMid: mid ?? null }
+    },
     unfinished: async () => (q.unfinished.all() as ExecutionRow[]).map(toExecution),
     async setStatus(id, status, nowMs) {
       q.setStatus.run(status, nowMs, id)
