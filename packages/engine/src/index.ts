@@ -56,7 +56,7 @@ export type {
   SubmitOrderRequest,
 } from './ports/broker.js'
 export { createRealClock, createVirtualClock } from './ports/clock.js'
-export type { Clock, VirtualClock, VirtualClockOptions } from './ports/clock.js'
+export type { Clock, RealClockOptions, VirtualClock, VirtualClockOptions } from './ports/clock.js'
 export { noopLogger, createMemoryLogger } from './ports/logger.js'
 export type { Logger, LogRecord, MemoryLogger } from './ports/logger.js'
 export { childOrdersFromJournal, createInMemoryJournal, noopJournal } from './ports/executionJournal.js'

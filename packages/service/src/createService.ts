@@ -1,4 +1,4 @@
-import { createEngine, createSimulatedMarket, type BrokerPort, type Clock, type Engine } from '@acx/engine'
+import { createEngine, createRealClock, createSimulatedMarket, type BrokerPort, type Clock, type Engine } from '@acx/engine'
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import type { ServiceConfig } from './config.js'
@@ -8,7 +8,6 @@ import { instrumentBroker } from './observability/instrumentBroker.js'
 import { createMetrics, type ServiceMetrics } from './observability/metrics.js'
 import type { ExecutionStore } from './persistence/executionStore.js'
 import { createSqliteStore } from './persistence/sqliteStore.js'
-import { createScaledClock } from './scaledClock.js'
 
 export interface Service {
   readonly config: ServiceConfig
@@ -44,7 +43,7 @@ export async function createBroker(config: ServiceConfig, clock: Clock, logger: 
 
 /** Wires configuration, broker, clock, store, engine, execution manager and HTTP app. */
 export async function createService(config: ServiceConfig, logger: Logger, deps: ServiceDeps = {}): Promise<Service> {
-  const clock = deps.clock ?? (config.ACX_BROKER === 'sim' ? createScaledClock(config.ACX_SIM_TIME_SCALE) : createScaledClock(1))
+  const clock = deps.clock ?? (config.ACX_BROKER === 'sim' ? createRealClock({ scale: config.ACX_SIM_TIME_SCALE }) : createRealClock())
   const metrics = createMetrics()
   const broker = instrumentBroker(deps.broker ?? (await createBroker(config, clock, logger)), metrics)
   const store = deps.store ?? createSqliteStore({ path: config.ACX_DB_PATH })

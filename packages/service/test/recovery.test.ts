@@ -1,7 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { join } from 'node:path'
-import { createSimulatedMarket, Dec, type SimulatedMarket } from '@acx/engine'
-import { createScaledClock } from '../src/index.js'
+import { createRealClock, createSimulatedMarket, Dec, type SimulatedMarket } from '@acx/engine'
 import { eventually, FAST_ENV, http, startService, tempDir, type RunningService } from './support/testService.js'
 
 const order = (correlationId: string) => ({
@@ -9,8 +8,8 @@ const order = (correlationId: string) => ({
 })
 
 /** The broker outlives the service, as a real one does across a restart. */
-function durableBroker(): { broker: SimulatedMarket; clock: ReturnType<typeof createScaledClock> } {
-  const clock = createScaledClock(100)
+function durableBroker(): { broker: SimulatedMarket; clock: ReturnType<typeof createRealClock> } {
+  const clock = createRealClock({ scale: 100 })
   const broker = createSimulatedMarket({ clock, seed: 3, symbols: { AAPL: { price: '190', spread: '0.02' } } })
   return { broker, clock }
 }

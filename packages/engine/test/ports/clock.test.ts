@@ -66,3 +66,33 @@ describe('createRealClock', () => {
     await p // resolves, not rejects, and long before a minute
   })
 })
+
+describe('createRealClock with a scale', () => {
+  it('runs time faster than the wall by the scale, from its creation', async () => {
+    const { createRealClock } = await import('../../src/ports/clock.js')
+    let wall = 1_000_000
+    const clock = createRealClock({ scale: 60, wallNow: () => wall })
+    expect(clock.now()).toBe(1_000_000)
+    wall += 1_000 // one wall second is a minute on the clock
+    expect(clock.now()).toBe(1_060_000)
+  })
+
+  it('sleeps scaled: a 6-second sleep at ×600 takes about 10 ms of wall time', async () => {
+    const { createRealClock } = await import('../../src/ports/clock.js')
+    const clock = createRealClock({ scale: 600 })
+    const timers: number[] = []
+    const original = globalThis.setTimeout
+    globalThis.setTimeout = ((fn: () => void, ms: number) => (timers.push(ms), original(fn, ms))) as typeof setTimeout
+    try {
+      await clock.sleep(6_000)
+    } finally {
+      globalThis.setTimeout = original
+    }
+    expect(timers).toEqual([10])
+  })
+
+  it('rejects a scale that is not a finite number > 0', async () => {
+    const { createRealClock } = await import('../../src/ports/clock.js')
+    for (const scale of [0, -1, NaN, Infinity]) expect(() => createRealClock({ scale })).toThrow(/scale/)
+  })
+})
