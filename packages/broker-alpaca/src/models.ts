@@ -1,0 +1,241 @@
+/**
+ * Alpaca's wire shapes (snake_case, as documented at docs.alpaca.markets) and hand-written validators
+ * (zod is not a dependency of this package). Only the fields the adapter reads are declared; the rest is
+ * ignored. DTO → domain conversion lives in `parse.ts`.
+ */
+
+export type Validated<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly issues: readonly string[] }
+
+/** `POST /v2/orders` body: amounts are decimal strings, never JSON numbers. */
+export interface OrderRequestDto {
+  readonly symbol: string
+  readonly qty: string
+  readonly side: 'buy' | 'sell'
+  readonly type: 'market' | 'limit'
+  readonly time_in_force: 'day'
+  readonly limit_price?: string
+  readonly client_order_id: string
+}
+
+/** An order (`/v2/orders…` responses and `trade_updates` events). */
+export interface OrderDto {
+  readonly id: string
+  readonly client_order_id: string
+  readonly symbol: string
+  readonly side: string
+  readonly type: string
+  readonly qty: string
+  readonly limit_price: string | null
+  readonly status: string
+  readonly filled_qty: string
+  readonly filled_avg_price: string | null
+  readonly created_at: string
+  readonly submitted_at: string | null
+  readonly updated_at: string | null
+}
+
+/** `GET /v2/stocks/{symbol}/quotes/latest`: prices and sizes are JSON numbers on the data API. */
+export interface LatestQuoteDto {
+  readonly symbol: string | undefined
+  readonly quote: {
+    readonly ap: number
+    readonly as: number
+    readonly bp: number
+    readonly bs: number
+    readonly t: string
+  } | null
+}
+
+export interface AssetDto {
+  readonly symbol: string
+  readonly status: string
+  readonly tradable: boolean
+  readonly fractionable: boolean
+}
+
+export interface PositionDto {
+  readonly symbol: string
+  /** Signed quantity (negative for a short). */
+  readonly qty: string
+  /** Quantity not held for open orders; absent on older responses. */
+  readonly qty_available: string | undefined
+  readonly avg_entry_price: string
+  readonly side: string | undefined
+}
+
+export interface AccountDto {
+  readonly status: string
+  readonly buying_power: string
+  readonly trading_blocked: boolean
+  readonly account_blocked: boolean
+}
+
+export interface TradeUpdateDto {
+  readonly event: string
+  readonly order: OrderDto
+}
+
+// ---- helpers ------------------------------------------------------------------------------------
+
+export const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
+
+const DECIMAL = /^-?(\d+)(\.\d+)?$/
+
+class Reader {
+  readonly issues: string[] = []
+  constructor(
+    private readonly rec: Record<string, unknown>,
+    private readonly where: string,
+  ) {}
+
+  private fail(key: string, what: string): void {
+    const got = this.rec[key]
+    this.issues.push(`${this.where}.${key} ${what} (got ${got === undefined ? 'nothing' : JSON.stringify(got)?.slice(0, 40)})`)
+  }
+
+  string(key: string): string {
+    const v = this.rec[key]
+    if (typeof v !== 'string' || v.length === 0) {
+      this.fail(key, 'must be a non-empty string')
+      return ''
+    }
+    return v
+  }
+
+  optionalString(key: string): string | null {
+    const v = this.rec[key]
+    if (v === undefined || v === null) return null
+    if (typeof v !== 'string') {
+      this.fail(key, 'must be a string or null')
+      return null
+    }
+    return v
+  }
+
+  decimal(key: string): string {
+    const v = this.rec[key]
+    if (typeof v !== 'string' || !DECIMAL.test(v)) {
+      this.fail(key, 'must be a decimal string')
+      return '0'
+    }
+    return v
+  }
+
+  optionalDecimal(key: string): string | null {
+    const v = this.rec[key]
+    if (v === undefined || v === null) return null
+    return this.decimal(key)
+  }
+
+  number(key: string): number {
+    const v = this.rec[key]
+    if (typeof v !== 'number' || !Number.isFinite(v)) {
+      this.fail(key, 'must be a finite number')
+      return 0
+    }
+    return v
+  }
+
+  boolean(key: string): boolean {
+    const v = this.rec[key]
+    if (typeof v !== 'boolean') {
+      this.fail(key, 'must be a boolean')
+      return false
+    }
+    return v
+  }
+
+  optionalBoolean(key: string, fallback: boolean): boolean {
+    const v = this.rec[key]
+    if (v === undefined || v === null) return fallback
+    return this.boolean(key)
+  }
+}
+
+const done = <T>(r: Reader, value: T): Validated<T> => (r.issues.length > 0 ? { ok: false, issues: r.issues } : { ok: true, value })
+
+const notObject = (where: string): Validated<never> => ({ ok: false, issues: [`${where} must be a JSON object`] })
+
+// ---- validators ----------------------------------------------------------------------------------
+
+export function readOrderDto(raw: unknown, where = 'order'): Validated<OrderDto> {
+  if (!isRecord(raw)) return notObject(where)
+  const r = new Reader(raw, where)
+  const type = typeof raw['type'] === 'string' ? r.string('type') : r.string('order_type')
+  const value: OrderDto = {
+    id: r.string('id'),
+    client_order_id: r.string('client_order_id'),
+    symbol: r.string('symbol'),
+    side: r.string('side'),
+    type,
+    qty: r.decimal('qty'),
+    limit_price: r.optionalDecimal('limit_price'),
+    status: r.string('status'),
+    filled_qty: r.decimal('filled_qty'),
+    filled_avg_price: r.optionalDecimal('filled_avg_price'),
+    created_at: r.string('created_at'),
+    submitted_at: r.optionalString('submitted_at'),
+    updated_at: r.optionalString('updated_at'),
+  }
+  return done(r, value)
+}
+
+export function readLatestQuoteDto(raw: unknown): Validated<LatestQuoteDto> {
+  if (!isRecord(raw)) return notObject('latest quote response')
+  const outer = new Reader(raw, 'latest quote response')
+  const symbol = typeof raw['symbol'] === 'string' ? raw['symbol'] : undefined
+  const q = raw['quote']
+  if (q === undefined || q === null) return done(outer, { symbol, quote: null })
+  if (!isRecord(q)) return notObject('latest quote response.quote')
+  const r = new Reader(q, 'quote')
+  const value: LatestQuoteDto = {
+    symbol,
+    quote: { ap: r.number('ap'), as: r.number('as'), bp: r.number('bp'), bs: r.number('bs'), t: r.string('t') },
+  }
+  return done(r, value)
+}
+
+export function readAssetDto(raw: unknown): Validated<AssetDto> {
+  if (!isRecord(raw)) return notObject('asset')
+  const r = new Reader(raw, 'asset')
+  return done(r, {
+    symbol: r.string('symbol'),
+    status: r.string('status'),
+    tradable: r.boolean('tradable'),
+    fractionable: r.optionalBoolean('fractionable', false),
+  })
+}
+
+export function readPositionDto(raw: unknown): Validated<PositionDto> {
+  if (!isRecord(raw)) return notObject('position')
+  const r = new Reader(raw, 'position')
+  const available = r.optionalDecimal('qty_available')
+  const side = r.optionalString('side')
+  return done(r, {
+    symbol: r.string('symbol'),
+    qty: r.decimal('qty'),
+    qty_available: available ?? undefined,
+    avg_entry_price: r.decimal('avg_entry_price'),
+    side: side ?? undefined,
+  })
+}
+
+export function readAccountDto(raw: unknown): Validated<AccountDto> {
+  if (!isRecord(raw)) return notObject('account')
+  const r = new Reader(raw, 'account')
+  return done(r, {
+    status: r.string('status'),
+    buying_power: r.decimal('buying_power'),
+    trading_blocked: r.optionalBoolean('trading_blocked', false),
+    account_blocked: r.optionalBoolean('account_blocked', false),
+  })
+}
+
+export function readTradeUpdateDto(raw: unknown): Validated<TradeUpdateDto> {
+  if (!isRecord(raw)) return notObject('trade update')
+  const r = new Reader(raw, 'trade update')
+  const event = r.string('event')
+  const order = readOrderDto(raw['order'], 'trade update.order')
+  if (!order.ok) return { ok: false, issues: [...r.issues, ...order.issues] }
+  return done(r, { event, order: order.value })
+}

@@ -1,0 +1,190 @@
+import {
+  BrokerError,
+  Dec,
+  brokerOrderId,
+  type Asset,
+  type BrokerOrder,
+  type BrokerOrderStatus,
+  type ClientOrderId,
+  type Position,
+  type Quote,
+  type SubmitOrderRequest,
+} from '@acx/engine'
+import type { Decimal } from 'decimal.js'
+import {
+  readAccountDto,
+  readAssetDto,
+  readLatestQuoteDto,
+  readOrderDto,
+  readPositionDto,
+  readTradeUpdateDto,
+  type OrderDto,
+  type OrderRequestDto,
+  type Validated,
+} from './models.js'
+
+/** Thrown by the parsers: the broker answered something we cannot trust. Not retryable. */
+const badResponse = (what: string, issues: readonly string[]): BrokerError =>
+  new BrokerError('BROKER_BAD_RESPONSE', `Unexpected Alpaca ${what}: ${issues.slice(0, 5).join('; ')}`)
+
+const unwrap = <T>(what: string, v: Validated<T>): T => {
+  if (!v.ok) throw badResponse(what, v.issues)
+  return v.value
+}
+
+/**
+ * RFC 3339 timestamp (Alpaca sends up to nanoseconds) → epoch ms. Fractions beyond milliseconds are cut,
+ * not rounded, so a time never moves into the future.
+ */
+export function parseTimestampMs(s: string): number | undefined {
+  const m = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:\d{2})$/.exec(s)
+  if (!m) return undefined
+  const ms = (m[2] ?? '').slice(0, 3).padEnd(3, '0')
+  const t = Date.parse(`${m[1]}.${ms}${m[3]}`)
+  return Number.isNaN(t) ? undefined : t
+}
+
+/** Alpaca's order statuses → the engine's. Statuses we never create (replace, stop) still map safely. */
+const STATUS_MAP: Readonly<Record<string, BrokerOrderStatus>> = {
+  new: 'new',
+  accepted: 'accepted',
+  pending_new: 'pending_new',
+  accepted_for_bidding: 'accepted',
+  held: 'accepted',
+  stopped: 'accepted', // a fill is guaranteed but not yet done
+  suspended: 'accepted',
+  pending_replace: 'new',
+  partially_filled: 'partially_filled',
+  filled: 'filled',
+  pending_cancel: 'pending_cancel',
+  canceled: 'canceled',
+  replaced: 'canceled', // this order is done; the replacement is another order
+  expired: 'expired',
+  done_for_day: 'expired', // no more fills today; a day order never comes back
+  rejected: 'rejected',
+}
+
+const dec = (s: string): Decimal => new Dec(s)
+
+/** An order DTO → `BrokerOrder`. `calculated` (settlement pending) is `filled` when fully filled, else `expired`. */
+export function orderFromDto(dto: OrderDto): BrokerOrder {
+  const issues: string[] = []
+  const qty = dec(dto.qty)
+  const filledQty = dec(dto.filled_qty)
+  let status = STATUS_MAP[dto.status]
+  if (dto.status === 'calculated') status = filledQty.gte(qty) ? 'filled' : 'expired'
+  if (status === undefined) issues.push(`unknown status ${JSON.stringify(dto.status)}`)
+  const side = dto.side === 'buy' ? 'BUY' : dto.side === 'sell' ? 'SELL' : undefined
+  if (side === undefined) issues.push(`unknown side ${JSON.stringify(dto.side)}`)
+  const type = dto.type === 'market' || dto.type === 'limit' ? dto.type : undefined
+  if (type === undefined) issues.push(`unsupported order type ${JSON.stringify(dto.type)}`)
+  if (filledQty.lt(0) || filledQty.gt(qty)) issues.push(`filled_qty ${dto.filled_qty} outside [0, qty ${dto.qty}]`)
+  const filledAvgPrice = dto.filled_avg_price === null ? null : dec(dto.filled_avg_price)
+  if (filledQty.gt(0) && filledAvgPrice === null) issues.push('filled_avg_price missing while filled_qty > 0')
+  const createdMs = parseTimestampMs(dto.created_at)
+  if (createdMs === undefined) issues.push(`created_at ${JSON.stringify(dto.created_at)} is not RFC 3339`)
+  const submittedMs = dto.submitted_at === null ? createdMs : parseTimestampMs(dto.submitted_at)
+  const updatedMs = dto.updated_at === null ? submittedMs : parseTimestampMs(dto.updated_at)
+  if (submittedMs === undefined || updatedMs === undefined) issues.push('submitted_at / updated_at are not RFC 3339')
+  if (issues.length > 0) throw badResponse(`order ${dto.id}`, issues)
+  return {
+    id: brokerOrderId(dto.id),
+    clientOrderId: dto.client_order_id as ClientOrderId,
+    symbol: dto.symbol,
+    side: side as 'BUY' | 'SELL',
+    type: type as 'market' | 'limit',
+    qty,
+    ...(dto.limit_price === null ? {} : { limitPrice: dec(dto.limit_price) }),
+    status: status as BrokerOrderStatus,
+    filledQty,
+    filledAvgPrice: filledQty.gt(0) ? filledAvgPrice : null,
+    submittedAtMs: submittedMs as number,
+    updatedAtMs: updatedMs as number,
+  }
+}
+
+export const parseOrder = (raw: unknown): BrokerOrder => orderFromDto(unwrap('order', readOrderDto(raw)))
+
+export function parseTradeUpdate(raw: unknown): { readonly event: string; readonly order: BrokerOrder } {
+  const dto = unwrap('trade update', readTradeUpdateDto(raw))
+  return { event: dto.event, order: orderFromDto(dto.order) }
+}
+
+/**
+ * The data API sends prices and sizes as JSON numbers; a number's shortest round-trip text is the
+ * decimal Alpaca wrote for any price or size with at most 15 significant digits, so it converts exactly.
+ */
+const fromNumber = (n: number): Decimal => new Dec(String(n))
+
+/** Go's zero time: Alpaca's "no quote" placeholder. */
+const ZERO_TIME_MS = Date.UTC(1, 0, 1)
+
+/**
+ * Latest quote → `Quote`, or null when Alpaca has none (no `quote`, zero time, or both sides zero). A zero
+ * on one side is passed through; the engine's `checkQuote` substitutes it from the other side and flags it.
+ */
+export function parseLatestQuote(raw: unknown, symbol: string): Quote | null {
+  const dto = unwrap('latest quote', readLatestQuoteDto(raw))
+  const q = dto.quote
+  if (q === null) return null
+  const timestampMs = parseTimestampMs(q.t)
+  if (timestampMs === undefined) throw badResponse('latest quote', [`t ${JSON.stringify(q.t)} is not RFC 3339`])
+  if (timestampMs <= ZERO_TIME_MS + 86_400_000 || (q.ap <= 0 && q.bp <= 0)) return null
+  if (q.ap < 0 || q.bp < 0 || q.as < 0 || q.bs < 0) throw badResponse('latest quote', ['negative price or size'])
+  return {
+    symbol: dto.symbol ?? symbol,
+    bid: fromNumber(q.bp),
+    ask: fromNumber(q.ap),
+    bidSize: fromNumber(q.bs),
+    askSize: fromNumber(q.as),
+    timestampMs,
+  }
+}
+
+export function parseAsset(raw: unknown): Asset {
+  const dto = unwrap('asset', readAssetDto(raw))
+  return { symbol: dto.symbol, tradable: dto.tradable && dto.status === 'active', fractionable: dto.fractionable }
+}
+
+/** A position with, besides the port's fields, what is free to sell (not held for open orders). */
+export interface PositionDetail extends Position {
+  readonly qtyAvailable: Decimal
+}
+
+export function parsePosition(raw: unknown): PositionDetail {
+  const dto = unwrap('position', readPositionDto(raw))
+  let qty = dec(dto.qty)
+  // Alpaca reports shorts with side "short"; some payloads give a positive qty with it.
+  if (dto.side === 'short' && qty.gt(0)) qty = qty.neg()
+  const available = dto.qty_available === undefined ? qty : dec(dto.qty_available)
+  return { symbol: dto.symbol, qty, avgEntryPrice: dec(dto.avg_entry_price), qtyAvailable: available }
+}
+
+export interface AccountSnapshot {
+  readonly status: string
+  readonly buyingPower: Decimal
+  /** False when Alpaca blocks trading or the account (or it is not ACTIVE). */
+  readonly canTrade: boolean
+}
+
+export function parseAccount(raw: unknown): AccountSnapshot {
+  const dto = unwrap('account', readAccountDto(raw))
+  return {
+    status: dto.status,
+    buyingPower: dec(dto.buying_power),
+    canTrade: !dto.trading_blocked && !dto.account_blocked && dto.status === 'ACTIVE',
+  }
+}
+
+/** `SubmitOrderRequest` → the POST body: decimal strings in plain notation (never exponent, never numbers). */
+export function orderRequestToDto(req: SubmitOrderRequest): OrderRequestDto {
+  return {
+    symbol: req.symbol,
+    qty: req.qty.toFixed(),
+    side: req.side === 'BUY' ? 'buy' : 'sell',
+    type: req.type,
+    time_in_force: req.timeInForce,
+    ...(req.type === 'limit' && req.limitPrice !== undefined ? { limit_price: req.limitPrice.toFixed() } : {}),
+    client_order_id: req.clientOrderId,
+  }
+}

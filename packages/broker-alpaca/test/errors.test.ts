@@ -1,0 +1,250 @@
+import { readFileSync } from 'node:fs'
+import { inspect } from 'node:util'
+import { BROKER_ERRORS, Dec, brokerOrderId, isBrokerError, type BrokerError, type ClientOrderId } from '@acx/engine'
+import { afterEach, describe, expect, it } from 'vitest'
+import { isDuplicateClientOrderId, mapFailure, toBrokerError, type AlpacaFailure } from '../src/index.js'
+import { FAKE_KEY_ID, FAKE_SECRET_KEY } from './support/fakeAlpacaServer.js'
+import { startHarness, type Harness } from './support/harness.js'
+
+const http = (status: number, code?: number | string, message = 'x', retryAfterMs?: number): AlpacaFailure => ({
+  kind: 'http',
+  status,
+  code,
+  message,
+  retryAfterMs,
+  requestId: undefined,
+})
+
+async function caught(p: Promise<unknown>): Promise<BrokerError> {
+  try {
+    await p
+  } catch (e) {
+    if (isBrokerError(e)) return e
+    throw e
+  }
+  throw new Error('expected a BrokerError')
+}
+
+describe('the error table', () => {
+  const rows: [string, AlpacaFailure, BrokerError['code'], boolean][] = [
+    ['401 40110000 auth', http(401, 40110000, 'request is not authorized'), 'BROKER_AUTH', false],
+    ['403 40310000 buying power', http(403, 40310000, 'insufficient buying power'), 'BROKER_INSUFFICIENT_FUNDS', false],
+    ['403 40310000 qty', http(403, 40310000, 'insufficient qty available for order'), 'BROKER_INSUFFICIENT_FUNDS', false],
+    ['404 40410000 not found', http(404, 40410000, 'order not found'), 'BROKER_NOT_FOUND', false],
+    ['422 42210000 validation', http(422, 42210000, 'order is not cancelable'), 'BROKER_REJECTED', false],
+    ['422 40010001 validation', http(422, 40010001, 'qty must be > 0'), 'BROKER_REJECTED', false],
+    ['400 40010001 validation', http(400, 40010001, 'invalid symbol'), 'BROKER_REJECTED', false],
+    ['429 rate limit', http(429, undefined, 'rate limit exceeded', 1200), 'BROKER_RATE_LIMITED', true],
+    ['500', http(500, 50010000, 'internal server error occurred'), 'BROKER_UNAVAILABLE', true],
+    ['502', http(502), 'BROKER_UNAVAILABLE', true],
+    ['503', http(503), 'BROKER_UNAVAILABLE', true],
+    ['504 gateway timeout', http(504), 'BROKER_TIMEOUT', true],
+    ['599 any other 5xx', http(599), 'BROKER_UNAVAILABLE', true],
+    ['403 without a code', http(403, undefined, 'forbidden'), 'BROKER_AUTH', false],
+    ['418 any other 4xx', http(418, undefined, 'teapot'), 'BROKER_REJECTED', false],
+    ['an unknown code with a known message', http(403, 99999999, 'Insufficient buying power'), 'BROKER_INSUFFICIENT_FUNDS', false],
+    ['network', { kind: 'network', message: 'request failed (ECONNRESET)' }, 'BROKER_UNAVAILABLE', true],
+    ['timeout', { kind: 'timeout', message: 'no response within the timeout' }, 'BROKER_TIMEOUT', true],
+    ['unreadable 2xx', { kind: 'bad_response', message: 'response body is not JSON' }, 'BROKER_BAD_RESPONSE', false],
+  ]
+  it.each(rows)('maps %s', (_name, failure, code, retryable) => {
+    expect(mapFailure(failure).code).toBe(code)
+    const err = toBrokerError(failure, 'ctx', [])
+    expect(err.code).toBe(code)
+    expect(err.retryable).toBe(retryable)
+    expect(BROKER_ERRORS[code].retryable).toBe(retryable)
+  })
+
+  it('maps the documented error payloads (test/fixtures/errors.json)', () => {
+    const payloads = (JSON.parse(readFileSync(new URL('./fixtures/errors.json', import.meta.url), 'utf8')) as {
+      payload: Record<string, { status: number; body: { code: number; message: string } }>
+    }).payload
+    const expected: Record<string, BrokerError['code']> = {
+      unauthorized: 'BROKER_AUTH',
+      insufficientBuyingPower: 'BROKER_INSUFFICIENT_FUNDS',
+      insufficientQty: 'BROKER_INSUFFICIENT_FUNDS',
+      orderNotFound: 'BROKER_NOT_FOUND',
+      positionNotFound: 'BROKER_NOT_FOUND',
+      assetNotFound: 'BROKER_NOT_FOUND',
+      duplicateClientOrderId: 'BROKER_REJECTED',
+      notCancelable: 'BROKER_REJECTED',
+      subPenny: 'BROKER_REJECTED',
+      rateLimited: 'BROKER_RATE_LIMITED',
+      internal: 'BROKER_UNAVAILABLE',
+    }
+    expect(Object.keys(payloads).sort()).toEqual(Object.keys(expected).sort())
+    for (const [name, { status, body }] of Object.entries(payloads)) {
+      expect(mapFailure(http(status, body.code, body.message)).code, name).toBe(expected[name])
+    }
+    const dup = payloads['duplicateClientOrderId']!
+    expect(isDuplicateClientOrderId(http(dup.status, dup.body.code, dup.body.message))).toBe(true)
+    const sub = payloads['subPenny']!
+    expect(isDuplicateClientOrderId(http(sub.status, sub.body.code, sub.body.message))).toBe(false)
+  })
+
+  it('carries the status, code and retry-after of an HTTP failure', () => {
+    const err = toBrokerError(http(429, 42910000, 'rate limit exceeded', 1500), 'get order', [])
+    expect(err).toMatchObject({ brokerStatus: 429, brokerCode: 42910000, retryAfterMs: 1500 })
+    expect(err.message).toContain('get order')
+    expect(err.cause).toBeInstanceOf(Error)
+  })
+
+  it('redacts keys from the message and the cause', () => {
+    const err = toBrokerError(http(500, undefined, `echo ${FAKE_SECRET_KEY} ${FAKE_KEY_ID}`), 'ctx', [FAKE_KEY_ID, FAKE_SECRET_KEY])
+    const all = `${err.message} ${inspect(err, { depth: 5 })}`
+    expect(all).not.toContain(FAKE_SECRET_KEY)
+    expect(all).not.toContain(FAKE_KEY_ID)
+    expect(all).toContain('[REDACTED]')
+  })
+})
+
+describe('the error table through the SDK and the fake server', () => {
+  let h: Harness | undefined
+  afterEach(async () => {
+    await h?.close()
+    h = undefined
+  })
+  const order = (clientOrderId: string, side: 'BUY' | 'SELL', qty: string) => ({
+    clientOrderId: clientOrderId as ClientOrderId,
+    symbol: 'AAPL',
+    side,
+    qty: new Dec(qty),
+    type: 'market' as const,
+    timeInForce: 'day' as const,
+  })
+
+  it('401 → BROKER_AUTH (not retried)', async () => {
+    h = await startHarness({ broker: { secretKey: 'wrong-secret', tradeUpdates: false } })
+    const err = await caught(h.broker.getQuote('AAPL'))
+    expect(err).toMatchObject({ code: 'BROKER_AUTH', retryable: false, brokerStatus: 401, brokerCode: 40110000 })
+    expect(h.server.count('GET', '/v2/stocks')).toBe(1)
+  })
+
+  it('403 40310000 insufficient buying power → BROKER_INSUFFICIENT_FUNDS', async () => {
+    h = await startHarness({ broker: { preflight: false } })
+    h.server.setBuyingPower('10')
+    const err = await caught(h.broker.submitOrder(order('bp-1', 'BUY', '10')))
+    expect(err).toMatchObject({ code: 'BROKER_INSUFFICIENT_FUNDS', retryable: false, brokerStatus: 403, brokerCode: 40310000 })
+    expect(h.server.orders()).toHaveLength(0)
+  })
+
+  it('403 40310000 insufficient qty → BROKER_INSUFFICIENT_FUNDS', async () => {
+    h = await startHarness({ broker: { preflight: false } })
+    const err = await caught(h.broker.submitOrder(order('qty-1', 'SELL', '1000')))
+    expect(err).toMatchObject({ code: 'BROKER_INSUFFICIENT_FUNDS', brokerStatus: 403 })
+  })
+
+  it('404 40410000 → BROKER_NOT_FOUND', async () => {
+    h = await startHarness()
+    const err = await caught(h.broker.getOrder(brokerOrderId('5c9d0a3e-0000-4000-8000-000000000000')))
+    expect(err).toMatchObject({ code: 'BROKER_NOT_FOUND', retryable: false, brokerCode: 40410000 })
+  })
+
+  it.each([
+    [422, 42210000],
+    [422, 40010001],
+    [400, 40010001],
+  ])('%i %i → BROKER_REJECTED, the order not looked up nor resent', async (status, code) => {
+    h = await startHarness()
+    h.server.inject({ method: 'POST', path: '/v2/orders' }, { kind: 'status', status, body: { code, message: 'invalid order' } })
+    const err = await caught(h.broker.submitOrder(order(`rej-${status}-${code}`, 'BUY', '1')))
+    expect(err).toMatchObject({ code: 'BROKER_REJECTED', retryable: false, brokerStatus: status, brokerCode: code })
+    expect(h.server.count('POST', '/v2/orders')).toBe(1)
+    expect(h.server.count('GET', '/v2/orders:by_client_order_id')).toBe(0)
+  })
+
+  it('429 → waits for X-RateLimit-Reset, then the read succeeds', async () => {
+    h = await startHarness()
+    h.server.inject({ method: 'GET', path: '/v2/assets' }, { kind: 'rate_limit', resetInMs: 50 })
+    const t0 = Date.now()
+    const asset = await h.broker.getAsset('AAPL')
+    expect(asset.tradable).toBe(true)
+    const resetMs = Math.ceil((t0 + 50) / 1000) * 1000 - t0
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(resetMs - 20)
+    expect(h.server.count('GET', '/v2/assets')).toBe(2)
+  })
+
+  it('429 on every try → BROKER_RATE_LIMITED (retryable, with retryAfterMs)', async () => {
+    h = await startHarness({ broker: { maxRetries: 0 } })
+    h.server.inject({ method: 'GET', path: '/v2/assets' }, { kind: 'rate_limit', resetInMs: 2_000 })
+    const err = await caught(h.broker.getAsset('AAPL'))
+    expect(err).toMatchObject({ code: 'BROKER_RATE_LIMITED', retryable: true, brokerStatus: 429 })
+    expect(err.retryAfterMs).toBeGreaterThan(0)
+  })
+
+  it.each([
+    [500, 'BROKER_UNAVAILABLE'],
+    [502, 'BROKER_UNAVAILABLE'],
+    [503, 'BROKER_UNAVAILABLE'],
+    [504, 'BROKER_TIMEOUT'],
+  ] as const)('%i on every try → %s (retryable), after maxRetries retries of the read', async (status, code) => {
+    h = await startHarness({ broker: { maxRetries: 2 } })
+    h.server.inject({ method: 'GET', path: '/v2/orders/' }, { kind: 'status', status }, 3)
+    const err = await caught(h.broker.getOrder(brokerOrderId('x-1')))
+    expect(err).toMatchObject({ code, retryable: true, brokerStatus: status })
+    expect(h.server.count('GET', '/v2/orders/')).toBe(3)
+  })
+
+  it('a 5xx once is retried and the read succeeds', async () => {
+    h = await startHarness()
+    h.server.inject({ method: 'GET', path: '/v2/positions' }, { kind: 'status', status: 503 })
+    const p = await h.broker.getPosition('AAPL')
+    expect(p?.qty.eq(100)).toBe(true)
+    expect(h.server.count('GET', '/v2/positions')).toBe(2)
+  })
+
+  it('network failure → BROKER_UNAVAILABLE (retryable)', async () => {
+    h = await startHarness({ broker: { maxRetries: 1 } })
+    h.server.inject({ method: 'GET', path: '/v2/account' }, { kind: 'drop', process: false }, 2)
+    const err = await caught(h.broker.getAccount())
+    expect(err).toMatchObject({ code: 'BROKER_UNAVAILABLE', retryable: true })
+    expect(err.brokerStatus).toBeUndefined()
+  })
+
+  it('timeout → BROKER_TIMEOUT (retryable)', async () => {
+    h = await startHarness({ broker: { maxRetries: 0, timeoutMs: 100 } })
+    h.server.inject({ method: 'GET', path: '/v2/account' }, { kind: 'delay', ms: 300, process: 'before' })
+    const err = await caught(h.broker.getAccount())
+    expect(err).toMatchObject({ code: 'BROKER_TIMEOUT', retryable: true })
+  })
+
+  it('an unreadable 2xx → BROKER_BAD_RESPONSE (not retried)', async () => {
+    h = await startHarness()
+    h.server.inject({ method: 'GET', path: '/v2/account' }, { kind: 'garbage', process: false })
+    const err = await caught(h.broker.getAccount())
+    expect(err).toMatchObject({ code: 'BROKER_BAD_RESPONSE', retryable: false })
+    expect(h.server.count('GET', '/v2/account')).toBe(1)
+  })
+
+  it('an order body that breaks the documented shape → BROKER_BAD_RESPONSE', async () => {
+    h = await startHarness()
+    h.server.inject({ method: 'GET', path: '/v2/orders/' }, { kind: 'status', status: 200, body: { id: 'x', status: 'new' } })
+    const err = await caught(h.broker.getOrder(brokerOrderId('x')))
+    expect(err.code).toBe('BROKER_BAD_RESPONSE')
+  })
+
+  it('never puts a key in an error, its cause or a log record', async () => {
+    h = await startHarness({ broker: { maxRetries: 1 } })
+    const errors: unknown[] = []
+    const keep = (p: Promise<unknown>) => p.catch((e: unknown) => errors.push(e))
+    h.server.inject({ path: '/v2/account' }, { kind: 'status', status: 500, body: { code: 1, message: `bad key ${FAKE_KEY_ID}:${FAKE_SECRET_KEY}` } }, 2)
+    await keep(h.broker.getAccount())
+    h.server.inject({ path: '/v2/account' }, { kind: 'drop', process: false }, 2)
+    await keep(h.broker.getAccount())
+    h.server.inject({ method: 'POST', path: '/v2/orders' }, { kind: 'status', status: 503 }, 5)
+    await keep(h.broker.submitOrder(order('leak-1', 'BUY', '1')))
+    await keep(h.broker.getOrder(brokerOrderId('nope')))
+    h.server.knobs.rejectAuth = true
+    await keep(h.broker.getQuote('AAPL'))
+    h.server.dropStreamConnections()
+    await new Promise((r) => setTimeout(r, 150))
+    expect(errors.length).toBeGreaterThanOrEqual(5)
+    const text = [
+      ...errors.map((e) => `${String(e)} ${inspect(e, { depth: 10, showHidden: true })} ${JSON.stringify(e)}`),
+      ...h.logger.records.map((r) => `${r.msg} ${JSON.stringify(r.obj)}`),
+    ].join('\n')
+    expect(text).not.toContain(FAKE_SECRET_KEY)
+    expect(text).not.toContain(FAKE_KEY_ID)
+    expect(h.logger.records.length).toBeGreaterThan(0)
+  })
+})

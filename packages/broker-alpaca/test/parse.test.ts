@@ -1,0 +1,153 @@
+import { readFileSync } from 'node:fs'
+import { Dec, checkQuote, isBrokerError, type ClientOrderId } from '@acx/engine'
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import {
+  parseAccount,
+  parseAsset,
+  parseLatestQuote,
+  parseOrder,
+  parsePosition,
+  parseTimestampMs,
+  parseTradeUpdate,
+} from '../src/index.js'
+import { orderRequestToDto } from '../src/parse.js'
+
+const fixture = (name: string): Record<string, unknown> =>
+  (JSON.parse(readFileSync(new URL(`./fixtures/${name}.json`, import.meta.url), 'utf8')) as { payload: Record<string, unknown> }).payload
+
+const bad = (fn: () => unknown): string => {
+  try {
+    fn()
+  } catch (e) {
+    if (isBrokerError(e) && e.code === 'BROKER_BAD_RESPONSE') return e.message
+    throw e
+  }
+  throw new Error('expected BROKER_BAD_RESPONSE')
+}
+
+describe('parsing Alpaca payloads (fixtures captured from docs.alpaca.markets)', () => {
+  it('reads an order', () => {
+    const o = parseOrder(fixture('order'))
+    expect(o).toMatchObject({
+      id: '61e69015-8549-4bfd-b9c3-01e75843f47d',
+      clientOrderId: 'eb9e2aaa-f71a-4f51-b5b4-52a6c565dad4',
+      symbol: 'AAPL',
+      side: 'BUY',
+      type: 'limit',
+      status: 'accepted',
+      filledAvgPrice: null,
+    })
+    expect(o.qty.eq(10)).toBe(true)
+    expect(o.limitPrice?.toFixed()).toBe('150.12')
+    expect(o.filledQty.isZero()).toBe(true)
+    expect(o.submittedAtMs).toBe(Date.UTC(2021, 2, 16, 18, 38, 1, 937))
+    expect(o.updatedAtMs).toBe(Date.UTC(2021, 2, 16, 18, 38, 1, 942))
+  })
+
+  it('reads a trade update (fill) with the cumulative fill on its order', () => {
+    const u = parseTradeUpdate((fixture('tradeUpdateFill')['data'] as Record<string, unknown>))
+    expect(u.event).toBe('fill')
+    expect(u.order.status).toBe('filled')
+    expect(u.order.filledQty.eq(10)).toBe(true)
+    expect(u.order.filledAvgPrice?.toFixed()).toBe('150.1')
+  })
+
+  it('reads the latest quote exactly (JSON numbers → decimals) with its own timestamp', () => {
+    const q = parseLatestQuote(fixture('latestQuote'), 'AAPL')
+    expect(q?.bid.toFixed()).toBe('172.6')
+    expect(q?.ask.toFixed()).toBe('172.7')
+    expect(q?.bidSize.toFixed()).toBe('2')
+    expect(q?.askSize.toFixed()).toBe('1')
+    expect(q?.timestampMs).toBe(Date.UTC(2022, 7, 17, 10, 9, 34, 55))
+  })
+
+  it('passes a zero side through for the engine to substitute and flag', () => {
+    const raw = fixture('latestQuote')
+    const q = parseLatestQuote({ ...raw, quote: { ...(raw['quote'] as object), bp: 0 } }, 'AAPL')
+    const checked = checkQuote(q, q!.timestampMs + 1_000, 10_000)
+    expect(checked.ok && checked.quote.flags).toEqual(['bid_substituted'])
+  })
+
+  it('returns null for no quote: missing, Go zero time, or both sides zero', () => {
+    expect(parseLatestQuote({ symbol: 'X' }, 'X')).toBeNull()
+    expect(parseLatestQuote({ symbol: 'X', quote: { t: '0001-01-01T00:00:00Z', ap: 0, as: 0, bp: 0, bs: 0 } }, 'X')).toBeNull()
+    expect(parseLatestQuote({ symbol: 'X', quote: { t: '2024-01-02T15:00:00Z', ap: 0, as: 0, bp: 0, bs: 0 } }, 'X')).toBeNull()
+  })
+
+  it('reads an asset: tradable only when active', () => {
+    expect(parseAsset(fixture('asset'))).toEqual({ symbol: 'AAPL', tradable: true, fractionable: true })
+    expect(parseAsset({ ...fixture('asset'), status: 'inactive' }).tradable).toBe(false)
+  })
+
+  it('reads a position, with the quantity free to sell', () => {
+    const p = parsePosition({ ...fixture('position'), qty_available: '3' })
+    expect(p.qty.eq(5)).toBe(true)
+    expect(p.qtyAvailable.eq(3)).toBe(true)
+    expect(p.avgEntryPrice.eq(100)).toBe(true)
+    expect(parsePosition({ ...fixture('position'), qty: '-5', side: 'short' }).qty.eq(-5)).toBe(true)
+  })
+
+  it('reads the account', () => {
+    const a = parseAccount(fixture('account'))
+    expect(a.buyingPower.toFixed()).toBe('245432.61')
+    expect(a.canTrade).toBe(true)
+    expect(parseAccount({ ...fixture('account'), trading_blocked: true }).canTrade).toBe(false)
+  })
+
+  it('maps every Alpaca status, including the ones we never create', () => {
+    const at = (status: string, filled = '0', avg: string | null = null) =>
+      parseOrder({ ...fixture('order'), status, filled_qty: filled, filled_avg_price: avg }).status
+    expect(at('new')).toBe('new')
+    expect(at('partially_filled', '4', '150')).toBe('partially_filled')
+    expect(at('filled', '10', '150')).toBe('filled')
+    expect(at('pending_cancel')).toBe('pending_cancel')
+    expect(at('canceled')).toBe('canceled')
+    expect(at('expired')).toBe('expired')
+    expect(at('done_for_day')).toBe('expired')
+    expect(at('rejected')).toBe('rejected')
+    expect(at('replaced')).toBe('canceled')
+    expect(at('calculated', '10', '150')).toBe('filled')
+    expect(at('calculated', '4', '150')).toBe('expired')
+    expect(bad(() => at('mystery'))).toContain('unknown status')
+  })
+
+  it('refuses inconsistent orders', () => {
+    const o = fixture('order')
+    expect(bad(() => parseOrder({ ...o, qty: 10 }))).toContain('decimal string')
+    expect(bad(() => parseOrder({ ...o, filled_qty: '11', filled_avg_price: '1' }))).toContain('outside')
+    expect(bad(() => parseOrder({ ...o, filled_qty: '1' }))).toContain('filled_avg_price missing')
+    expect(bad(() => parseOrder({ ...o, type: 'stop' }))).toContain('unsupported order type')
+    expect(bad(() => parseOrder({ ...o, created_at: 'yesterday' }))).toContain('RFC 3339')
+    expect(bad(() => parseOrder('nope'))).toContain('JSON object')
+  })
+
+  it('parses RFC 3339 with nanoseconds and offsets, cutting (not rounding) below the millisecond', () => {
+    expect(parseTimestampMs('2021-03-16T18:38:01.9999999Z')).toBe(Date.UTC(2021, 2, 16, 18, 38, 1, 999))
+    expect(parseTimestampMs('2021-03-16T18:38:01Z')).toBe(Date.UTC(2021, 2, 16, 18, 38, 1))
+    expect(parseTimestampMs('2021-03-16T14:38:01.5-04:00')).toBe(Date.UTC(2021, 2, 16, 18, 38, 1, 500))
+    expect(parseTimestampMs('2021-03-16')).toBeUndefined()
+  })
+
+  it('writes quantities and prices as plain decimal strings, never exponents or numbers', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 10 ** 9 }), fc.integer({ min: 0, max: 9 }), (units, scale) => {
+        const qty = new Dec(units).div(new Dec(10).pow(scale))
+        const dto = orderRequestToDto({
+          clientOrderId: 'c' as ClientOrderId,
+          symbol: 'AAPL',
+          side: 'SELL',
+          qty,
+          type: 'limit',
+          limitPrice: new Dec('0.0001'),
+          timeInForce: 'day',
+        })
+        expect(typeof dto.qty).toBe('string')
+        expect(dto.qty).toMatch(/^\d+(\.\d+)?$/)
+        expect(new Dec(dto.qty).eq(qty)).toBe(true)
+        expect(dto.limit_price).toBe('0.0001')
+        expect(dto.side).toBe('sell')
+      }),
+    )
+  })
+})

@@ -1,0 +1,122 @@
+import { Dec, isBrokerError, type ClientOrderId } from '@acx/engine'
+import { afterEach, describe, expect, it } from 'vitest'
+import { startHarness, type Harness } from './support/harness.js'
+
+let h: Harness | undefined
+afterEach(async () => {
+  await h?.close()
+  h = undefined
+})
+
+const submitErr = async (x: Harness, req: { symbol: string; side: 'BUY' | 'SELL'; qty: string; limitPrice?: string }) => {
+  const err = await x.broker
+    .submitOrder({
+      clientOrderId: `pf-${Math.random()}` as ClientOrderId,
+      symbol: req.symbol,
+      side: req.side,
+      qty: new Dec(req.qty),
+      type: req.limitPrice ? 'limit' : 'market',
+      ...(req.limitPrice ? { limitPrice: new Dec(req.limitPrice) } : {}),
+      timeInForce: 'day',
+    })
+    .catch((e: unknown) => e)
+  if (!isBrokerError(err)) throw new Error(`expected a BrokerError, got ${String(err)}`)
+  return err
+}
+
+describe('preflight', () => {
+  it('passes a sound buy, with the facts it checked', async () => {
+    h = await startHarness()
+    const r = await h.broker.preflight({ symbol: 'AAPL', side: 'BUY', qty: new Dec('2.5'), type: 'market' })
+    expect(r.ok).toBe(true)
+    if (!r.ok) return
+    expect(r.value.asset).toMatchObject({ tradable: true, fractionable: true })
+    expect(r.value.estimatedPrice?.eq('190.04')).toBe(true)
+    expect(r.value.account?.buyingPower.eq(100000)).toBe(true)
+  })
+
+  it('refuses a non-tradable asset before anything is sent', async () => {
+    h = await startHarness()
+    const r = await h.broker.preflight({ symbol: 'HALT', side: 'BUY', qty: new Dec(1), type: 'market' })
+    expect(r).toMatchObject({ ok: false, issues: [{ code: 'ASSET_NOT_TRADABLE' }] })
+    const err = await submitErr(h, { symbol: 'HALT', side: 'BUY', qty: '1' })
+    expect(err).toMatchObject({ code: 'BROKER_REJECTED', brokerCode: 'PREFLIGHT_ASSET_NOT_TRADABLE', retryable: false })
+    expect(h.server.count('POST', '/v2/orders')).toBe(0)
+  })
+
+  it('refuses a fractional quantity of a whole-share asset', async () => {
+    h = await startHarness()
+    const err = await submitErr(h, { symbol: 'LOWP', side: 'BUY', qty: '10.5', limitPrice: '0.5015' })
+    expect(err).toMatchObject({ code: 'BROKER_REJECTED', brokerCode: 'PREFLIGHT_NOT_FRACTIONABLE' })
+    expect(err.message).toContain('not fractionable')
+    expect(h.server.count('POST', '/v2/orders')).toBe(0)
+  })
+
+  it('allows a fractional quantity of a fractionable asset, sent as a decimal string', async () => {
+    h = await startHarness()
+    await h.broker.submitOrder({ clientOrderId: 'pf-frac' as ClientOrderId, symbol: 'AAPL', side: 'BUY', qty: new Dec('0.125'), type: 'market', timeInForce: 'day' })
+    expect(h.server.requests.find((r) => r.method === 'POST')?.rawBody).toContain('"qty":"0.125"')
+  })
+
+  it('refuses a buy beyond buying power, priced at the limit (or the ask for a market order)', async () => {
+    h = await startHarness()
+    h.server.setBuyingPower('1000')
+    const limit = await submitErr(h, { symbol: 'AAPL', side: 'BUY', qty: '6', limitPrice: '180.00' })
+    expect(limit).toMatchObject({ code: 'BROKER_INSUFFICIENT_FUNDS', brokerCode: 'PREFLIGHT_INSUFFICIENT_BUYING_POWER' })
+    expect(limit.message).toContain('1080.00')
+    const market = await submitErr(h, { symbol: 'AAPL', side: 'BUY', qty: '6' })
+    expect(market.message).toContain('1140.24')
+    expect(h.server.count('POST', '/v2/orders')).toBe(0)
+  })
+
+  it('does not let a market-data failure block a market buy (buying power left to Alpaca)', async () => {
+    h = await startHarness()
+    h.server.inject({ path: '/v2/stocks/' }, { kind: 'status', status: 403, body: { message: 'subscription does not permit querying recent SIP data' } })
+    const r = await h.broker.preflight({ symbol: 'AAPL', side: 'BUY', qty: new Dec(1), type: 'market' })
+    expect(r.ok && r.value.estimatedPrice).toBeUndefined()
+    expect(h.logger.records.some((x) => x.msg?.includes('buying power not checked'))).toBe(true)
+  })
+
+  it('refuses a sell beyond the position free to sell (no shorting by default)', async () => {
+    h = await startHarness()
+    const over = await submitErr(h, { symbol: 'AAPL', side: 'SELL', qty: '101' })
+    expect(over).toMatchObject({ code: 'BROKER_INSUFFICIENT_FUNDS', brokerCode: 'PREFLIGHT_INSUFFICIENT_POSITION' })
+    const flat = await submitErr(h, { symbol: 'LOWP', side: 'SELL', qty: '1' })
+    expect(flat.message).toContain('only 0 is held')
+    // Shares held for an open sell order are not free to sell again.
+    await h.broker.submitOrder({ clientOrderId: 'pf-hold' as ClientOrderId, symbol: 'AAPL', side: 'SELL', qty: new Dec(60), type: 'limit', limitPrice: new Dec('250.00'), timeInForce: 'day' })
+    const held = await submitErr(h, { symbol: 'AAPL', side: 'SELL', qty: '50' })
+    expect(held.message).toContain('only 40 is held')
+  })
+
+  it('lets a short sale through when allowShortSelling', async () => {
+    h = await startHarness({ broker: { allowShortSelling: true } })
+    const r = await h.broker.preflight({ symbol: 'LOWP', side: 'SELL', qty: new Dec(5), type: 'market' })
+    expect(r.ok).toBe(true)
+  })
+
+  it('reports an unknown asset as BROKER_NOT_FOUND', async () => {
+    h = await startHarness()
+    const err = await submitErr(h, { symbol: 'NOPE', side: 'BUY', qty: '1' })
+    expect(err).toMatchObject({ code: 'BROKER_NOT_FOUND', brokerCode: 'PREFLIGHT_ASSET_NOT_FOUND' })
+  })
+
+  it('caches the asset between orders', async () => {
+    h = await startHarness()
+    await h.broker.preflight({ symbol: 'AAPL', side: 'SELL', qty: new Dec(1), type: 'market' })
+    await h.broker.preflight({ symbol: 'AAPL', side: 'SELL', qty: new Dec(1), type: 'market' })
+    expect(h.server.count('GET', '/v2/assets/AAPL')).toBe(1)
+  })
+
+  it('checks the request itself: tick, quantity, time in force', async () => {
+    h = await startHarness()
+    const offTick = await submitErr(h, { symbol: 'AAPL', side: 'BUY', qty: '1', limitPrice: '189.995' })
+    expect(offTick).toMatchObject({ code: 'BROKER_REJECTED', brokerCode: 'INVALID_REQUEST' })
+    expect(offTick.message).toContain('not on the tick')
+    const subPenny = await h.broker.preflight({ symbol: 'LOWP', side: 'BUY', qty: new Dec(10), type: 'limit', limitPrice: new Dec('0.5013') })
+    expect(subPenny.ok).toBe(true)
+    const zero = await submitErr(h, { symbol: 'AAPL', side: 'BUY', qty: '0' })
+    expect(zero.message).toContain('qty must be > 0')
+    expect(h.server.count('POST', '/v2/orders')).toBe(0)
+  })
+})

@@ -1,0 +1,73 @@
+import { createMemoryLogger, type MemoryLogger } from '@acx/engine'
+import { createAlpacaBroker, type AlpacaBroker, type AlpacaBrokerOptions } from '../../src/index.js'
+import { startFakeAlpaca, type FakeAlpacaOptions, type FakeAlpacaServer } from './fakeAlpacaServer.js'
+
+export interface Harness {
+  readonly server: FakeAlpacaServer
+  readonly broker: AlpacaBroker
+  readonly logger: MemoryLogger
+  close(): Promise<void>
+}
+
+export const DEFAULT_MARKET: FakeAlpacaOptions = {
+  assets: {
+    AAPL: { tradable: true, fractionable: true },
+    LOWP: { tradable: true, fractionable: false },
+    HALT: { tradable: false, fractionable: false },
+  },
+  quotes: {
+    AAPL: { bid: '190.00', ask: '190.04', bidSize: '3', askSize: '5' },
+    LOWP: { bid: '0.5012', ask: '0.5020' },
+  },
+  positions: { AAPL: '100' },
+  buyingPower: '100000',
+}
+
+/** Small waits everywhere so the fault paths run in milliseconds. */
+export const FAST: Partial<AlpacaBrokerOptions> = {
+  timeoutMs: 400,
+  retryBaseMs: 5,
+  retryMaxMs: 40,
+  pollIntervalMs: 20,
+  streamReconnectInitialMs: 20,
+  streamReconnectMaxMs: 200,
+  maxRequestsPerMinute: 100_000,
+  burst: 1_000,
+}
+
+/** The fake server plus the adapter pointed at it (real SDK, real HTTP and WebSocket). */
+export async function startHarness(
+  opts: { market?: FakeAlpacaOptions; broker?: Partial<AlpacaBrokerOptions> } = {},
+): Promise<Harness> {
+  const server = await startFakeAlpaca(opts.market ?? DEFAULT_MARKET)
+  const logger = createMemoryLogger()
+  const broker = createAlpacaBroker({
+    keyId: server.keyId,
+    secretKey: server.secretKey,
+    paper: true,
+    tradingBaseUrl: server.tradingBaseUrl,
+    dataBaseUrl: server.dataBaseUrl,
+    streamUrl: server.streamUrl,
+    logger,
+    ...FAST,
+    ...opts.broker,
+  })
+  return {
+    server,
+    broker,
+    logger,
+    async close() {
+      await broker.close()
+      await server.close()
+    },
+  }
+}
+
+/** Resolves once `cond` holds (checked every 5 ms), or throws after `timeoutMs`. */
+export async function eventually(cond: () => boolean, timeoutMs = 2_000): Promise<void> {
+  const until = Date.now() + timeoutMs
+  while (!cond()) {
+    if (Date.now() > until) throw new Error('condition not met in time')
+    await new Promise((r) => setTimeout(r, 5))
+  }
+}
