@@ -2,6 +2,50 @@ import nx from '@nx/eslint-plugin'
 import tseslint from 'typescript-eslint'
 
 const SERVICE_ONLY = ['pino', 'pino-*', 'fastify', '@fastify/*', 'better-sqlite3', 'prom-client', 'commander', '@aws-sdk/*']
+const TEST_FILES = ['**/test/**', '**/bench/**', '**/*.test.ts', '**/vitest.config.ts']
+
+/**
+ * ac-core-wasm ← engine ← broker-alpaca ← service; the Alpaca SDK only in broker-alpaca, decimal.js
+ * never in the kernel, logging/HTTP/DB drivers only in the service. The private test-utils package
+ * (layer:testing) may be imported by tests and benchmarks only.
+ */
+function boundaries(testing) {
+  const t = testing ? ['layer:testing'] : []
+  return [
+    'error',
+    {
+      enforceBuildableLibDependency: false,
+      allow: [],
+      depConstraints: [
+        {
+          sourceTag: 'layer:kernel',
+          onlyDependOnLibsWithTags: ['layer:kernel', ...t],
+          bannedExternalImports: ['decimal.js', '@alpacahq/*', ...SERVICE_ONLY],
+        },
+        {
+          sourceTag: 'layer:domain',
+          onlyDependOnLibsWithTags: ['layer:kernel', 'layer:domain', ...t],
+          bannedExternalImports: ['@alpacahq/*', ...SERVICE_ONLY],
+        },
+        {
+          sourceTag: 'layer:adapter',
+          onlyDependOnLibsWithTags: ['layer:kernel', 'layer:domain', 'layer:adapter', ...t],
+          bannedExternalImports: SERVICE_ONLY,
+        },
+        {
+          sourceTag: 'layer:app',
+          onlyDependOnLibsWithTags: ['layer:kernel', 'layer:domain', 'layer:adapter', 'layer:app', ...t],
+          bannedExternalImports: ['@alpacahq/*'],
+        },
+        {
+          sourceTag: 'layer:testing',
+          onlyDependOnLibsWithTags: ['layer:kernel', 'layer:domain', 'layer:adapter', 'layer:testing'],
+          bannedExternalImports: ['@alpacahq/*', ...SERVICE_ONLY],
+        },
+      ],
+    },
+  ]
+}
 
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/build/**', '**/node_modules/**', '**/src/generated/**', '**/assembly/**', '.nx/**'] },
@@ -12,38 +56,12 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/no-require-imports': 'off',
-      '@nx/enforce-module-boundaries': [
-        'error',
-        {
-          // ac-core-wasm ← engine ← broker-alpaca ← service; the Alpaca SDK only in broker-alpaca,
-          // decimal.js never in the kernel, logging/HTTP/DB drivers only in the service.
-          enforceBuildableLibDependency: false,
-          allow: [],
-          depConstraints: [
-            {
-              sourceTag: 'layer:kernel',
-              onlyDependOnLibsWithTags: ['layer:kernel'],
-              bannedExternalImports: ['decimal.js', '@alpacahq/*', ...SERVICE_ONLY],
-            },
-            {
-              sourceTag: 'layer:domain',
-              onlyDependOnLibsWithTags: ['layer:kernel', 'layer:domain'],
-              bannedExternalImports: ['@alpacahq/*', ...SERVICE_ONLY],
-            },
-            {
-              sourceTag: 'layer:adapter',
-              onlyDependOnLibsWithTags: ['layer:kernel', 'layer:domain', 'layer:adapter'],
-              bannedExternalImports: SERVICE_ONLY,
-            },
-            {
-              sourceTag: 'layer:app',
-              onlyDependOnLibsWithTags: ['layer:kernel', 'layer:domain', 'layer:adapter', 'layer:app'],
-              bannedExternalImports: ['@alpacahq/*'],
-            },
-          ],
-        },
-      ],
+      '@nx/enforce-module-boundaries': boundaries(false),
     },
+  },
+  {
+    files: TEST_FILES,
+    rules: { '@nx/enforce-module-boundaries': boundaries(true) },
   },
   {
     // Pack smoke tests run inside an empty project that installs the tarball: they must use the name.

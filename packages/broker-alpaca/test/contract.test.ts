@@ -1,5 +1,5 @@
 import { createSimulatedMarket, createVirtualClock } from '@acx/engine'
-import { brokerPortContract } from './support/brokerPortContract.js'
+import { brokerPortContract } from '@acx/test-utils'
 import { startHarness } from './support/harness.js'
 
 brokerPortContract('Alpaca adapter on the fake Alpaca server', async () => {

@@ -8,7 +8,7 @@ import { Dec, acConfigFromEnv, createEngine, createMemoryLogger, isOnTick, type 
 import type { Decimal } from 'decimal.js'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createAlpacaBroker, type AlpacaBroker } from '../src/index.js'
-import { startFakeAlpaca, type FakeAlpacaServer } from './support/fakeAlpacaServer.js'
+import { startFakeAlpaca, type FakeAlpacaServer } from '@acx/test-utils'
 
 /** Engine time runs `scale` times faster than the wall clock. */
 function createScaledClock(scale: number): Clock {

@@ -1,9 +1,8 @@
-import { readFileSync } from 'node:fs'
 import { inspect } from 'node:util'
 import { BROKER_ERRORS, Dec, brokerOrderId, isBrokerError, type BrokerError, type ClientOrderId } from '@acx/engine'
 import { afterEach, describe, expect, it } from 'vitest'
 import { isDuplicateClientOrderId, mapFailure, toBrokerError, type AlpacaFailure } from '../src/index.js'
-import { FAKE_KEY_ID, FAKE_SECRET_KEY } from './support/fakeAlpacaServer.js'
+import { FAKE_KEY_ID, FAKE_SECRET_KEY, readAlpacaFixture } from '@acx/test-utils'
 import { startHarness, type Harness } from './support/harness.js'
 
 const http = (status: number, code?: number | string, message = 'x', retryAfterMs?: number): AlpacaFailure => ({
@@ -55,10 +54,10 @@ describe('the error table', () => {
     expect(BROKER_ERRORS[code].retryable).toBe(retryable)
   })
 
-  it('maps the documented error payloads (test/fixtures/errors.json)', () => {
-    const payloads = (JSON.parse(readFileSync(new URL('./fixtures/errors.json', import.meta.url), 'utf8')) as {
+  it('maps the documented error payloads (the errors fixture of @acx/test-utils)', () => {
+    const payloads = readAlpacaFixture<{
       payload: Record<string, { status: number; body: { code: number; message: string } }>
-    }).payload
+    }>('errors').payload
     const expected: Record<string, BrokerError['code']> = {
       unauthorized: 'BROKER_AUTH',
       insufficientBuyingPower: 'BROKER_INSUFFICIENT_FUNDS',

@@ -1,7 +1,7 @@
 import { Dec, isBrokerError, type BrokerOrder, type ClientOrderId } from '@acx/engine'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { FakeFault } from './support/fakeAlpacaServer.js'
+import type { FakeFault } from '@acx/test-utils'
 import { startHarness, type Harness } from './support/harness.js'
 
 const postFault: fc.Arbitrary<FakeFault> = fc.oneof(

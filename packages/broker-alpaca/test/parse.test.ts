@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs'
+import { readAlpacaFixture } from '@acx/test-utils'
 import { Dec, checkQuote, isBrokerError, type ClientOrderId } from '@acx/engine'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
@@ -13,8 +13,7 @@ import {
 } from '../src/index.js'
 import { orderRequestToDto } from '../src/parse.js'
 
-const fixture = (name: string): Record<string, unknown> =>
-  (JSON.parse(readFileSync(new URL(`./fixtures/${name}.json`, import.meta.url), 'utf8')) as { payload: Record<string, unknown> }).payload
+const fixture = (name: string): Record<string, unknown> => readAlpacaFixture<{ payload: Record<string, unknown> }>(name).payload
 
 const bad = (fn: () => unknown): string => {
   try {

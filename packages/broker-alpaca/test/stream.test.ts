@@ -1,6 +1,6 @@
 import { Dec, type ClientOrderId } from '@acx/engine'
 import { afterEach, describe, expect, it } from 'vitest'
-import { FAKE_SECRET_KEY } from './support/fakeAlpacaServer.js'
+import { FAKE_SECRET_KEY } from '@acx/test-utils'
 import { eventually, startHarness, type Harness } from './support/harness.js'
 
 let h: Harness | undefined

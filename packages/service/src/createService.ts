@@ -1,4 +1,5 @@
 import { createEngine, createRealClock, createSimulatedMarket, type BrokerPort, type Clock, type Engine } from '@acx/engine'
+import { alpacaOptionsFromEnv, createAlpacaBroker } from '@acx/broker-alpaca'
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import type { ServiceConfig } from './config.js'
@@ -36,16 +37,27 @@ export function createSimBroker(config: ServiceConfig, clock: Clock): BrokerPort
   return createSimulatedMarket({ clock, seed: config.ACX_SIM_SEED, symbols: config.ACX_SIM_SYMBOLS })
 }
 
-export async function createBroker(config: ServiceConfig, clock: Clock, logger: Logger): Promise<BrokerPort> {
+/** A broker the service can close on stop (the Alpaca adapter holds a trade-update stream open). */
+type ClosableBroker = BrokerPort & { close?: () => Promise<void> }
+
+/** The broker ACX_BROKER names: the simulated market, or Alpaca from the APCA_* settings. */
+export function createBroker(config: ServiceConfig, clock: Clock, logger: Logger): ClosableBroker {
   if (config.ACX_BROKER === 'sim') return createSimBroker(config, clock)
-  throw new Error(`ACX_BROKER=${config.ACX_BROKER} is not available in this build (logger ${logger.level})`)
+  const env = {
+    APCA_API_KEY_ID: config.APCA_API_KEY_ID,
+    APCA_API_SECRET_KEY: config.APCA_API_SECRET_KEY,
+    APCA_API_BASE_URL: config.APCA_API_BASE_URL,
+    APCA_DATA_BASE_URL: config.APCA_DATA_BASE_URL,
+  }
+  return createAlpacaBroker(alpacaOptionsFromEnv(env, { logger: logger.child({ component: 'alpaca' }), clock }))
 }
 
 /** Wires configuration, broker, clock, store, engine, execution manager and HTTP app. */
 export async function createService(config: ServiceConfig, logger: Logger, deps: ServiceDeps = {}): Promise<Service> {
   const clock = deps.clock ?? (config.ACX_BROKER === 'sim' ? createRealClock({ scale: config.ACX_SIM_TIME_SCALE }) : createRealClock())
   const metrics = createMetrics()
-  const broker = instrumentBroker(deps.broker ?? (await createBroker(config, clock, logger)), metrics)
+  const rawBroker: ClosableBroker = deps.broker ?? createBroker(config, clock, logger)
+  const broker = instrumentBroker(rawBroker, metrics)
   const store = deps.store ?? createSqliteStore({ path: config.ACX_DB_PATH })
   // the engine journals through the manager, and the manager runs executions on the engine
   const engineRef: { current?: Engine } = {}
@@ -71,6 +83,7 @@ export async function createService(config: ServiceConfig, logger: Logger, deps:
     async stop() {
       await manager.drain(config.ACX_SHUTDOWN_TIMEOUT_SECONDS * 1000)
       await app.close()
+      await rawBroker.close?.()
       await store.close()
     },
   }

@@ -1,6 +1,6 @@
 import { createMemoryLogger, type MemoryLogger } from '@acx/engine'
 import { createAlpacaBroker, type AlpacaBroker, type AlpacaBrokerOptions } from '../../src/index.js'
-import { startFakeAlpaca, type FakeAlpacaOptions, type FakeAlpacaServer } from './fakeAlpacaServer.js'
+import { startFakeAlpaca, type FakeAlpacaOptions, type FakeAlpacaServer } from '@acx/test-utils'
 
 export interface Harness {
   readonly server: FakeAlpacaServer

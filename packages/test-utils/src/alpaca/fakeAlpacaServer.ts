@@ -1,21 +1,20 @@
 /**
  * A fake Alpaca on 127.0.0.1 (random port): real HTTP (node:http) for the trading and market-data REST
  * APIs and a real WebSocket (ws) for the trade_updates stream, speaking Alpaca's wire shapes (the
- * payloads in test/fixtures are its templates). Knobs and scripted faults reproduce what the adapter
+ * payloads in ./fixtures are its templates). Knobs and scripted faults reproduce what the adapter
  * has to survive: partial fills, orders held in pending_cancel, fills racing a cancel, 429 with reset
  * headers, 5xx, slow answers, a POST whose response is dropped after the order was created, auth
  * failures and duplicate client order ids.
  */
 import { randomUUID } from 'node:crypto'
-import { readFileSync } from 'node:fs'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { Dec, isOnTick } from '@acx/engine'
 import type { Decimal } from 'decimal.js'
 import { WebSocketServer, type WebSocket } from 'ws'
+import { readAlpacaFixture } from './fixtures.js'
 
-const fixture = (name: string): Record<string, unknown> =>
-  (JSON.parse(readFileSync(new URL(`../fixtures/${name}.json`, import.meta.url), 'utf8')) as { payload: Record<string, unknown> }).payload
+const fixture = (name: string): Record<string, unknown> => readAlpacaFixture<{ payload: Record<string, unknown> }>(name).payload
 
 const ORDER_TEMPLATE = fixture('order')
 const ASSET_TEMPLATE = fixture('asset')
