@@ -122,7 +122,7 @@ describe('a service killed with SIGKILL mid-execution', () => {
     const fillIds = done.fills.map((f: { fillId: string }) => f.fillId)
     expect(new Set(fillIds).size).toBe(fillIds.length)
     // money: the store's notional equals Alpaca's, to the cent
-    const notional = (fills: Array<{ qty: Dec.Value; price: Dec.Value }>) =>
+    const notional = (fills: ReadonlyArray<{ qty: string | Dec; price: string | Dec }>) =>
       fills.reduce((s, f) => s.add(new Dec(f.qty).mul(f.price)), new Dec(0))
     expect(notional(done.fills).toFixed(2)).toBe(notional(fake.fills).toFixed(2))
   }, 60_000)
