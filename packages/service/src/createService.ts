@@ -1,6 +1,8 @@
 import { createEngine, createRealClock, createSimulatedMarket, type BrokerPort, type Clock, type Engine } from '@acx/engine'
 import { alpacaOptionsFromEnv, createAlpacaBroker } from '@acx/broker-alpaca'
 import type { FastifyInstance } from 'fastify'
+import { randomUUID } from 'node:crypto'
+import { hostname } from 'node:os'
 import type { Logger } from 'pino'
 import type { ServiceConfig } from './config.js'
 import { createExecutionManager, type ExecutionManager } from './executions/executionManager.js'
@@ -66,6 +68,8 @@ export async function createService(config: ServiceConfig, logger: Logger, deps:
     store, clock, logger, metrics,
     maxConcurrent: config.ACX_MAX_CONCURRENT_EXECUTIONS,
     recovery: config.ACX_RECOVERY,
+    workerId: config.ACX_WORKER_ID ?? `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`,
+    leaseMs: config.ACX_LEASE_SECONDS * 1000,
   })
   const engine = createEngine({ broker, clock, config: config.engine, logger, journal: manager.journal })
   engineRef.current = engine
@@ -73,14 +77,21 @@ export async function createService(config: ServiceConfig, logger: Logger, deps:
     manager, engine, metrics, logger, bodyLimitBytes: config.ACX_BODY_LIMIT_BYTES,
     ...(config.ACX_API_TOKEN ? { apiToken: config.ACX_API_TOKEN } : {}),
   })
+  let takeOverTimer: ReturnType<typeof setInterval> | undefined
   return {
     config, app, engine, manager, store, broker, clock, metrics,
     async start() {
       const address = await app.listen({ host: config.ACX_HOST, port: config.ACX_PORT })
       await manager.recover()
+      // executions whose worker died are taken over once their lease expires
+      takeOverTimer = setInterval(() => {
+        manager.takeOver().catch((err: unknown) => logger.error({ err }, 'Take-over scan failed'))
+      }, config.ACX_TAKEOVER_INTERVAL_SECONDS * 1000)
+      takeOverTimer.unref()
       return address
     },
     async stop() {
+      clearInterval(takeOverTimer)
       await manager.drain(config.ACX_SHUTDOWN_TIMEOUT_SECONDS * 1000)
       await app.close()
       await rawBroker.close?.()

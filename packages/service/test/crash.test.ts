@@ -72,6 +72,8 @@ describe('a service killed with SIGKILL mid-execution', () => {
       APCA_API_KEY_ID: fake.keyId, APCA_API_SECRET_KEY: fake.secretKey,
       APCA_API_BASE_URL: fake.tradingBaseUrl, APCA_DATA_BASE_URL: fake.dataBaseUrl,
       AC_TOTAL_TIME_SECONDS: '4', AC_NUM_SLICES: '4', AC_SLICE_WAIT_SECONDS: '0.5', ORDER_POLL_INTERVAL_SECONDS: '0.05',
+      // the killed worker's lease must expire before the new one takes the execution over
+      ACX_LEASE_SECONDS: '1.5', ACX_TAKEOVER_INTERVAL_SECONDS: '0.25',
     }
     const first = startChild(env)
     children.push(first)

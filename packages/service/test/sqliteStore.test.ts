@@ -6,6 +6,7 @@ import {
   type ExecutionResult, type OrderIntent,
 } from '@acx/engine'
 import { createSqliteStore, type ExecutionStore } from '../src/index.js'
+import { MIGRATIONS } from '../src/persistence/migrations.js'
 import { tempDir } from './support/testService.js'
 
 const intent = (correlationId: string, symbol = 'AAPL'): OrderIntent => {
@@ -30,7 +31,7 @@ describe('the SQLite store', () => {
 
   it('creates the file, runs the migrations and uses WAL', () => {
     const db = new Database(path, { readonly: true })
-    expect(db.pragma('user_version', { simple: true })).toBe(1)
+    expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length)
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal')
     db.close()
   })

@@ -53,6 +53,12 @@ export interface ExecutionManager {
   drain(timeoutMs: number): Promise<void>
   /** Resolves when nothing is queued or running. */
   idle(): Promise<void>
+  /**
+   * Takes over executions nobody holds (their worker stopped or died and its lease expired): each is
+   * leased, then resumed (or queued) exactly as a restart would. `recover()` does this once at start;
+   * call it periodically when several workers share a store.
+   */
+  takeOver(): Promise<number>
 }
 
 export interface ExecutionManagerOptions {
@@ -65,6 +71,12 @@ export interface ExecutionManagerOptions {
   readonly maxConcurrent: number
   readonly recovery: RecoveryPolicy
   readonly newId?: () => string
+  /** This worker's name in leases; unique per process. */
+  readonly workerId: string
+  /** How long a lease lasts without renewal, ms; renewed every third of it while the execution runs. */
+  readonly leaseMs: number
+  /** Wall-clock time for leases (not the execution clock, which may be scaled). Default `Date.now`. */
+  readonly wallNow?: () => number
 }
 
 export function totalsOf(record: ExecutionRecord, childOrders: readonly ChildOrderRecord[], fills: readonly FillRecord[]): ExecutionTotals {
@@ -114,6 +126,7 @@ interface Job {
 export function createExecutionManager(options: ExecutionManagerOptions): ExecutionManager {
   const { store, clock, logger, metrics } = options
   const newId = options.newId ?? (() => `ex_${randomUUID()}`)
+  const wallNow = options.wallNow ?? Date.now
   const waiting: Job[] = []
   const controllers = new Map<string, AbortController>()
   /** Runs stopped for shutdown: their end is not a finish; the next start resumes them. */
@@ -125,7 +138,15 @@ export function createExecutionManager(options: ExecutionManagerOptions): Execut
 
   const journal: ExecutionJournal = {
     async append(entry: JournalEntry) {
-      if (entry.type === 'child_order_created') metrics?.childOrders.inc({ type: entry.order.type })
+      if (entry.type === 'child_order_created') {
+        // Fencing: an order is sent only while this worker holds the execution. The engine journals a
+        // child before sending it, so a worker whose lease was taken over stops here, before the send.
+        if (!(await store.renewLease(entry.executionId, options.workerId, wallNow(), options.leaseMs))) {
+          suspended.add(entry.executionId)
+          throw new Error(`lease on ${entry.executionId} lost: another worker holds it`)
+        }
+        metrics?.childOrders.inc({ type: entry.order.type })
+      }
       if (entry.type !== 'execution_finished') return store.append(entry)
       if (suspended.has(entry.executionId)) return // stays `running` for the next start
       let status = entry.status
@@ -157,7 +178,39 @@ export function createExecutionManager(options: ExecutionManagerOptions): Execut
     notifyIdle()
   }
 
+  /** Holds the lease while `work` runs: renews it, and stops the run (to a safe point) if it is lost. */
+  async function leased(id: string, controller: AbortController, work: () => Promise<void>): Promise<void> {
+    if (!(await store.acquireLease(id, options.workerId, wallNow(), options.leaseMs))) {
+      logger.info({ executionId: id }, 'Execution held by another worker; not run here')
+      return
+    }
+    let lost = false
+    const timer = setInterval(() => {
+      store.renewLease(id, options.workerId, wallNow(), options.leaseMs).then(
+        (held) => {
+          if (held || lost) return
+          lost = true
+          logger.error({ executionId: id }, 'Lease lost: stopping at a safe point; the new holder resumes it')
+          suspended.add(id)
+          controller.abort('lease_lost')
+        },
+        (err: unknown) => logger.warn({ err, executionId: id }, 'Lease renewal failed; retrying'),
+      )
+    }, Math.max(1, Math.floor(options.leaseMs / 3)))
+    timer.unref()
+    try {
+      await work()
+    } finally {
+      clearInterval(timer)
+      if (!lost) await store.releaseLease(id, options.workerId)
+    }
+  }
+
   async function run(job: Job, controller: AbortController): Promise<void> {
+    await leased(job.id, controller, () => runLeased(job, controller))
+  }
+
+  async function runLeased(job: Job, controller: AbortController): Promise<void> {
     const record = await store.getExecution(job.id)
     if (!record || FINAL_STATUSES.has(record.status)) return
     if (record.cancelRequested && !job.resume) {
@@ -182,6 +235,44 @@ export function createExecutionManager(options: ExecutionManagerOptions): Execut
       // a failed journal write or reconciliation leaves the execution `running` for the next start
       if (!suspended.has(job.id) && !job.resume) await store.setStatus(job.id, 'failed', clock.now())
     }
+  }
+
+  /** Jobs for executions nobody holds; see `ExecutionManager.takeOver`. */
+  async function takeOver(): Promise<number> {
+    let taken = 0
+    for (const record of await store.orphaned(wallNow())) {
+      if (controllers.has(record.id) || waiting.some((j) => j.id === record.id)) continue
+      // lease first, so that of several workers taking over at once one proceeds; the run renews it
+      if (!(await store.acquireLease(record.id, options.workerId, wallNow(), options.leaseMs))) continue
+      const start = record.status === 'running' ? await store.runStart(record.id) : null
+      if (start === null) {
+        // never started (or stopped before its first journal entry): start from scratch
+        waiting.push({ id: record.id })
+        taken++
+        continue
+      }
+      const [childRecords, fills] = await Promise.all([store.childOrders(record.id), store.fills(record.id)])
+      const resumes = await store.markResumed(record.id, clock.now())
+      const mode = record.cancelRequested ? 'cancel' : options.recovery
+      logger.info(
+        { executionId: record.id, correlation_id: record.correlationId, resumes, mode, child_orders: childRecords.length },
+        'Recovering execution',
+      )
+      waiting.push({
+        id: record.id,
+        resume: {
+          mode,
+          options: {
+            startedAt: start.startedAt,
+            children: childRecords.map((r) => toChildOrder(r, record.symbol, fills)),
+            arrivalMid: start.arrivalMid === null ? null : new Dec(start.arrivalMid),
+          },
+        },
+      })
+      taken++
+    }
+    pump()
+    return taken
   }
 
   return {
@@ -231,34 +322,10 @@ export function createExecutionManager(options: ExecutionManagerOptions): Execut
     },
 
     async recover() {
-      for (const record of await store.unfinished()) {
-        const start = record.status === 'running' ? await store.runStart(record.id) : null
-        if (start === null) {
-          // never started (or stopped before its first journal entry): start from scratch
-          waiting.push({ id: record.id })
-          continue
-        }
-        const [childRecords, fills] = await Promise.all([store.childOrders(record.id), store.fills(record.id)])
-        const resumes = await store.markResumed(record.id, clock.now())
-        const mode = record.cancelRequested ? 'cancel' : options.recovery
-        logger.info(
-          { executionId: record.id, correlation_id: record.correlationId, resumes, mode, child_orders: childRecords.length },
-          'Recovering execution',
-        )
-        waiting.push({
-          id: record.id,
-          resume: {
-            mode,
-            options: {
-              startedAt: start.startedAt,
-              children: childRecords.map((r) => toChildOrder(r, record.symbol, fills)),
-              arrivalMid: start.arrivalMid === null ? null : new Dec(start.arrivalMid),
-            },
-          },
-        })
-      }
-      pump()
+      await takeOver()
     },
+
+    takeOver,
 
     async drain(timeoutMs) {
       accepting = false

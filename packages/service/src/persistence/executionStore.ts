@@ -29,6 +29,9 @@ export interface ExecutionRecord {
   readonly resumes: number
   /** A stop was requested (`POST /v1/orders/:id/cancel`). */
   readonly cancelRequested: boolean
+  /** The worker holding the execution, while its lease (`leaseExpiresAt`, wall-clock epoch ms) lasts. */
+  readonly leaseOwner: string | null
+  readonly leaseExpiresAt: number | null
   readonly createdAt: number
   readonly updatedAt: number
 }
@@ -106,5 +109,17 @@ export interface ExecutionStore extends ExecutionJournal {
   setStatus(id: string, status: ServiceExecutionStatus, nowMs: number): Promise<void>
   requestCancel(id: string, nowMs: number): Promise<void>
   markResumed(id: string, nowMs: number): Promise<number>
+  /**
+   * Takes the execution for `owner` until `nowMs + ttlMs` (wall-clock epoch ms), if nobody holds it or
+   * the holder's lease has expired; renews it if `owner` already holds it. Atomic: of two workers
+   * racing, one wins. Returns whether `owner` holds it now.
+   */
+  acquireLease(id: string, owner: string, nowMs: number, ttlMs: number): Promise<boolean>
+  /** Extends `owner`'s lease; false when `owner` no longer holds it (it expired and was taken). */
+  renewLease(id: string, owner: string, nowMs: number, ttlMs: number): Promise<boolean>
+  /** Gives the lease up (no-op unless `owner` holds it). */
+  releaseLease(id: string, owner: string): Promise<void>
+  /** Unfinished executions (`queued` or `running`) nobody holds at `nowMs`, oldest first: what a worker may take over. */
+  orphaned(nowMs: number): Promise<readonly ExecutionRecord[]>
   close(): Promise<void>
 }

@@ -61,4 +61,6 @@ export const MIGRATIONS: readonly string[] = [
      entry_json   TEXT NOT NULL
    );
    CREATE INDEX journal_execution ON journal (execution_id, seq);`,
+  `ALTER TABLE executions ADD COLUMN lease_owner TEXT;
+   ALTER TABLE executions ADD COLUMN lease_expires_at INTEGER;`,
 ]

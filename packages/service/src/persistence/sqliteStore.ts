@@ -21,6 +21,8 @@ interface ExecutionRow {
   result_json: string | null
   resumes: number
   cancel_requested: number
+  lease_owner: string | null
+  lease_expires_at: number | null
   created_at: number
   updated_at: number
 }
@@ -38,6 +40,8 @@ const toExecution = (r: ExecutionRow): ExecutionRecord => ({
   result: r.result_json === null ? null : (JSON.parse(r.result_json) as Json),
   resumes: r.resumes,
   cancelRequested: r.cancel_requested === 1,
+  leaseOwner: r.lease_owner,
+  leaseExpiresAt: r.lease_expires_at,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
 })
@@ -103,6 +107,13 @@ export function createSqliteStore(options: SqliteStoreOptions): ExecutionStore {
       VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (fill_id) DO NOTHING`),
     children: db.prepare('SELECT * FROM child_orders WHERE execution_id = ? ORDER BY created_at, slice_index, attempt'),
     fills: db.prepare('SELECT * FROM fills WHERE execution_id = ? ORDER BY ts_init, fill_id'),
+    acquire: db.prepare(`UPDATE executions SET lease_owner = @owner, lease_expires_at = @until
+      WHERE id = @id AND (lease_owner IS NULL OR lease_owner = @owner OR lease_expires_at <= @now)`),
+    renew: db.prepare(`UPDATE executions SET lease_expires_at = @until
+      WHERE id = @id AND lease_owner = @owner AND lease_expires_at > @now`),
+    release: db.prepare('UPDATE executions SET lease_owner = NULL, lease_expires_at = NULL WHERE id = ? AND lease_owner = ?'),
+    orphaned: db.prepare(`SELECT * FROM executions WHERE status IN ('queued', 'running')
+      AND (lease_owner IS NULL OR lease_expires_at <= ?) ORDER BY created_at, id`),
     firstEntry: db.prepare('SELECT at_ms, entry_json FROM journal WHERE execution_id = ? AND type = ? ORDER BY seq LIMIT 1'),
   }
 
@@ -215,6 +226,16 @@ export function createSqliteStore(options: SqliteStoreOptions): ExecutionStore {
     async markResumed(id, nowMs) {
       return (q.resumed.get(nowMs, id) as { resumes: number } | undefined)?.resumes ?? 0
     },
+    async acquireLease(id, owner, nowMs, ttlMs) {
+      return q.acquire.run({ id, owner, now: nowMs, until: nowMs + ttlMs }).changes === 1
+    },
+    async renewLease(id, owner, nowMs, ttlMs) {
+      return q.renew.run({ id, owner, now: nowMs, until: nowMs + ttlMs }).changes === 1
+    },
+    async releaseLease(id, owner) {
+      q.release.run(id, owner)
+    },
+    orphaned: async (nowMs) => (q.orphaned.all(nowMs) as ExecutionRow[]).map(toExecution),
     async close() {
       db.close()
     },
