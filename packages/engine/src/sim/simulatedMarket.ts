@@ -43,6 +43,8 @@ export type ScriptedFault =
   | 'rate_limited'
   /** submit only: the order is created but the response is lost (BROKER_TIMEOUT thrown). */
   | 'lost_response'
+  /** submit only: the order is created but the answer is unreadable (BROKER_BAD_RESPONSE thrown). */
+  | 'garbled_response'
   | undefined
 
 export type SimCall =
@@ -387,7 +389,7 @@ export function createSimulatedMarket(options: SimulatedMarketOptions): Simulate
       tokens -= 1
     }
     const scripted = faults.script?.({ ...call, n } as SimCall)
-    if (scripted !== 'lost_response') raise(scripted)
+    if (scripted !== 'lost_response' && scripted !== 'garbled_response') raise(scripted)
     if ((faults.unavailableProbability ?? 0) > 0 && faultRng.next() < (faults.unavailableProbability ?? 0)) raise('unavailable')
     advanceAll()
     return scripted
@@ -493,6 +495,9 @@ export function createSimulatedMarket(options: SimulatedMarketOptions): Simulate
       const lose = scripted === 'lost_response' ||
         ((faults.lostSubmitResponseProbability ?? 0) > 0 && faultRng.next() < (faults.lostSubmitResponseProbability ?? 0))
       if (lose) throw new BrokerError('BROKER_TIMEOUT', 'simulated lost response (the order was created)')
+      if (scripted === 'garbled_response') {
+        throw new BrokerError('BROKER_BAD_RESPONSE', 'simulated unreadable answer (the order was created)')
+      }
       return snapshot(o)
     },
 

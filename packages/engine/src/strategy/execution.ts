@@ -403,7 +403,9 @@ export class Execution {
       )
     } catch (e) {
       const err = e as BrokerError
-      if (err.retryable && err.code !== 'BROKER_RATE_LIMITED') {
+      // A retryable failure other than a 429 may have created the order; so may an unreadable answer
+      // (BROKER_BAD_RESPONSE: the broker may have accepted it and garbled the reply).
+      if ((err.retryable && err.code !== 'BROKER_RATE_LIMITED') || err.code === 'BROKER_BAD_RESPONSE') {
         // We do not know whether the order exists. One last look; otherwise stop sending anything.
         const found = await deps.broker.getOrderByClientId(clientOrderId).catch(() => undefined)
         if (found === undefined) {

@@ -100,6 +100,25 @@ describe('broker errors', () => {
     expect(h.logger.records.filter((x) => x.msg === 'Retrying broker call').length).toBeGreaterThanOrEqual(3)
   })
 
+  it('adopts an order whose submit answer was unreadable instead of sending a second one', async () => {
+    const h = aHarness({
+      market: {
+        dailyVolatility: 0,
+        faults: { script: (c) => (c.method === 'submitOrder' && c.n === 2 ? 'garbled_response' : undefined) },
+      },
+    })
+    const r = await h.engine.execute(anIntent({ correlationId: 'garbled' }))
+    expect(r.success).toBe(true)
+    // slice 1's order exists at the broker although its answer was garbage: it is tracked, not re-sent
+    expect(r.attempts[1]).toMatchObject({ clientOrderId: 'garbled-s1-a0' })
+    expect(r.attempts[1]?.status).not.toBe('rejected')
+    const ids = h.market.orders().map((o) => o.clientOrderId)
+    expect(new Set(ids).size).toBe(ids.length)
+    const filled = h.market.fills().reduce((sum, f) => sum.add(f.qty), r.totalFilled.mul(0))
+    expect(filled.eq(r.totalFilled)).toBe(true)
+    expect(r.totalFilled.toString()).toBe('1000')
+  })
+
   it('completes under a rate limit', async () => {
     const h = aHarness({ market: { ...illiquid, faults: { maxRequestsPerSecond: 1 }, latencyMs: 0 } })
     const r = await h.engine.execute(anIntent())
