@@ -5,6 +5,7 @@ import { formatReportCsv, formatReportTable } from './report/formatReport.js'
 import { loadReport, parseSince } from './report/loadReport.js'
 import { createSqliteStore } from './persistence/sqliteStore.js'
 import { serve } from './serve.js'
+import { registerResearchCommands } from './research/index.js'
 
 export function createProgram(): Command {
   const program = new Command('acx')
@@ -39,6 +40,8 @@ export function createProgram(): Command {
         await store.close()
       }
     })
+
+  registerResearchCommands(program)
 
   return program
 }

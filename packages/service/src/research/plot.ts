@@ -1,0 +1,138 @@
+import { writeFile } from 'node:fs/promises'
+import { extname } from 'node:path'
+import { Resvg } from '@resvg/resvg-js'
+import * as echarts from 'echarts'
+import { ServiceError } from '../errors.js'
+
+export const PLOT_WIDTH = 960
+export const PLOT_HEIGHT = 600
+
+type Option = Parameters<ReturnType<typeof echarts.init>['setOption']>[0]
+
+/** Renders an ECharts option to SVG on the server (no DOM, no animation). */
+export function renderSvg(option: Option, width = PLOT_WIDTH, height = PLOT_HEIGHT): string {
+  const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width, height })
+  try {
+    chart.setOption({ animation: false, backgroundColor: '#ffffff', ...option })
+    return chart.renderToSVGString()
+  } finally {
+    chart.dispose()
+  }
+}
+
+/** SVG → PNG with resvg (system fonts for the labels). */
+export function svgToPng(svg: string, width = PLOT_WIDTH): Buffer {
+  const png = new Resvg(svg, { fitTo: { mode: 'width', value: width }, background: '#ffffff', font: { loadSystemFonts: true } }).render().asPng()
+  return Buffer.from(png)
+}
+
+/** Writes a chart to `file`: `.svg` or `.png`, chosen by the extension. */
+export async function writeChart(option: Option, file: string): Promise<void> {
+  const ext = extname(file).toLowerCase()
+  if (ext !== '.svg' && ext !== '.png') throw new ServiceError('SERVICE_INVALID_REQUEST', `--plot ${file}: use a .svg or .png file name`)
+  const svg = renderSvg(option)
+  await writeFile(file, ext === '.svg' ? svg : svgToPng(svg))
+}
+
+/** Checks a plot file name early, before any work. */
+export function assertPlotFile(file: string | undefined): void {
+  if (file === undefined) return
+  const ext = extname(file).toLowerCase()
+  if (ext !== '.svg' && ext !== '.png') throw new ServiceError('SERVICE_INVALID_REQUEST', `--plot ${file}: use a .svg or .png file name`)
+}
+
+const sig = (x: number): string => String(Number(x.toPrecision(4)))
+
+export interface FrontierPlotData {
+  /** Efficient frontier points (or a grid's rows), std dev and expected cost, with their λ. */
+  readonly stdDev: ArrayLike<number>
+  readonly expectedCost: ArrayLike<number>
+  readonly riskAversion: ArrayLike<number>
+  /** The chosen risk aversion, marked; absent when not computed. */
+  readonly mark?: { readonly riskAversion: number; readonly stdDev: number; readonly expectedCost: number }
+  /** Draw a line through the points in order (a frontier) rather than a scatter (a grid). */
+  readonly line: boolean
+  readonly title: string
+}
+
+/** Expected cost against standard deviation, the chosen λ marked. */
+export function frontierChartOption(d: FrontierPlotData): Option {
+  const data = Array.from({ length: d.stdDev.length }, (_, i) => [d.stdDev[i] as number, d.expectedCost[i] as number, d.riskAversion[i] as number])
+  const series: object[] = [
+    {
+      name: d.line ? 'efficient frontier' : 'parameter sets',
+      type: d.line ? 'line' : 'scatter',
+      // Beyond 2,000 points a scatter is drawn as one path (a 20,000-point plot stays small).
+      ...(d.line ? {} : { large: true, largeThreshold: 2000 }),
+      data,
+      symbolSize: d.line ? 5 : 4,
+      showSymbol: true,
+      lineStyle: { width: 2 },
+    },
+  ]
+  if (d.mark) {
+    series.push({
+      name: `chosen λ = ${sig(d.mark.riskAversion)}`,
+      type: 'scatter',
+      symbol: 'diamond',
+      symbolSize: 16,
+      itemStyle: { color: '#d62728' },
+      data: [[d.mark.stdDev, d.mark.expectedCost, d.mark.riskAversion]],
+      label: {
+        show: true,
+        position: 'right',
+        backgroundColor: 'rgba(255,255,255,0.9)',
+        padding: [2, 4],
+        formatter: `λ = ${sig(d.mark.riskAversion)}\nE = ${sig(d.mark.expectedCost)}\n√V = ${sig(d.mark.stdDev)}`,
+      },
+    })
+  }
+  return {
+    title: { text: d.title, left: 'center' },
+    legend: { top: 40, itemGap: 28 },
+    grid: { left: 90, right: 140, top: 85, bottom: 60 },
+    xAxis: { type: 'value', name: 'standard deviation of cost √V', nameLocation: 'middle', nameGap: 32, scale: true, axisLabel: { formatter: sig } },
+    yAxis: { type: 'value', name: 'expected cost E', nameLocation: 'middle', nameGap: 70, scale: true, axisLabel: { formatter: sig } },
+    series,
+  } as Option
+}
+
+export interface TcaPlotRow {
+  readonly strategy: string
+  /** Realised shortfalls, bps (NaN ignored). */
+  readonly shortfallBps: ArrayLike<number>
+  readonly predictedMeanBps: number | null
+}
+
+const quantile = (sorted: readonly number[], p: number): number => {
+  if (sorted.length === 0) return Number.NaN
+  const h = (sorted.length - 1) * p
+  const lo = Math.floor(h)
+  const hi = Math.ceil(h)
+  return (sorted[lo] as number) + ((sorted[hi] as number) - (sorted[lo] as number)) * (h - lo)
+}
+
+/** Implementation shortfall per strategy: box (5–25–50–75–95%), realised mean, and the model's mean. */
+export function tcaChartOption(rows: readonly TcaPlotRow[], title: string): Option {
+  const boxes: number[][] = []
+  const means: (number | null)[] = []
+  const predicted: (number | null)[] = []
+  for (const r of rows) {
+    const xs = Array.from(r.shortfallBps).filter((x) => !Number.isNaN(x)).sort((a, b) => a - b)
+    boxes.push([0.05, 0.25, 0.5, 0.75, 0.95].map((p) => quantile(xs, p)))
+    means.push(xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null)
+    predicted.push(r.predictedMeanBps)
+  }
+  return {
+    title: { text: title, left: 'center' },
+    legend: { top: 40, itemGap: 28 },
+    grid: { left: 80, right: 40, top: 85, bottom: 60 },
+    xAxis: { type: 'category', data: rows.map((r) => r.strategy) },
+    yAxis: { type: 'value', name: 'implementation shortfall (bps)', nameLocation: 'middle', nameGap: 55, scale: true },
+    series: [
+      { name: 'realised (5–95%)', type: 'boxplot', data: boxes },
+      { name: 'realised mean', type: 'scatter', symbol: 'circle', symbolSize: 10, data: means },
+      { name: 'model mean', type: 'scatter', symbol: 'diamond', symbolSize: 14, itemStyle: { color: '#d62728' }, data: predicted },
+    ],
+  } as Option
+}

@@ -1,0 +1,137 @@
+import { createHash } from 'node:crypto'
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { availableParallelism } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { Worker, type TransferListItem } from 'node:worker_threads'
+import type { WorkerRequest, WorkerResponse } from './researchWorker.js'
+
+/** A fixed set of worker threads running `researchWorker`, each with its own WebAssembly core. */
+export interface WorkerPool {
+  readonly size: number
+  /** Runs a task on the least busy worker. */
+  run<T>(request: WorkerRequest, transfer?: readonly TransferListItem[]): Promise<T>
+  close(): Promise<void>
+}
+
+export const defaultWorkers = (): number => Math.max(1, availableParallelism())
+
+let entryPromise: Promise<URL> | undefined
+
+/**
+ * Where the worker's JavaScript is. Built (`dist/esm/bin.js` and friends): `research/researchWorker.js`
+ * beside the bundle, which the package build emits from the `src/research/researchWorker.ts` entry.
+ * From TypeScript source (vitest, or a script bundled by scripts/runTs.mjs), there is no such file:
+ * the worker source is bundled once with esbuild (a dev dependency) into
+ * `node_modules/.cache/acx-research/`, sibling `@acx/*` packages from source, like runTs does.
+ */
+export function researchWorkerEntry(): Promise<URL> {
+  entryPromise ??= locateEntry()
+  return entryPromise
+}
+
+async function locateEntry(): Promise<URL> {
+  // import.meta is empty in the CommonJS build; __filename is defined there instead.
+  const here = typeof import.meta.url === 'string' ? import.meta.url : pathToFileURL(__filename).href
+  if (!here.endsWith('.ts')) {
+    for (const rel of ['./research/researchWorker.js', './researchWorker.js', '../research/researchWorker.js']) {
+      const url = new URL(rel, here)
+      if (existsSync(url)) return url
+    }
+  }
+  const source = here.endsWith('.ts')
+    ? fileURLToPath(new URL('./researchWorker.ts', here))
+    : join(dirname(createRequire(here).resolve('@acx/service/package.json')), 'src/research/researchWorker.ts')
+  if (!existsSync(source)) throw new Error(`acx research worker not found (no built researchWorker.js, no ${source})`)
+  return compileFromSource(source)
+}
+
+async function compileFromSource(source: string): Promise<URL> {
+  const { build } = await import('esbuild')
+  const serviceDir = join(dirname(source), '../..')
+  const result = await build({
+    entryPoints: [source],
+    write: false,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    conditions: ['@acx/source'],
+    logLevel: 'warning',
+    banner: { js: "import { createRequire as __acxCreateRequire } from 'node:module'; const require = __acxCreateRequire(import.meta.url);" },
+    plugins: [
+      {
+        name: 'external-non-workspace',
+        setup(b) {
+          b.onResolve({ filter: /^[^./]/ }, (a) => (a.path.startsWith('@acx/') ? undefined : { path: a.path, external: true }))
+        },
+      },
+    ],
+  })
+  const code = result.outputFiles[0]?.contents
+  if (code === undefined) throw new Error('esbuild produced no worker bundle')
+  const hash = createHash('sha256').update(code).digest('hex').slice(0, 16)
+  const dir = join(serviceDir, 'node_modules/.cache/acx-research')
+  const file = join(dir, `researchWorker.${hash}.mjs`)
+  if (!existsSync(file)) {
+    mkdirSync(dir, { recursive: true })
+    const tmp = `${file}.${process.pid}.tmp`
+    writeFileSync(tmp, code)
+    renameSync(tmp, file) // atomic: parallel test processes never see half a file
+  }
+  return pathToFileURL(file)
+}
+
+interface Slot {
+  readonly worker: Worker
+  busy: number
+  readonly pending: Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>
+}
+
+/** Starts `size` workers (each loads its own WebAssembly instance). */
+export async function createWorkerPool(size: number): Promise<WorkerPool> {
+  if (!Number.isInteger(size) || size < 1) throw new RangeError(`workers must be an integer ≥ 1 (got ${size})`)
+  const entry = await researchWorkerEntry()
+  let nextId = 0
+  let closed = false
+  const slots: Slot[] = Array.from({ length: size }, () => {
+    const slot: Slot = { worker: new Worker(entry), busy: 0, pending: new Map() }
+    slot.worker.on('message', (m: WorkerResponse) => {
+      const p = slot.pending.get(m.id)
+      if (!p) return
+      slot.pending.delete(m.id)
+      slot.busy--
+      if (m.ok) p.resolve(m.value)
+      else p.reject(new Error(`research worker: ${m.error}`))
+    })
+    const failAll = (e: unknown): void => {
+      for (const p of slot.pending.values()) p.reject(e)
+      slot.pending.clear()
+      slot.busy = 0
+    }
+    slot.worker.on('error', failAll)
+    slot.worker.on('exit', (code) => {
+      if (!closed) failAll(new Error(`research worker exited with code ${code}`))
+    })
+    return slot
+  })
+  return {
+    size,
+    run<T>(request: WorkerRequest, transfer: readonly TransferListItem[] = []): Promise<T> {
+      if (closed) return Promise.reject(new Error('worker pool is closed'))
+      let slot = slots[0] as Slot
+      for (const s of slots) if (s.busy < slot.busy) slot = s
+      const id = nextId++
+      slot.busy++
+      return new Promise<T>((resolve, reject) => {
+        slot.pending.set(id, { resolve: resolve as (v: unknown) => void, reject })
+        slot.worker.postMessage({ ...request, id }, [...transfer])
+      })
+    },
+    async close() {
+      closed = true
+      await Promise.all(slots.map((s) => s.worker.terminate()))
+    },
+  }
+}

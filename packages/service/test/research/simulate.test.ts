@@ -1,0 +1,68 @@
+import { readFileSync } from 'node:fs'
+import { afterAll, describe, expect, it } from 'vitest'
+import { runSimulations, type SimulationSpec } from '../../src/research/simulation.js'
+import { createWorkerPool } from '../../src/research/workerPool.js'
+import { acx, scratchDir } from './cliHarness.js'
+
+const tmp = scratchDir()
+afterAll(() => tmp.cleanup())
+
+describe('acx simulate', () => {
+  it('reports per strategy shortfall, fill and fallback rates and time, with the model beside AC', async () => {
+    const r = await acx('simulate', '--runs', '60', '--seed', '3', '--workers', '2', '--format', 'json')
+    expect(r.code).toBe(0)
+    const out = JSON.parse(r.stdout)
+    expect(out.settings).toMatchObject({ market: 'engine', runs: 60, seed: 3, riskAversion: 0.5 })
+    const by = Object.fromEntries(out.strategies.map((s: { strategy: string }) => [s.strategy, s]))
+    expect(Object.keys(by)).toEqual(['almgren_chriss', 'walk_the_book', 'twap', 'market'])
+    const ac = by.almgren_chriss
+    expect(ac.runs).toBe(60)
+    expect(ac.fillRate).toBe(1) // the market fallback completes every order
+    expect(ac.fallbackRate).toBeGreaterThanOrEqual(0)
+    expect(ac.avgExecutionSeconds).toBeGreaterThanOrEqual(240)
+    expect(ac.predictedMeanBps).toBeCloseTo(1.034, 3) // half spread 1 bp + impact (defaults)
+    expect(ac.predictedStdBps).toBeCloseTo(10.4, 1)
+    expect(Number.isFinite(ac.meanShortfallBps) && Number.isFinite(ac.stdShortfallBps)).toBe(true)
+    expect(by.market.predictedMeanBps).toBeNull()
+    expect(by.market.stdShortfallBps).toBe(0) // one market order at the far touch, the same every run
+    expect(by.market.avgExecutionSeconds).toBe(0)
+    expect(r.stderr).toMatch(/acx simulate: 240 executions in/)
+  })
+
+  it('gives identical runs on one worker, several workers and in this thread', async () => {
+    const spec: SimulationSpec = { strategy: 'almgren_chriss', env: {}, market: 'engine', side: 'SELL', quantity: 2000, price: 50, spread: 0.02, seed: 11 }
+    const twap = { ...spec, strategy: 'twap' as const }
+    const inThread = await runSimulations([spec, twap], 40)
+    const one = await createWorkerPool(1)
+    const three = await createWorkerPool(3)
+    try {
+      expect(await runSimulations([spec, twap], 40, { pool: one })).toEqual(inThread)
+      expect(await runSimulations([spec, twap], 40, { pool: three })).toEqual(inThread)
+    } finally {
+      await Promise.all([one.close(), three.close()])
+    }
+    expect(new Set(inThread[0]!.shortfallBps).size).toBeGreaterThan(30) // the runs differ from each other
+  })
+
+  it('prints a table and draws the TCA plot', async () => {
+    const svg = tmp.file('tca.svg')
+    const png = tmp.file('tca.png')
+    const r = await acx('simulate', '--strategy', 'almgren_chriss,market', '--runs', '30', '--workers', '1', '--market', 'model', '--plot', svg)
+    expect(r.code).toBe(0)
+    expect(r.stdout).toMatch(/^\s*strategy\s+mean_is_bps/m)
+    expect(r.stdout).toMatch(/^almgren_chriss\s/m)
+    const text = readFileSync(svg, 'utf8')
+    expect(text.startsWith('<svg')).toBe(true)
+    expect(text).toContain('almgren_chriss')
+    expect(text).toContain('model mean')
+    const r2 = await acx('simulate', '--strategy', 'twap', '--runs', '10', '--workers', '1', '--plot', png)
+    expect(r2.code).toBe(0)
+    expect([...readFileSync(png).subarray(0, 4)]).toEqual([0x89, 0x50, 0x4e, 0x47])
+  })
+
+  it('rejects an unknown strategy', async () => {
+    const r = await acx('simulate', '--strategy', 'vwap')
+    expect(r.code).toBe(1) // commander's code for an invalid option argument
+    expect(r.stderr).toMatch(/comma-separated list/)
+  })
+})
