@@ -2,7 +2,7 @@
 // Runs a TypeScript entry (a benchmark, a script) under plain Node 20: esbuild bundles the entry and
 // sibling @acx/* packages from source (the @acx/source condition); other packages stay external.
 import { build } from 'esbuild'
-import { mkdirSync } from 'node:fs'
+import { mkdirSync, rmSync } from 'node:fs'
 import { basename, join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 
@@ -13,7 +13,8 @@ if (!entry) {
 }
 const outDir = join(process.cwd(), 'node_modules/.cache/acx-run')
 mkdirSync(outDir, { recursive: true })
-const outfile = join(outDir, basename(entry).replace(/\.ts$/, '.mjs'))
+// one file per process: several may bundle the same entry at once (tests start service instances in parallel)
+const outfile = join(outDir, `${basename(entry).replace(/\.ts$/, '')}.${process.pid}.mjs`)
 await build({
   entryPoints: [resolve(entry)],
   outfile,
@@ -34,4 +35,9 @@ await build({
   ],
 })
 process.argv = [process.argv[0], outfile, ...args]
-await import(pathToFileURL(outfile).href)
+try {
+  await import(pathToFileURL(outfile).href)
+} finally {
+  // the module is loaded; what it left running keeps the process alive, the file is no longer needed
+  rmSync(outfile, { force: true })
+}

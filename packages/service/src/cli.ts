@@ -5,7 +5,18 @@ import { formatReportCsv, formatReportTable } from './report/formatReport.js'
 import { loadReport, parseSince } from './report/loadReport.js'
 import { createSqliteStore } from './persistence/sqliteStore.js'
 import { serve } from './serve.js'
+import { formatConfigProblems, loadConfig } from './config.js'
+import { createStore } from './createService.js'
+import type { ExecutionStore } from './persistence/executionStore.js'
+import { registerDynamoCommands } from './persistence/dynamoTable.js'
 import { registerResearchCommands } from './research/index.js'
+
+/** The store the service's settings name (ACX_STORE and its variables). */
+function storeFromEnv(): ExecutionStore {
+  const loaded = loadConfig(process.env)
+  if (!loaded.ok) throw new Error(`invalid configuration:\n${formatConfigProblems(loaded.problems)}`)
+  return createStore(loaded.config)
+}
 
 export function createProgram(): Command {
   const program = new Command('acx')
@@ -21,7 +32,7 @@ export function createProgram(): Command {
   program
     .command('report')
     .description('execution quality from the store, per symbol and overall, strategies side by side')
-    .option('--db <path>', 'SQLite store to read', process.env.ACX_DB_PATH ?? './data/acx.sqlite')
+    .option('--db <path>', 'SQLite store to read (default: the store ACX_STORE / ACX_DB_PATH / ACX_DYNAMODB_TABLE name)')
     .option('--since <when>', 'only executions created since: 7d, 24h, 30m or an ISO date', (v) => {
       const at = parseSince(v, new Date())
       if (!at) throw new InvalidArgumentError('use 7d, 24h, 30m or an ISO date such as 2026-11-01')
@@ -29,8 +40,8 @@ export function createProgram(): Command {
     })
     .option('--symbol <symbol>', 'one symbol only')
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json', 'csv']).default('table'))
-    .action(async (opts: { db: string; since?: Date; symbol?: string; format: 'table' | 'json' | 'csv' }) => {
-      const store = createSqliteStore({ path: opts.db })
+    .action(async (opts: { db?: string; since?: Date; symbol?: string; format: 'table' | 'json' | 'csv' }) => {
+      const store = opts.db ? createSqliteStore({ path: opts.db }) : storeFromEnv()
       try {
         const report = await loadReport(store, { since: opts.since ?? null, ...(opts.symbol ? { symbol: opts.symbol } : {}) })
         const out =
@@ -42,6 +53,7 @@ export function createProgram(): Command {
     })
 
   registerResearchCommands(program)
+  registerDynamoCommands(program)
 
   return program
 }

@@ -32,7 +32,15 @@ export const ConfigSchema = z
     ACX_HOST: z.string().trim().min(1).default('127.0.0.1'),
     ACX_PORT: int(0, 65535).default(8080),
     ACX_BROKER: z.enum(['sim', 'alpaca']).default('sim'),
+    ACX_STORE: z.enum(['sqlite', 'dynamodb']).default('sqlite'),
     ACX_DB_PATH: z.string().trim().min(1).default('./data/acx.sqlite'),
+    ACX_DYNAMODB_TABLE: z.string().trim().regex(/^[A-Za-z0-9_.-]{3,255}$/, 'must be 3–255 of a-z A-Z 0-9 _ - .').optional(),
+    ACX_DYNAMODB_ENDPOINT: url.optional(),
+    ACX_INTAKE: z.enum(['http', 'sqs']).default('http'),
+    ACX_SQS_QUEUE_URL: url.optional(),
+    ACX_SQS_DLQ_URL: url.optional(),
+    ACX_SQS_ENDPOINT: url.optional(),
+    AWS_REGION: z.string().trim().min(1).optional(),
     ACX_RECOVERY: z.enum(['resume', 'flatten', 'fail']).default('resume'),
     ACX_MAX_CONCURRENT_EXECUTIONS: int(1, 10_000).default(16),
     ACX_API_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
@@ -49,12 +57,18 @@ export const ConfigSchema = z
     APCA_API_SECRET_KEY: z.string().trim().min(1).optional(),
     APCA_API_BASE_URL: url.default('https://paper-api.alpaca.markets'),
     APCA_DATA_BASE_URL: url.default('https://data.alpaca.markets'),
+    ACX_ALPACA_MAX_REQUESTS_PER_MINUTE: int(1, 1_000_000).default(200),
   })
   .superRefine((c, ctx) => {
-    if (c.ACX_BROKER !== 'alpaca') return
-    for (const key of ['APCA_API_KEY_ID', 'APCA_API_SECRET_KEY'] as const) {
-      if (!c[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'required when ACX_BROKER=alpaca' })
+    const require = (key: keyof typeof c, when: string) => {
+      if (!c[key]) ctx.addIssue({ code: 'custom', path: [key], message: `required when ${when}` })
     }
+    if (c.ACX_BROKER === 'alpaca') {
+      require('APCA_API_KEY_ID', 'ACX_BROKER=alpaca')
+      require('APCA_API_SECRET_KEY', 'ACX_BROKER=alpaca')
+    }
+    if (c.ACX_STORE === 'dynamodb') require('ACX_DYNAMODB_TABLE', 'ACX_STORE=dynamodb')
+    if (c.ACX_INTAKE === 'sqs') require('ACX_SQS_QUEUE_URL', 'ACX_INTAKE=sqs')
   })
 
 export type ServiceSettings = z.output<typeof ConfigSchema>

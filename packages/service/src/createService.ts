@@ -11,6 +11,8 @@ import { instrumentBroker } from './observability/instrumentBroker.js'
 import { createMetrics, type ServiceMetrics } from './observability/metrics.js'
 import type { ExecutionStore } from './persistence/executionStore.js'
 import { createSqliteStore } from './persistence/sqliteStore.js'
+import { createDynamoStore } from './persistence/dynamoStore.js'
+import { createSqsConsumer } from './intake/sqsConsumer.js'
 
 export interface Service {
   readonly config: ServiceConfig
@@ -51,16 +53,32 @@ export function createBroker(config: ServiceConfig, clock: Clock, logger: Logger
     APCA_API_BASE_URL: config.APCA_API_BASE_URL,
     APCA_DATA_BASE_URL: config.APCA_DATA_BASE_URL,
   }
-  return createAlpacaBroker(alpacaOptionsFromEnv(env, { logger: logger.child({ component: 'alpaca' }), clock }))
+  return createAlpacaBroker(
+    alpacaOptionsFromEnv(env, {
+      logger: logger.child({ component: 'alpaca' }),
+      clock,
+      maxRequestsPerMinute: config.ACX_ALPACA_MAX_REQUESTS_PER_MINUTE,
+    }),
+  )
 }
 
-/** Wires configuration, broker, clock, store, engine, execution manager and HTTP app. */
+/** The store ACX_STORE names: SQLite at ACX_DB_PATH, or the DynamoDB table ACX_DYNAMODB_TABLE. */
+export function createStore(config: ServiceConfig): ExecutionStore {
+  if (config.ACX_STORE === 'sqlite') return createSqliteStore({ path: config.ACX_DB_PATH })
+  return createDynamoStore({
+    tableName: config.ACX_DYNAMODB_TABLE!,
+    ...(config.ACX_DYNAMODB_ENDPOINT ? { endpoint: config.ACX_DYNAMODB_ENDPOINT } : {}),
+    ...(config.AWS_REGION ? { region: config.AWS_REGION } : {}),
+  })
+}
+
+/** Wires configuration, broker, clock, store, engine, execution manager, HTTP app and queue intake. */
 export async function createService(config: ServiceConfig, logger: Logger, deps: ServiceDeps = {}): Promise<Service> {
   const clock = deps.clock ?? (config.ACX_BROKER === 'sim' ? createRealClock({ scale: config.ACX_SIM_TIME_SCALE }) : createRealClock())
   const metrics = createMetrics()
   const rawBroker: ClosableBroker = deps.broker ?? createBroker(config, clock, logger)
   const broker = instrumentBroker(rawBroker, metrics)
-  const store = deps.store ?? createSqliteStore({ path: config.ACX_DB_PATH })
+  const store = deps.store ?? createStore(config)
   // the engine journals through the manager, and the manager runs executions on the engine
   const engineRef: { current?: Engine } = {}
   const manager = createExecutionManager({
@@ -77,6 +95,22 @@ export async function createService(config: ServiceConfig, logger: Logger, deps:
     manager, engine, metrics, logger, bodyLimitBytes: config.ACX_BODY_LIMIT_BYTES,
     ...(config.ACX_API_TOKEN ? { apiToken: config.ACX_API_TOKEN } : {}),
   })
+  const consumer =
+    config.ACX_INTAKE === 'sqs'
+      ? createSqsConsumer({
+          queueUrl: config.ACX_SQS_QUEUE_URL!,
+          ...(config.ACX_SQS_DLQ_URL ? { deadLetterQueueUrl: config.ACX_SQS_DLQ_URL } : {}),
+          ...(config.ACX_SQS_ENDPOINT ? { endpoint: config.ACX_SQS_ENDPOINT } : {}),
+          ...(config.AWS_REGION ? { region: config.AWS_REGION } : {}),
+          submit: async (intent) => {
+            const { record, created } = await manager.submit(intent)
+            metrics.intents.inc({ outcome: created ? 'accepted' : 'duplicate' })
+            logger.info({ executionId: record.id, correlation_id: record.correlationId, created }, 'Intent from SQS')
+            return { created }
+          },
+          logger: logger.child({ component: 'sqs' }),
+        })
+      : undefined
   let takeOverTimer: ReturnType<typeof setInterval> | undefined
   return {
     config, app, engine, manager, store, broker, clock, metrics,
@@ -88,10 +122,12 @@ export async function createService(config: ServiceConfig, logger: Logger, deps:
         manager.takeOver().catch((err: unknown) => logger.error({ err }, 'Take-over scan failed'))
       }, config.ACX_TAKEOVER_INTERVAL_SECONDS * 1000)
       takeOverTimer.unref()
+      consumer?.start()
       return address
     },
     async stop() {
       clearInterval(takeOverTimer)
+      await consumer?.stop()
       await manager.drain(config.ACX_SHUTDOWN_TIMEOUT_SECONDS * 1000)
       await app.close()
       await rawBroker.close?.()

@@ -1,49 +1,14 @@
 // The service as a child process, killed with SIGKILL mid-execution and started again, against a fake
 // Alpaca that outlives it (as the real broker does). Nothing may be sent twice, overfilled or lost.
-import { spawn, type ChildProcess } from 'node:child_process'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { Dec } from '@acx/engine'
 import { startFakeAlpaca, type FakeAlpacaServer } from '@acx/test-utils'
+import { killHard, startChildService, type ChildService } from './support/childService.js'
 import { eventually, http, tempDir } from './support/testService.js'
 
-const packageDir = join(import.meta.dirname, '..')
-const runTs = join(packageDir, '../../scripts/runTs.mjs')
-
-interface Child {
-  readonly proc: ChildProcess
-  readonly url: Promise<string>
-  readonly output: () => string
-}
-
-function startChild(env: Record<string, string>): Child {
-  const proc = spawn(process.execPath, [runTs, 'src/main.ts'], {
-    cwd: packageDir,
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let out = ''
-  const url = new Promise<string>((resolve, reject) => {
-    proc.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString()
-      const m = /"address":"(http:\/\/[^"]+)"/.exec(out)
-      if (m) resolve(m[1]!)
-    })
-    proc.stderr!.on('data', (chunk: Buffer) => (out += chunk.toString()))
-    proc.on('exit', (code) => reject(new Error(`service exited (${code}) before listening:\n${out}`)))
-  })
-  return { proc, url, output: () => out }
-}
-
-const killHard = (child: Child) =>
-  new Promise<void>((resolve) => {
-    if (child.proc.exitCode !== null || child.proc.signalCode !== null) return resolve()
-    child.proc.once('exit', () => resolve())
-    child.proc.kill('SIGKILL')
-  })
-
 describe('a service killed with SIGKILL mid-execution', () => {
-  const children: Child[] = []
+  const children: ChildService[] = []
   let fake: FakeAlpacaServer | undefined
   let tmp: ReturnType<typeof tempDir> | undefined
   afterEach(async (ctx) => {
@@ -75,7 +40,7 @@ describe('a service killed with SIGKILL mid-execution', () => {
       // the killed worker's lease must expire before the new one takes the execution over
       ACX_LEASE_SECONDS: '1.5', ACX_TAKEOVER_INTERVAL_SECONDS: '0.25',
     }
-    const first = startChild(env)
+    const first = startChildService(env)
     children.push(first)
     const url = await first.url
     const posted = await http(`${url}/v1/orders`, 'POST', {
@@ -97,7 +62,7 @@ describe('a service killed with SIGKILL mid-execution', () => {
     fake.clearFaults()
     const before = fake.orders().length
 
-    const second = startChild(env)
+    const second = startChildService(env)
     children.push(second)
     const url2 = await second.url
     const done = await eventually(async () => {
@@ -111,9 +76,12 @@ describe('a service killed with SIGKILL mid-execution', () => {
     const atAlpaca = fake.orders().map((o) => o.client_order_id as string)
     expect(new Set(atAlpaca).size).toBe(atAlpaca.length)
     expect(atAlpaca.length).toBeGreaterThan(before) // the resumed run did send more
-    // every order the store knows is at Alpaca, and the other way round
-    const stored = done.childOrders.map((c: { clientOrderId: string }) => c.clientOrderId).sort()
-    expect(stored).toEqual([...atAlpaca].sort())
+    // every order Alpaca has is in the store with its broker id, and the store has no other sent order
+    // (a child journaled but killed before its send is in the store only, rejected)
+    type StoredChild = { clientOrderId: string; brokerOrderId: string | null; status: string }
+    const sent = (done.childOrders as StoredChild[]).filter((c) => c.brokerOrderId !== null).map((c) => c.clientOrderId).sort()
+    expect(sent).toEqual([...atAlpaca].sort())
+    for (const c of (done.childOrders as StoredChild[]).filter((x) => x.brokerOrderId === null)) expect(c.status).toBe('rejected')
     // exact totals: Alpaca's fills, the store's fills, the position and the requested quantity agree
     const alpacaFilled = fake.fills.reduce((s, f) => s.add(f.qty), new Dec(0))
     const storeFilled = done.fills.reduce((s: Dec, f: { qty: string }) => s.add(f.qty), new Dec(0))

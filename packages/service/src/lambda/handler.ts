@@ -1,7 +1,7 @@
 import type { Logger } from 'pino'
 import { loadConfig, formatConfigProblems } from '../config.js'
 import { createService, type Service } from '../createService.js'
-import { parseIntent } from '../intake/parseIntent.js'
+import { checkIntentMessage } from '../intake/sqsMessage.js'
 import { createLogger } from '../observability/logger.js'
 import { checkTimeBudget } from './timeBudget.js'
 
@@ -34,15 +34,10 @@ export type MessageOutcome =
 export async function handleIntentMessage(
   service: Service, body: string, remainingMs: number, logger: Logger,
 ): Promise<MessageOutcome> {
-  let json: unknown
-  try {
-    json = JSON.parse(body)
-  } catch {
-    return { kind: 'invalid', reason: 'body is not JSON' }
-  }
-  const parsed = parseIntent(json)
-  if (!parsed.ok) return { kind: 'invalid', reason: parsed.issues.map((i) => `${i.path}: ${i.message}`).join('; ') }
-  const intent = parsed.intent
+  // the same check as the SQS consumer's
+  const checked = checkIntentMessage(body)
+  if (!checked.ok) return { kind: 'invalid', reason: checked.reason }
+  const intent = checked.intent
   const strategy = service.engine.route(intent)
   const scale = service.config.ACX_BROKER === 'sim' ? service.config.ACX_SIM_TIME_SCALE : 1
   const budget = checkTimeBudget(service.config.engine, strategy, intent.symbol, remainingMs, scale)
