@@ -96,4 +96,47 @@ describe('a service killed with SIGKILL mid-execution', () => {
       fills.reduce((s, f) => s.add(new Dec(f.qty).mul(f.price)), new Dec(0))
     expect(notional(done.fills).toFixed(2)).toBe(notional(fake.fills).toFixed(2))
   }, 60_000)
+  it('on SIGTERM stops intake, brings the execution to a safe point, exits 0, and the next start resumes at once', async () => {
+    tmp = tempDir()
+    fake = await startFakeAlpaca({
+      assets: { AAPL: { tradable: true, fractionable: false } },
+      quotes: { AAPL: { bid: '189.99', ask: '190.01' } },
+      buyingPower: '100000000',
+    })
+    fake.knobs.restingFillRatio = 0.3
+    const env = {
+      ACX_BROKER: 'alpaca', ACX_PORT: '0', ACX_DB_PATH: join(tmp.dir, 'acx.sqlite'), ACX_LOG_LEVEL: 'info',
+      APCA_API_KEY_ID: fake.keyId, APCA_API_SECRET_KEY: fake.secretKey,
+      APCA_API_BASE_URL: fake.tradingBaseUrl, APCA_DATA_BASE_URL: fake.dataBaseUrl,
+      AC_TOTAL_TIME_SECONDS: '6', AC_NUM_SLICES: '4', AC_SLICE_WAIT_SECONDS: '1', ORDER_POLL_INTERVAL_SECONDS: '0.05',
+      // long enough that only a released lease (not an expired one) explains a prompt resume
+      ACX_LEASE_SECONDS: '60', ACX_TAKEOVER_INTERVAL_SECONDS: '60',
+    }
+    const first = startChildService(env)
+    children.push(first)
+    const url = await first.url
+    const posted = await http(`${url}/v1/orders`, 'POST', {
+      side: 'BUY', symbol: 'AAPL', quantity: '1000', urgency: 'MEDIUM', correlationId: 'term-1',
+    })
+    const id = posted.json.executionId as string
+    await eventually(async () => (fake!.orders().length >= 1 ? true : undefined))
+    const exited = new Promise<number | null>((resolve) => first.proc.once('exit', (code) => resolve(code)))
+    first.proc.kill('SIGTERM')
+    expect(await exited).toBe(0)
+    expect(first.output()).toContain('Shutting down')
+    // nothing left open at the broker
+    expect(fake.orders().filter((o) => !['filled', 'canceled', 'expired', 'rejected'].includes(o.status as string))).toEqual([])
+
+    const second = startChildService(env)
+    children.push(second)
+    const url2 = await second.url
+    const done = await eventually(async () => {
+      const d = await http(`${url2}/v1/orders/${id}`, 'GET')
+      return d.json.status === 'filled' ? d.json : undefined
+    }, 30_000)
+    expect(done.resumes).toBe(1)
+    const atAlpaca = fake.orders().map((o) => o.client_order_id as string)
+    expect(new Set(atAlpaca).size).toBe(atAlpaca.length)
+    expect(fake.positionQty('AAPL').toString()).toBe('1000')
+  }, 60_000)
 })
