@@ -7,6 +7,33 @@ import { startFakeAlpaca, type FakeAlpacaServer } from '@acx/test-utils'
 import { killHard, startChildService, type ChildService } from './support/childService.js'
 import { eventually, http, tempDir } from './support/testService.js'
 
+/** A fake Alpaca quoting AAPL, with part of each resting order filling at once. */
+async function aliveAlpaca(): Promise<FakeAlpacaServer> {
+  const fake = await startFakeAlpaca({
+    assets: { AAPL: { tradable: true, fractionable: false } },
+    quotes: { AAPL: { bid: '189.99', ask: '190.01', bidSize: '500', askSize: '500' } },
+    buyingPower: '100000000',
+  })
+  fake.knobs.restingFillRatio = 0.3
+  return fake
+}
+
+/** The service on that fake Alpaca with a SQLite file in `dir`: a short AC execution, plus `extra`. */
+const serviceEnv = (fake: FakeAlpacaServer, dir: string, extra: Record<string, string>): Record<string, string> => ({
+  ACX_BROKER: 'alpaca', ACX_PORT: '0', ACX_DB_PATH: join(dir, 'acx.sqlite'), ACX_LOG_LEVEL: 'info',
+  APCA_API_KEY_ID: fake.keyId, APCA_API_SECRET_KEY: fake.secretKey,
+  APCA_API_BASE_URL: fake.tradingBaseUrl, APCA_DATA_BASE_URL: fake.dataBaseUrl,
+  AC_NUM_SLICES: '4', ORDER_POLL_INTERVAL_SECONDS: '0.05',
+  ...extra,
+})
+
+/** Posts a 1000-share AAPL MEDIUM order; returns the execution id. */
+async function postOrder(url: string, correlationId: string): Promise<string> {
+  const posted = await http(`${url}/v1/orders`, 'POST', { side: 'BUY', symbol: 'AAPL', quantity: '1000', urgency: 'MEDIUM', correlationId })
+  expect(posted.status).toBe(202)
+  return posted.json.executionId as string
+}
+
 describe('a service killed with SIGKILL mid-execution', () => {
   const children: ChildService[] = []
   let fake: FakeAlpacaServer | undefined
@@ -25,29 +52,16 @@ describe('a service killed with SIGKILL mid-execution', () => {
     ['while a slice rests', 'resting'],
   ] as const)('resumes after a kill %s: unique client order ids, exact fills', async (_, killPoint) => {
     tmp = tempDir()
-    fake = await startFakeAlpaca({
-      assets: { AAPL: { tradable: true, fractionable: false } },
-      quotes: { AAPL: { bid: '189.99', ask: '190.01', bidSize: '500', askSize: '500' } },
-      buyingPower: '100000000',
-    })
-    fake.knobs.restingFillRatio = 0.3 // part of each resting slice fills at once…
-    fake.knobs.fillOnCancelRatio = 0.2 // …and more races the cancel
-    const env = {
-      ACX_BROKER: 'alpaca', ACX_PORT: '0', ACX_DB_PATH: join(tmp.dir, 'acx.sqlite'), ACX_LOG_LEVEL: 'info',
-      APCA_API_KEY_ID: fake.keyId, APCA_API_SECRET_KEY: fake.secretKey,
-      APCA_API_BASE_URL: fake.tradingBaseUrl, APCA_DATA_BASE_URL: fake.dataBaseUrl,
-      AC_TOTAL_TIME_SECONDS: '4', AC_NUM_SLICES: '4', AC_SLICE_WAIT_SECONDS: '0.5', ORDER_POLL_INTERVAL_SECONDS: '0.05',
+    fake = await aliveAlpaca()
+    fake.knobs.fillOnCancelRatio = 0.2 // more fills race the cancel
+    const env = serviceEnv(fake, tmp.dir, {
+      AC_TOTAL_TIME_SECONDS: '4', AC_SLICE_WAIT_SECONDS: '0.5',
       // the killed worker's lease must expire before the new one takes the execution over
       ACX_LEASE_SECONDS: '1.5', ACX_TAKEOVER_INTERVAL_SECONDS: '0.25',
-    }
+    })
     const first = startChildService(env)
     children.push(first)
-    const url = await first.url
-    const posted = await http(`${url}/v1/orders`, 'POST', {
-      side: 'BUY', symbol: 'AAPL', quantity: '1000', urgency: 'MEDIUM', correlationId: `crash-${killPoint}`,
-    })
-    expect(posted.status).toBe(202)
-    const id = posted.json.executionId as string
+    const id = await postOrder(await first.url, `crash-${killPoint}`)
     const childPosts = () => fake!.requests.filter((r) => r.method === 'POST' && r.path === '/v2/orders').length
 
     if (killPoint === 'submit') {
@@ -98,27 +112,15 @@ describe('a service killed with SIGKILL mid-execution', () => {
   }, 60_000)
   it('on SIGTERM stops intake, brings the execution to a safe point, exits 0, and the next start resumes at once', async () => {
     tmp = tempDir()
-    fake = await startFakeAlpaca({
-      assets: { AAPL: { tradable: true, fractionable: false } },
-      quotes: { AAPL: { bid: '189.99', ask: '190.01' } },
-      buyingPower: '100000000',
-    })
-    fake.knobs.restingFillRatio = 0.3
-    const env = {
-      ACX_BROKER: 'alpaca', ACX_PORT: '0', ACX_DB_PATH: join(tmp.dir, 'acx.sqlite'), ACX_LOG_LEVEL: 'info',
-      APCA_API_KEY_ID: fake.keyId, APCA_API_SECRET_KEY: fake.secretKey,
-      APCA_API_BASE_URL: fake.tradingBaseUrl, APCA_DATA_BASE_URL: fake.dataBaseUrl,
-      AC_TOTAL_TIME_SECONDS: '6', AC_NUM_SLICES: '4', AC_SLICE_WAIT_SECONDS: '1', ORDER_POLL_INTERVAL_SECONDS: '0.05',
+    fake = await aliveAlpaca()
+    const env = serviceEnv(fake, tmp.dir, {
+      AC_TOTAL_TIME_SECONDS: '6', AC_SLICE_WAIT_SECONDS: '1',
       // long enough that only a released lease (not an expired one) explains a prompt resume
       ACX_LEASE_SECONDS: '60', ACX_TAKEOVER_INTERVAL_SECONDS: '60',
-    }
+    })
     const first = startChildService(env)
     children.push(first)
-    const url = await first.url
-    const posted = await http(`${url}/v1/orders`, 'POST', {
-      side: 'BUY', symbol: 'AAPL', quantity: '1000', urgency: 'MEDIUM', correlationId: 'term-1',
-    })
-    const id = posted.json.executionId as string
+    const id = await postOrder(await first.url, 'term-1')
     await eventually(async () => (fake!.orders().length >= 1 ? true : undefined))
     const exited = new Promise<number | null>((resolve) => first.proc.once('exit', (code) => resolve(code)))
     first.proc.kill('SIGTERM')
