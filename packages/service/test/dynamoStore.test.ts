@@ -7,6 +7,7 @@ import { Dec, clientOrderIdFor, createChildOrder, fillId, parentOrderId, type Br
 import { createDynamoStore } from '../src/persistence/dynamoStore.js'
 import { createDynamoTable, dynamoTableDefinition, registerDynamoCommands } from '../src/persistence/dynamoTable.js'
 import type { ExecutionStore } from '../src/persistence/executionStore.js'
+import { loadReport } from '../src/report/loadReport.js'
 import { FAKE_CREDENTIALS, LOCAL_REGION, startDynalite, type LocalServer } from './support/localAws.js'
 import { anIntent } from './support/storeContract.js'
 
@@ -77,6 +78,17 @@ describe('the DynamoDB store', () => {
   })
   const item = async (pk: string, sk: string) =>
     (await raw.send(new GetItemCommand({ TableName: tableName, Key: { pk: { S: pk }, sk: { S: sk } }, ConsistentRead: true }))).Item
+
+  it('serves `acx report` (a list with no practical limit) over everything it holds', async () => {
+    for (let i = 0; i < 3; i++) {
+      await store.createExecution({ id: `ex-r${i}`, intent: anIntent(`r-${i}`), nowMs: 10 + i })
+      await store.setStatus(`ex-r${i}`, 'failed', 20 + i)
+    }
+    const everything = await store.listExecutions({ limit: Number.MAX_SAFE_INTEGER })
+    expect(everything.map((r) => r.id)).toEqual(['ex-r2', 'ex-r1', 'ex-r0'])
+    const report = await loadReport(store, { since: null })
+    expect(report.rows.find((r) => r.symbol === 'ALL' && r.strategy === 'ALL')?.executions).toBe(3)
+  })
 
   it('stores decimals as strings, never numbers', async () => {
     await store.createExecution({ id: 'ex-1', intent: anIntent('c-1', { quantity: '100.125' }), nowMs: 1 })

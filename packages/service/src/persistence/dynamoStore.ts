@@ -207,7 +207,8 @@ export function createDynamoStore(options: DynamoStoreOptions): ExecutionStore {
       const page = await doc.send(
         new QueryCommand({
           ...input, TableName,
-          ...(Number.isFinite(limit) ? { Limit: Math.max(limit - items.length, 1) } : {}),
+          // pages of at most 1000: a huge limit (a report over everything) still pages
+          ...(Number.isFinite(limit) ? { Limit: Math.min(Math.max(limit - items.length, 1), 1000) } : {}),
           ...(ExclusiveStartKey ? { ExclusiveStartKey } : {}),
         }),
       )
