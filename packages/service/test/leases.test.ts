@@ -57,4 +57,25 @@ describe('two workers on one store', () => {
     expect(brokerFilled.toString()).toBe('1000')
     expect(done.totals.filledQuantity).toBe('1000')
   })
+  it('stops an execution running on one worker when the cancel is asked of another', async () => {
+    tmp = tempDir()
+    const dbPath = join(tmp.dir, 'acx.sqlite')
+    const clock = createRealClock({ scale: 20 })
+    const broker = createSimulatedMarket({ clock, seed: 6, symbols: { AAPL: { price: '190', spread: '0.02' } } })
+    const env = { ...FAST_ENV, ACX_DB_PATH: dbPath, ACX_SIM_TIME_SCALE: '20', ACX_LEASE_SECONDS: '0.6', ACX_TAKEOVER_INTERVAL_SECONDS: '60' }
+    const a = await startService({ ...env, ACX_WORKER_ID: 'worker-a' }, { broker, clock })
+    const b = await startService({ ...env, ACX_WORKER_ID: 'worker-b' }, { broker, clock })
+    running.push(a, b)
+    const id = (await http(`${a.url}/v1/orders`, 'POST', order('lease-cancel'))).json.executionId as string
+    await eventually(async () => ((await http(`${a.url}/v1/orders/${id}`, 'GET')).json.childOrders.length >= 1 ? true : undefined))
+    expect((await http(`${b.url}/v1/orders/${id}/cancel`, 'POST')).status).toBe(202)
+    const done = await eventually(async () => {
+      const d = await http(`${b.url}/v1/orders/${id}`, 'GET')
+      return ['cancelled', 'partially_filled', 'filled'].includes(d.json.status) ? d.json : undefined
+    }, 10_000)
+    // stopped long before its 300 s (15 s here) horizon, without its market fallback
+    expect(done.status).not.toBe('filled')
+    expect(done.childOrders.some((c: { type: string }) => c.type === 'market')).toBe(false)
+    expect(done.childOrders.length).toBeLessThanOrEqual(2)
+  })
 })

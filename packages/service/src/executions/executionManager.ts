@@ -185,17 +185,21 @@ export function createExecutionManager(options: ExecutionManagerOptions): Execut
       return
     }
     let lost = false
+    const tick = async (): Promise<void> => {
+      const held = await store.renewLease(id, options.workerId, wallNow(), options.leaseMs)
+      if (!held) {
+        if (lost) return
+        lost = true
+        logger.error({ executionId: id }, 'Lease lost: stopping at a safe point; the new holder resumes it')
+        suspended.add(id)
+        controller.abort('lease_lost')
+        return
+      }
+      // a cancel may have been asked of another worker (POST /v1/orders/:id/cancel anywhere)
+      if (!controller.signal.aborted && (await store.getExecution(id))?.cancelRequested) controller.abort('cancel')
+    }
     const timer = setInterval(() => {
-      store.renewLease(id, options.workerId, wallNow(), options.leaseMs).then(
-        (held) => {
-          if (held || lost) return
-          lost = true
-          logger.error({ executionId: id }, 'Lease lost: stopping at a safe point; the new holder resumes it')
-          suspended.add(id)
-          controller.abort('lease_lost')
-        },
-        (err: unknown) => logger.warn({ err, executionId: id }, 'Lease renewal failed; retrying'),
-      )
+      tick().catch((err: unknown) => logger.warn({ err, executionId: id }, 'Lease renewal failed; retrying'))
     }, Math.max(1, Math.floor(options.leaseMs / 3)))
     timer.unref()
     try {
