@@ -9,7 +9,7 @@ const int = (min: number, max: number) =>
 const positive = z.coerce.number({ error: 'must be a number' }).positive('must be > 0').refine(Number.isFinite, 'must be finite')
 const url = z.url({ error: 'must be an http(s) URL' }).refine((u) => /^https?:\/\//.test(u), 'must be an http(s) URL')
 
-const simSymbol = /^[A-Z./]+:\d+(\.\d+)?:\d+(\.\d+)?$/
+const simSymbol = /^[A-Z0-9./]*[A-Z][A-Z0-9./]*:\d+(\.\d+)?:\d+(\.\d+)?$/
 const simSymbols = z
   .string()
   .trim()

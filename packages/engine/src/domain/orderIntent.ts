@@ -37,7 +37,9 @@ export interface OrderIntentInput {
   readonly strategy?: string | undefined
 }
 
-const SYMBOL_RE = /^[A-Z./]+$/
+// Letters, digits, '.' and '/', with at least one letter: BRK.B, BTC/USD, 1INCH/USD, and the symbols
+// operators name in ROUTE_SYMBOL_OVERRIDES (e.g. LOWLIQ1), which must be able to match an intent.
+const SYMBOL_RE = /^(?=.*[A-Z])[A-Z0-9./]+$/
 const DECIMAL_RE = /^[+]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/
 const CORRELATION_RE = /^[\x21-\x7e]+$/
 
@@ -61,7 +63,7 @@ export function parseOrderIntent(input: unknown): Validation<OrderIntent> {
 
   const symbol = typeof o.symbol === 'string' ? o.symbol.trim().toUpperCase() : undefined
   if (symbol === undefined || symbol.length === 0) issue('symbol', 'must be a non-empty string')
-  else if (!SYMBOL_RE.test(symbol)) issue('symbol', 'may contain only letters A–Z, "." and "/"')
+  else if (!SYMBOL_RE.test(symbol)) issue('symbol', 'may contain only letters A–Z, digits, "." and "/", and at least one letter')
   else if (symbol.length > 32) issue('symbol', 'must be at most 32 characters')
 
   let quantity: Decimal | undefined

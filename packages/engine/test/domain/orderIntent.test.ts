@@ -28,9 +28,11 @@ describe('parseOrderIntent', () => {
     expect(r.ok && r.value.quantity.toString()).toBe('7')
   })
 
-  it('accepts BRK.B and BTC/USD symbols', () => {
+  it('accepts BRK.B, BTC/USD, 1INCH/USD and LOWLIQ1 symbols', () => {
     expect(parseOrderIntent({ ...base, symbol: 'BRK.B' }).ok).toBe(true)
     expect(parseOrderIntent({ ...base, symbol: 'btc/usd' }).ok).toBe(true)
+    expect(parseOrderIntent({ ...base, symbol: '1inch/usd' }).ok).toBe(true)
+    expect(parseOrderIntent({ ...base, symbol: 'LOWLIQ1' }).ok).toBe(true)
   })
 
   it.each([
@@ -49,8 +51,8 @@ describe('parseOrderIntent', () => {
     expect(parseOrderIntent({ ...base, quantity: Number.NaN }).ok).toBe(false)
   })
 
-  it('rejects empty and non-letter symbols', () => {
-    for (const symbol of ['', '  ', 'AAPL1', 'AA PL', 'ÄPL']) {
+  it('rejects empty symbols, symbols without a letter and other characters', () => {
+    for (const symbol of ['', '  ', '123', './', 'AA PL', 'ÄPL', 'AAPL-W']) {
       const r = parseOrderIntent({ ...base, symbol })
       expect(r.ok, symbol).toBe(false)
     }
