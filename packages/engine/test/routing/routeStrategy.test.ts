@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { parseOrderIntent } from '../../src/domain/orderIntent.js'
 import { acConfigFromEnv } from '../../src/config/acConfigFromEnv.js'
 import { fnv1a32, routeStrategy } from '../../src/routing/routeStrategy.js'
 
@@ -15,6 +16,13 @@ describe('routeStrategy', () => {
   it('re-routes an urgency (ROUTE_MEDIUM=walk_the_book is the rollback)', () => {
     const { routing } = acConfigFromEnv({ ROUTE_MEDIUM: 'walk_the_book' })
     expect(routeStrategy(intent('MEDIUM'), routing)).toBe('walk_the_book')
+  })
+
+  it('routes a parsed intent for a symbol with digits by its override (the issue\'s LOWLIQ1 example)', () => {
+    const { routing } = acConfigFromEnv({ ROUTE_SYMBOL_OVERRIDES: 'LOWLIQ1:walk_the_book,LOWLIQ2:walk_the_book' })
+    const parsed = parseOrderIntent({ side: 'BUY', symbol: 'lowliq1', quantity: '10', urgency: 'MEDIUM', correlationId: 'c' })
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues))
+    expect(routeStrategy(parsed.value, routing)).toBe('walk_the_book')
   })
 
   it('lets a symbol override win over the urgency and the intent override win over both', () => {
