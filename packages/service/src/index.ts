@@ -23,5 +23,4 @@ export type {
 } from './persistence/executionStore.js'
 export { createSqliteStore } from './persistence/sqliteStore.js'
 export type { SqliteStoreOptions } from './persistence/sqliteStore.js'
-export { formatFrontierTable } from './frontierTable.js'
-export { PAPER_EXAMPLE, PAPER_RISK_AVERSIONS } from './paperExample.js'
+export { PAPER_EXAMPLE } from './paperExample.js'

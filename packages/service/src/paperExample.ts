@@ -13,6 +13,3 @@ export const PAPER_EXAMPLE: AcBaseParams = {
   permanentImpact: 2.5e-7,
   fixedCost: 0.0625,
 }
-
-/** Risk aversions from 0 to 1e-5, log-spaced from 1e-9, as in the paper's Figure 1. */
-export const PAPER_RISK_AVERSIONS = Float64Array.from([0, ...Array.from({ length: 9 }, (_, i) => 10 ** (-9 + i / 2))])

@@ -104,17 +104,11 @@ export interface ChildOrder {
   readonly rejectReason?: string
 }
 
-export interface NewChildOrder {
-  readonly clientOrderId: ClientOrderId
-  readonly symbol: string
-  readonly side: Side
-  readonly type: 'market' | 'limit'
-  readonly qty: Decimal
-  readonly limitPrice?: Decimal
-  readonly sliceIndex: number
-  readonly attempt: number
-  readonly createdAt: number
-}
+/** What a new child order is made of; the rest starts at `created`, nothing filled. */
+export type NewChildOrder = Pick<
+  ChildOrder,
+  'clientOrderId' | 'symbol' | 'side' | 'type' | 'qty' | 'limitPrice' | 'sliceIndex' | 'attempt' | 'createdAt'
+>
 
 export const createChildOrder = (o: NewChildOrder): ChildOrder =>
   with_(

@@ -29,7 +29,7 @@ export type MessageOutcome =
 
 /**
  * One queued intent: validated as an OrderIntent, checked against the invocation's remaining time,
- * stored idempotently by correlation id and started. Shared by the Lambda handler and queue consumers.
+ * stored idempotently by correlation id and started. Its message check is the SQS consumer's.
  */
 export async function handleIntentMessage(
   service: Service, body: string, remainingMs: number, logger: Logger,
