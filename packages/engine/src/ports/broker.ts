@@ -13,6 +13,18 @@ export const BROKER_ERRORS = {
   BROKER_UNAVAILABLE: { message: 'Broker unavailable', retryable: true },
   BROKER_TIMEOUT: { message: 'Broker request timed out', retryable: true },
   BROKER_BAD_RESPONSE: { message: 'Unexpected broker response', retryable: false },
+  /**
+   * A submit may or may not have created the order (the venue said the client order id is taken but
+   * cannot show the order yet, or every look-up after a lost answer failed). Never re-send with a new id
+   * and never re-plan the quantity: keep looking the order up by client order id.
+   */
+  BROKER_UNKNOWN_OUTCOME: { message: 'Whether the order exists is not known yet', retryable: false },
+  /** The account is flagged as a pattern day trader and may not open this day trade (Alpaca 40310100). */
+  BROKER_PATTERN_DAY_TRADER: { message: 'Pattern day trader protection refused the order', retryable: false },
+  /** The order would trade against one of the account's own open orders (a potential wash trade). */
+  BROKER_WASH_TRADE: { message: 'Refused as a potential wash trade against an open order of the account', retryable: false },
+  /** The market-data subscription does not cover what was asked (e.g. SIP quotes without the plan). */
+  BROKER_MARKET_DATA_FORBIDDEN: { message: 'The market-data subscription does not cover this request', retryable: false },
 } as const satisfies Record<string, { message: string; retryable: boolean }>
 
 export type BrokerErrorCode = keyof typeof BROKER_ERRORS
