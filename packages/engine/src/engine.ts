@@ -19,6 +19,9 @@ import { runAlmgrenChriss } from './strategy/almgrenChrissStrategy.js'
 import { Execution, StopExecution } from './strategy/execution.js'
 import { runMarket } from './strategy/marketStrategy.js'
 import { runWalkTheBook } from './strategy/walkTheBookStrategy.js'
+import { checkQuote } from './domain/quote.js'
+import { createRiskGate, type RiskGate } from './risk/riskGate.js'
+import type { RiskRefusal } from './risk/riskLimits.js'
 
 export interface EngineOptions {
   readonly broker: BrokerPort
@@ -58,10 +61,19 @@ export interface ExecuteOptions {
   readonly executionId?: string
   /**
    * Stops the execution: the open child order is cancelled (and the cancel confirmed), nothing more is
-   * sent, and the result's error is `aborted`.
+   * sent, and the result's error is `aborted` — or `halted` when the signal's reason is `'halt'`.
    */
   readonly signal?: AbortSignal
 }
+
+/** What `engine.checkIntent` finds: the intent passes the parent-level risk limits, or which one it breaks. */
+export type IntentRiskCheck =
+  | {
+      readonly ok: true
+      /** The mid the notional was checked at; null when the venue had no usable quote (checked again at the start). */
+      readonly referencePrice: Decimal | null
+    }
+  | { readonly ok: false; readonly refusal: RiskRefusal }
 
 /** One slice of a preview. */
 export interface PreviewSlice {
@@ -91,6 +103,13 @@ export interface Engine {
   route(intent: OrderIntent | OrderIntentInput): StrategyName
   /** The plan for an intent, without trading (whole shares). */
   preview(intent: OrderIntent | OrderIntentInput): ExecutionPreview
+  /** The pre-trade risk gate every child order passes: its limits, and the kill switch (`halt`/`resume`). */
+  readonly risk: RiskGate
+  /**
+   * The parent-level risk limits for an intent before it is admitted: halt, blocked symbol, quantity,
+   * and the notional at the venue's current mid (when it has a usable quote). Sends nothing.
+   */
+  checkIntent(intent: OrderIntent): Promise<IntentRiskCheck>
 }
 
 function parseOrThrow(input: OrderIntent | OrderIntentInput): OrderIntent {
@@ -150,7 +169,8 @@ export function createEngine(options: EngineOptions): Engine {
   const journal = options.journal ?? noopJournal
   const core = options.core ?? loadAcCoreSync()
   assertKernelAccepts(config, core)
-  const deps = { broker, clock, logger, journal, config }
+  const risk = createRiskGate(config.risk, clock)
+  const deps = { broker, clock, logger, journal, config, risk }
 
   const schedule = (intent: OrderIntent, strategy: StrategyName, fixedCost: number): KernelSchedule => {
     const params = acParamsFor(config, intent.symbol)
@@ -197,6 +217,7 @@ export function createEngine(options: EngineOptions): Engine {
     ex.arrival = await ex.quote()
     await ex.journal({ type: 'arrival_quote', executionId: ex.id, atMs: clock.now(), quote: ex.arrival })
     if (ex.arrival === null && intent.urgency !== 'HIGH') ex.stop('no_quote_available', `no usable quote for ${intent.symbol}`)
+    await ex.checkParentRisk()
     logger.info(
       { ...ex.fields(), quantity: intent.quantity.toNumber(), urgency: intent.urgency, arrival_mid: ex.arrival?.mid.toNumber() ?? null },
       'Execution started',
@@ -219,6 +240,20 @@ export function createEngine(options: EngineOptions): Engine {
 
   const engine: Engine = {
     config,
+    risk,
+
+    async checkIntent(intent) {
+      const early = risk.checkParent({ symbol: intent.symbol, quantity: intent.quantity, mid: null })
+      if (early) return { ok: false, refusal: early }
+      const raw = await broker.getQuote(intent.symbol).catch((err: unknown) => {
+        logger.warn({ symbol: intent.symbol, broker_error: isBrokerError(err) ? err.code : String(err) }, 'No quote to check the notional at intake')
+        return null
+      })
+      const quote = checkQuote(raw, clock.now(), config.quoteMaxAgeSeconds * 1000)
+      const mid = quote.ok ? quote.quote.mid : null
+      const refusal = risk.checkParent({ symbol: intent.symbol, quantity: intent.quantity, mid })
+      return refusal ? { ok: false, refusal } : { ok: true, referencePrice: mid }
+    },
     route: (input) => routeStrategy(parseOrThrow(input), config.routing),
 
     preview(input) {
@@ -260,7 +295,9 @@ export function createEngine(options: EngineOptions): Engine {
         await ex.closeOpenChildren()
       }
       if (ex.aborted && ex.failure === undefined && !ex.remaining().isZero()) {
-        ex.failure = { code: 'aborted', message: 'execution stopped by request' }
+        ex.failure = opts.signal?.reason === 'halt'
+          ? { code: 'halted', message: 'execution stopped by the kill switch' }
+          : { code: 'aborted', message: 'execution stopped by request' }
       }
       const result = ex.result()
       await ex.journal({ type: 'execution_finished', executionId: ex.id, atMs: result.finishedAt, status: ex.status(result), result })

@@ -1,6 +1,12 @@
 // Engine
 export { createEngine } from './engine.js'
-export type { Engine, EngineOptions, ExecuteOptions, ExecutionPreview, PreviewSlice, ResumeFrom } from './engine.js'
+export type { Engine, EngineOptions, ExecuteOptions, ExecutionPreview, IntentRiskCheck, PreviewSlice, ResumeFrom } from './engine.js'
+
+// Risk
+export { createRiskGate } from './risk/riskGate.js'
+export type { ChildRiskInput, HaltState, ParentRiskInput, RiskGate } from './risk/riskGate.js'
+export { RISK_CHECKS } from './risk/riskLimits.js'
+export type { RiskCheckCode, RiskLimits, RiskRefusal } from './risk/riskLimits.js'
 
 // Errors
 export { ENGINE_ERRORS, EngineError, isEngineError, ConfigError, isConfigError } from './errors.js'

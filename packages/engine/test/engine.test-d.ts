@@ -31,6 +31,6 @@ test('parseOrderIntent has the safeParse shape', () => {
 
 test('journal entries are discriminated on type', () => {
   expectTypeOf<JournalEntry['type']>().toEqualTypeOf<
-    'execution_started' | 'arrival_quote' | 'child_order_created' | 'child_order_status' | 'fill' | 'execution_finished'
+    'execution_started' | 'arrival_quote' | 'child_order_created' | 'child_order_status' | 'fill' | 'risk_check_failed' | 'execution_finished'
   >()
 })

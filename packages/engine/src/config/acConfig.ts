@@ -1,4 +1,5 @@
 import type { StrategyName } from '../domain/strategyName.js'
+import type { RiskLimits } from '../risk/riskLimits.js'
 import type { Urgency } from '../domain/orderIntent.js'
 
 /** Almgren–Chriss presets. */
@@ -66,6 +67,12 @@ export interface ExecutionParams {
   readonly brokerMaxRetries: number
   /** First backoff; doubles per retry (a rate-limit's retry-after wins when longer). */
   readonly brokerRetryBaseSeconds: number
+  /**
+   * After a submit whose outcome is unknown (lost answer, `BROKER_UNKNOWN_OUTCOME`), how long the order
+   * is looked up by client order id before the execution stops, sending nothing more and re-planning
+   * nothing: the child stays open-ended until a later reconciliation finds out what became of it.
+   */
+  readonly unknownOutcomeTimeoutSeconds: number
 }
 
 /** The engine's whole configuration, as produced by `acConfigFromEnv`. */
@@ -83,6 +90,8 @@ export interface AcConfig {
   /** Allow fractional quantities on fractionable assets. */
   readonly fractionalTrading: boolean
   readonly execution: ExecutionParams
+  /** Pre-trade limits (RISK_*), checked for every intent and every child order. */
+  readonly risk: RiskLimits
 }
 
 /** The AC parameters that apply to `symbol`. */

@@ -1,4 +1,8 @@
+import type { Decimal } from 'decimal.js'
+import { asciiUpper } from '../domain/ascii.js'
+import { Dec } from '../domain/dec.js'
 import { ConfigError, type ConfigIssue } from '../errors.js'
+import type { RiskLimits } from '../risk/riskLimits.js'
 import { URGENCIES, type Urgency } from '../domain/orderIntent.js'
 import { DEFAULT_ROUTES, parseRouteSpec } from '../routing/routeStrategy.js'
 import {
@@ -77,6 +81,29 @@ class EnvReader {
     return undefined
   }
 
+  /** A positive decimal (quantities, money), exactly as written. */
+  decimal(name: string, fallback: string): Decimal {
+    const text = this.raw(name)
+    if (text === undefined) return new Dec(fallback)
+    if (!/^(\d+(\.\d*)?|\.\d+)$/.test(text)) return this.fail(name, 'must be a positive decimal number (digits and a point)', text), new Dec(fallback)
+    const d = new Dec(text)
+    if (!d.gt(0)) return this.fail(name, 'must be > 0', text), new Dec(fallback)
+    return d
+  }
+
+  /** `SYM,SYM` → upper-cased symbols; reports malformed ones. */
+  symbols(name: string): string[] {
+    const text = this.raw(name)
+    if (text === undefined) return []
+    const out: string[] = []
+    for (const part of text.split(',').map((p) => p.trim()).filter((p) => p.length > 0)) {
+      const symbol = asciiUpper(part)
+      if (!/^(?=.*[A-Z])[A-Z0-9./]+$/.test(symbol)) this.fail(name, `malformed symbol "${part}"`, text)
+      else out.push(symbol)
+    }
+    return out
+  }
+
   /** `KEY:value,KEY:value` → entries; reports malformed pairs. */
   pairs(name: string): [string, string][] {
     const text = this.raw(name)
@@ -84,7 +111,7 @@ class EnvReader {
     const out: [string, string][] = []
     for (const part of text.split(',').map((p) => p.trim()).filter((p) => p.length > 0)) {
       const i = part.indexOf(':')
-      const key = i < 0 ? '' : part.slice(0, i).trim().toUpperCase()
+      const key = i < 0 ? '' : asciiUpper(part.slice(0, i).trim())
       const value = i < 0 ? '' : part.slice(i + 1).trim()
       if (key === '' || value === '' || !/^[A-Z0-9./]+$/.test(key)) {
         this.fail(name, `malformed entry "${part}" (expected SYMBOL:value)`, text)
@@ -201,6 +228,14 @@ export function acConfigFromEnv(env: Env = {}): AcConfig {
     marketOrderTimeoutSeconds: r.number('MARKET_ORDER_TIMEOUT_SECONDS', { above: 0 }) ?? 30,
     brokerMaxRetries: r.number('BROKER_MAX_RETRIES', { min: 0, max: 20, integer: true }) ?? 3,
     brokerRetryBaseSeconds: r.number('BROKER_RETRY_BASE_SECONDS', { min: 0 }) ?? 0.5,
+    unknownOutcomeTimeoutSeconds: r.number('UNKNOWN_OUTCOME_TIMEOUT_SECONDS', { above: 0 }) ?? 60,
+  }
+  const risk: RiskLimits = {
+    maxOrderQuantity: r.decimal('RISK_MAX_ORDER_QUANTITY', '1000000'),
+    maxOrderNotional: r.decimal('RISK_MAX_ORDER_NOTIONAL', '1000000'),
+    maxChildOrdersPerMinute: r.number('RISK_MAX_CHILD_ORDERS_PER_MINUTE', { min: 1, max: 1_000_000, integer: true }) ?? 600,
+    priceCollarBps: r.number('RISK_PRICE_COLLAR_BPS', { above: 0, max: 10_000 }) ?? 500,
+    blockedSymbols: new Set(r.symbols('RISK_BLOCKED_SYMBOLS')),
   }
 
   if (r.issues.length > 0) throw new ConfigError(r.issues)
@@ -213,5 +248,6 @@ export function acConfigFromEnv(env: Env = {}): AcConfig {
     quoteMaxAgeSeconds,
     fractionalTrading,
     execution,
+    risk,
   }
 }

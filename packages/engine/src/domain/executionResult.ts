@@ -3,6 +3,7 @@ import type { OrderStatus } from './childOrder.js'
 import type { ClientOrderId, ParentOrderId } from './ids.js'
 import type { QuoteFlag } from './quote.js'
 import type { StrategyName } from './strategyName.js'
+import type { RiskCheckCode } from '../risk/riskLimits.js'
 
 /** Why an execution did not complete. */
 export type ExecutionFailureCode =
@@ -13,6 +14,12 @@ export type ExecutionFailureCode =
   | 'insufficient_position'
   | 'broker_error'
   | 'cancel_unconfirmed'
+  /** A submit's outcome stayed unknown (the order may exist): nothing more was sent or re-planned. */
+  | 'outcome_unknown'
+  /** The risk gate refused an order (`riskCode` names the limit). */
+  | 'risk_limit'
+  /** Stopped by the kill switch. */
+  | 'halted'
   | 'aborted'
   | 'partially_filled'
   | 'not_filled'
@@ -22,6 +29,8 @@ export interface ExecutionFailure {
   readonly message: string
   /** The broker error code when a broker error caused it. */
   readonly brokerCode?: string
+  /** For `risk_limit`: the limit that refused the order. */
+  readonly riskCode?: RiskCheckCode
 }
 
 /** One child order sent for a slice (or a walk-the-book step, or the market fallback). */

@@ -1,4 +1,5 @@
 import type { Decimal } from 'decimal.js'
+import { asciiUpper } from './ascii.js'
 import { Dec, isDecimal } from './dec.js'
 import { MAX_CORRELATION_ID_LENGTH } from './ids.js'
 import { isStrategyName, STRATEGY_NAMES, type StrategyName } from './strategyName.js'
@@ -40,8 +41,27 @@ export interface OrderIntentInput {
 // Letters, digits, '.' and '/', with at least one letter: BRK.B, BTC/USD, 1INCH/USD, and the symbols
 // operators name in ROUTE_SYMBOL_OVERRIDES (e.g. LOWLIQ1), which must be able to match an intent.
 const SYMBOL_RE = /^(?=.*[A-Z])[A-Z0-9./]+$/
-const DECIMAL_RE = /^[+]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/
+/**
+ * A quantity string: plain decimal digits, no sign, no exponent (`1e900000000000000` is a finite
+ * decimal.js value, and no order is that large). At most 15 integer and 9 fractional digits (the
+ * smallest fractional lot is 10⁻⁹ of a share); limits on size are the risk gate's job.
+ */
+const QUANTITY_RE = /^(\d{1,15})(\.\d{1,9})?$/
+const MAX_QUANTITY_INTEGER_DIGITS = 15
+const MAX_QUANTITY_DECIMAL_PLACES = 9
 const CORRELATION_RE = /^[\x21-\x7e]+$/
+
+/** The quantity as an exact decimal, or undefined when it is not one (see QUANTITY_RE). */
+function parseQuantity(q: unknown): Decimal | undefined {
+  let d: Decimal | undefined
+  if (isDecimal(q)) d = new Dec(q)
+  else if (typeof q === 'string') d = QUANTITY_RE.test(q.trim()) ? new Dec(q.trim()) : undefined
+  else if (typeof q === 'number' && Number.isFinite(q)) d = new Dec(q)
+  if (d === undefined || !d.isFinite()) return undefined
+  // the same bounds for Decimals and numbers as the string grammar gives strings
+  if (d.decimalPlaces() > MAX_QUANTITY_DECIMAL_PLACES || d.abs().gte(new Dec(10).pow(MAX_QUANTITY_INTEGER_DIGITS))) return undefined
+  return d
+}
 
 const oneOf = <T extends string>(values: readonly T[], v: unknown): v is T =>
   typeof v === 'string' && (values as readonly string[]).includes(v)
@@ -58,23 +78,20 @@ export function parseOrderIntent(input: unknown): Validation<OrderIntent> {
   }
   const o = input as Record<string, unknown>
 
-  const side = typeof o.side === 'string' ? o.side.toUpperCase() : o.side
+  const side = typeof o.side === 'string' ? asciiUpper(o.side) : o.side
   if (!oneOf(SIDES, side)) issue('side', `must be one of ${SIDES.join(', ')}`)
 
-  const symbol = typeof o.symbol === 'string' ? o.symbol.trim().toUpperCase() : undefined
+  const symbol = typeof o.symbol === 'string' ? asciiUpper(o.symbol.trim()) : undefined
   if (symbol === undefined || symbol.length === 0) issue('symbol', 'must be a non-empty string')
   else if (!SYMBOL_RE.test(symbol)) issue('symbol', 'may contain only letters A–Z, digits, "." and "/", and at least one letter')
   else if (symbol.length > 32) issue('symbol', 'must be at most 32 characters')
 
-  let quantity: Decimal | undefined
-  const q = o.quantity
-  if (isDecimal(q)) quantity = new Dec(q)
-  else if (typeof q === 'string' && DECIMAL_RE.test(q.trim())) quantity = new Dec(q.trim())
-  else if (typeof q === 'number' && Number.isFinite(q)) quantity = new Dec(q)
-  if (quantity === undefined || !quantity.isFinite()) issue('quantity', 'must be a decimal number')
-  else if (!quantity.gt(0)) issue('quantity', 'must be greater than 0')
+  const quantity = parseQuantity(o.quantity)
+  if (quantity === undefined) {
+    issue('quantity', 'must be a plain decimal number (digits, optional point: at most 15 digits before it and 9 after)')
+  } else if (!quantity.gt(0)) issue('quantity', 'must be greater than 0')
 
-  const urgency = typeof o.urgency === 'string' ? o.urgency.toUpperCase() : o.urgency
+  const urgency = typeof o.urgency === 'string' ? asciiUpper(o.urgency) : o.urgency
   if (!oneOf(URGENCIES, urgency)) issue('urgency', `must be one of ${URGENCIES.join(', ')}`)
 
   const correlationId = o.correlationId

@@ -5,6 +5,8 @@ import type { ClientOrderId, ParentOrderId } from '../domain/ids.js'
 import type { OrderIntent } from '../domain/orderIntent.js'
 import type { UsableQuote } from '../domain/quote.js'
 import type { StrategyName } from '../domain/strategyName.js'
+import type { RiskCheckCode } from '../risk/riskLimits.js'
+import type { Decimal } from 'decimal.js'
 
 /** Where an execution is in its life. */
 export type ExecutionStatus = 'running' | 'filled' | 'partially_filled' | 'failed' | 'cancelled'
@@ -55,6 +57,17 @@ export type JournalEntry =
       readonly executionId: ParentOrderId
       readonly atMs: number
       readonly fill: Fill
+    }
+  | {
+      /** The risk gate refused an order; nothing was sent. `sliceIndex` is absent for the parent. */
+      readonly type: 'risk_check_failed'
+      readonly executionId: ParentOrderId
+      readonly atMs: number
+      readonly code: RiskCheckCode
+      readonly message: string
+      readonly sliceIndex?: number
+      readonly qty: Decimal
+      readonly limitPrice?: Decimal
     }
   | {
       readonly type: 'execution_finished'

@@ -13,6 +13,19 @@ import { BrokerError, isBrokerError, type BrokerOrder, type BrokerPort } from '.
 import type { Clock } from '../ports/clock.js'
 import type { ExecutionJournal, ExecutionStatus, JournalEntry } from '../ports/executionJournal.js'
 import { noopLogger, type Logger } from '../ports/logger.js'
+import type { RiskGate } from '../risk/riskGate.js'
+import type { RiskRefusal } from '../risk/riskLimits.js'
+
+/** Rejections after which sending more for this execution cannot succeed. */
+const STOPPING_REJECTIONS: ReadonlySet<string> = new Set(['BROKER_AUTH', 'BROKER_INSUFFICIENT_FUNDS', 'BROKER_PATTERN_DAY_TRADER'])
+
+/**
+ * A failed submit that may have created the order: an explicit unknown outcome, an unreadable answer
+ * (the venue may have accepted and garbled the reply), or a retryable failure other than a 429 (a 429 is
+ * refused before processing).
+ */
+const isUnknownOutcome = (err: BrokerError): boolean =>
+  err.code === 'BROKER_UNKNOWN_OUTCOME' || err.code === 'BROKER_BAD_RESPONSE' || (err.retryable && err.code !== 'BROKER_RATE_LIMITED')
 
 /** Thrown inside an execution to stop it; caught by the executor and turned into the result's error. */
 export class StopExecution extends Error {
@@ -28,6 +41,7 @@ export interface ExecutionDeps {
   readonly logger: Logger
   readonly journal: ExecutionJournal
   readonly config: AcConfig
+  readonly risk: RiskGate
 }
 
 export interface PlaceChildRequest {
@@ -56,6 +70,8 @@ export class Execution {
   totalFilled: Decimal = ZERO
   private notional: Decimal = ZERO
   arrival: UsableQuote | null = null
+  /** The latest usable quote this run saw: what the risk gate prices a child order against. */
+  private lastQuote: UsableQuote | null = null
   /** On a resume: the first run's arrival mid, which the shortfall is measured against. */
   arrivalMidOverride: Decimal | null | undefined
   marketFallbackUsed = false
@@ -179,6 +195,35 @@ export class Execution {
     throw new StopExecution(brokerCode === undefined ? { code, message } : { code, message, brokerCode })
   }
 
+  /**
+   * A refusal of the risk gate: journaled (`risk_check_failed`), logged, and the execution stopped with
+   * nothing sent for it. A halt stops as `halted`; any other limit as `risk_limit`.
+   */
+  async refuse(refusal: RiskRefusal, order: { readonly qty: Decimal; readonly limitPrice?: Decimal; readonly sliceIndex?: number }): Promise<never> {
+    await this.journal({
+      type: 'risk_check_failed',
+      executionId: this.id,
+      atMs: this.deps.clock.now(),
+      code: refusal.code,
+      message: refusal.message,
+      qty: order.qty,
+      ...(order.limitPrice === undefined ? {} : { limitPrice: order.limitPrice }),
+      ...(order.sliceIndex === undefined ? {} : { sliceIndex: order.sliceIndex }),
+    })
+    this.log.warn(
+      { ...this.fields(), risk_check: refusal.code, slice_index: order.sliceIndex ?? null, qty: order.qty.toFixed(), limit_price: order.limitPrice?.toFixed() ?? null, message: refusal.message },
+      'Risk check failed',
+    )
+    const code = refusal.code === 'RISK_HALTED' ? 'halted' : 'risk_limit'
+    throw new StopExecution({ code, message: refusal.message, riskCode: refusal.code })
+  }
+
+  /** Parent-level limits at the start of a run, the notional at the arrival mid. */
+  async checkParentRisk(): Promise<void> {
+    const refusal = this.deps.risk.checkParent({ symbol: this.intent.symbol, quantity: this.remaining(), mid: this.arrival?.mid ?? null })
+    if (refusal) await this.refuse(refusal, { qty: this.remaining() })
+  }
+
   // ---- broker calls --------------------------------------------------------------------------------
 
   /**
@@ -225,6 +270,7 @@ export class Execution {
       if (checked.ok) {
         const q = stale ? { ...checked.quote, flags: [...checked.quote.flags, 'stale_refetched' as const] } : checked.quote
         if (q.flags.length > 0) this.log.warn({ ...this.fields(), quote_flags: q.flags }, 'Quote adjusted')
+        this.lastQuote = q
         return q
       }
       if (checked.reason !== 'stale') {
@@ -351,6 +397,14 @@ export class Execution {
     const clientOrderId = clientOrderIdFor(intent.correlationId, req.sliceIndex, attempt)
     if (this.children.has(clientOrderId)) throw new EngineError('ENGINE_INVALID_ARGUMENT', `duplicate client order id ${clientOrderId}`)
     const type = req.limitPrice === undefined ? 'market' : 'limit'
+    // the gate sees every order before it is journaled: a refused order never exists anywhere
+    const refusal = deps.risk.admitChild({
+      symbol: intent.symbol, side: intent.side, qty: req.qty, quote: this.lastQuote,
+      ...(req.limitPrice === undefined ? {} : { limitPrice: req.limitPrice }),
+    })
+    if (refusal) {
+      await this.refuse(refusal, { qty: req.qty, sliceIndex: req.sliceIndex, ...(req.limitPrice === undefined ? {} : { limitPrice: req.limitPrice }) })
+    }
     let child = createChildOrder({
       clientOrderId,
       symbol: intent.symbol,
@@ -398,33 +452,50 @@ export class Execution {
         'submitOrder',
         () => deps.broker.submitOrder(request),
         // A 429 was refused before processing: the order does not exist. Any other retryable failure
-        // (timeout, 5xx, network) may have created it: look it up before sending again.
+        // (timeout, 5xx, network) may have created it: look it up before sending again (same id).
         async (last) => (last.code === 'BROKER_RATE_LIMITED' ? undefined : ((await deps.broker.getOrderByClientId(clientOrderId)) ?? undefined)),
       )
     } catch (e) {
       const err = e as BrokerError
-      // A retryable failure other than a 429 may have created the order; so may an unreadable answer
-      // (BROKER_BAD_RESPONSE: the broker may have accepted it and garbled the reply).
-      if ((err.retryable && err.code !== 'BROKER_RATE_LIMITED') || err.code === 'BROKER_BAD_RESPONSE') {
-        // We do not know whether the order exists. One last look; otherwise stop sending anything.
-        const found = await deps.broker.getOrderByClientId(clientOrderId).catch(() => undefined)
-        if (found === undefined) {
-          this.stop('broker_error', `submit of ${clientOrderId} failed and its existence is unknown: ${err.message}`, err.code)
-        }
-        if (found !== null) {
-          bo = found
-          return this.track(await this.sync(child, bo), req, submittedAt)
-        }
+      if (isUnknownOutcome(err)) {
+        // The order may exist. It is never marked rejected and its quantity never re-planned: look it up
+        // until the venue shows it, or stop sending anything and leave it to a later reconciliation.
+        const found = await this.awaitUnknownOutcome(child, err)
+        return this.track(await this.sync(child, found), req, submittedAt)
       }
       child = await this.apply(child, { type: 'reject', tsEvent: deps.clock.now(), reason: `${err.code}: ${err.message}` })
       this.log.warn({ ...this.fields(), client_order_id: clientOrderId, broker_error: err.code, message: err.message }, 'Child order rejected')
       this.record(child, req, submittedAt, ZERO)
-      if (err.code === 'BROKER_AUTH' || err.code === 'BROKER_INSUFFICIENT_FUNDS' || err.retryable) {
+      if (STOPPING_REJECTIONS.has(err.code) || err.retryable) {
         this.stop('broker_error', `${clientOrderId}: ${err.message}`, err.code)
       }
       return child
     }
     return this.track(await this.sync(child, bo), req, submittedAt)
+  }
+
+  /**
+   * Looks a child whose submit outcome is unknown up by client order id (100 ms, doubling up to the
+   * poll interval) until the venue shows it; after UNKNOWN_OUTCOME_TIMEOUT_SECONDS stops the execution
+   * with `outcome_unknown`, the child left `submitted` for reconciliation.
+   */
+  private async awaitUnknownOutcome(child: ChildOrder, cause: BrokerError): Promise<BrokerOrder> {
+    const { orderPollIntervalSeconds, unknownOutcomeTimeoutSeconds } = this.deps.config.execution
+    const deadline = this.deps.clock.now() + unknownOutcomeTimeoutSeconds * 1000
+    this.log.warn({ ...this.fields(), client_order_id: child.clientOrderId, broker_error: cause.code, message: cause.message }, 'Submit outcome unknown; looking the order up')
+    for (let i = 0; ; i++) {
+      const found = await this.deps.broker.getOrderByClientId(child.clientOrderId).catch((e: unknown) => {
+        this.log.warn({ ...this.fields(), client_order_id: child.clientOrderId, broker_error: isBrokerError(e) ? e.code : String(e) }, 'Look-up failed')
+        return null
+      })
+      if (found !== null) return found
+      if (this.deps.clock.now() >= deadline) {
+        this.log.error({ ...this.fields(), client_order_id: child.clientOrderId, broker_error: cause.code }, 'Submit outcome still unknown; sending nothing more')
+        this.stop('outcome_unknown', `submit of ${child.clientOrderId} failed (${cause.message}) and the order was not seen within ${unknownOutcomeTimeoutSeconds}s; it may exist`, cause.code)
+      }
+      // not abortable: a stop request must not leave an order we might hold unaccounted for
+      await this.deps.clock.sleep(Math.min(orderPollIntervalSeconds * 1000, 100 * 2 ** i))
+    }
   }
 
   private readonly pending = new Map<ClientOrderId, { req: PlaceChildRequest; submittedAt: number; filledAtCancel?: Decimal }>()
@@ -604,7 +675,7 @@ export class Execution {
 
   status(result: ExecutionResult): ExecutionStatus {
     if (result.success) return 'filled'
-    if (result.error?.code === 'aborted') return 'cancelled'
+    if (result.error?.code === 'aborted' || result.error?.code === 'halted') return 'cancelled'
     if (result.totalFilled.gt(0)) return 'partially_filled'
     return 'failed'
   }

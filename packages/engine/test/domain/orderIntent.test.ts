@@ -47,6 +47,47 @@ describe('parseOrderIntent', () => {
     if (!r.ok) expect(r.issues.map((i) => i.path[0])).toEqual([path])
   })
 
+  it.each(['1e9000000000000000', '1e900000000000000', '1e3', '+5', '1,000', '0x10', '1000000000000000', '0.0000000001', '1.', '.5', ' 1 0'])(
+    'rejects quantity string %s: plain digits only, at most 15 before the point and 9 after',
+    (quantity) => {
+      const r = parseOrderIntent({ ...base, quantity })
+      expect(r.ok).toBe(false)
+      if (!r.ok) expect(r.issues.map((i) => i.path[0])).toEqual(['quantity'])
+    },
+  )
+
+  it('parses a quantity string exactly, at the largest and smallest sizes it accepts', () => {
+    const big = parseOrderIntent({ ...base, quantity: '999999999999999.999999999' })
+    expect(big.ok && big.value.quantity.toFixed()).toBe('999999999999999.999999999')
+    const small = parseOrderIntent({ ...base, quantity: ' 0.000000001 ' })
+    expect(small.ok && small.value.quantity.toFixed()).toBe('0.000000001')
+  })
+
+  it('holds numbers and Decimals to the same bounds as strings', () => {
+    expect(parseOrderIntent({ ...base, quantity: 1e21 }).ok).toBe(false)
+    expect(parseOrderIntent({ ...base, quantity: 0.1 + 0.2 }).ok).toBe(false) // 0.30000000000000004
+    expect(parseOrderIntent({ ...base, quantity: new Dec('1e900000000000000') }).ok).toBe(false)
+    expect(parseOrderIntent({ ...base, quantity: 12.5 }).ok).toBe(true)
+  })
+
+  it.each([
+    ['side', 'ſell'],
+    ['side', 'ſELL'],
+    ['symbol', 'ſpy'],
+    ['urgency', 'hıgh'],
+    ['urgency', 'HİGH'],
+    ['side', 'ＢＵＹ'],
+  ])('matches %s %s on ASCII only, never folding other letters into A–Z', (field, value) => {
+    const r = parseOrderIntent({ ...base, [field]: value })
+    expect(r.ok).toBe(false)
+    if (!r.ok) expect(r.issues.map((i) => i.path[0])).toEqual([field])
+  })
+
+  it('still accepts lower-case ASCII enums', () => {
+    const r = parseOrderIntent({ ...base, side: 'sell', urgency: 'high' })
+    expect(r.ok && [r.value.side, r.value.urgency]).toEqual(['SELL', 'HIGH'])
+  })
+
   it('rejects a NaN number quantity', () => {
     expect(parseOrderIntent({ ...base, quantity: Number.NaN }).ok).toBe(false)
   })

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { Dec } from '../../src/domain/dec.js'
 import { isEngineError } from '../../src/errors.js'
+import { childOrdersFromJournal } from '../../src/ports/executionJournal.js'
 import { aHarness, anIntent } from '../support/builders.js'
 
 const sum = (xs: readonly Dec[]) => xs.reduce((a, b) => a.add(b), new Dec(0))
@@ -134,12 +135,16 @@ describe('broker errors', () => {
     expect(h.market.callCounts().submitOrder).toBe(1)
   })
 
-  it('stops when retries are exhausted and the order cannot be found', async () => {
+  it('after retries are exhausted, looks the order up until the deadline, then stops without re-planning it', async () => {
     const h = aHarness({ market: { faults: { script: (c) => (c.method === 'submitOrder' ? 'unavailable' : undefined) } } })
     const r = await h.engine.execute(anIntent())
-    expect(r.error).toMatchObject({ code: 'broker_error', brokerCode: 'BROKER_UNAVAILABLE' })
-    expect(h.market.callCounts().submitOrder).toBe(4) // 1 + BROKER_MAX_RETRIES
-    expect(r.attempts).toHaveLength(1)
+    expect(r.error).toMatchObject({ code: 'outcome_unknown', brokerCode: 'BROKER_UNAVAILABLE' })
+    expect(h.market.callCounts().submitOrder).toBe(4) // 1 + BROKER_MAX_RETRIES, all with the same client order id
+    // a 503 may have created the order: it stays `submitted` (never rejected), nothing else is sent
+    const children = childOrdersFromJournal(h.journal.entries, r.executionId)
+    expect(children.map((c) => [c.sliceIndex, c.status])).toEqual([[0, 'submitted']])
+    expect(h.market.callCounts().getOrderByClientId).toBeGreaterThan(10)
+    expect(r.executionTimeSeconds).toBeGreaterThanOrEqual(60) // UNKNOWN_OUTCOME_TIMEOUT_SECONDS
   })
 })
 

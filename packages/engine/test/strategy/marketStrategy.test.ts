@@ -16,11 +16,13 @@ describe('market end to end on the simulator', () => {
     expect(r.slicesUsed).toBe(1)
   })
 
-  it('proceeds without a quote for HIGH urgency', async () => {
+  it('refuses a market order when there is no quote at all: its notional cannot be bounded', async () => {
     const h = aHarness({ market: { symbols: { AAPL: { price: '190', spread: '0.02', quoteFault: 'missing' } } } })
     const r = await h.engine.execute(anIntent({ urgency: 'HIGH' }))
-    expect(r.success).toBe(true)
+    expect(r.success).toBe(false)
+    expect(r.error).toMatchObject({ code: 'risk_limit', riskCode: 'RISK_NO_PRICE' })
     expect(r.arrivalMid).toBeNull()
-    expect(r.implementationShortfallBps).toBeNull()
+    expect(h.market.orders()).toHaveLength(0)
+    expect(h.journal.entries.filter((e) => e.type === 'child_order_created')).toHaveLength(0)
   })
 })
