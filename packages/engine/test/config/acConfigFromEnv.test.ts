@@ -45,6 +45,45 @@ describe('acConfigFromEnv defaults', () => {
     expect(c.routing.byUrgency.HIGH).toEqual([{ strategy: 'market', weight: 100 }])
   })
 
+  it('has the documented risk limits by default', () => {
+    const { risk, execution } = acConfigFromEnv({})
+    expect(risk.maxOrderQuantity.toFixed()).toBe('1000000')
+    expect(risk.maxOrderNotional.toFixed()).toBe('1000000')
+    expect(risk.maxChildOrdersPerMinute).toBe(600)
+    expect(risk.priceCollarBps).toBe(500)
+    expect([...risk.blockedSymbols]).toEqual([])
+    expect(execution.unknownOutcomeTimeoutSeconds).toBe(60)
+  })
+
+  it('reads the risk limits exactly, symbols upper-cased on ASCII only', () => {
+    const { risk } = acConfigFromEnv({
+      RISK_MAX_ORDER_QUANTITY: '2500.5',
+      RISK_MAX_ORDER_NOTIONAL: '12345678901234567890.01',
+      RISK_MAX_CHILD_ORDERS_PER_MINUTE: '30',
+      RISK_PRICE_COLLAR_BPS: '25',
+      RISK_BLOCKED_SYMBOLS: 'gme, BRK.B,btc/usd',
+    })
+    expect(risk.maxOrderQuantity.toFixed()).toBe('2500.5')
+    expect(risk.maxOrderNotional.toFixed()).toBe('12345678901234567890.01')
+    expect([risk.maxChildOrdersPerMinute, risk.priceCollarBps]).toEqual([30, 25])
+    expect([...risk.blockedSymbols]).toEqual(['GME', 'BRK.B', 'BTC/USD'])
+  })
+
+  it('rejects bad risk limits, each naming its variable', () => {
+    const e = configError({
+      RISK_MAX_ORDER_QUANTITY: '1e9',
+      RISK_MAX_ORDER_NOTIONAL: '0',
+      RISK_MAX_CHILD_ORDERS_PER_MINUTE: '2.5',
+      RISK_PRICE_COLLAR_BPS: 'NaN',
+      RISK_BLOCKED_SYMBOLS: 'AAPL,ſpy',
+      UNKNOWN_OUTCOME_TIMEOUT_SECONDS: '-1',
+    })
+    expect(e.issues.map((i) => i.variable).sort()).toEqual([
+      'RISK_BLOCKED_SYMBOLS', 'RISK_MAX_CHILD_ORDERS_PER_MINUTE', 'RISK_MAX_ORDER_NOTIONAL', 'RISK_MAX_ORDER_QUANTITY',
+      'RISK_PRICE_COLLAR_BPS', 'UNKNOWN_OUTCOME_TIMEOUT_SECONDS',
+    ])
+  })
+
   it('treats empty strings as unset', () => {
     expect(acConfigFromEnv({ AC_NUM_SLICES: '', AC_PROFILE: ' ' }).ac.numSlices).toBe(5)
   })
