@@ -3,10 +3,18 @@ export const SERVICE_ERRORS = {
   SERVICE_INVALID_REQUEST: { status: 400, message: 'The request is invalid' },
   SERVICE_UNAUTHORIZED: { status: 401, message: 'Missing or wrong bearer token' },
   SERVICE_NOT_FOUND: { status: 404, message: 'No such execution' },
+  SERVICE_ROUTE_NOT_FOUND: { status: 404, message: 'No such route' },
+  SERVICE_REQUEST_TIMEOUT: { status: 408, message: 'The request took too long to arrive' },
   SERVICE_CONFLICT: { status: 409, message: 'The execution is already finished' },
+  SERVICE_IDEMPOTENCY_CONFLICT: { status: 409, message: 'This correlationId was already used for a different order' },
   SERVICE_PAYLOAD_TOO_LARGE: { status: 413, message: 'Request body too large' },
   SERVICE_UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Send application/json' },
   SERVICE_UNPROCESSABLE: { status: 422, message: 'The request cannot be planned' },
+  SERVICE_RISK_LIMIT: { status: 422, message: 'The order breaks a risk limit' },
+  SERVICE_QUEUE_FULL: { status: 429, message: 'Too many executions waiting; retry later' },
+  SERVICE_HEADERS_TOO_LARGE: { status: 431, message: 'Request headers too large' },
+  SERVICE_HALTED: { status: 503, message: 'Trading is halted: not accepting new orders' },
+  SERVICE_STORE_UNAVAILABLE: { status: 503, message: 'The store cannot be written: not accepting new orders' },
   SERVICE_DRAINING: { status: 503, message: 'Shutting down: not accepting new orders' },
   SERVICE_NO_TIME: { status: 503, message: 'Not enough time left in this invocation for the execution horizon' },
   SERVICE_INTERNAL: { status: 500, message: 'Internal error' },
@@ -19,18 +27,31 @@ export interface ServiceErrorIssue {
   readonly message: string
 }
 
+export interface ServiceErrorOptions {
+  readonly issues?: readonly ServiceErrorIssue[]
+  readonly cause?: unknown
+  /** For 429 and 503: when to try again (the `Retry-After` header), seconds. */
+  readonly retryAfterSeconds?: number
+  /** For `SERVICE_RISK_LIMIT`: the setting that holds the limit (e.g. `RISK_MAX_ORDER_NOTIONAL`). */
+  readonly limit?: string
+}
+
 export class ServiceError extends Error {
   override readonly name = 'ServiceError'
   readonly statusCode: number
   readonly issues: readonly ServiceErrorIssue[]
+  readonly retryAfterSeconds: number | undefined
+  readonly limit: string | undefined
   constructor(
     readonly code: ServiceErrorCode,
     message?: string,
-    opts: { readonly issues?: readonly ServiceErrorIssue[]; readonly cause?: unknown } = {},
+    opts: ServiceErrorOptions = {},
   ) {
     super(message ?? SERVICE_ERRORS[code].message, opts.cause === undefined ? undefined : { cause: opts.cause })
     this.statusCode = SERVICE_ERRORS[code].status
     this.issues = opts.issues ?? []
+    this.retryAfterSeconds = opts.retryAfterSeconds
+    this.limit = opts.limit
   }
 }
 
@@ -40,5 +61,6 @@ export const isServiceError = (e: unknown): e is ServiceError => e instanceof Er
 export const errorBody = (e: ServiceError) => ({
   error: e.code,
   message: e.message,
+  ...(e.limit === undefined ? {} : { limit: e.limit }),
   ...(e.issues.length ? { issues: e.issues } : {}),
 })

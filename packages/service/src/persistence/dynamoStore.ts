@@ -10,6 +10,8 @@
  * | child order | `EX#<id>` | `CHILD#<clientOrderId>` | upserted on `child_order_created` / `child_order_status` |
  * | fill | `EX#<id>` | `FILL#<fillId>` | put with `attribute_not_exists(pk)`: once per fill id |
  * | journal entry | `EX#<id>` | `J#<pad(atMs)>#<writer>#<seq>` | every entry as JSON, by time then write order |
+ * | kill switch | `CONTROL#halt` | `CONTROL` | present while trading is halted: `reason`, `since_ms` |
+ * | write probe | `PROBE#<writer>` | `PROBE` | rewritten by each readiness probe |
  *
  * GSIs (projection ALL, eventually consistent), sorted by `gsiNsk = <pad(createdAt)>#<id>`: `byCreated`
  * (`gsi1pk = EXECUTIONS`), `bySymbol` (`gsi2pk = SYMBOL#<symbol>`), `byStatus` (`gsi3pk = STATUS#<status>`).
@@ -40,8 +42,11 @@ import { randomBytes } from 'node:crypto'
 import type { JournalEntry, OrderIntent } from '@acx/engine'
 import { DYNAMO_INDEXES, assertDynamoTableName, dynamoClientFor, type DynamoConnection } from './dynamoTable.js'
 import type {
-  ChildOrderRecord, ExecutionFilter, ExecutionRecord, ExecutionStore, FillRecord, Json, ServiceExecutionStatus,
+  ChildOrderRecord, ExecutionFilter, ExecutionRecord, ExecutionStore, FillRecord, HaltRecord, Json,
+  ServiceExecutionStatus,
 } from './executionStore.js'
+import { FINAL_STATUSES } from './executionStore.js'
+import { StoreError } from './storeError.js'
 
 export interface DynamoStoreOptions extends DynamoConnection {
   readonly tableName: string
@@ -70,7 +75,9 @@ const isConditionFailed = (err: unknown): boolean =>
 const json = (v: unknown): string => JSON.stringify(v)
 const str = (v: { toString(): string } | undefined | null): string | null => (v == null ? null : v.toString())
 
-function executionItem(id: string, intent: OrderIntent, nowMs: number): Item {
+const HALT_KEY = { pk: 'CONTROL#halt', sk: 'CONTROL' }
+
+function executionItem(id: string, intent: OrderIntent, nowMs: number, referencePrice: string | null): Item {
   const sk = createdKey(nowMs, id)
   return {
     ...exKey(id),
@@ -85,6 +92,7 @@ function executionItem(id: string, intent: OrderIntent, nowMs: number): Item {
     status: 'queued',
     intent_json: json(intent),
     result_json: null,
+    reference_price: referencePrice,
     resumes: 0,
     cancel_requested: false,
     created_at: nowMs,
@@ -106,6 +114,7 @@ const toExecution = (r: Item): ExecutionRecord => ({
   status: r.status as ServiceExecutionStatus,
   intent: JSON.parse(r.intent_json as string) as Json,
   result: r.result_json == null ? null : (JSON.parse(r.result_json as string) as Json),
+  referencePrice: (r.reference_price as string | null | undefined) ?? null,
   resumes: Number(r.resumes ?? 0),
   cancelRequested: r.cancel_requested === true,
   leaseOwner: (r.lease_owner as string | null | undefined) ?? null,
@@ -326,8 +335,8 @@ export function createDynamoStore(options: DynamoStoreOptions): ExecutionStore {
       await Promise.all([project(entry), journal(entry)])
     },
 
-    async createExecution({ id, intent, nowMs }) {
-      const item = executionItem(id, intent, nowMs)
+    async createExecution({ id, intent, nowMs, referencePrice }) {
+      const item = executionItem(id, intent, nowMs, referencePrice ?? null)
       const guard = { ...guardKey(intent.correlationId), kind: 'correlation', execution_id: id, execution: item }
       if (await putIfAbsent(guard)) {
         if (await putIfAbsent(item)) return { record: toExecution(item), created: true }
@@ -481,6 +490,54 @@ export function createDynamoStore(options: DynamoStoreOptions): ExecutionStore {
         expression: 'attribute_not_exists(#lease_owner) OR #lease_expires_at <= :now',
         values: { ':now': nowMs },
       }),
+
+    async getHalt() {
+      const item = await get(HALT_KEY)
+      return item ? { reason: item.reason as string, sinceMs: Number(item.since_ms) } : null
+    },
+
+    async setHalt(halt: HaltRecord | null) {
+      if (halt === null) await doc.send(new DeleteCommand({ TableName, Key: HALT_KEY }))
+      else await doc.send(new PutCommand({ TableName, Item: { ...HALT_KEY, kind: 'control', reason: halt.reason, since_ms: halt.sinceMs } }))
+    },
+
+    async prune(beforeMs, limit) {
+      const idx = DYNAMO_INDEXES.byStatus
+      const key = `#${idx.pk} = :status AND #${idx.sk} < :before`
+      const pages = await Promise.all(
+        [...FINAL_STATUSES].map((status) =>
+          query({
+            IndexName: idx.name, KeyConditionExpression: key, ExpressionAttributeNames: names(key),
+            ExpressionAttributeValues: { ':status': `STATUS#${status}`, ':before': pad(beforeMs) },
+          }, limit),
+        ),
+      )
+      const victims = pages.flat().map(toExecution).sort(byCreatedThenId).slice(0, limit)
+      for (const ex of victims) {
+        const items = await query({
+          KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `EX#${ex.id}` }, ConsistentRead: true,
+        })
+        // the execution item goes last: a prune cut short is finished by the next one
+        const rest = items.filter((i) => i.sk !== EXECUTION_SK)
+        for (let k = 0; k < rest.length; k += 25) {
+          await Promise.all(rest.slice(k, k + 25).map((i) => doc.send(new DeleteCommand({ TableName, Key: { pk: i.pk, sk: i.sk } }))))
+        }
+        await doc.send(new DeleteCommand({
+          TableName, Key: guardKey(ex.correlationId), ConditionExpression: '#execution_id = :id',
+          ExpressionAttributeNames: names('#execution_id'), ExpressionAttributeValues: { ':id': ex.id },
+        })).catch((err: unknown) => {
+          if (!isConditionFailed(err)) throw err
+        })
+        await doc.send(new DeleteCommand({ TableName, Key: exKey(ex.id) }))
+      }
+      return victims.length
+    },
+
+    async probe(nowMs) {
+      const key = { pk: `PROBE#${writer}`, sk: 'PROBE' }
+      await doc.send(new PutCommand({ TableName, Item: { ...key, kind: 'probe', at_ms: nowMs } }))
+      if (Number((await get(key))?.at_ms) !== nowMs) throw new StoreError('STORE_UNAVAILABLE', 'probe write not read back')
+    },
 
     async close() {
       if (owned) client.destroy()

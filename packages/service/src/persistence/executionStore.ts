@@ -25,6 +25,11 @@ export interface ExecutionRecord {
   readonly intent: Json
   /** The engine's ExecutionResult as JSON, once finished (per run: a resumed execution has the last). */
   readonly result: Json | null
+  /**
+   * The mid the order's notional was checked at on admission (decimal string), which the open-notional
+   * limit prices its remainder at; null when the venue had no quote then (or for older records).
+   */
+  readonly referencePrice: string | null
   /** How many times the execution was resumed after a restart. */
   readonly resumes: number
   /** A stop was requested (`POST /v1/orders/:id/cancel`). */
@@ -84,6 +89,15 @@ export interface CreateExecution {
   readonly id: string
   readonly intent: OrderIntent
   readonly nowMs: number
+  /** See `ExecutionRecord.referencePrice`. */
+  readonly referencePrice?: string | null
+}
+
+/** The kill switch, as stored: it survives a restart and every worker sharing the store obeys it. */
+export interface HaltRecord {
+  readonly reason: string
+  /** Wall-clock epoch ms. */
+  readonly sinceMs: number
 }
 
 /**
@@ -121,5 +135,19 @@ export interface ExecutionStore extends ExecutionJournal {
   releaseLease(id: string, owner: string): Promise<void>
   /** Unfinished executions (`queued` or `running`) nobody holds at `nowMs`, oldest first: what a worker may take over. */
   orphaned(nowMs: number): Promise<readonly ExecutionRecord[]>
+  /** The kill switch: null when trading is allowed. */
+  getHalt(): Promise<HaltRecord | null>
+  setHalt(halt: HaltRecord | null): Promise<void>
+  /**
+   * Retention: deletes up to `limit` finished executions created before `beforeMs` (oldest first), with
+   * their child orders, fills and journal, and frees their correlation ids. Unfinished ones are never
+   * touched. Returns how many were deleted (call again while it returns `limit`).
+   */
+  prune(beforeMs: number, limit: number): Promise<number>
+  /**
+   * A small real write (and its read back): throws when the store cannot take writes (disk full,
+   * read-only, unreachable). Readiness and recovery from a store failure are decided by it.
+   */
+  probe(nowMs: number): Promise<void>
   close(): Promise<void>
 }

@@ -63,4 +63,14 @@ export const MIGRATIONS: readonly string[] = [
    CREATE INDEX journal_execution ON journal (execution_id, seq);`,
   `ALTER TABLE executions ADD COLUMN lease_owner TEXT;
    ALTER TABLE executions ADD COLUMN lease_expires_at INTEGER;`,
+  `ALTER TABLE executions ADD COLUMN reference_price TEXT;
+   CREATE TABLE controls (
+     name       TEXT PRIMARY KEY,
+     value_json TEXT NOT NULL,
+     updated_at INTEGER NOT NULL
+   );
+   CREATE TABLE probes (
+     id    INTEGER PRIMARY KEY CHECK (id = 1),
+     at_ms INTEGER NOT NULL
+   );`,
 ]

@@ -1,12 +1,14 @@
 import Database from 'better-sqlite3'
-import { mkdirSync } from 'node:fs'
+import { existsSync, mkdirSync, statSync } from 'node:fs'
 import { dirname } from 'node:path'
+import { StoreError } from './storeError.js'
 import type { JournalEntry } from '@acx/engine'
 import { MIGRATIONS } from './migrations.js'
 import type {
-  ChildOrderRecord, ExecutionFilter, ExecutionRecord, ExecutionStore, FillRecord, Json,
+  ChildOrderRecord, ExecutionFilter, ExecutionRecord, ExecutionStore, FillRecord, HaltRecord, Json,
   ServiceExecutionStatus,
 } from './executionStore.js'
+import { FINAL_STATUSES } from './executionStore.js'
 
 interface ExecutionRow {
   id: string
@@ -19,6 +21,7 @@ interface ExecutionRow {
   status: ServiceExecutionStatus
   intent_json: string
   result_json: string | null
+  reference_price: string | null
   resumes: number
   cancel_requested: number
   lease_owner: string | null
@@ -38,6 +41,7 @@ const toExecution = (r: ExecutionRow): ExecutionRecord => ({
   status: r.status,
   intent: JSON.parse(r.intent_json) as Json,
   result: r.result_json === null ? null : (JSON.parse(r.result_json) as Json),
+  referencePrice: r.reference_price ?? null,
   resumes: r.resumes,
   cancelRequested: r.cancel_requested === 1,
   leaseOwner: r.lease_owner,
@@ -56,8 +60,11 @@ export interface SqliteStoreOptions {
 }
 
 /** Applies pending migrations, tracked in `PRAGMA user_version`, each in its own transaction. */
-function migrate(db: Database.Database): void {
+function migrate(db: Database.Database, path: string): void {
   const current = db.pragma('user_version', { simple: true }) as number
+  if (current > MIGRATIONS.length) {
+    throw new StoreError('STORE_TOO_NEW', `${path}: schema version ${current}, this acx knows ${MIGRATIONS.length}`)
+  }
   for (let version = current; version < MIGRATIONS.length; version++) {
     db.transaction(() => {
       db.exec(MIGRATIONS[version]!)
@@ -66,24 +73,58 @@ function migrate(db: Database.Database): void {
   }
 }
 
+const sqliteCode = (e: unknown): string => String((e as { code?: unknown })?.code ?? '')
+
+/**
+ * Opens the database and proves it usable before anything relies on it: an existing empty file, a
+ * truncated or corrupt one (`PRAGMA quick_check`), one from a newer acx, or one that cannot be written
+ * (a write probe) is refused with a `StoreError` naming the file — never opened empty, never served
+ * read-only until the first POST fails.
+ */
+function openChecked(path: string): Database.Database {
+  if (path !== ':memory:') {
+    if (existsSync(path) && statSync(path).isFile() && statSync(path).size === 0) {
+      throw new StoreError('STORE_EMPTY_FILE', `${path}: the file is empty (0 bytes), not an acx database; move it away or point at another file`)
+    }
+    mkdirSync(dirname(path), { recursive: true })
+  }
+  let db: Database.Database | undefined
+  try {
+    db = new Database(path)
+    db.pragma('busy_timeout = 5000')
+    const check = db.pragma('quick_check', { simple: true })
+    if (check !== 'ok') throw new StoreError('STORE_CORRUPT', `${path}: integrity check failed: ${String(check)}`)
+    db.pragma('journal_mode = WAL')
+    // NORMAL is durable against a process crash in WAL mode (only an OS crash can lose the last commits).
+    db.pragma('synchronous = NORMAL')
+    db.pragma('foreign_keys = ON')
+    migrate(db, path)
+    db.prepare('INSERT INTO probes (id, at_ms) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET at_ms = excluded.at_ms').run(Date.now())
+    return db
+  } catch (e) {
+    db?.close()
+    if (e instanceof StoreError) throw e
+    const code = sqliteCode(e)
+    const why = (e as Error).message
+    if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') throw new StoreError('STORE_CORRUPT', `${path}: ${why}`, { cause: e })
+    if (code.startsWith('SQLITE_READONLY') || code === 'SQLITE_CANTOPEN' || code === 'SQLITE_PERM' || code.startsWith('SQLITE_IOERR')) {
+      throw new StoreError('STORE_READ_ONLY', `${path}: cannot write (${code}: ${why})`, { cause: e })
+    }
+    throw new StoreError('STORE_UNAVAILABLE', `${path}: ${code ? `${code}: ` : ''}${why}`, { cause: e })
+  }
+}
+
 /**
  * The default store: one SQLite file in WAL mode. Every write is its own transaction and is on disk
  * (in the WAL) before the call returns, so a kill -9 loses nothing the engine was told was stored.
  */
 export function createSqliteStore(options: SqliteStoreOptions): ExecutionStore {
-  if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true })
-  const db = new Database(options.path)
-  db.pragma('journal_mode = WAL')
-  // NORMAL is durable against a process crash in WAL mode (only an OS crash can lose the last commits).
-  db.pragma('synchronous = NORMAL')
-  db.pragma('foreign_keys = ON')
-  db.pragma('busy_timeout = 5000')
-  migrate(db)
+  const db = openChecked(options.path)
 
   const q = {
     insertExecution: db.prepare(`INSERT INTO executions
-      (id, correlation_id, symbol, side, quantity, urgency, strategy, status, intent_json, created_at, updated_at)
-      VALUES (@id, @correlationId, @symbol, @side, @quantity, @urgency, @strategy, 'queued', @intent, @now, @now)
+      (id, correlation_id, symbol, side, quantity, urgency, strategy, status, intent_json, reference_price, created_at, updated_at)
+      VALUES (@id, @correlationId, @symbol, @side, @quantity, @urgency, @strategy, 'queued', @intent, @referencePrice, @now, @now)
       ON CONFLICT (correlation_id) DO NOTHING`),
     byId: db.prepare('SELECT * FROM executions WHERE id = ?'),
     byCorrelation: db.prepare('SELECT * FROM executions WHERE correlation_id = ?'),
@@ -114,6 +155,18 @@ export function createSqliteStore(options: SqliteStoreOptions): ExecutionStore {
     release: db.prepare('UPDATE executions SET lease_owner = NULL, lease_expires_at = NULL WHERE id = ? AND lease_owner = ?'),
     orphaned: db.prepare(`SELECT * FROM executions WHERE status IN ('queued', 'running')
       AND (lease_owner IS NULL OR lease_expires_at <= ?) ORDER BY created_at, id`),
+    getControl: db.prepare('SELECT value_json FROM controls WHERE name = ?'),
+    setControl: db.prepare(`INSERT INTO controls (name, value_json, updated_at) VALUES (?, ?, ?)
+      ON CONFLICT (name) DO UPDATE SET value_json = excluded.value_json, updated_at = excluded.updated_at`),
+    deleteControl: db.prepare('DELETE FROM controls WHERE name = ?'),
+    prunable: db.prepare(`SELECT id FROM executions WHERE status IN (${[...FINAL_STATUSES].map((s) => `'${s}'`).join(', ')})
+      AND created_at < ? ORDER BY created_at, id LIMIT ?`),
+    pruneFills: db.prepare('DELETE FROM fills WHERE execution_id = ?'),
+    pruneChildren: db.prepare('DELETE FROM child_orders WHERE execution_id = ?'),
+    pruneJournal: db.prepare('DELETE FROM journal WHERE execution_id = ?'),
+    pruneExecution: db.prepare('DELETE FROM executions WHERE id = ?'),
+    probe: db.prepare('INSERT INTO probes (id, at_ms) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET at_ms = excluded.at_ms'),
+    probeRead: db.prepare('SELECT at_ms FROM probes WHERE id = 1'),
     firstEntry: db.prepare('SELECT at_ms, entry_json FROM journal WHERE execution_id = ? AND type = ? ORDER BY seq LIMIT 1'),
   }
 
@@ -145,9 +198,20 @@ export function createSqliteStore(options: SqliteStoreOptions): ExecutionStore {
       case 'execution_finished':
         q.finished.run(entry.status, json(entry.result), entry.atMs, entry.executionId)
         break
-      case 'arrival_quote':
-        break
+      default:
+        break // arrival_quote, risk_check_failed: the journal row is the record
     }
+  })
+
+  const pruneTx = db.transaction((beforeMs: number, limit: number): number => {
+    const ids = (q.prunable.all(beforeMs, limit) as Array<{ id: string }>).map((r) => r.id)
+    for (const id of ids) {
+      q.pruneFills.run(id)
+      q.pruneChildren.run(id)
+      q.pruneJournal.run(id)
+      q.pruneExecution.run(id)
+    }
+    return ids.length
   })
 
   const row = (r: unknown): ExecutionRecord | null => (r ? toExecution(r as ExecutionRow) : null)
@@ -157,11 +221,11 @@ export function createSqliteStore(options: SqliteStoreOptions): ExecutionStore {
       appendTx(entry)
     },
 
-    async createExecution({ id, intent, nowMs }) {
+    async createExecution({ id, intent, nowMs, referencePrice }) {
       const info = q.insertExecution.run({
         id, correlationId: intent.correlationId, symbol: intent.symbol, side: intent.side,
         quantity: intent.quantity.toString(), urgency: intent.urgency, strategy: intent.strategy ?? null,
-        intent: json(intent), now: nowMs,
+        intent: json(intent), now: nowMs, referencePrice: referencePrice ?? null,
       })
       const record = row(q.byCorrelation.get(intent.correlationId))!
       return { record, created: info.changes === 1 }
@@ -236,6 +300,19 @@ export function createSqliteStore(options: SqliteStoreOptions): ExecutionStore {
       q.release.run(id, owner)
     },
     orphaned: async (nowMs) => (q.orphaned.all(nowMs) as ExecutionRow[]).map(toExecution),
+    async getHalt() {
+      const r = q.getControl.get('halt') as { value_json: string } | undefined
+      return r ? (JSON.parse(r.value_json) as HaltRecord) : null
+    },
+    async setHalt(halt) {
+      if (halt === null) q.deleteControl.run('halt')
+      else q.setControl.run('halt', json(halt), halt.sinceMs)
+    },
+    prune: async (beforeMs, limit) => pruneTx(beforeMs, limit),
+    async probe(nowMs) {
+      q.probe.run(nowMs)
+      if ((q.probeRead.get() as { at_ms: number } | undefined)?.at_ms !== nowMs) throw new StoreError('STORE_UNAVAILABLE', 'probe write not read back')
+    },
     async close() {
       db.close()
     },

@@ -385,5 +385,52 @@ export function storeContract(name: string, setup: () => Promise<StoreHarness>):
         expect(await orphaned(1050)).toEqual(['ex-1', 'ex-3'])
       })
     })
+
+    describe('safety controls', () => {
+      it('keeps the reference price the order was admitted at', async () => {
+        const { record } = await store.createExecution({ id: 'ex-1', intent: anIntent('c-1'), nowMs: 1, referencePrice: '190.015' })
+        expect(record.referencePrice).toBe('190.015')
+        expect((await store.getExecution('ex-1'))!.referencePrice).toBe('190.015')
+        expect((await create('ex-2', 'c-2', 2)).record.referencePrice).toBeNull()
+      })
+
+      it('stores the kill switch for every store on the same storage, until it is lifted', async () => {
+        expect(await store.getHalt()).toBeNull()
+        await store.setHalt({ reason: 'fat finger', sinceMs: 1234 })
+        const other = await open()
+        expect(await other.getHalt()).toEqual({ reason: 'fat finger', sinceMs: 1234 })
+        await other.setHalt(null)
+        expect(await store.getHalt()).toBeNull()
+      })
+
+      it('prunes only finished executions created before the cut-off, with everything they own, oldest first', async () => {
+        for (const [id, at] of [['old-1', 100], ['old-2', 200], ['old-run', 150], ['new-1', 900]] as const) await create(id, `c-${id}`, at)
+        for (const id of ['old-1', 'old-2', 'new-1']) {
+          await start(id, 300)
+          const child = aChild(`c-${id}`, 0, 0)
+          await store.append({ type: 'child_order_created', executionId: parentOrderId(id), atMs: 301, order: child })
+          await store.append({ type: 'fill', executionId: parentOrderId(id), atMs: 302, fill: aFill(child, `f-${id}`, '10', '190', 302) })
+          await store.setStatus(id, 'filled', 303)
+        }
+        await start('old-run', 300)
+        expect(await store.prune(500, 1)).toBe(1)
+        expect(await store.getExecution('old-1')).toBeNull()
+        expect(await store.childOrders('old-1')).toEqual([])
+        expect(await store.fills('old-1')).toEqual([])
+        expect(await store.prune(500, 10)).toBe(1)
+        expect(await store.getExecution('old-2')).toBeNull()
+        expect(await store.prune(500, 10)).toBe(0)
+        // a running execution and a newer finished one stay, with their records
+        expect((await store.getExecution('old-run'))!.status).toBe('running')
+        expect(await store.fills('new-1')).toHaveLength(1)
+        // the pruned correlation id can be used again
+        expect((await create('again', 'c-old-1', 1000)).created).toBe(true)
+      })
+
+      it('takes a write probe', async () => {
+        await store.probe(42)
+        await store.probe(43)
+      })
+    })
   })
 }
