@@ -106,5 +106,16 @@ export type {
   SimulatedMarketOptions,
   SimulatedSymbol,
 } from './sim/simulatedMarket.js'
+export { createInMemorySimulatedVenueStore } from './sim/simulatedVenueStore.js'
+export type {
+  InMemorySimulatedVenueStore,
+  SimulatedVenueChanges,
+  SimulatedVenueSnapshot,
+  SimulatedVenueStore,
+  StoredSimFill,
+  StoredSimMeta,
+  StoredSimOrder,
+  StoredSimSymbol,
+} from './sim/simulatedVenueStore.js'
 export { createPrng, seedFor } from './sim/prng.js'
 export type { Prng } from './sim/prng.js'

@@ -16,6 +16,14 @@ import {
 import type { Clock } from '../ports/clock.js'
 import { EngineError } from '../errors.js'
 import { createPrng, seedFor, type Prng } from './prng.js'
+import type {
+  SimulatedVenueChanges,
+  SimulatedVenueSnapshot,
+  SimulatedVenueStore,
+  StoredSimFill,
+  StoredSimOrder,
+  StoredSimSymbol,
+} from './simulatedVenueStore.js'
 
 /** How a symbol's quote misbehaves. */
 export type QuoteFault = 'none' | 'missing' | 'zero_bid' | 'zero_ask' | 'stale'
@@ -95,6 +103,24 @@ export interface SimulatedMarketOptions {
   /** From cancel request to cancel confirmation (the order is `pending_cancel` meanwhile). Default 200 ms. */
   readonly cancelLatencyMs?: number
   readonly faults?: SimulatedFaults
+  /**
+   * Where the venue keeps its orders, fills, positions and mids, so they outlive the process. Loaded
+   * once here; every port call saves what it changed before it answers (see `SimulatedVenueStore`).
+   * Without one the venue lives in memory only.
+   */
+  readonly store?: SimulatedVenueStore
+  /**
+   * Names this venue in its order ids, `sim-<instanceId>-<N>` (1–32 letters or digits). Default: random,
+   * so ids never repeat across processes even without a store. A store's saved id takes precedence.
+   */
+  readonly instanceId?: string
+  /**
+   * Finished (filled or canceled) orders the venue remembers at most; beyond, the oldest finished are
+   * forgotten, with their fills. Default 10,000.
+   */
+  readonly maxFinishedOrders?: number
+  /** A finished order is forgotten this long after it finished, on the venue clock. Default 86,400,000 (24 h). */
+  readonly finishedOrderRetentionMs?: number
 }
 
 /** One execution in the simulated market. */
@@ -110,12 +136,17 @@ export interface SimulatedFill {
   readonly afterCancelRequest: boolean
 }
 
-/** A `BrokerPort` plus what tests and demos want to look at. */
+/**
+ * A `BrokerPort` plus what tests and demos want to look at. The helpers below neither advance nor save
+ * anything, except `mid`, which advances the market (its changes are saved by the next port call).
+ */
 export interface SimulatedMarket extends BrokerPort {
-  /** Every order ever accepted, in submission order. */
+  /** Every order the venue remembers (open, and finished ones not yet forgotten), in submission order. */
   orders(): readonly BrokerOrder[]
-  /** Every fill, in time order. */
+  /** The fills of those orders, in time order. */
   fills(): readonly SimulatedFill[]
+  /** What the venue holds in memory: bounded by the open orders plus `maxFinishedOrders`. */
+  retained(): { readonly orders: number; readonly clientOrderIds: number; readonly openOrders: number; readonly fills: number }
   /** The current mid (after our permanent impact), advancing the market to now. */
   mid(symbol: string): Decimal
   setQuoteFault(symbol: string, fault: QuoteFault): void
@@ -166,9 +197,71 @@ interface SimOrder {
   updatedAtMs: number
   cancelDueAt: number | undefined
   raceFill: boolean
+  /** Resting orders match from this time; a restored order at once. */
+  readonly liveFromMs: number
+  /** When it became filled or canceled. */
+  finishedAtMs: number | undefined
+  readonly fills: SimulatedFill[]
+  /** How many of `fills` the store has. */
+  savedFills: number
 }
 
 const toDec = (v: Decimal | string | number): Decimal => new Dec(v as Decimal.Value)
+
+const BROKER_STATUSES: ReadonlySet<string> = new Set<BrokerOrderStatus>([
+  'pending_new', 'new', 'accepted', 'partially_filled', 'filled', 'pending_cancel', 'canceled', 'expired', 'rejected',
+])
+
+const corrupt = (what: string): never => {
+  throw new EngineError('ENGINE_INVALID_ARGUMENT', `createSimulatedMarket: the store's state is unreadable: ${what}`)
+}
+
+/** A stored decimal string back to a finite decimal. */
+const storedDec = (v: string, what: string): Decimal => {
+  let d: Decimal | undefined
+  try {
+    d = new Dec(v)
+  } catch {
+    d = undefined
+  }
+  return d !== undefined && d.isFinite() ? d : corrupt(`${what} ${JSON.stringify(v)}`)
+}
+
+const storedOrder = (o: SimOrder): StoredSimOrder => ({
+  id: o.id,
+  clientOrderId: o.clientOrderId,
+  symbol: o.symbol,
+  side: o.side,
+  type: o.type,
+  qty: o.qty.toFixed(),
+  limitPrice: o.limitPrice?.toFixed() ?? null,
+  seq: o.seq,
+  status: o.status,
+  filledQty: o.filledQty.toFixed(),
+  notional: o.notional.toFixed(),
+  submittedAtMs: o.submittedAtMs,
+  updatedAtMs: o.updatedAtMs,
+  cancelDueAtMs: o.cancelDueAt ?? null,
+  raceFill: o.raceFill,
+  finishedAtMs: o.finishedAtMs ?? null,
+})
+
+const storedFill = (f: SimulatedFill, index: number): StoredSimFill => ({
+  orderId: f.orderId,
+  index,
+  qty: f.qty.toFixed(),
+  price: f.price.toFixed(),
+  atMs: f.atMs,
+  afterCancelRequest: f.afterCancelRequest,
+})
+
+const storedSymbol = (s: SymbolState): StoredSimSymbol => ({
+  symbol: s.symbol,
+  mid: s.mid,
+  impact: s.impact,
+  position: s.position.toFixed(),
+  positionCost: s.positionCost.toFixed(),
+})
 
 /**
  * A deterministic market on a clock (use a virtual clock in tests). Each symbol's mid follows a
@@ -178,10 +271,24 @@ const toDec = (v: Decimal | string | number): Decimal => new Dec(v as Decimal.Va
  * size), a buyer lifting the ask fills resting sells at or below it; a limit the quote crosses fills in
  * full. Marketable limits fill at once at the touch; market orders at the far touch plus temporary
  * impact. Submits are idempotent on the client order id, as the port requires.
+ *
+ * Durability (with `options.store`): the state is loaded here. Open orders with their fills so far,
+ * finished orders not yet forgotten, positions and each symbol's mid and impact are restored; the
+ * market continues from the restored mid on new random streams (a fixed seed and stored state give the
+ * same streams again). Order numbers continue from the stored counter. While no process runs, the
+ * market stands still (nothing trades, the mid does not move); a cancel that came due meanwhile is
+ * confirmed at the first call. Each port call saves what it changed before it answers or throws; if the
+ * save fails, the call throws `BROKER_UNAVAILABLE` (retryable) and the changes are saved by a later
+ * call, so nothing is ever reported that is not stored.
+ *
+ * Forgetting: a finished order is forgotten once more than `maxFinishedOrders` finished orders are
+ * remembered (oldest first) or `finishedOrderRetentionMs` after it finished. Then `getOrder` and
+ * `cancelOrder` of its id throw `BROKER_NOT_FOUND`, `getOrderByClientId` returns null, and a new submit
+ * with its client order id creates a new order (as a venue whose order history was purged would).
  */
 export function createSimulatedMarket(options: SimulatedMarketOptions): SimulatedMarket {
   assertOptions(options)
-  const { clock, seed } = options
+  const { clock, seed, store } = options
   const stepMs = options.stepMs ?? 1000
   const tradingDaySeconds = options.tradingDaySeconds ?? 23_400
   const tradeProbability = options.tradeProbability ?? 0.5
@@ -190,9 +297,17 @@ export function createSimulatedMarket(options: SimulatedMarketOptions): Simulate
   const permanentImpact = options.permanentImpactPerShare ?? 0
   const temporaryImpact = options.temporaryImpactPerShare ?? 1e-7
   const cancelLatencyMs = options.cancelLatencyMs ?? 200
+  const maxFinishedOrders = options.maxFinishedOrders ?? 10_000
+  const finishedOrderRetentionMs = options.finishedOrderRetentionMs ?? 86_400_000
   const faults = options.faults ?? {}
-  const faultRng = createPrng(seedFor(seed, '\u0000faults'))
   const t0 = clock.now()
+  const loaded = store?.load() ?? null
+  const generation = loaded ? loaded.meta.generation + 1 : 0
+  const instanceId = loaded?.meta.instanceId ?? options.instanceId ?? globalThis.crypto.randomUUID().slice(0, 8)
+  let lastOrderNo = loaded?.meta.lastOrderNo ?? 0
+  /** The first process draws the streams it always did; each restart draws new ones. */
+  const stream = (label: string): Prng => createPrng(seedFor(seed, generation === 0 ? label : `${label}\u0000${generation}`))
+  const faultRng = stream('\u0000faults')
 
   const states = new Map<string, SymbolState>()
   for (const [symbol, s] of Object.entries(options.symbols)) {
@@ -201,7 +316,7 @@ export function createSimulatedMarket(options: SimulatedMarketOptions): Simulate
     const price = toDec(s.price)
     states.set(symbol, {
       symbol,
-      rng: createPrng(seedFor(seed, symbol)),
+      rng: stream(symbol),
       sigmaPerStep: vol * Math.sqrt(stepMs / 1000 / tradingDaySeconds),
       spread: toDec(s.spread),
       fractionable: s.fractionable ?? true,
@@ -218,10 +333,12 @@ export function createSimulatedMarket(options: SimulatedMarketOptions): Simulate
     })
   }
 
-  const orders: SimOrder[] = []
+  /** Every order remembered, in submission order. */
   const byId = new Map<string, SimOrder>()
   const byClientId = new Map<string, SimOrder>()
-  const fills: SimulatedFill[] = []
+  /** Finished orders, in the order they finished: the front is forgotten first. */
+  const finished = new Map<string, SimOrder>()
+  let fillCount = 0
   const counts: Record<string, number> = {}
   let tokens = faults.maxRequestsPerSecond ?? 0
   let tokensAt = t0
@@ -261,12 +378,21 @@ export function createSimulatedMarket(options: SimulatedMarketOptions): Simulate
     if (o.filledQty.eq(o.qty)) {
       o.status = 'filled'
       s.open.delete(o)
+      finish(o, at)
     } else if (o.status === 'new') o.status = 'partially_filled'
     const signed = o.side === 'BUY' ? qty : qty.neg()
     s.position = s.position.add(signed)
     s.positionCost = s.positionCost.add(signed.mul(price))
     s.impact += (o.side === 'BUY' ? 1 : -1) * permanentImpact * qty.toNumber()
-    fills.push({ orderId: o.id, clientOrderId: o.clientOrderId, symbol: o.symbol, side: o.side, qty, price, atMs: at, afterCancelRequest })
+    o.fills.push({ orderId: o.id, clientOrderId: o.clientOrderId, symbol: o.symbol, side: o.side, qty, price, atMs: at, afterCancelRequest })
+    fillCount++
+    changed(o)
+    changedSymbol(s)
+  }
+
+  const finish = (o: SimOrder, at: number): void => {
+    o.finishedAtMs = at
+    finished.set(o.id, o)
   }
 
   const confirmCancels = (s: SymbolState, at: number): void => {
@@ -282,6 +408,8 @@ export function createSimulatedMarket(options: SimulatedMarketOptions): Simulate
       if (o.status === 'pending_cancel') {
         o.status = 'canceled'
         o.updatedAtMs = o.cancelDueAt as number
+        finish(o, o.updatedAtMs)
+        changed(o)
       }
       if (!isOpen(o)) s.open.delete(o)
     }
@@ -290,7 +418,7 @@ export function createSimulatedMarket(options: SimulatedMarketOptions): Simulate
   /** Fills resting limits against one step's trade and crossed quote. */
   const matchStep = (s: SymbolState, at: number, trade: { side: Side; size: number } | undefined): void => {
     const live: SimOrder[] = []
-    for (const o of s.open) if (o.submittedAtMs <= at) live.push(o)
+    for (const o of s.open) if (o.liveFromMs <= at) live.push(o)
     if (live.length === 0) return
     const { bidN, askN } = touchN(s)
     for (const o of live) {
@@ -324,12 +452,14 @@ export function createSimulatedMarket(options: SimulatedMarketOptions): Simulate
         const sd = s.sigmaPerStep * Math.sqrt(jump)
         s.mid *= Math.exp(sd * s.rng.normal() - 0.5 * sd * sd) // geometric: the price stays positive
         s.step = target
+        changedSymbol(s)
         break
       }
       s.step++
       const at = t0 + s.step * stepMs
       confirmCancels(s, at)
       s.mid *= Math.exp(s.sigmaPerStep * s.rng.normal() - s.halfVar)
+      changedSymbol(s)
       const u = s.rng.next()
       const sideU = s.rng.next()
       const sizeU = s.rng.next()
@@ -344,6 +474,159 @@ export function createSimulatedMarket(options: SimulatedMarketOptions): Simulate
 
   const advanceAll = (): void => {
     for (const s of states.values()) advance(s)
+  }
+
+  // ---- durability and forgetting ------------------------------------------------------------------
+
+  // What changed since the last successful save (tracked only with a store).
+  const dirtyOrders = new Set<SimOrder>()
+  const dirtySymbols = new Set<SymbolState>()
+  const forgotten = new Set<string>()
+  let metaDirty = store !== undefined
+
+  const changed = (o: SimOrder): void => {
+    if (store) dirtyOrders.add(o)
+  }
+  const changedSymbol = (s: SymbolState): void => {
+    if (store) dirtySymbols.add(s)
+  }
+
+  /** Forgets finished orders beyond the count bound or older than the retention, oldest first. */
+  const forgetFinished = (now: number): void => {
+    for (const o of finished.values()) {
+      if (finished.size <= maxFinishedOrders && (o.finishedAtMs as number) > now - finishedOrderRetentionMs) break
+      finished.delete(o.id)
+      byId.delete(o.id)
+      byClientId.delete(o.clientOrderId)
+      fillCount -= o.fills.length
+      if (store) {
+        dirtyOrders.delete(o)
+        forgotten.add(o.id)
+      }
+    }
+  }
+
+  /** Saves what changed, in one `save`. On failure the changes stay pending and the caller is told the venue is unavailable. */
+  const flush = (): void => {
+    if (!store || (!metaDirty && dirtyOrders.size === 0 && dirtySymbols.size === 0 && forgotten.size === 0)) return
+    const changes: SimulatedVenueChanges = {
+      ...(metaDirty ? { meta: { instanceId, lastOrderNo, generation } } : {}),
+      orders: [...dirtyOrders].map(storedOrder),
+      fills: [...dirtyOrders].flatMap((o) => o.fills.slice(o.savedFills).map((f, i) => storedFill(f, o.savedFills + i))),
+      symbols: [...dirtySymbols].map(storedSymbol),
+      forgotten: [...forgotten],
+    }
+    try {
+      store.save(changes)
+    } catch (cause) {
+      throw new BrokerError('BROKER_UNAVAILABLE', `simulated venue: saving its state failed (${(cause as Error)?.message ?? String(cause)})`, { cause })
+    }
+    for (const o of dirtyOrders) o.savedFills = o.fills.length
+    dirtyOrders.clear()
+    dirtySymbols.clear()
+    forgotten.clear()
+    metaDirty = false
+  }
+
+  /** A port call: its changes (and any forgetting) are saved before it answers, or before its error is thrown. */
+  const durable =
+    <A extends unknown[], R>(call: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      let result: R
+      try {
+        result = await call(...args)
+      } catch (e) {
+        forgetFinished(clock.now())
+        flush()
+        throw e
+      }
+      forgetFinished(clock.now())
+      flush()
+      return result
+    }
+
+  /** Puts the loaded state back; times from a clock that ran ahead are brought back to now. */
+  const restore = (snap: SimulatedVenueSnapshot): void => {
+    const now = clock.now()
+    for (const row of snap.symbols) {
+      const s = states.get(row.symbol)
+      if (!s) continue // no longer listed: its row stays as it was
+      if (!(Number.isFinite(row.mid) && row.mid > 0) || !Number.isFinite(row.impact)) corrupt(`symbol ${row.symbol}: mid ${row.mid}, impact ${row.impact}`)
+      s.mid = row.mid
+      s.impact = row.impact
+      s.position = storedDec(row.position, `symbol ${row.symbol} position`)
+      s.positionCost = storedDec(row.positionCost, `symbol ${row.symbol} position cost`)
+    }
+    const fillsOf = new Map<string, StoredSimFill[]>()
+    for (const f of snap.fills) {
+      const list = fillsOf.get(f.orderId)
+      if (list) list.push(f)
+      else fillsOf.set(f.orderId, [f])
+    }
+    const done: SimOrder[] = []
+    for (const row of [...snap.orders].sort((a, b) => a.seq - b.seq)) {
+      const o = restoredOrder(row, (fillsOf.get(row.id) ?? []).sort((a, b) => a.index - b.index), now)
+      lastOrderNo = Math.max(lastOrderNo, o.seq) // ids never repeat, even if the counter lagged
+      byId.set(o.id, o)
+      byClientId.set(o.clientOrderId, o)
+      fillCount += o.fills.length
+      if (o.finishedAtMs !== undefined) done.push(o)
+      else if (!states.has(o.symbol)) {
+        // its symbol is no longer listed: the venue cancels it
+        o.status = 'canceled'
+        o.cancelDueAt = undefined
+        o.updatedAtMs = now
+        o.finishedAtMs = now
+        done.push(o)
+        changed(o)
+      } else if (o.type === 'limit') (states.get(o.symbol) as SymbolState).open.add(o)
+    }
+    for (const o of done.sort((a, b) => (a.finishedAtMs as number) - (b.finishedAtMs as number) || a.seq - b.seq)) finished.set(o.id, o)
+    forgetFinished(now)
+  }
+
+  const restoredOrder = (row: StoredSimOrder, rows: readonly StoredSimFill[], now: number): SimOrder => {
+    const what = `order ${row.id}`
+    if (!BROKER_STATUSES.has(row.status)) corrupt(`${what}: status ${row.status}`)
+    const qty = storedDec(row.qty, `${what} qty`)
+    const filledQty = storedDec(row.filledQty, `${what} filled qty`)
+    const notional = storedDec(row.notional, `${what} notional`)
+    const limitPrice = row.limitPrice === null ? undefined : storedDec(row.limitPrice, `${what} limit price`)
+    const id = brokerOrderId(row.id)
+    const clientOrderId = row.clientOrderId as ClientOrderId
+    const o: SimOrder = {
+      id,
+      clientOrderId,
+      symbol: row.symbol,
+      side: row.side,
+      type: row.type,
+      qty,
+      limitPrice,
+      limit: limitPrice?.toNumber() ?? Number.NaN,
+      seq: row.seq,
+      status: row.status,
+      filledQty,
+      notional,
+      avgPrice: filledQty.gt(0) ? notional.div(filledQty) : null,
+      submittedAtMs: row.submittedAtMs,
+      updatedAtMs: row.updatedAtMs,
+      cancelDueAt: row.cancelDueAtMs === null ? undefined : Math.min(row.cancelDueAtMs, now + cancelLatencyMs),
+      raceFill: row.raceFill,
+      liveFromMs: Number.NEGATIVE_INFINITY,
+      finishedAtMs: row.finishedAtMs === null ? undefined : Math.min(row.finishedAtMs, now),
+      fills: rows.map((f) => ({
+        orderId: id,
+        clientOrderId,
+        symbol: row.symbol,
+        side: row.side,
+        qty: storedDec(f.qty, `${what} fill ${f.index} qty`),
+        price: storedDec(f.price, `${what} fill ${f.index} price`),
+        atMs: f.atMs,
+        afterCancelRequest: f.afterCancelRequest,
+      })),
+      savedFills: rows.length,
+    }
+    return o
   }
 
   // ---- the port ----------------------------------------------------------------------------------
@@ -392,6 +675,7 @@ export function createSimulatedMarket(options: SimulatedMarketOptions): Simulate
     if (scripted !== 'lost_response' && scripted !== 'garbled_response') raise(scripted)
     if ((faults.unavailableProbability ?? 0) > 0 && faultRng.next() < (faults.unavailableProbability ?? 0)) raise('unavailable')
     advanceAll()
+    forgetFinished(clock.now())
     return scripted
   }
 
@@ -420,7 +704,7 @@ export function createSimulatedMarket(options: SimulatedMarketOptions): Simulate
     throw new BrokerError('BROKER_REJECTED', message, { brokerStatus: 422 })
   }
 
-  const market: SimulatedMarket = {
+  const venue: BrokerPort = {
     async getQuote(symbol) {
       await enter({ method: 'getQuote', symbol })
       const s = states.get(symbol)
@@ -456,8 +740,10 @@ export function createSimulatedMarket(options: SimulatedMarketOptions): Simulate
       }
       if ((faults.rejectProbability ?? 0) > 0 && faultRng.next() < (faults.rejectProbability ?? 0)) raise('reject')
       const now = clock.now()
+      const n = ++lastOrderNo
+      metaDirty = store !== undefined
       const o: SimOrder = {
-        id: brokerOrderId(`sim-${orders.length + 1}`),
+        id: brokerOrderId(`sim-${instanceId}-${n}`),
         clientOrderId: req.clientOrderId,
         symbol: req.symbol,
         side: req.side,
@@ -465,7 +751,7 @@ export function createSimulatedMarket(options: SimulatedMarketOptions): Simulate
         qty: req.qty,
         limitPrice: req.limitPrice,
         limit: req.limitPrice?.toNumber() ?? Number.NaN,
-        seq: orders.length,
+        seq: n,
         status: 'new',
         filledQty: ZERO,
         notional: ZERO,
@@ -474,11 +760,15 @@ export function createSimulatedMarket(options: SimulatedMarketOptions): Simulate
         updatedAtMs: now,
         cancelDueAt: undefined,
         raceFill: false,
+        liveFromMs: now,
+        finishedAtMs: undefined,
+        fills: [],
+        savedFills: 0,
       }
-      orders.push(o)
       if (o.type === 'limit') s.open.add(o)
       byId.set(o.id, o)
       byClientId.set(o.clientOrderId, o)
+      changed(o)
       const { bidN, askN } = touchN(s)
       if (o.type === 'market') {
         const { bid, ask } = touch(s)
@@ -527,6 +817,7 @@ export function createSimulatedMarket(options: SimulatedMarketOptions): Simulate
       o.updatedAtMs = clock.now()
       const p = faults.fillOnCancelProbability ?? 0
       o.raceFill = faults.fillOnCancel?.(snapshot(o)) ?? (p > 0 && faultRng.next() < p)
+      changed(o)
       if (cancelLatencyMs <= 0) advanceAll()
     },
 
@@ -544,9 +835,26 @@ export function createSimulatedMarket(options: SimulatedMarketOptions): Simulate
       const asset: Asset = { symbol, tradable: s.tradable, fractionable: s.fractionable }
       return asset
     },
+  }
 
-    orders: () => orders.map(snapshot),
-    fills: () => [...fills],
+  if (loaded) restore(loaded)
+
+  const market: SimulatedMarket = {
+    getQuote: durable(venue.getQuote),
+    submitOrder: durable(venue.submitOrder),
+    getOrder: durable(venue.getOrder),
+    getOrderByClientId: durable(venue.getOrderByClientId),
+    cancelOrder: durable(venue.cancelOrder),
+    getPosition: durable(venue.getPosition),
+    getAsset: durable(venue.getAsset),
+    orders: () => [...byId.values()].map(snapshot),
+    // stable: fills at one time keep the order of their orders
+    fills: () => [...byId.values()].flatMap((o) => o.fills).sort((a, b) => a.atMs - b.atMs),
+    retained: () => {
+      let openOrders = 0
+      for (const s of states.values()) openOrders += s.open.size
+      return { orders: byId.size, clientOrderIds: byClientId.size, openOrders, fills: fillCount }
+    },
     mid(symbol) {
       const s = state(symbol)
       advance(s)
@@ -577,6 +885,14 @@ function assertOptions(o: SimulatedMarketOptions): void {
   num('permanentImpactPerShare', o.permanentImpactPerShare, (x) => x >= 0, '≥ 0')
   num('temporaryImpactPerShare', o.temporaryImpactPerShare, (x) => x >= 0, '≥ 0')
   num('cancelLatencyMs', o.cancelLatencyMs, (x) => x >= 0, '≥ 0')
+  num('maxFinishedOrders', o.maxFinishedOrders, (x) => Number.isInteger(x) && x >= 1, 'an integer ≥ 1')
+  num('finishedOrderRetentionMs', o.finishedOrderRetentionMs, (x) => x > 0, '> 0')
+  if (o.instanceId !== undefined && !/^[A-Za-z0-9]{1,32}$/.test(o.instanceId)) {
+    problems.push(`instanceId must be 1–32 letters or digits (got ${JSON.stringify(o.instanceId)})`)
+  }
+  if (o.store !== undefined && (typeof o.store.load !== 'function' || typeof o.store.save !== 'function')) {
+    problems.push('store must have load() and save()')
+  }
   if (typeof o.latencyMs === 'number') num('latencyMs', o.latencyMs, (x) => x >= 0, '≥ 0')
   else if (o.latencyMs !== undefined) {
     const { min, max } = o.latencyMs
