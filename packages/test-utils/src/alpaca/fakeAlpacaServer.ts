@@ -1,10 +1,21 @@
 /**
  * A fake Alpaca on 127.0.0.1 (random port): real HTTP (node:http) for the trading and market-data REST
  * APIs and a real WebSocket (ws) for the trade_updates stream, speaking Alpaca's wire shapes (the
- * payloads in ./fixtures are its templates). Knobs and scripted faults reproduce what the adapter
- * has to survive: partial fills, orders held in pending_cancel, fills racing a cancel, 429 with reset
- * headers, 5xx, slow answers, a POST whose response is dropped after the order was created, auth
- * failures and duplicate client order ids.
+ * payloads in ./fixtures are its templates). It behaves as Alpaca documents, not as a convenient mock:
+ *
+ * - A POST is answered `accepted` (or `pending_new`) and the order moves on asynchronously: to `new`, then
+ *   fills when marketable. The order lifecycle and POST examples: https://docs.alpaca.markets/docs/orders-at-alpaca
+ *   and https://docs.alpaca.markets/reference/postorder.
+ * - Alpaca processes orders asynchronously: an order that exists can answer 404 to a look-up for a short
+ *   while (`knobs.unseenReads`), yet a second POST with its client order id gets 422 "client_order_id must
+ *   be unique".
+ * - `done_for_day` and `expired` at the close, `held`, `replaced` with `replaced_by` (PATCH, as
+ *   https://docs.alpaca.markets/reference/patchorderbyorderid-1), `rejected` after a 200, a `pending_cancel`
+ *   that lasts, statuses Alpaca may add later, wash-trade protection
+ *   (https://docs.alpaca.markets/docs/user-protection) and a market-data plan without SIP.
+ *
+ * Scripted faults reproduce the transport failures the adapter has to survive: 429 with reset headers,
+ * 5xx, slow answers, a POST whose response is dropped after the order was created, unreadable bodies.
  */
 import { randomUUID } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
@@ -47,16 +58,19 @@ export interface FakeAlpacaOptions {
   readonly buyingPower?: string
   readonly assets?: Readonly<Record<string, FakeAsset>>
   readonly quotes?: Readonly<Record<string, FakeQuote>>
-  /** Long positions by symbol. */
+  /** Positions by symbol (negative for a short). */
   readonly positions?: Readonly<Record<string, string>>
 }
 
 export interface FakeKnobs {
-  /** Market orders and marketable limits fill at once at the touch. Default true. */
+  /** Market orders and marketable limits fill at the touch once the order is routed. Default true. */
   fillMarketable: boolean
-  /** Fraction of a new resting limit order that fills at once, at its limit price. Default 0. */
+  /** Fraction of a new resting limit order that fills once it is routed, at its limit price. Default 0. */
   restingFillRatio: number
-  /** Number of order GETs that still see `pending_cancel` after a cancel request. Default 0 (cancel at once). */
+  /**
+   * Number of order GETs that still see `pending_cancel` after a cancel request. Default 0 (cancel at
+   * once). `Number.POSITIVE_INFINITY`: a `pending_cancel` that lasts (until `confirmCancel`).
+   */
   pendingCancelPolls: number
   /** Fraction of the leaves that fills (at the limit) between the cancel request and its confirmation. Default 0. */
   fillOnCancelRatio: number
@@ -68,6 +82,28 @@ export interface FakeKnobs {
   latencyMs: number
   /** Answer for an unknown symbol's latest quote: 404, or 200 with Go's zero time. Default 404. */
   unknownQuote: '404' | 'zero'
+  /**
+   * Status of a new order in the POST answer and its first trade update. The fake then routes it
+   * asynchronously (on the next macrotask, or before it answers the next request, whichever is first) to
+   * `new` and fills what is marketable. Alpaca's POST examples answer `accepted` or `pending_new`.
+   * `new` routes it before answering (the old synchronous behaviour). Default `accepted`.
+   */
+  acceptStatus: 'accepted' | 'pending_new' | 'new'
+  /**
+   * Each order created from now on answers 404 to its first `unseenReads` look-ups (by id or by client
+   * order id) although it exists: Alpaca's asynchronous-processing window. Default 0.
+   */
+  unseenReads: number
+  /**
+   * Alpaca's wash-trade protection: a new order is refused (403 40310000 "potential wash trade detected.
+   * use complex orders") while an open order on the other side of the symbol could trade with it (either is
+   * a market order, or the buy limit ≥ the sell limit). Default false.
+   */
+  washTradeProtection: boolean
+  /** A sell beyond the long position opens a short (buying power checked at max(limit, ask + 3%)). Default false: 403 insufficient qty. */
+  allowShortSelling: boolean
+  /** The market-data plan does not cover SIP: `feed=sip` quotes answer 403 "subscription does not permit querying recent SIP data". Default false. */
+  sipForbidden: boolean
 }
 
 export type FakeFault =
@@ -91,7 +127,7 @@ export interface FakeRequest {
   readonly rawBody: string
   readonly body: unknown
   readonly headers: IncomingMessage['headers']
-  /** Orders not yet filled, canceled, expired or rejected when the request arrived. */
+  /** Orders not yet filled, canceled, expired, replaced or rejected when the request arrived. */
   readonly openOrders: number
 }
 
@@ -102,6 +138,13 @@ export interface FakeFill {
   readonly price: Decimal
   readonly afterCancelRequest: boolean
 }
+
+/**
+ * What the venue does with an accepted order when it routes it, instead of making it `new`: reject it,
+ * hold it, or put it in any other status (one Alpaca may add later); held and other statuses stay open
+ * and do not fill.
+ */
+export type FakeRouteOutcome = 'rejected' | 'held' | (string & {})
 
 interface FakeOrder {
   readonly id: string
@@ -118,6 +161,15 @@ interface FakeOrder {
   updatedAtMs: number
   pendingCancelPollsLeft: number
   cancelRequested: boolean
+  /** Look-ups still answered 404 (the asynchronous-processing window). */
+  unseenReadsLeft: number
+  /** Accepted, waiting to be routed. */
+  routed: boolean
+  readonly replaces: string | null
+  replacedBy: string | null
+  replacedAtMs: number | null
+  expiredAtMs: number | null
+  failedAtMs: number | null
 }
 
 export interface FakeAlpacaServer {
@@ -139,10 +191,27 @@ export interface FakeAlpacaServer {
   setAsset(symbol: string, asset: FakeAsset): void
   setPosition(symbol: string, qty: string): void
   setBuyingPower(value: string): void
-  /** Creates an order directly (as if sent earlier), returning its id. */
+  /** Creates an order directly (as if sent earlier and already routed), returning its id. */
   seedOrder(order: { clientOrderId: string; symbol: string; side: 'buy' | 'sell'; type: 'market' | 'limit'; qty: string; limitPrice?: string }): string
   /** Fills `qty` of an open order at `price` (default its limit, else the touch). */
   fill(orderId: string, qty: string, price?: string): void
+  /** The next `times` orders are answered 200 (accepted) and then, when routed, rejected, held or put in `outcome`. */
+  routeNextAs(outcome: FakeRouteOutcome, times?: number): void
+  /** Routes a held order on (to `new`, filling what is marketable). */
+  release(orderId: string): void
+  /** The close: every open order becomes `done_for_day` (no more fills today) or `expired` (final). */
+  endOfDay(status: 'done_for_day' | 'expired'): void
+  /** Puts an order in any status (e.g. one Alpaca adds later) and sends the matching trade update. */
+  setStatus(orderId: string, status: string): void
+  /**
+   * Replaces an open order, as `PATCH /v2/orders/{id}` (a human on the dashboard): the original becomes
+   * `replaced` with `replaced_by`, the replacement is a new order (new id, new client order id,
+   * `replaces`) that counts only its own fills. `qty` defaults to what the original has left.
+   * Returns the replacement's id.
+   */
+  replace(orderId: string, change?: { readonly qty?: string; readonly limitPrice?: string }): string
+  /** Ends a lasting `pending_cancel` (see `knobs.pendingCancelPolls`). */
+  confirmCancel(orderId: string): void
   /** Wire view of an order, or undefined. */
   order(id: string): Record<string, unknown> | undefined
   orders(): Record<string, unknown>[]
@@ -167,15 +236,37 @@ const DEFAULT_KNOBS: FakeKnobs = {
   streamUpdates: true,
   latencyMs: 0,
   unknownQuote: '404',
+  acceptStatus: 'accepted',
+  unseenReads: 0,
+  washTradeProtection: false,
+  allowShortSelling: false,
+  sipForbidden: false,
 }
 
-const TERMINAL = new Set(['filled', 'canceled', 'expired', 'rejected', 'done_for_day', 'replaced'])
+/**
+ * Final: no further updates (https://docs.alpaca.markets/docs/orders-at-alpaca, Order Lifecycle). Not
+ * `done_for_day`: "will not receive further updates until the next trading day".
+ */
+const TERMINAL = new Set(['filled', 'canceled', 'expired', 'rejected', 'replaced'])
+/** "Order cannot be replaced when the status is accepted, pending_new, pending_cancel or pending_replace." */
+const NOT_REPLACEABLE = new Set(['accepted', 'pending_new', 'pending_cancel', 'pending_replace'])
 const DECIMAL = /^\d+(\.\d+)?$/
+
+/**
+ * What Alpaca adds to the ask to value a market buy for its buying-power check: "In the case of market
+ * buy orders, the limit price is 2.5% to 4% above the current market price"
+ * (https://alpaca.markets/deprecated/docs/trading-on-alpaca/orders/), the bands of its stop-order
+ * conversion: 4% under $50, 2.5% from $50 (https://docs.alpaca.markets/docs/orders-at-alpaca). The adapter
+ * has the same table; the fake keeps its own copy (test-utils must not import the adapter).
+ */
+const marketBuyBuffer = (ask: Decimal): Decimal => (ask.lt(50) ? new Dec('0.04') : new Dec('0.025'))
+/** "MAX(order's limit price, 3% above the current ask price) * order quantity" for an opening short. */
+const SHORT_ASK_MARKUP = new Dec('1.03')
 
 class HttpError extends Error {
   constructor(
     readonly status: number,
-    readonly code: number,
+    readonly code: number | undefined,
     message: string,
   ) {
     super(message)
@@ -183,6 +274,7 @@ class HttpError extends Error {
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString().replace('Z', '123Z') // microsecond-style precision, as Alpaca
+const isoOrNull = (ms: number | null): string | null => (ms === null ? null : iso(ms))
 
 export async function startFakeAlpaca(options: FakeAlpacaOptions = {}): Promise<FakeAlpacaServer> {
   const keyId = options.keyId ?? FAKE_KEY_ID
@@ -198,10 +290,19 @@ export async function startFakeAlpaca(options: FakeAlpacaOptions = {}): Promise<
   let buyingPower = new Dec(options.buyingPower ?? '1000000')
   const orders = new Map<string, FakeOrder>()
   const byClientId = new Map<string, FakeOrder>()
+  const routeOutcomes: FakeRouteOutcome[] = []
   const sockets = new Set<Socket>()
   const timers = new Set<NodeJS.Timeout>()
   const listeners = new Set<WebSocket>()
   let connections = 0
+
+  const later = (fn: () => void, ms = 0): void => {
+    const timer = setTimeout(() => {
+      timers.delete(timer)
+      fn()
+    }, ms)
+    timers.add(timer)
+  }
 
   // ---- market ---------------------------------------------------------------------------------------
 
@@ -219,6 +320,11 @@ export async function startFakeAlpaca(options: FakeAlpacaOptions = {}): Promise<
     submitted_at: iso(o.createdAtMs),
     filled_at: o.status === 'filled' ? iso(o.updatedAtMs) : null,
     canceled_at: o.status === 'canceled' ? iso(o.updatedAtMs) : null,
+    expired_at: isoOrNull(o.expiredAtMs),
+    failed_at: isoOrNull(o.failedAtMs),
+    replaced_at: isoOrNull(o.replacedAtMs),
+    replaced_by: o.replacedBy,
+    replaces: o.replaces,
     asset_id: `asset-${o.symbol}`,
     symbol: o.symbol,
     notional: null,
@@ -241,6 +347,12 @@ export async function startFakeAlpaca(options: FakeAlpacaOptions = {}): Promise<
     })
     // Alpaca's trading stream sends binary frames.
     for (const ws of listeners) ws.send(Buffer.from(frame), { binary: true })
+  }
+
+  const moveTo = (o: FakeOrder, status: string): void => {
+    o.status = status
+    o.updatedAtMs = now()
+    emit(status, o)
   }
 
   const book = (o: FakeOrder, qty: Decimal, price: Decimal): void => {
@@ -268,6 +380,40 @@ export async function startFakeAlpaca(options: FakeAlpacaOptions = {}): Promise<
     return fractionable ? qty.toDecimalPlaces(9, 1) : qty.floor()
   }
 
+  const isOpen = (o: FakeOrder): boolean => !TERMINAL.has(o.status)
+
+  /** The venue takes an accepted order: `new` (filling what is marketable), or the scripted outcome. */
+  const route = (o: FakeOrder, forceNew = false): void => {
+    if (o.routed) return
+    o.routed = true
+    if (o.status !== 'accepted' && o.status !== 'pending_new' && o.status !== 'new') return // canceled meanwhile
+    const outcome = forceNew ? undefined : routeOutcomes.shift()
+    if (outcome === 'rejected') {
+      o.failedAtMs = now()
+      moveTo(o, 'rejected')
+      return
+    }
+    if (outcome !== undefined) {
+      moveTo(o, outcome)
+      return
+    }
+    if (o.status !== 'new') moveTo(o, 'new')
+    const t = touch(o.symbol)
+    if (t && knobs.fillMarketable) {
+      const far = o.side === 'buy' ? t.ask : t.bid
+      if (o.type === 'market') book(o, o.qty.sub(o.filledQty), far)
+      else if (o.limitPrice && (o.side === 'buy' ? o.limitPrice.gte(t.ask) : o.limitPrice.lte(t.bid))) book(o, o.qty.sub(o.filledQty), far)
+    }
+    if (o.type === 'limit' && o.status === 'new' && knobs.restingFillRatio > 0 && o.limitPrice) {
+      book(o, lot(o, o.qty.mul(knobs.restingFillRatio)), o.limitPrice)
+    }
+  }
+
+  /** Routes every order still waiting: runs before each request is answered, so no read sees a stale queue. */
+  const routePending = (): void => {
+    for (const o of orders.values()) if (!o.routed) route(o)
+  }
+
   const finalizeCancel = (o: FakeOrder): void => {
     if (o.status !== 'pending_cancel') return
     if (knobs.fillOnCancelRatio > 0 && o.limitPrice) {
@@ -275,15 +421,94 @@ export async function startFakeAlpaca(options: FakeAlpacaOptions = {}): Promise<
       book(o, Dec.max(lot(o, leaves.mul(knobs.fillOnCancelRatio)), Dec.min(leaves, 1)), o.limitPrice)
     }
     if ((o.status as string) === 'filled') return // book() may have completed it
-    o.status = 'canceled'
-    o.updatedAtMs = now()
-    emit('canceled', o)
+    moveTo(o, 'canceled')
   }
 
-  const openSellLeaves = (symbol: string): Decimal => {
+  const openLeaves = (symbol: string, side: 'buy' | 'sell'): Decimal => {
     let sum = new Dec(0)
-    for (const o of orders.values()) if (o.symbol === symbol && o.side === 'sell' && !TERMINAL.has(o.status)) sum = sum.add(o.qty.sub(o.filledQty))
+    for (const o of orders.values()) if (o.symbol === symbol && o.side === side && isOpen(o)) sum = sum.add(o.qty.sub(o.filledQty))
     return sum
+  }
+
+  /** https://docs.alpaca.markets/docs/user-protection: an opposite-side open order that could trade with this one. */
+  const washTradeWith = (symbol: string, side: 'buy' | 'sell', type: 'market' | 'limit', limitPrice: Decimal | null): FakeOrder | undefined => {
+    for (const o of orders.values()) {
+      if (o.symbol !== symbol || o.side === side || !isOpen(o)) continue
+      if (type === 'market' || o.type === 'market' || !limitPrice || !o.limitPrice) return o
+      const [buy, sell] = side === 'buy' ? [limitPrice, o.limitPrice] : [o.limitPrice, limitPrice]
+      if (buy.gte(sell)) return o
+    }
+    return undefined
+  }
+
+  /**
+   * Alpaca's buying-power check (https://docs.alpaca.markets/docs/orders-at-alpaca, Buying Power): only for
+   * what opens or adds to a position. A buy is valued at its limit, a market buy at the ask plus the
+   * market-order buffer; a short sale at max(limit, ask + 3%). Covering a short or selling a long needs none.
+   */
+  const checkFunds = (symbol: string, side: 'buy' | 'sell', type: 'market' | 'limit', qty: Decimal, limitPrice: Decimal | null): void => {
+    const position = positions.get(symbol) ?? new Dec(0)
+    const t = touch(symbol)
+    if (side === 'buy') {
+      const covering = Dec.max(0, position.neg())
+      const opening = Dec.max(0, qty.sub(covering))
+      const px = limitPrice ?? (t ? t.ask.mul(marketBuyBuffer(t.ask).add(1)) : undefined)
+      if (opening.gt(0) && px && px.mul(opening).gt(buyingPower)) throw new HttpError(403, 40310000, 'insufficient buying power')
+      return
+    }
+    const available = Dec.max(0, position).sub(openLeaves(symbol, 'sell'))
+    if (available.gte(qty)) return
+    if (!knobs.allowShortSelling) {
+      throw new HttpError(403, 40310000, `insufficient qty available for order (requested: ${qty.toFixed()}, available: ${available.toFixed()})`)
+    }
+    const shortQty = qty.sub(Dec.max(0, available))
+    const markedUp = t ? t.ask.mul(SHORT_ASK_MARKUP) : undefined
+    const px = limitPrice && markedUp ? Dec.max(limitPrice, markedUp) : (limitPrice ?? markedUp)
+    if (px && px.mul(shortQty).gt(buyingPower)) throw new HttpError(403, 40310000, 'insufficient buying power')
+  }
+
+  const newOrder = (init: {
+    clientOrderId: string
+    symbol: string
+    side: 'buy' | 'sell'
+    type: 'market' | 'limit'
+    qty: Decimal
+    limitPrice: Decimal | null
+    replaces: string | null
+  }): FakeOrder => {
+    const at = now()
+    const o: FakeOrder = {
+      ...init,
+      id: randomUUID(),
+      status: knobs.acceptStatus,
+      filledQty: new Dec(0),
+      notional: new Dec(0),
+      createdAtMs: at,
+      updatedAtMs: at,
+      pendingCancelPollsLeft: 0,
+      cancelRequested: false,
+      unseenReadsLeft: knobs.unseenReads,
+      routed: false,
+      replacedBy: null,
+      replacedAtMs: null,
+      expiredAtMs: null,
+      failedAtMs: null,
+    }
+    orders.set(o.id, o)
+    byClientId.set(o.clientOrderId, o)
+    emit(o.status, o)
+    if (knobs.acceptStatus === 'new') route(o)
+    else later(() => route(o))
+    return o
+  }
+
+  const parseLimitPrice = (raw: unknown): Decimal => {
+    if (typeof raw !== 'string' || !DECIMAL.test(raw)) throw new HttpError(422, 40010001, 'limit_price is required')
+    const limitPrice = new Dec(raw)
+    if (!isOnTick(limitPrice)) {
+      throw new HttpError(422, 42210000, `invalid limit_price ${raw}. sub-penny increment does not fulfill minimum pricing criteria`)
+    }
+    return limitPrice
   }
 
   const createOrder = (body: unknown): FakeOrder => {
@@ -298,6 +523,7 @@ export async function startFakeAlpaca(options: FakeAlpacaOptions = {}): Promise<
     const symbol = String(b['symbol'] ?? '')
     const clientOrderId = String(b['client_order_id'] ?? randomUUID())
     if (clientOrderId.length > 128) throw new HttpError(422, 40010001, 'client_order_id must be no more than 128 characters')
+    // Checked first: a second POST with the id of an order that exists, even one not yet visible to look-ups.
     if (byClientId.has(clientOrderId)) throw new HttpError(422, 40010001, 'client_order_id must be unique')
     const side = b['side']
     const type = b['type']
@@ -310,73 +536,53 @@ export async function startFakeAlpaca(options: FakeAlpacaOptions = {}): Promise<
     if (typeof b['qty'] !== 'string' || !DECIMAL.test(b['qty']) || !new Dec(b['qty']).gt(0)) throw new HttpError(422, 40010001, 'qty must be > 0')
     const qty = new Dec(b['qty'])
     if (!qty.isInteger() && !(asset.fractionable ?? false)) throw new HttpError(422, 42210000, `asset ${symbol} is not fractionable`)
-    let limitPrice: Decimal | null = null
-    if (type === 'limit') {
-      if (typeof b['limit_price'] !== 'string' || !DECIMAL.test(b['limit_price'])) throw new HttpError(422, 40010001, 'limit_price is required')
-      limitPrice = new Dec(b['limit_price'])
-      if (!isOnTick(limitPrice)) {
-        throw new HttpError(422, 42210000, `invalid limit_price ${b['limit_price']}. sub-penny increment does not fulfill minimum pricing criteria`)
-      }
+    const limitPrice = type === 'limit' ? parseLimitPrice(b['limit_price']) : null
+    if (knobs.washTradeProtection && washTradeWith(symbol, side, type, limitPrice)) {
+      throw new HttpError(403, 40310000, 'potential wash trade detected. use complex orders')
     }
-    const t = touch(symbol)
-    if (side === 'buy') {
-      const px = limitPrice ?? t?.ask
-      if (px && px.mul(qty).gt(buyingPower)) throw new HttpError(403, 40310000, 'insufficient buying power')
-    } else {
-      const available = (positions.get(symbol) ?? new Dec(0)).sub(openSellLeaves(symbol))
-      if (available.lt(qty)) throw new HttpError(403, 40310000, `insufficient qty available for order (requested: ${qty.toFixed()}, available: ${available.toFixed()})`)
+    checkFunds(symbol, side, type, qty, limitPrice)
+    return newOrder({ clientOrderId, symbol, side, type, qty, limitPrice, replaces: null })
+  }
+
+  const replaceOrder = (id: string, body: unknown): FakeOrder => {
+    routePending()
+    const o = orders.get(id)
+    if (!o) throw new HttpError(404, 40410000, 'order not found')
+    if (TERMINAL.has(o.status) || NOT_REPLACEABLE.has(o.status)) throw new HttpError(422, 42210000, `order in ${o.status} status cannot be replaced`)
+    const b = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>
+    if (b['qty'] !== undefined && (typeof b['qty'] !== 'string' || !DECIMAL.test(b['qty']) || !new Dec(b['qty']).gt(0))) {
+      throw new HttpError(422, 40010001, 'qty must be > 0')
     }
-    const at = now()
-    const o: FakeOrder = {
-      id: randomUUID(),
-      clientOrderId,
-      symbol,
-      side,
-      type,
-      qty,
-      limitPrice,
-      status: 'new',
-      filledQty: new Dec(0),
-      notional: new Dec(0),
-      createdAtMs: at,
-      updatedAtMs: at,
-      pendingCancelPollsLeft: 0,
-      cancelRequested: false,
-    }
-    orders.set(o.id, o)
-    byClientId.set(clientOrderId, o)
-    emit('new', o)
-    if (t && knobs.fillMarketable) {
-      const far = side === 'buy' ? t.ask : t.bid
-      if (type === 'market') book(o, qty, far)
-      else if (limitPrice && (side === 'buy' ? limitPrice.gte(t.ask) : limitPrice.lte(t.bid))) book(o, qty, far)
-    }
-    if (type === 'limit' && o.status === 'new' && knobs.restingFillRatio > 0 && limitPrice) {
-      book(o, lot(o, qty.mul(knobs.restingFillRatio)), limitPrice)
-    }
-    return o
+    const qty = typeof b['qty'] === 'string' ? new Dec(b['qty']) : o.qty.sub(o.filledQty)
+    const limitPrice = b['limit_price'] === undefined ? o.limitPrice : parseLimitPrice(b['limit_price'])
+    const clientOrderId = typeof b['client_order_id'] === 'string' ? b['client_order_id'] : randomUUID()
+    if (byClientId.has(clientOrderId)) throw new HttpError(422, 40010001, 'client_order_id must be unique')
+    const replacement = newOrder({ clientOrderId, symbol: o.symbol, side: o.side, type: o.type, qty, limitPrice, replaces: o.id })
+    o.replacedBy = replacement.id
+    o.replacedAtMs = now()
+    moveTo(o, 'replaced')
+    return replacement
   }
 
   const cancel = (id: string): void => {
+    routePending()
     const o = orders.get(id)
     if (!o) throw new HttpError(404, 40410000, 'order not found')
     if (TERMINAL.has(o.status)) throw new HttpError(422, 42210000, 'order is not cancelable')
     if (o.status === 'pending_cancel') return
     o.cancelRequested = true
-    o.status = 'pending_cancel'
-    o.updatedAtMs = now()
     o.pendingCancelPollsLeft = knobs.pendingCancelPolls
-    emit('pending_cancel', o)
-    if (o.pendingCancelPollsLeft <= 0) {
-      const timer = setTimeout(() => {
-        timers.delete(timer)
-        finalizeCancel(o)
-      }, 0)
-      timers.add(timer)
-    }
+    moveTo(o, 'pending_cancel')
+    if (o.pendingCancelPollsLeft <= 0) later(() => finalizeCancel(o))
   }
 
-  const readOrder = (o: FakeOrder): Record<string, unknown> => {
+  /** A look-up by id or client order id: 404 while the order is in its asynchronous-processing window. */
+  const readOrder = (o: FakeOrder | undefined): Record<string, unknown> => {
+    if (!o) throw new HttpError(404, 40410000, 'order not found')
+    if (o.unseenReadsLeft > 0) {
+      o.unseenReadsLeft--
+      throw new HttpError(404, 40410000, 'order not found')
+    }
     if (o.status === 'pending_cancel' && o.pendingCancelPollsLeft > 0) {
       o.pendingCancelPollsLeft--
       const snapshot = wire(o)
@@ -384,6 +590,13 @@ export async function startFakeAlpaca(options: FakeAlpacaOptions = {}): Promise<
       return snapshot
     }
     return wire(o)
+  }
+
+  const mustFind = (id: string): FakeOrder => {
+    routePending()
+    const o = orders.get(id)
+    if (!o) throw new Error(`no order ${id}`)
+    return o
   }
 
   // ---- HTTP -------------------------------------------------------------------------------------------
@@ -395,20 +608,17 @@ export async function startFakeAlpaca(options: FakeAlpacaOptions = {}): Promise<
     {
       method: 'GET',
       pattern: /^\/v2\/orders:by_client_order_id$/,
-      handler: (req) => {
-        const o = byClientId.get(req.query['client_order_id'] ?? '')
-        if (!o) throw new HttpError(404, 40410000, 'order not found')
-        return { status: 200, body: readOrder(o) }
-      },
+      handler: (req) => ({ status: 200, body: readOrder(byClientId.get(req.query['client_order_id'] ?? '')) }),
     },
     {
       method: 'GET',
       pattern: /^\/v2\/orders\/([^/]+)$/,
-      handler: (_req, m) => {
-        const o = orders.get(decodeURIComponent(m[1] as string))
-        if (!o) throw new HttpError(404, 40410000, 'order not found')
-        return { status: 200, body: readOrder(o) }
-      },
+      handler: (_req, m) => ({ status: 200, body: readOrder(orders.get(decodeURIComponent(m[1] as string))) }),
+    },
+    {
+      method: 'PATCH',
+      pattern: /^\/v2\/orders\/([^/]+)$/,
+      handler: (req, m) => ({ status: 200, body: wire(replaceOrder(decodeURIComponent(m[1] as string), req.body)) }),
     },
     {
       method: 'DELETE',
@@ -431,7 +641,7 @@ export async function startFakeAlpaca(options: FakeAlpacaOptions = {}): Promise<
             ...POSITION_TEMPLATE,
             symbol,
             qty: qty.toFixed(),
-            qty_available: qty.sub(openSellLeaves(symbol)).toFixed(),
+            qty_available: (qty.gt(0) ? qty.sub(openLeaves(symbol, 'sell')) : qty.add(openLeaves(symbol, 'buy'))).toFixed(),
             side: qty.lt(0) ? 'short' : 'long',
           },
         }
@@ -458,7 +668,11 @@ export async function startFakeAlpaca(options: FakeAlpacaOptions = {}): Promise<
     {
       method: 'GET',
       pattern: /^\/v2\/stocks\/([^/]+)\/quotes\/latest$/,
-      handler: (_req, m) => {
+      handler: (req, m) => {
+        if (knobs.sipForbidden && req.query['feed'] === 'sip') {
+          // The data API's answer to a plan without SIP: 403 and a message, no code.
+          throw new HttpError(403, undefined, 'subscription does not permit querying recent SIP data')
+        }
         const symbol = decodeURIComponent(m[1] as string)
         const q = quotes.get(symbol)
         if (!q) {
@@ -508,14 +722,7 @@ export async function startFakeAlpaca(options: FakeAlpacaOptions = {}): Promise<
     res.writeHead(status, { 'content-type': 'application/json; charset=UTF-8', 'x-request-id': randomUUID(), ...headers }).end(text)
   }
 
-  const wait = (ms: number): Promise<void> =>
-    new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        timers.delete(timer)
-        resolve()
-      }, ms)
-      timers.add(timer)
-    })
+  const wait = (ms: number): Promise<void> => new Promise((resolve) => later(resolve, ms))
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const chunks: Buffer[] = []
@@ -531,7 +738,8 @@ export async function startFakeAlpaca(options: FakeAlpacaOptions = {}): Promise<
         body = rawBody
       }
     }
-    const openOrders = [...orders.values()].filter((o) => !TERMINAL.has(o.status)).length
+    routePending()
+    const openOrders = [...orders.values()].filter(isOpen).length
     const request: FakeRequest = { method, path: url.pathname, query: Object.fromEntries(url.searchParams), rawBody, body, headers: req.headers, openOrders }
     requests.push(request)
     if (knobs.latencyMs > 0) await wait(knobs.latencyMs)
@@ -549,9 +757,12 @@ export async function startFakeAlpaca(options: FakeAlpacaOptions = {}): Promise<
     }
     const process = (): { status: number; body?: unknown; headers?: Record<string, string> } => {
       try {
+        routePending()
         return run(request)
       } catch (e) {
-        if (e instanceof HttpError) return { status: e.status, body: { code: e.code, message: e.message } }
+        if (e instanceof HttpError) {
+          return { status: e.status, body: e.code === undefined ? { message: e.message } : { code: e.code, message: e.message } }
+        }
         return { status: 500, body: { code: 50010000, message: `fake server bug: ${(e as Error).message}` } }
       }
     }
@@ -676,7 +887,7 @@ export async function startFakeAlpaca(options: FakeAlpacaOptions = {}): Promise<
       buyingPower = new Dec(value)
     },
     seedOrder(o) {
-      return createOrder({
+      const order = createOrder({
         client_order_id: o.clientOrderId,
         symbol: o.symbol,
         side: o.side,
@@ -684,21 +895,63 @@ export async function startFakeAlpaca(options: FakeAlpacaOptions = {}): Promise<
         qty: o.qty,
         time_in_force: 'day',
         ...(o.limitPrice === undefined ? {} : { limit_price: o.limitPrice }),
-      }).id
+      })
+      route(order)
+      return order.id
     },
     fill(orderId, qty, price) {
-      const o = orders.get(orderId)
-      if (!o) throw new Error(`no order ${orderId}`)
+      const o = mustFind(orderId)
       const t = touch(o.symbol)
       const px = price ? new Dec(price) : (o.limitPrice ?? (o.side === 'buy' ? t?.ask : t?.bid))
       if (!px) throw new Error('no price to fill at')
       book(o, new Dec(qty), px)
     },
+    routeNextAs(outcome, times = 1) {
+      for (let i = 0; i < times; i++) routeOutcomes.push(outcome)
+    },
+    release(orderId) {
+      const o = mustFind(orderId)
+      if (TERMINAL.has(o.status) || o.status === 'new' || o.status === 'partially_filled') throw new Error(`order ${orderId} is ${o.status}, not held`)
+      o.status = 'accepted'
+      o.routed = false
+      route(o, true)
+    },
+    endOfDay(status) {
+      routePending()
+      for (const o of orders.values()) {
+        if (!isOpen(o)) continue
+        if (o.status === 'pending_cancel') {
+          o.pendingCancelPollsLeft = 0
+          finalizeCancel(o) // the close confirms a cancel in flight
+          continue
+        }
+        if (status === 'expired') o.expiredAtMs = now()
+        moveTo(o, status)
+      }
+    },
+    setStatus(orderId, status) {
+      moveTo(mustFind(orderId), status)
+    },
+    replace(orderId, change = {}) {
+      return replaceOrder(orderId, {
+        ...(change.qty === undefined ? {} : { qty: change.qty }),
+        ...(change.limitPrice === undefined ? {} : { limit_price: change.limitPrice }),
+      }).id
+    },
+    confirmCancel(orderId) {
+      const o = mustFind(orderId)
+      o.pendingCancelPollsLeft = 0
+      finalizeCancel(o)
+    },
     order: (id) => {
+      routePending()
       const o = orders.get(id)
       return o ? wire(o) : undefined
     },
-    orders: () => [...orders.values()].map(wire),
+    orders: () => {
+      routePending()
+      return [...orders.values()].map(wire)
+    },
     positionQty: (symbol) => positions.get(symbol) ?? new Dec(0),
     count: (method, prefix) => requests.filter((r) => r.method === method && r.path.startsWith(prefix)).length,
     streamListeners: () => listeners.size,
