@@ -1,6 +1,7 @@
 import {
   BrokerError,
   BROKER_TERMINAL_STATUSES,
+  Dec,
   MAX_CLIENT_ORDER_ID_LENGTH,
   createRealClock,
   isBrokerError,
@@ -20,9 +21,11 @@ import {
 import type { Decimal } from 'decimal.js'
 import { AlpacaTransportError, createAlpacaRest, type AlpacaRest } from './client.js'
 import { resolveAlpacaConfig, type AlpacaBrokerOptions, type AlpacaConfig } from './config.js'
+import { openingPrice, openingQty, type BuyingPowerRequest } from './buyingPower.js'
 import {
   isAmbiguousSubmitFailure,
   isDuplicateClientOrderId,
+  isNotProcessedSubmitFailure,
   redact,
   toBrokerError,
   type AlpacaFailure,
@@ -32,9 +35,10 @@ import {
   parseAccount,
   parseAsset,
   parseLatestQuote,
-  parseOrder,
+  parseOrderView,
   parsePosition,
   type AccountSnapshot,
+  type AlpacaOrderView,
   type PositionDetail,
 } from './parse.js'
 import { createOrderTracker, type TradeUpdatesStatus } from './stream.js'
@@ -64,12 +68,21 @@ export interface PreflightIssue {
 
 export interface PreflightFacts {
   readonly asset: Asset
-  /** For buys. */
+  /** The position before the order (null when flat). */
+  readonly position: PositionDetail | null
+  /**
+   * The part of the order that opens or adds to a position, and so needs buying power (a buy beyond a
+   * short, a sell beyond the long). The rest covers a short or reduces a long and needs none.
+   */
+  readonly openingQty: Decimal
+  /** Read for a buy, and for a short sale (its buying power). */
   readonly account?: AccountSnapshot
-  /** For buys: the price the cost was estimated at (limit price, else the ask); undefined without a quote. */
+  /**
+   * The price the opening part was valued at, as Alpaca does (README, "Buying power"): a buy at its limit,
+   * a market buy at the ask plus Alpaca's market-order buffer, a short sale at max(limit, ask + 3%).
+   * Undefined when nothing opens, or when it needed a quote and there was none.
+   */
   readonly estimatedPrice?: Decimal
-  /** For sells: the position (null when flat). */
-  readonly position?: PositionDetail | null
 }
 
 export type PreflightResult =
@@ -111,6 +124,45 @@ const PREFLIGHT_ERROR: Readonly<Record<PreflightIssueCode, BrokerError['code']>>
 
 const failureOf = (e: unknown): AlpacaFailure | undefined => (e instanceof AlpacaTransportError ? e.failure : undefined)
 
+/** Links of a replace chain followed (original → replaced_by → …) before giving up with BROKER_BAD_RESPONSE. */
+const MAX_REPLACE_CHAIN = 10
+/** Distinct unfamiliar statuses logged (each once). */
+const MAX_NOTED_STATUSES = 100
+
+const sumDec = (xs: readonly Decimal[]): Decimal => xs.reduce((a, b) => a.add(b), new Dec(0))
+
+/**
+ * A replace chain (original → … → live head) as one order, the way the engine knows it: the original's id,
+ * client order id, symbol, side and submit time; fills summed over the chain with their VWAP; the head's
+ * status, limit price and last update.
+ *
+ * Fills are summed because each order at Alpaca is a separate order: a replace "returns the new Order
+ * object with the new order ID" (https://docs.alpaca.markets/reference/patchorderbyorderid-1), and Alpaca
+ * does not document that the replacement's `filled_qty` carries the original's fills. Summing can only
+ * over-count (if it ever did carry them, the engine would see more filled than sent and stop on its
+ * overfill check); taking the head alone could under-count, and the engine would send the difference again.
+ */
+export function combineReplaceChain(chain: readonly AlpacaOrderView[]): BrokerOrder {
+  const first = chain[0]
+  const head = chain[chain.length - 1]
+  if (first === undefined || head === undefined) throw new Error('combineReplaceChain: empty chain')
+  if (chain.length === 1 && head.alpacaStatus !== 'replaced') return head.order
+  const filledQty = sumDec(chain.map((v) => v.order.filledQty))
+  const notional = sumDec(chain.map((v) => (v.order.filledAvgPrice === null ? new Dec(0) : v.order.filledQty.mul(v.order.filledAvgPrice))))
+  const qty = sumDec(chain.slice(0, -1).map((v) => v.order.filledQty)).add(head.order.qty)
+  // A head that is itself `replaced` is a replacement not visible yet: the chain is still working.
+  const status = head.alpacaStatus === 'replaced' ? (filledQty.gt(0) ? 'partially_filled' : 'accepted') : head.order.status
+  return {
+    ...first.order,
+    ...(head.order.limitPrice === undefined ? {} : { limitPrice: head.order.limitPrice }),
+    qty: Dec.max(qty, filledQty),
+    status,
+    filledQty,
+    filledAvgPrice: filledQty.gt(0) ? notional.div(filledQty) : null,
+    updatedAtMs: Math.max(...chain.map((v) => v.order.updatedAtMs)),
+  }
+}
+
 /**
  * A `BrokerPort` over Alpaca (paper by default). See the README for configuration, the exactly-once
  * rules and the error table.
@@ -122,7 +174,21 @@ export function createAlpacaBroker(options: AlpacaBrokerOptions): AlpacaBroker {
   const secrets = [config.keyId, config.secretKey]
   const rest: AlpacaRest = createAlpacaRest(config)
   const bucket = createTokenBucket({ maxPerMinute: config.maxRequestsPerMinute, burst: config.burst, clock })
-  const tracker = createOrderTracker(config, clock, logger)
+  const notedStatuses = new Set<string>()
+
+  /** Logs, once per status, an order status the engine has no name for (it reads as open). */
+  const noteStatus = (view: AlpacaOrderView): void => {
+    if (view.statusKind === 'native' || notedStatuses.has(view.alpacaStatus) || notedStatuses.size >= MAX_NOTED_STATUSES) return
+    notedStatuses.add(view.alpacaStatus)
+    const fields = { alpacaStatus: view.alpacaStatus, orderId: view.order.id, clientOrderId: view.order.clientOrderId, treatedAs: view.order.status }
+    if (view.statusKind === 'unknown') {
+      logger.warn(fields, `Alpaca order status "${view.alpacaStatus}" is not one this adapter knows; the order is treated as open (it can still be cancelled)`)
+    } else {
+      logger.info(fields, `Alpaca order status "${view.alpacaStatus}" is not final; the order is treated as open`)
+    }
+  }
+
+  const tracker = createOrderTracker(config, clock, logger, noteStatus)
   const assets = new Map<string, { readonly asset: Asset; readonly atMs: number }>()
 
   const backoffMs = (attempt: number): number => {
@@ -174,11 +240,44 @@ export function createAlpacaBroker(options: AlpacaBrokerOptions): AlpacaBroker {
     }
   }
 
-  const lookupByClientId = async (clientOrderId: ClientOrderId): Promise<BrokerOrder | null> => {
+  /** One order read over REST: parsed, its status noted, remembered (the most advanced known state wins). */
+  const readView = (raw: unknown): AlpacaOrderView => {
+    const view = parseOrderView(raw)
+    noteStatus(view)
+    return tracker.remember(view)
+  }
+
+  const fetchView = async (id: string): Promise<AlpacaOrderView> => readView(await safe(`get order ${id}`, () => rest.getOrder(id)))
+
+  const lookupViewByClientId = async (clientOrderId: ClientOrderId): Promise<AlpacaOrderView | null> => {
     const raw = await notFoundToNull(
       safe(`get order by client_order_id ${clientOrderId}`, () => rest.getOrderByClientOrderId(clientOrderId)),
     )
-    return raw === null ? null : tracker.remember(parseOrder(raw))
+    return raw === null ? null : readView(raw)
+  }
+
+  /**
+   * Follows `replaced_by` from a replaced order to the live head, statelessly (every link read from
+   * Alpaca, so it works after a restart), and presents the chain as one order (`combineReplaceChain`).
+   * acx never replaces orders; a human can (dashboard, PATCH), and the replacement can still fill.
+   */
+  const resolveReplaceChain = async (first: AlpacaOrderView): Promise<BrokerOrder> => {
+    if (first.alpacaStatus !== 'replaced') return first.order
+    const chain: AlpacaOrderView[] = [first]
+    let head = first
+    while (head.alpacaStatus === 'replaced' && head.replacedBy !== null) {
+      if (chain.length > MAX_REPLACE_CHAIN) {
+        throw new BrokerError('BROKER_BAD_RESPONSE', `order ${first.order.id} was replaced more than ${MAX_REPLACE_CHAIN} times; not followed further`)
+      }
+      const next = await notFoundToNull(fetchView(head.replacedBy))
+      if (next === null) break // not visible yet (asynchronous processing): the chain reads as still working
+      chain.push(next)
+      head = next
+    }
+    if (head.alpacaStatus === 'replaced') {
+      logger.warn({ orderId: first.order.id, replacedBy: head.replacedBy, headId: head.order.id }, 'Alpaca replacement order not visible yet; the order reads as open')
+    }
+    return combineReplaceChain(chain)
   }
 
   const getAsset = async (symbol: string): Promise<Asset> => {
@@ -201,6 +300,13 @@ export function createAlpacaBroker(options: AlpacaBrokerOptions): AlpacaBroker {
     return raw === null ? null : parseLatestQuote(raw, symbol)
   }
 
+  /** The latest quote for pricing a preflight; a market-data failure (e.g. no SIP plan) must not block trading. */
+  const quoteForPreflight = async (symbol: string): Promise<Quote | null> =>
+    getQuote(symbol).catch((e: unknown) => {
+      logger.warn({ symbol, code: isBrokerError(e) ? e.code : undefined }, 'Preflight: latest quote unavailable')
+      return null
+    })
+
   const preflight = async (req: PreflightRequest): Promise<PreflightResult> => {
     const issues: PreflightIssue[] = []
     let asset: Asset
@@ -216,44 +322,50 @@ export function createAlpacaBroker(options: AlpacaBrokerOptions): AlpacaBroker {
     if (!req.qty.isInteger() && !asset.fractionable) {
       issues.push({ code: 'NOT_FRACTIONABLE', message: `${req.symbol} is not fractionable: ${req.qty.toFixed()} is not a whole number of shares` })
     }
-    if (req.side === 'BUY') {
-      const account = await getAccount()
-      if (!account.canTrade) issues.push({ code: 'ACCOUNT_NOT_TRADING', message: `the Alpaca account cannot trade (status ${account.status})` })
-      let estimatedPrice = req.type === 'limit' ? req.limitPrice : undefined
-      if (estimatedPrice === undefined) {
-        // A market-data failure (e.g. no SIP subscription) must not block trading: Alpaca checks again.
-        const quote = await getQuote(req.symbol).catch((e: unknown) => {
-          logger.warn({ symbol: req.symbol, code: isBrokerError(e) ? e.code : undefined }, 'Preflight: latest quote unavailable')
-          return null
-        })
-        estimatedPrice = quote?.ask.gt(0) ? quote.ask : quote?.bid.gt(0) ? quote.bid : undefined
-      }
-      if (estimatedPrice !== undefined) {
-        const cost = estimatedPrice.mul(req.qty)
+    const [position, buyAccount] = await Promise.all([getPositionDetail(req.symbol), req.side === 'BUY' ? getAccount() : undefined])
+    const bp: BuyingPowerRequest = {
+      side: req.side,
+      type: req.type,
+      qty: req.qty,
+      ...(req.limitPrice === undefined ? {} : { limitPrice: req.limitPrice }),
+      positionQty: position?.qty ?? new Dec(0),
+      qtyAvailable: position?.qtyAvailable ?? new Dec(0),
+    }
+    const opening = openingQty(bp)
+    if (req.side === 'SELL' && opening.gt(0) && !config.allowShortSelling) {
+      const available = req.qty.sub(opening)
+      issues.push({
+        code: 'INSUFFICIENT_POSITION',
+        message: `selling ${req.qty.toFixed()} ${req.symbol} but only ${available.toFixed()} is held and free to sell`,
+      })
+      return { ok: false, issues }
+    }
+    // Buying power: only for what opens or adds to a position (a short sale included).
+    const account = buyAccount ?? (opening.gt(0) ? await getAccount() : undefined)
+    if (account && !account.canTrade) issues.push({ code: 'ACCOUNT_NOT_TRADING', message: `the Alpaca account cannot trade (status ${account.status})` })
+    let estimatedPrice: Decimal | undefined
+    if (account && opening.gt(0)) {
+      const needsQuote = req.side === 'SELL' || req.type === 'market'
+      const valuation = openingPrice(bp, needsQuote ? await quoteForPreflight(req.symbol) : null)
+      if (valuation === undefined) {
+        logger.warn({ symbol: req.symbol, side: req.side }, 'Preflight: no price to value the order at; buying power not checked (Alpaca checks it)')
+      } else {
+        estimatedPrice = valuation.price
+        const cost = valuation.price.mul(opening)
         if (cost.gt(account.buyingPower)) {
+          const what = req.side === 'BUY' ? 'buying' : 'short-selling'
           issues.push({
             code: 'INSUFFICIENT_BUYING_POWER',
-            message: `buying ${req.qty.toFixed()} ${req.symbol} at ~${estimatedPrice.toFixed()} costs ${cost.toFixed(2)}, buying power is ${account.buyingPower.toFixed(2)}`,
+            message: `${what} ${opening.toFixed()} ${req.symbol} valued at ${valuation.price.toFixed()} (${valuation.basis}) costs ${cost.toFixed(2)}, buying power is ${account.buyingPower.toFixed(2)}`,
           })
         }
-      } else {
-        logger.warn({ symbol: req.symbol }, 'Preflight: no price to estimate the cost of a market buy; buying power not checked')
-      }
-      return issues.length > 0
-        ? { ok: false, issues }
-        : { ok: true, value: { asset, account, ...(estimatedPrice === undefined ? {} : { estimatedPrice }) } }
-    }
-    const position = await getPositionDetail(req.symbol)
-    if (!config.allowShortSelling) {
-      const available = position?.qtyAvailable ?? null
-      if (available === null || available.lt(req.qty)) {
-        issues.push({
-          code: 'INSUFFICIENT_POSITION',
-          message: `selling ${req.qty.toFixed()} ${req.symbol} but only ${available?.toFixed() ?? '0'} is held and free to sell`,
-        })
       }
     }
-    return issues.length > 0 ? { ok: false, issues } : { ok: true, value: { asset, position } }
+    if (issues.length > 0) return { ok: false, issues }
+    return {
+      ok: true,
+      value: { asset, position, openingQty: opening, ...(account === undefined ? {} : { account }), ...(estimatedPrice === undefined ? {} : { estimatedPrice }) },
+    }
   }
 
   const checkRequest = (req: SubmitOrderRequest): void => {
@@ -298,21 +410,71 @@ export function createAlpacaBroker(options: AlpacaBrokerOptions): AlpacaBroker {
     return order
   }
 
+  /** Our order as the engine should see it: checked against the request (as sent), then its replace chain followed. */
+  const accept = async (view: AlpacaOrderView, req: SubmitOrderRequest): Promise<BrokerOrder> => {
+    checkIsOurs(view.order, req)
+    return resolveReplaceChain(view)
+  }
+
+  /**
+   * Looks the order up by client order id, at once and then with backoff on the injected clock, up to
+   * `outcomeLookups` times: Alpaca processes orders asynchronously, so an order that exists can answer 404
+   * for a while. Look-up failures count as "not seen".
+   */
+  const lookUpUntilSeen = async (clientOrderId: ClientOrderId): Promise<{ readonly view: AlpacaOrderView | null; readonly lastError?: BrokerError }> => {
+    let lastError: BrokerError | undefined
+    for (let i = 0; i < config.outcomeLookups; i++) {
+      if (i > 0) await clock.sleep(backoffMs(i - 1))
+      try {
+        const view = await lookupViewByClientId(clientOrderId)
+        if (view) return { view }
+      } catch (e) {
+        lastError = brokerError(e, `get order by client_order_id ${clientOrderId}`)
+      }
+    }
+    return lastError === undefined ? { view: null } : { view: null, lastError }
+  }
+
+  const unknownOutcome = (req: SubmitOrderRequest, why: string, cause: BrokerError | undefined): BrokerError =>
+    new BrokerError(
+      'BROKER_UNKNOWN_OUTCOME',
+      `Order ${req.clientOrderId} may exist at Alpaca: ${why}. Keep looking it up by client_order_id; never send it under a new id.`,
+      {
+        ...(cause?.brokerStatus === undefined ? {} : { brokerStatus: cause.brokerStatus }),
+        ...(cause?.brokerCode === undefined ? {} : { brokerCode: cause.brokerCode }),
+        ...(cause === undefined ? {} : { cause }),
+      },
+    )
+
   /**
    * Exactly once. POST; on an ambiguous failure (timeout, network, 5xx, 429, unreadable 2xx) look the
-   * order up by client order id: found → that is the order; not found → send again with the same id.
-   * A 422 "client_order_id must be unique" means it exists: fetch it. Any other 4xx: not created, throw.
+   * order up by client order id: found → that is the order; not found → send again with the same id (a
+   * second order with that id is refused by Alpaca). A 422 "client_order_id must be unique" is proof the
+   * order exists: keep looking it up. An order that may exist but cannot be seen ends in
+   * BROKER_UNKNOWN_OUTCOME, never in a final rejection. Any other 4xx on a first send: not created, throw.
    */
   const submitExactlyOnce = async (req: SubmitOrderRequest): Promise<BrokerOrder> => {
     const body = orderRequestToDto(req)
     const log = { clientOrderId: req.clientOrderId, symbol: req.symbol }
+    /** An earlier attempt may have created the order (anything but a refusal before processing). */
+    let possiblyCreated = false
     let last: BrokerError | undefined
+    const findOrGiveUp = async (why: string, cause: BrokerError | undefined): Promise<BrokerOrder> => {
+      const { view, lastError } = await lookUpUntilSeen(req.clientOrderId)
+      if (view) {
+        logger.info({ ...log, orderId: view.order.id }, 'Order found at Alpaca by client_order_id')
+        return accept(view, req)
+      }
+      logger.error({ ...log, lookups: config.outcomeLookups }, `Order outcome unknown: ${why}`)
+      throw unknownOutcome(req, `${why}; ${config.outcomeLookups} look-ups by client_order_id could not show it`, cause ?? lastError)
+    }
     for (let attempt = 1; attempt <= config.submitMaxAttempts; attempt++) {
       await bucket.take()
       let failure: AlpacaFailure
       try {
-        const order = checkIsOurs(tracker.remember(parseOrder(await rest.postOrder(body))), req)
-        logger.debug({ ...log, orderId: order.id, attempt }, 'Alpaca order accepted')
+        const view = readView(await rest.postOrder(body))
+        const order = await accept(view, req)
+        logger.debug({ ...log, orderId: order.id, attempt, status: view.alpacaStatus }, 'Alpaca order accepted')
         return order
       } catch (e) {
         if (isBrokerError(e) && e.code !== 'BROKER_BAD_RESPONSE') throw e
@@ -320,62 +482,91 @@ export function createAlpacaBroker(options: AlpacaBrokerOptions): AlpacaBroker {
       }
       const err = toBrokerError(failure, `submit order ${req.clientOrderId}`, secrets)
       if (isDuplicateClientOrderId(failure)) {
-        const existing = await lookupByClientId(req.clientOrderId)
-        if (existing) {
-          logger.info({ ...log, orderId: existing.id }, 'Order already at Alpaca (duplicate client_order_id); using it')
-          return checkIsOurs(existing, req)
-        }
-        throw err
+        logger.info({ ...log, attempt }, 'Alpaca answered duplicate client_order_id (422 client_order_id must be unique): the order exists; looking it up')
+        return findOrGiveUp('Alpaca answered 422 "client_order_id must be unique" (the order exists) but cannot show it yet', err)
       }
-      if (!isAmbiguousSubmitFailure(failure)) throw err
+      if (!isAmbiguousSubmitFailure(failure)) {
+        if (!possiblyCreated) throw err
+        // An earlier attempt may have created the order: this refusal of the resend proves nothing about it.
+        return findOrGiveUp(`an earlier attempt may have created it and the resend was refused (${err.message})`, err)
+      }
       last = err
-      if (failure.kind === 'http' && failure.status === 429) await clock.sleep(honourRateLimit(failure, attempt - 1))
+      if (isNotProcessedSubmitFailure(failure)) await clock.sleep(honourRateLimit(failure, attempt - 1))
+      else possiblyCreated = true
       logger.warn({ ...log, attempt, code: err.code }, 'Order submit outcome unknown; looking it up by client_order_id')
-      const existing = await lookupByClientId(req.clientOrderId)
+      let existing: AlpacaOrderView | null
+      try {
+        existing = await lookupViewByClientId(req.clientOrderId)
+      } catch (e) {
+        if (!possiblyCreated) throw e // only refusals before processing so far: the order does not exist
+        return findOrGiveUp(`the submit failed without a clear answer (${err.message}) and its look-up failed`, brokerError(e, 'look-up'))
+      }
       if (existing) {
-        logger.info({ ...log, orderId: existing.id, attempt }, 'Order found by client_order_id after an unknown submit outcome')
-        return checkIsOurs(existing, req)
+        logger.info({ ...log, orderId: existing.order.id, attempt }, 'Order found by client_order_id after an unknown submit outcome')
+        return accept(existing, req)
       }
       if (attempt < config.submitMaxAttempts) {
-        logger.warn({ ...log, attempt }, 'Order not at Alpaca; sending it again with the same client_order_id')
+        logger.warn({ ...log, attempt }, 'Order not visible at Alpaca; sending it again with the same client_order_id')
         await clock.sleep(backoffMs(attempt - 1))
       }
     }
-    // Every attempt was ambiguous and each lookup found nothing: the order does not exist, so sending the
-    // same request again is safe, whatever the last failure was.
     const lastError = last ?? new BrokerError('BROKER_UNAVAILABLE', `submit order ${req.clientOrderId}: no attempt made`)
-    throw new BrokerError(
-      lastError.code === 'BROKER_BAD_RESPONSE' ? 'BROKER_UNAVAILABLE' : lastError.code,
-      `${lastError.message} (not created after ${config.submitMaxAttempts} attempts, each checked by client_order_id; safe to retry)`,
-      {
-        retryable: true,
-        ...(lastError.brokerStatus === undefined ? {} : { brokerStatus: lastError.brokerStatus }),
-        ...(lastError.brokerCode === undefined ? {} : { brokerCode: lastError.brokerCode }),
-        ...(lastError.retryAfterMs === undefined ? {} : { retryAfterMs: lastError.retryAfterMs }),
-        cause: lastError,
-      },
-    )
+    if (possiblyCreated) {
+      // On an asynchronous venue a 404 right after a lost answer proves nothing: the order may still appear.
+      return findOrGiveUp(`${config.submitMaxAttempts} sends failed without a clear answer (last: ${lastError.message})`, lastError)
+    }
+    // Every attempt was refused before processing (429): the order does not exist; the same request is safe to retry.
+    throw new BrokerError(lastError.code, `${lastError.message} (refused before processing ${config.submitMaxAttempts} times; not created, safe to retry)`, {
+      retryable: true,
+      ...(lastError.brokerStatus === undefined ? {} : { brokerStatus: lastError.brokerStatus }),
+      ...(lastError.brokerCode === undefined ? {} : { brokerCode: lastError.brokerCode }),
+      ...(lastError.retryAfterMs === undefined ? {} : { retryAfterMs: lastError.retryAfterMs }),
+      cause: lastError,
+    })
   }
 
   const getOrder = async (id: BrokerOrderId): Promise<BrokerOrder> => {
     const known = tracker.latest(id)
-    // A final state from the stream is final: no need to ask again.
-    if (known && BROKER_TERMINAL_STATUSES.has(known.status)) return known
-    return tracker.remember(parseOrder(await safe(`get order ${id}`, () => rest.getOrder(id))))
+    // A final state from the stream is final: no need to ask again (a replaced order never reads final).
+    if (known && BROKER_TERMINAL_STATUSES.has(known.order.status)) return known.order
+    return resolveReplaceChain(await fetchView(id))
   }
 
-  const cancelOrder = async (id: BrokerOrderId): Promise<void> => {
+  /** DELETE one order id: true when the cancel was requested, false on 422 (not cancelable). */
+  const requestCancel = async (id: string): Promise<boolean> => {
     try {
       await safe(`cancel order ${id}`, () => rest.cancelOrder(id))
       logger.debug({ orderId: id }, 'Alpaca cancel requested')
+      return true
     } catch (e) {
-      // 422: not cancelable — already filled, canceled or expired. Not an error: the caller reads the order.
-      if (isBrokerError(e) && e.brokerStatus === 422) {
-        logger.info({ orderId: id, code: e.brokerCode }, 'Alpaca order not cancelable (already final); read it for fills')
-        return
-      }
+      if (isBrokerError(e) && e.brokerStatus === 422) return false
       throw e
     }
+  }
+
+  /**
+   * Requests the cancel of the order — of the live head of its chain when it was replaced. A 422 "not
+   * cancelable" (already final) returns normally: the caller reads the order and books its fills.
+   */
+  const cancelOrder = async (id: BrokerOrderId): Promise<void> => {
+    let target: string = id
+    for (let link = 0; link <= MAX_REPLACE_CHAIN; link++) {
+      const known = tracker.latest(target)
+      if (known?.alpacaStatus === 'replaced' && known.replacedBy !== null) {
+        target = known.replacedBy
+        continue
+      }
+      if (await requestCancel(target)) return
+      // Not cancelable: final — or replaced meanwhile, and then the live order is its replacement.
+      const view = await notFoundToNull(fetchView(target)).catch(() => null)
+      if (view?.alpacaStatus !== 'replaced' || view.replacedBy === null) {
+        logger.info({ orderId: id, cancelled: target, alpacaStatus: view?.alpacaStatus }, 'Alpaca order not cancelable (already final); read it for fills')
+        return
+      }
+      logger.info({ orderId: id, replaced: target, replacedBy: view.replacedBy }, 'Alpaca order was replaced; cancelling its replacement')
+      target = view.replacedBy
+    }
+    throw new BrokerError('BROKER_BAD_RESPONSE', `order ${id} was replaced more than ${MAX_REPLACE_CHAIN} times; cancel not sent to the head`)
   }
 
   const waitForOrder = async (id: BrokerOrderId, opts: WaitForOrderOptions = {}): Promise<BrokerOrder> => {
@@ -390,7 +581,7 @@ export function createAlpacaBroker(options: AlpacaBrokerOptions): AlpacaBroker {
         throw new BrokerError('BROKER_TIMEOUT', `order ${id} still ${order.status} after ${timeoutMs} ms`)
       }
       const seen = tracker.latest(id)
-      if (seen && BROKER_TERMINAL_STATUSES.has(seen.status)) return seen
+      if (seen && BROKER_TERMINAL_STATUSES.has(seen.order.status)) return seen.order
       await tracker.waitForUpdate(id, Math.min(pollMs, left), opts.signal)
     }
   }
@@ -404,8 +595,8 @@ export function createAlpacaBroker(options: AlpacaBrokerOptions): AlpacaBroker {
         const pf = await preflight(req)
         if (!pf.ok) {
           // A retried submit of an order that already went out (and filled) would fail the position check.
-          const existing = await lookupByClientId(req.clientOrderId)
-          if (existing) return checkIsOurs(existing, req)
+          const existing = await lookupViewByClientId(req.clientOrderId)
+          if (existing) return accept(existing, req)
           const first = pf.issues[0] as PreflightIssue
           throw new BrokerError(PREFLIGHT_ERROR[first.code], `Order ${req.clientOrderId} not sent: ${pf.issues.map((i) => i.message).join('; ')}`, {
             brokerCode: `PREFLIGHT_${first.code}`,
@@ -416,7 +607,10 @@ export function createAlpacaBroker(options: AlpacaBrokerOptions): AlpacaBroker {
     },
 
     getOrder,
-    getOrderByClientId: lookupByClientId,
+    async getOrderByClientId(clientOrderId) {
+      const view = await lookupViewByClientId(clientOrderId)
+      return view === null ? null : resolveReplaceChain(view)
+    },
     cancelOrder,
 
     async getPosition(symbol): Promise<Position | null> {

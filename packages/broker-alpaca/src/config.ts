@@ -45,6 +45,13 @@ export interface AlpacaBrokerOptions {
   readonly retryMaxMs?: number
   /** Sends of one order, counting resends after a lookup found nothing. Default 3. */
   readonly submitMaxAttempts?: number
+  /**
+   * Look-ups by client order id (the first at once, then backing off from `retryBaseMs`, doubling, up to
+   * `retryMaxMs`) before a submit whose order may exist but cannot be seen gives up with
+   * `BROKER_UNKNOWN_OUTCOME`. Alpaca processes orders asynchronously, so a look-up right after a lost
+   * answer (or a 422 "client_order_id must be unique") can say 404 for an order that exists. Default 5.
+   */
+  readonly outcomeLookups?: number
   /** Listen to the trade-update stream (wakes pollers, caches final order states). Default true. */
   readonly tradeUpdates?: boolean
   /** First stream reconnect delay, doubled per attempt with jitter. Default 500 ms. */
@@ -83,6 +90,7 @@ export interface AlpacaConfig {
   readonly retryBaseMs: number
   readonly retryMaxMs: number
   readonly submitMaxAttempts: number
+  readonly outcomeLookups: number
   readonly tradeUpdates: boolean
   readonly streamReconnectInitialMs: number
   readonly streamReconnectMaxMs: number
@@ -200,6 +208,7 @@ export function resolveAlpacaConfig(options: AlpacaBrokerOptions): AlpacaConfig 
   const retryMaxMs = positive('retryMaxMs', 5_000)
   if (retryMaxMs < retryBaseMs) issues.push({ path: 'retryMaxMs', message: 'must be ≥ retryBaseMs' })
   const submitMaxAttempts = positive('submitMaxAttempts', 3, { integer: true })
+  const outcomeLookups = positive('outcomeLookups', 5, { integer: true })
   const streamReconnectInitialMs = positive('streamReconnectInitialMs', 500)
   const streamReconnectMaxMs = positive('streamReconnectMaxMs', 30_000)
   if (streamReconnectMaxMs < streamReconnectInitialMs) {
@@ -255,6 +264,7 @@ export function resolveAlpacaConfig(options: AlpacaBrokerOptions): AlpacaConfig 
     retryBaseMs,
     retryMaxMs,
     submitMaxAttempts,
+    outcomeLookups,
     tradeUpdates,
     streamReconnectInitialMs,
     streamReconnectMaxMs,

@@ -51,18 +51,51 @@ interface Mapping {
   readonly code: BrokerErrorCode
   /** Overrides the code's default `retryable`. */
   readonly retryable?: boolean
+  /** What the refusal means for the caller, put in front of Alpaca's own text. */
+  readonly hint?: string
+}
+
+const PDT: Mapping = {
+  code: 'BROKER_PATTERN_DAY_TRADER',
+  hint: "Alpaca's pattern day trader protection refused the order (the account may not open another day trade; see https://docs.alpaca.markets/docs/user-protection)",
+}
+const WASH_TRADE: Mapping = {
+  code: 'BROKER_WASH_TRADE',
+  hint: "Alpaca refused the order as a potential wash trade: an open order of this account on the other side of the symbol could trade with it; cancel that order first (https://docs.alpaca.markets/docs/user-protection)",
+}
+const MARKET_DATA_FORBIDDEN: Mapping = {
+  code: 'BROKER_MARKET_DATA_FORBIDDEN',
+  hint: 'the market-data subscription does not cover this request (recent SIP data needs a paid plan; use feed "iex" or upgrade the plan)',
 }
 
 /**
+ * Message fragments (lower case) that name the cause more precisely than Alpaca's `code`. Checked first:
+ * Alpaca sends a wash-trade refusal as 403 with 40310000, the code of insufficient buying power, and the
+ * data API's plan refusal as a bare 403 (which alone means bad keys).
+ * - "trade denied due to pattern day trading protection" (403 40310100):
+ *   https://alpaca.markets/learn/how-to-fix-common-trading-api-errors-at-alpaca
+ * - "potential wash trade detected. use complex orders" (403 40310000): https://docs.alpaca.markets/docs/user-protection
+ * - "subscription does not permit querying recent SIP data" (403 on the data API):
+ *   https://alpaca.markets/learn/how-to-fix-common-trading-api-errors-at-alpaca
+ */
+export const PRECISE_MESSAGES: readonly (readonly [fragment: string, mapping: Mapping])[] = [
+  ['pattern day trad', PDT],
+  ['wash trade', WASH_TRADE],
+  ['subscription does not permit', MARKET_DATA_FORBIDDEN],
+]
+
+/**
  * ccxt-style `exact` table: Alpaca's documented error `code` (the body's `code` field) → broker code.
- * Checked first.
+ * Checked after `PRECISE_MESSAGES`.
  */
 export const EXACT_CODES: Readonly<Record<string, Mapping>> = {
   '40110000': { code: 'BROKER_AUTH' }, // request is not authorized
   '40310000': { code: 'BROKER_INSUFFICIENT_FUNDS' }, // insufficient buying power / qty available
+  '40310100': PDT, // trade denied due to pattern day trading protection
   '40410000': { code: 'BROKER_NOT_FOUND' }, // order / position / asset not found
   '42210000': { code: 'BROKER_REJECTED' }, // unprocessable: validation, not cancelable, ...
-  '40010001': { code: 'BROKER_REJECTED' }, // malformed request / validation
+  // Alpaca's generic validation code; "client_order_id must be unique" among others (see isDuplicateClientOrderId).
+  '40010001': { code: 'BROKER_REJECTED' },
   '42910000': { code: 'BROKER_RATE_LIMITED' }, // too many requests
 }
 
@@ -104,12 +137,16 @@ export const TRANSPORT_CODES: Readonly<Record<'network' | 'timeout' | 'bad_respo
   bad_response: { code: 'BROKER_BAD_RESPONSE' },
 }
 
-/** Looks a failure up in the tables: exact code, then message fragment, then status (5xx and 4xx ranges last). */
+/**
+ * Looks a failure up in the tables: precise message, exact code, broad message fragment, then status (5xx
+ * and 4xx ranges last).
+ */
 export function mapFailure(failure: AlpacaFailure): Mapping {
   if (failure.kind !== 'http') return TRANSPORT_CODES[failure.kind]
+  const lower = failure.message.toLowerCase()
+  for (const [fragment, mapping] of PRECISE_MESSAGES) if (lower.includes(fragment)) return mapping
   const exact = failure.code === undefined ? undefined : EXACT_CODES[String(failure.code)]
   if (exact) return exact
-  const lower = failure.message.toLowerCase()
   for (const [fragment, mapping] of BROAD_MESSAGES) if (lower.includes(fragment)) return mapping
   const byStatus = STATUS_CODES[failure.status]
   if (byStatus) return byStatus
@@ -132,7 +169,7 @@ export function toBrokerError(failure: AlpacaFailure, context: string, secrets: 
     failure.kind === 'http'
       ? `HTTP ${failure.status}${failure.code === undefined ? '' : ` code ${failure.code}`}: ${failure.message}`
       : `${failure.kind}: ${failure.message}`
-  const message = redact(`${context}: ${detail}`, secrets)
+  const message = redact(mapping.hint === undefined ? `${context}: ${detail}` : `${context}: ${mapping.hint} (${detail})`, secrets)
   // The cause is a plain record of the failure (never the SDK's error, which holds the Response).
   const cause = new Error(redact(detail, secrets))
   return new BrokerError(mapping.code, message, {
@@ -148,19 +185,31 @@ export function toBrokerError(failure: AlpacaFailure, context: string, secrets: 
   })
 }
 
-/** Alpaca's 422 for a second order with the same `client_order_id`: the order exists. */
+/**
+ * Alpaca's answer to a second order with the same `client_order_id`: the order exists (it may not be
+ * visible to a look-up yet). Only this message counts: its code, 40010001, is Alpaca's generic
+ * validation code ("qty must be > 0", "client_order_id must be no more than 128 characters", ...).
+ * https://docs.alpaca.markets/docs/orders-at-alpaca, https://docs.alpaca.markets/reference/postorder
+ */
 export function isDuplicateClientOrderId(failure: AlpacaFailure): boolean {
-  if (failure.kind !== 'http' || (failure.status !== 422 && failure.status !== 400 && failure.status !== 409)) return false
-  const lower = failure.message.toLowerCase()
-  return lower.includes('client_order_id') && (lower.includes('unique') || lower.includes('duplicate') || lower.includes('already'))
+  if (failure.kind !== 'http' || failure.status < 400 || failure.status >= 500) return false
+  return failure.message.toLowerCase().includes('client_order_id must be unique')
 }
 
 /**
- * A submit whose outcome is unknown: the order may or may not exist. Timeouts, network failures, 5xx
- * (and 408/429, which Alpaca should only send before processing, but we do not bet money on it), and a
- * 2xx we could not read.
+ * A submit whose outcome is unknown: the order may or may not exist. Timeouts, network failures, 5xx, 408
+ * and a 2xx we could not read; and a 429, which is looked up like the others although it is refused
+ * before processing (see `isNotProcessedSubmitFailure`).
  */
 export function isAmbiguousSubmitFailure(failure: AlpacaFailure): boolean {
   if (failure.kind !== 'http') return true
   return failure.status >= 500 || failure.status === 408 || failure.status === 429
+}
+
+/**
+ * A failed submit that Alpaca answered before processing it: a 429 (the rate limiter sits in front of
+ * the order API). After only such failures the order certainly does not exist, so sending it again is safe.
+ */
+export function isNotProcessedSubmitFailure(failure: AlpacaFailure): boolean {
+  return failure.kind === 'http' && failure.status === 429
 }

@@ -29,19 +29,36 @@ export {
   AlpacaError,
   BROAD_MESSAGES,
   EXACT_CODES,
+  PRECISE_MESSAGES,
   STATUS_CODES,
   TRANSPORT_CODES,
   isAlpacaError,
   isAmbiguousSubmitFailure,
   isDuplicateClientOrderId,
+  isNotProcessedSubmitFailure,
   mapFailure,
   toBrokerError,
 } from './errors.js'
 export type { AlpacaConfigIssue, AlpacaErrorCode, AlpacaFailure } from './errors.js'
 
 // Wire shapes and parsing
-export { parseAccount, parseAsset, parseLatestQuote, parseOrder, parsePosition, parseTimestampMs, parseTradeUpdate } from './parse.js'
-export type { AccountSnapshot, PositionDetail } from './parse.js'
+export {
+  ALPACA_OPEN_STATUSES,
+  parseAccount,
+  parseAsset,
+  parseLatestQuote,
+  parseOrder,
+  parseOrderView,
+  parsePosition,
+  parseTimestampMs,
+  parseTradeUpdate,
+} from './parse.js'
+export type { AccountSnapshot, AlpacaOrderView, PositionDetail } from './parse.js'
+
+// Alpaca's buying-power rule and replace chains
+export { SHORT_SALE_ASK_MARKUP, marketBuyBuffer, openingPrice, openingQty } from './buyingPower.js'
+export type { BuyingPowerRequest, OpeningValuation } from './buyingPower.js'
+export { combineReplaceChain } from './alpacaBroker.js'
 export type {
   AccountDto,
   AssetDto,

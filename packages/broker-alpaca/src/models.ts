@@ -32,6 +32,10 @@ export interface OrderDto {
   readonly created_at: string
   readonly submitted_at: string | null
   readonly updated_at: string | null
+  /** Set on a `replaced` order: the id of the order that replaced it. */
+  readonly replaced_by: string | null
+  /** Set on a replacement: the id of the order it replaced. */
+  readonly replaces: string | null
 }
 
 /** `GET /v2/stocks/{symbol}/quotes/latest`: prices and sizes are JSON numbers on the data API. */
@@ -176,6 +180,8 @@ export function readOrderDto(raw: unknown, where = 'order'): Validated<OrderDto>
     created_at: r.string('created_at'),
     submitted_at: r.optionalString('submitted_at'),
     updated_at: r.optionalString('updated_at'),
+    replaced_by: r.optionalString('replaced_by'),
+    replaces: r.optionalString('replaces'),
   }
   return done(r, value)
 }

@@ -44,36 +44,74 @@ export function parseTimestampMs(s: string): number | undefined {
   return Number.isNaN(t) ? undefined : t
 }
 
-/** Alpaca's order statuses → the engine's. Statuses we never create (replace, stop) still map safely. */
-const STATUS_MAP: Readonly<Record<string, BrokerOrderStatus>> = {
+/**
+ * Alpaca's order statuses the engine has a name for. Every other status — the documented ones the engine
+ * does not distinguish and any Alpaca adds later — reads as open (see `ALPACA_OPEN_STATUSES`).
+ * https://docs.alpaca.markets/docs/orders-at-alpaca (Order Lifecycle)
+ */
+const NATIVE_STATUSES: Readonly<Record<string, BrokerOrderStatus>> = {
   new: 'new',
   accepted: 'accepted',
   pending_new: 'pending_new',
-  accepted_for_bidding: 'accepted',
-  held: 'accepted',
-  stopped: 'accepted', // a fill is guaranteed but not yet done
-  suspended: 'accepted',
-  pending_replace: 'new',
   partially_filled: 'partially_filled',
   filled: 'filled',
   pending_cancel: 'pending_cancel',
   canceled: 'canceled',
-  replaced: 'canceled', // this order is done; the replacement is another order
   expired: 'expired',
-  done_for_day: 'expired', // no more fills today; a day order never comes back
   rejected: 'rejected',
+}
+
+/**
+ * Alpaca's documented statuses that are not final for the engine, each read as open (`accepted`, or
+ * `partially_filled` once something filled):
+ * - `done_for_day`: "done executing for the day, and will not receive further updates until the next
+ *   trading day" — not final: a day order still ends canceled or expired, and it can still be cancelled.
+ * - `held`, `accepted_for_bidding`, `stopped`, `suspended`, `pending_replace`: still working or about to.
+ * - `calculated`: "completed for the day (either filled or done for day), but remaining settlement
+ *   calculations are still pending": `filled` when fully filled, otherwise open.
+ * - `replaced`: final for that order id, but the order lives on in `replaced_by`; the adapter follows the
+ *   chain (`resolveReplaceChain` in alpacaBroker.ts), so the original never reads as final by itself.
+ */
+export const ALPACA_OPEN_STATUSES: ReadonlySet<string> = new Set([
+  'done_for_day',
+  'held',
+  'accepted_for_bidding',
+  'stopped',
+  'suspended',
+  'pending_replace',
+  'calculated',
+  'replaced',
+])
+
+/** One Alpaca order as read, before a replace chain is followed. */
+export interface AlpacaOrderView {
+  /** The order in the engine's terms (an unknown or non-native status reads as open). */
+  readonly order: BrokerOrder
+  /** Alpaca's own status, as sent. */
+  readonly alpacaStatus: string
+  /** How the status was read: native, a documented status read as open, or one Alpaca added later. */
+  readonly statusKind: 'native' | 'documented' | 'unknown'
+  /** For a `replaced` order: the order that replaced it. */
+  readonly replacedBy: string | null
+  /** For a replacement: the order it replaced. */
+  readonly replaces: string | null
 }
 
 const dec = (s: string): Decimal => new Dec(s)
 
-/** An order DTO → `BrokerOrder`. `calculated` (settlement pending) is `filled` when fully filled, else `expired`. */
-export function orderFromDto(dto: OrderDto): BrokerOrder {
+/** Status for an order that is open as far as the engine is concerned. */
+const openStatus = (filledQty: Decimal, qty: Decimal): BrokerOrderStatus =>
+  filledQty.gt(0) ? (filledQty.gte(qty) ? 'filled' : 'partially_filled') : 'accepted'
+
+/** An order DTO → what the adapter knows of that one order. */
+export function orderViewFromDto(dto: OrderDto): AlpacaOrderView {
   const issues: string[] = []
   const qty = dec(dto.qty)
   const filledQty = dec(dto.filled_qty)
-  let status = STATUS_MAP[dto.status]
-  if (dto.status === 'calculated') status = filledQty.gte(qty) ? 'filled' : 'expired'
-  if (status === undefined) issues.push(`unknown status ${JSON.stringify(dto.status)}`)
+  const native = NATIVE_STATUSES[dto.status]
+  const statusKind = native !== undefined ? 'native' : ALPACA_OPEN_STATUSES.has(dto.status) ? 'documented' : 'unknown'
+  // A replaced order is never `filled` on its own: what is left trades in its replacement.
+  const status = native ?? (dto.status === 'replaced' ? (filledQty.gt(0) ? 'partially_filled' : 'accepted') : openStatus(filledQty, qty))
   const side = dto.side === 'buy' ? 'BUY' : dto.side === 'sell' ? 'SELL' : undefined
   if (side === undefined) issues.push(`unknown side ${JSON.stringify(dto.side)}`)
   const type = dto.type === 'market' || dto.type === 'limit' ? dto.type : undefined
@@ -88,26 +126,38 @@ export function orderFromDto(dto: OrderDto): BrokerOrder {
   if (submittedMs === undefined || updatedMs === undefined) issues.push('submitted_at / updated_at are not RFC 3339')
   if (issues.length > 0) throw badResponse(`order ${dto.id}`, issues)
   return {
-    id: brokerOrderId(dto.id),
-    clientOrderId: dto.client_order_id as ClientOrderId,
-    symbol: dto.symbol,
-    side: side as 'BUY' | 'SELL',
-    type: type as 'market' | 'limit',
-    qty,
-    ...(dto.limit_price === null ? {} : { limitPrice: dec(dto.limit_price) }),
-    status: status as BrokerOrderStatus,
-    filledQty,
-    filledAvgPrice: filledQty.gt(0) ? filledAvgPrice : null,
-    submittedAtMs: submittedMs as number,
-    updatedAtMs: updatedMs as number,
+    order: {
+      id: brokerOrderId(dto.id),
+      clientOrderId: dto.client_order_id as ClientOrderId,
+      symbol: dto.symbol,
+      side: side as 'BUY' | 'SELL',
+      type: type as 'market' | 'limit',
+      qty,
+      ...(dto.limit_price === null ? {} : { limitPrice: dec(dto.limit_price) }),
+      status,
+      filledQty,
+      filledAvgPrice: filledQty.gt(0) ? filledAvgPrice : null,
+      submittedAtMs: submittedMs as number,
+      updatedAtMs: updatedMs as number,
+    },
+    alpacaStatus: dto.status,
+    statusKind,
+    replacedBy: dto.replaced_by,
+    replaces: dto.replaces,
   }
 }
 
-export const parseOrder = (raw: unknown): BrokerOrder => orderFromDto(unwrap('order', readOrderDto(raw)))
+/** An order DTO → `BrokerOrder` (one order id; a replaced order reads as open, see `ALPACA_OPEN_STATUSES`). */
+export const orderFromDto = (dto: OrderDto): BrokerOrder => orderViewFromDto(dto).order
 
-export function parseTradeUpdate(raw: unknown): { readonly event: string; readonly order: BrokerOrder } {
+export const parseOrderView = (raw: unknown): AlpacaOrderView => orderViewFromDto(unwrap('order', readOrderDto(raw)))
+
+export const parseOrder = (raw: unknown): BrokerOrder => parseOrderView(raw).order
+
+export function parseTradeUpdate(raw: unknown): { readonly event: string; readonly order: BrokerOrder; readonly view: AlpacaOrderView } {
   const dto = unwrap('trade update', readTradeUpdateDto(raw))
-  return { event: dto.event, order: orderFromDto(dto.order) }
+  const view = orderViewFromDto(dto.order)
+  return { event: dto.event, order: view.order, view }
 }
 
 /**

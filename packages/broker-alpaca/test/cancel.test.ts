@@ -1,6 +1,6 @@
-import { Dec, brokerOrderId, isBrokerError, type BrokerOrderId, type ClientOrderId } from '@acx/engine'
+import { Dec, brokerOrderId, isBrokerError } from '@acx/engine'
 import { afterEach, describe, expect, it } from 'vitest'
-import { startHarness, type Harness } from './support/harness.js'
+import { restingBuy, startHarness, type Harness } from './support/harness.js'
 
 let h: Harness | undefined
 afterEach(async () => {
@@ -8,24 +8,11 @@ afterEach(async () => {
   h = undefined
 })
 
-const restingBuy = async (x: Harness, clientOrderId: string, qty = '10'): Promise<BrokerOrderId> =>
-  (
-    await x.broker.submitOrder({
-      clientOrderId: clientOrderId as ClientOrderId,
-      symbol: 'AAPL',
-      side: 'BUY',
-      qty: new Dec(qty),
-      type: 'limit',
-      limitPrice: new Dec('189.90'),
-      timeInForce: 'day',
-    })
-  ).id
-
 describe('cancel', () => {
   it('a 204 only requests the cancel: the order stays pending_cancel until Alpaca confirms', async () => {
     h = await startHarness({ broker: { tradeUpdates: false } })
     h.server.knobs.pendingCancelPolls = 3
-    const id = await restingBuy(h, 'cx-pending')
+    const { id } = await restingBuy(h, 'cx-pending')
     await h.broker.cancelOrder(id)
     expect((await h.broker.getOrder(id)).status).toBe('pending_cancel')
     const done = await h.broker.waitForOrder(id)
@@ -36,7 +23,7 @@ describe('cancel', () => {
   it('cancelAndConfirm returns the final order', async () => {
     h = await startHarness()
     h.server.knobs.pendingCancelPolls = 2
-    const id = await restingBuy(h, 'cx-confirm')
+    const { id } = await restingBuy(h, 'cx-confirm')
     const done = await h.broker.cancelAndConfirm(id)
     expect(done.status).toBe('canceled')
     expect(done.filledQty.isZero()).toBe(true)
@@ -44,7 +31,7 @@ describe('cancel', () => {
 
   it('a 422 because the order already filled is not an error; the order is read and its fill booked', async () => {
     h = await startHarness()
-    const id = await restingBuy(h, 'cx-filled')
+    const { id } = await restingBuy(h, 'cx-filled')
     h.server.fill(id, '10')
     await h.broker.cancelOrder(id)
     expect(h.logger.records.some((r) => r.msg?.includes('not cancelable'))).toBe(true)
@@ -58,7 +45,7 @@ describe('cancel', () => {
     h = await startHarness()
     h.server.knobs.restingFillRatio = 0.3
     h.server.knobs.fillOnCancelRatio = 0.5
-    const id = await restingBuy(h, 'cx-race')
+    const { id } = await restingBuy(h, 'cx-race')
     expect((await h.broker.getOrder(id)).filledQty.eq(3)).toBe(true)
     const done = await h.broker.cancelAndConfirm(id)
     expect(done.status).toBe('canceled')
@@ -71,7 +58,7 @@ describe('cancel', () => {
   it('a racing fill that completes the order ends it filled', async () => {
     h = await startHarness()
     h.server.knobs.fillOnCancelRatio = 1
-    const id = await restingBuy(h, 'cx-race-full')
+    const { id } = await restingBuy(h, 'cx-race-full')
     const done = await h.broker.cancelAndConfirm(id)
     expect(done.status).toBe('filled')
     expect(done.filledQty.eq(10)).toBe(true)
@@ -85,7 +72,7 @@ describe('cancel', () => {
 
   it('retries the cancel on a 5xx (cancelling is idempotent)', async () => {
     h = await startHarness()
-    const id = await restingBuy(h, 'cx-retry')
+    const { id } = await restingBuy(h, 'cx-retry')
     h.server.inject({ method: 'DELETE', path: '/v2/orders/' }, { kind: 'status', status: 503 })
     const done = await h.broker.cancelAndConfirm(id)
     expect(done.status).toBe('canceled')
@@ -94,7 +81,7 @@ describe('cancel', () => {
 
   it('waitForOrder gives up with a retryable BROKER_TIMEOUT when the order stays open', async () => {
     h = await startHarness()
-    const id = await restingBuy(h, 'cx-open')
+    const { id } = await restingBuy(h, 'cx-open')
     const err = await h.broker.waitForOrder(id, { timeoutMs: 80 }).catch((e: unknown) => e)
     expect(isBrokerError(err) && err.code === 'BROKER_TIMEOUT' && err.retryable).toBe(true)
   })

@@ -42,6 +42,7 @@ describe('resolveAlpacaConfig', () => {
       timeoutMs: 10_000,
       preflight: true,
       tradeUpdates: true,
+      outcomeLookups: 5,
     })
   })
 
@@ -94,6 +95,8 @@ describe('resolveAlpacaConfig', () => {
     ['pollIntervalMs', -1],
     ['submitMaxAttempts', 0],
     ['submitMaxAttempts', 1.5],
+    ['outcomeLookups', 0],
+    ['outcomeLookups', 2.5],
     ['maxRetries', -1],
     ['retryBaseMs', 0],
     ['streamReconnectInitialMs', 0],

@@ -19,9 +19,19 @@ brokerPortContract('Alpaca adapter on the fake Alpaca server', async () => {
     loseNextSubmitResponse: () => h.server.inject({ method: 'POST', path: '/v2/orders' }, { kind: 'drop', process: true }),
     ordersWithClientId: (id) => h.server.orders().filter((o) => o['client_order_id'] === id).length,
     sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 20))),
+    venue: {
+      hideNewOrders: (reads) => void (h.server.knobs.unseenReads = reads),
+      endOfDay: (status) => h.server.endOfDay(status),
+      replace: (orderId, change) => h.server.replace(orderId, change),
+      fill: (orderId, qty) => h.server.fill(orderId, qty),
+      setStatus: (orderId, status) => h.server.setStatus(orderId, status),
+      routeNextAs: (outcome) => h.server.routeNextAs(outcome),
+      holdCancels: () => void (h.server.knobs.pendingCancelPolls = Number.POSITIVE_INFINITY),
+      confirmCancel: (orderId) => h.server.confirmCancel(orderId),
+    },
     close: () => h.close(),
   }
-})
+}, { venueControls: true })
 
 brokerPortContract("the engine's simulated market", async () => {
   const clock = createVirtualClock()

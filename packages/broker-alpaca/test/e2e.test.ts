@@ -48,7 +48,10 @@ afterEach(async () => {
   server = broker = undefined
 })
 
-async function run(intent: { side: 'BUY' | 'SELL'; quantity: string; urgency: 'MEDIUM' | 'LOW'; correlationId: string }) {
+async function run(
+  intent: { side: 'BUY' | 'SELL'; quantity: string; urgency: 'MEDIUM' | 'LOW'; correlationId: string },
+  setup: (s: FakeAlpacaServer) => void = () => {},
+) {
   const clock = createScaledClock(300)
   server = await startFakeAlpaca({
     now: clock.now,
@@ -62,6 +65,7 @@ async function run(intent: { side: 'BUY' | 'SELL'; quantity: string; urgency: 'M
   server.knobs.restingFillRatio = 0.4
   server.knobs.fillOnCancelRatio = 0.25
   server.knobs.pendingCancelPolls = 2
+  setup(server)
   broker = createAlpacaBroker({
     keyId: server.keyId,
     secretKey: server.secretKey,
@@ -149,5 +153,19 @@ describe('an Almgren–Chriss execution end to end through the adapter and the f
       if (b.type === 'limit') expect(isOnTick(new Dec(b.limit_price as string))).toBe(true)
     }
     expect(s.positionQty('AAPL').eq(4700)).toBe(true)
+  }, 20_000)
+
+  it('an order in a status Alpaca adds later does not stop the execution: the engine cancels it and carries on', async () => {
+    // The first child is accepted, then parked by the venue in a status no version of the adapter knew.
+    const { result, server: s, logger } = await run({ side: 'BUY', quantity: '300', urgency: 'MEDIUM', correlationId: 'e2e-unknown-1' }, (x) =>
+      x.routeNextAs('pending_review'),
+    )
+    expect(result.error).toBeUndefined()
+    expect(result.success).toBe(true)
+    expect(result.totalFilled.eq(300)).toBe(true)
+    const first = s.orders().find((o) => o['client_order_id'] === result.attempts[0]?.clientOrderId)
+    expect(first?.['status']).toBe('canceled') // cancelled by the engine from the unknown status
+    expect(logger.records.some((r) => r.obj['broker_error'] === 'BROKER_BAD_RESPONSE')).toBe(false)
+    expect(s.positionQty('AAPL').eq(5300)).toBe(true)
   }, 20_000)
 })

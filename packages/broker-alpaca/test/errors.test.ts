@@ -42,6 +42,10 @@ describe('the error table', () => {
     ['403 without a code', http(403, undefined, 'forbidden'), 'BROKER_AUTH', false],
     ['418 any other 4xx', http(418, undefined, 'teapot'), 'BROKER_REJECTED', false],
     ['an unknown code with a known message', http(403, 99999999, 'Insufficient buying power'), 'BROKER_INSUFFICIENT_FUNDS', false],
+    ['403 40310100 pattern day trader protection', http(403, 40310100, 'trade denied due to pattern day trading protection'), 'BROKER_PATTERN_DAY_TRADER', false],
+    ['403 40310000 wash trade (the code of insufficient buying power)', http(403, 40310000, 'potential wash trade detected. use complex orders'), 'BROKER_WASH_TRADE', false],
+    ['403 market data without a SIP plan', http(403, undefined, 'subscription does not permit querying recent SIP data'), 'BROKER_MARKET_DATA_FORBIDDEN', false],
+    ['403 forbidden (bad keys) stays auth', http(403, undefined, 'forbidden'), 'BROKER_AUTH', false],
     ['network', { kind: 'network', message: 'request failed (ECONNRESET)' }, 'BROKER_UNAVAILABLE', true],
     ['timeout', { kind: 'timeout', message: 'no response within the timeout' }, 'BROKER_TIMEOUT', true],
     ['unreadable 2xx', { kind: 'bad_response', message: 'response body is not JSON' }, 'BROKER_BAD_RESPONSE', false],
@@ -56,7 +60,7 @@ describe('the error table', () => {
 
   it('maps the documented error payloads (the errors fixture of @acx/test-utils)', () => {
     const payloads = readAlpacaFixture<{
-      payload: Record<string, { status: number; body: { code: number; message: string } }>
+      payload: Record<string, { status: number; body: { code?: number; message: string } }>
     }>('errors').payload
     const expected: Record<string, BrokerError['code']> = {
       unauthorized: 'BROKER_AUTH',
@@ -70,6 +74,9 @@ describe('the error table', () => {
       subPenny: 'BROKER_REJECTED',
       rateLimited: 'BROKER_RATE_LIMITED',
       internal: 'BROKER_UNAVAILABLE',
+      patternDayTrader: 'BROKER_PATTERN_DAY_TRADER',
+      washTrade: 'BROKER_WASH_TRADE',
+      sipForbidden: 'BROKER_MARKET_DATA_FORBIDDEN',
     }
     expect(Object.keys(payloads).sort()).toEqual(Object.keys(expected).sort())
     for (const [name, { status, body }] of Object.entries(payloads)) {
@@ -79,6 +86,20 @@ describe('the error table', () => {
     expect(isDuplicateClientOrderId(http(dup.status, dup.body.code, dup.body.message))).toBe(true)
     const sub = payloads['subPenny']!
     expect(isDuplicateClientOrderId(http(sub.status, sub.body.code, sub.body.message))).toBe(false)
+  })
+
+  it('treats 40010001 as a duplicate only when the message says client_order_id must be unique', () => {
+    expect(isDuplicateClientOrderId(http(422, 40010001, 'client_order_id must be unique'))).toBe(true)
+    expect(isDuplicateClientOrderId(http(422, 40010001, 'client_order_id must be no more than 128 characters'))).toBe(false)
+    expect(isDuplicateClientOrderId(http(422, 40010001, 'qty must be > 0'))).toBe(false)
+    expect(isDuplicateClientOrderId(http(422, 40010001, 'duplicate legs in order'))).toBe(false)
+    expect(isDuplicateClientOrderId(http(500, 50010000, 'client_order_id must be unique'))).toBe(false)
+  })
+
+  it('names the cause in the message of the new codes', () => {
+    expect(toBrokerError(http(403, 40310100, 'trade denied due to pattern day trading protection'), 'submit order x', []).message).toContain('pattern day trader')
+    expect(toBrokerError(http(403, 40310000, 'potential wash trade detected. use complex orders'), 'submit order x', []).message).toContain('cancel that order first')
+    expect(toBrokerError(http(403, undefined, 'subscription does not permit querying recent SIP data'), 'quote', []).message).toContain('feed "iex"')
   })
 
   it('carries the status, code and retry-after of an HTTP failure', () => {
@@ -150,6 +171,36 @@ describe('the error table through the SDK and the fake server', () => {
     expect(err).toMatchObject({ code: 'BROKER_REJECTED', retryable: false, brokerStatus: status, brokerCode: code })
     expect(h.server.count('POST', '/v2/orders')).toBe(1)
     expect(h.server.count('GET', '/v2/orders:by_client_order_id')).toBe(0)
+  })
+
+  it('403 40310100 on a submit → BROKER_PATTERN_DAY_TRADER, not looked up nor resent', async () => {
+    h = await startHarness()
+    h.server.inject({ method: 'POST', path: '/v2/orders' }, { kind: 'status', status: 403, body: { code: 40310100, message: 'trade denied due to pattern day trading protection' } })
+    const err = await caught(h.broker.submitOrder(order('pdt-1', 'SELL', '10')))
+    expect(err).toMatchObject({ code: 'BROKER_PATTERN_DAY_TRADER', retryable: false, brokerStatus: 403, brokerCode: 40310100 })
+    expect(err.message).toContain('pattern day trader protection')
+    expect(h.server.count('GET', '/v2/orders:by_client_order_id')).toBe(0)
+    expect(h.server.count('POST', '/v2/orders')).toBe(1)
+  })
+
+  it("Alpaca's wash-trade protection (403 40310000) → BROKER_WASH_TRADE, not insufficient funds", async () => {
+    h = await startHarness()
+    h.server.knobs.washTradeProtection = true
+    await h.broker.submitOrder({ ...order('wash-buy', 'BUY', '5'), type: 'limit', limitPrice: new Dec('189.90') })
+    const err = await caught(h.broker.submitOrder({ ...order('wash-sell', 'SELL', '5'), type: 'limit', limitPrice: new Dec('189.80') }))
+    expect(err).toMatchObject({ code: 'BROKER_WASH_TRADE', retryable: false, brokerStatus: 403, brokerCode: 40310000 })
+    expect(err.message).toContain('potential wash trade detected')
+    expect(h.server.orders()).toHaveLength(1)
+  })
+
+  it('a market-data plan without SIP → BROKER_MARKET_DATA_FORBIDDEN, not BROKER_AUTH', async () => {
+    h = await startHarness({ broker: { feed: 'sip' } })
+    h.server.knobs.sipForbidden = true
+    const err = await caught(h.broker.getQuote('AAPL'))
+    expect(err).toMatchObject({ code: 'BROKER_MARKET_DATA_FORBIDDEN', retryable: false, brokerStatus: 403 })
+    expect(err.message).toContain('subscription does not permit querying recent SIP data')
+    // The trading keys are fine: trading still works.
+    expect((await h.broker.getAccount()).canTrade).toBe(true)
   })
 
   it('429 → waits for X-RateLimit-Reset, then the read succeeds', async () => {

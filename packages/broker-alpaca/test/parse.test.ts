@@ -1,5 +1,5 @@
 import { readAlpacaFixture } from '@acx/test-utils'
-import { Dec, checkQuote, isBrokerError, type ClientOrderId } from '@acx/engine'
+import { BROKER_TERMINAL_STATUSES, Dec, checkQuote, isBrokerError, type ClientOrderId } from '@acx/engine'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import {
@@ -7,6 +7,7 @@ import {
   parseAsset,
   parseLatestQuote,
   parseOrder,
+  parseOrderView,
   parsePosition,
   parseTimestampMs,
   parseTradeUpdate,
@@ -94,21 +95,45 @@ describe('parsing Alpaca payloads (fixtures captured from docs.alpaca.markets)',
     expect(parseAccount({ ...fixture('account'), trading_blocked: true }).canTrade).toBe(false)
   })
 
-  it('maps every Alpaca status, including the ones we never create', () => {
+  it('maps the statuses the engine knows as they are', () => {
     const at = (status: string, filled = '0', avg: string | null = null) =>
       parseOrder({ ...fixture('order'), status, filled_qty: filled, filled_avg_price: avg }).status
     expect(at('new')).toBe('new')
+    expect(at('accepted')).toBe('accepted')
+    expect(at('pending_new')).toBe('pending_new')
     expect(at('partially_filled', '4', '150')).toBe('partially_filled')
     expect(at('filled', '10', '150')).toBe('filled')
     expect(at('pending_cancel')).toBe('pending_cancel')
     expect(at('canceled')).toBe('canceled')
     expect(at('expired')).toBe('expired')
-    expect(at('done_for_day')).toBe('expired')
     expect(at('rejected')).toBe('rejected')
-    expect(at('replaced')).toBe('canceled')
-    expect(at('calculated', '10', '150')).toBe('filled')
-    expect(at('calculated', '4', '150')).toBe('expired')
-    expect(bad(() => at('mystery'))).toContain('unknown status')
+  })
+
+  it.each(['done_for_day', 'held', 'accepted_for_bidding', 'stopped', 'suspended', 'pending_replace', 'calculated', 'replaced', 'a_status_alpaca_adds_later'])(
+    'reads %s as open (not final), with its fills',
+    (status) => {
+      const view = parseOrderView({ ...fixture('order'), status })
+      expect(view.alpacaStatus).toBe(status)
+      expect(view.statusKind).toBe(status === 'a_status_alpaca_adds_later' ? 'unknown' : 'documented')
+      expect(view.order.status).toBe('accepted')
+      expect(BROKER_TERMINAL_STATUSES.has(view.order.status)).toBe(false)
+      const part = parseOrder({ ...fixture('order'), status, filled_qty: '4', filled_avg_price: '150' })
+      expect(part.status).toBe('partially_filled')
+      expect(part.filledQty.eq(4)).toBe(true)
+    },
+  )
+
+  it('reads a fully filled order in an open status as filled, except a replaced one (its replacement trades on)', () => {
+    const full = { ...fixture('order'), filled_qty: '10', filled_avg_price: '150' }
+    expect(parseOrder({ ...full, status: 'calculated' }).status).toBe('filled')
+    expect(parseOrder({ ...full, status: 'a_status_alpaca_adds_later' }).status).toBe('filled')
+    expect(parseOrder({ ...full, status: 'replaced' }).status).toBe('partially_filled')
+  })
+
+  it('reads replaced_by and replaces', () => {
+    const v = parseOrderView({ ...fixture('order'), status: 'replaced', replaced_by: 'b-2', replaces: 'a-0' })
+    expect(v).toMatchObject({ replacedBy: 'b-2', replaces: 'a-0' })
+    expect(parseOrderView(fixture('order'))).toMatchObject({ replacedBy: null, replaces: null, statusKind: 'native' })
   })
 
   it('refuses inconsistent orders', () => {

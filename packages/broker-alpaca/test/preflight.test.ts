@@ -31,7 +31,9 @@ describe('preflight', () => {
     expect(r.ok).toBe(true)
     if (!r.ok) return
     expect(r.value.asset).toMatchObject({ tradable: true, fractionable: true })
-    expect(r.value.estimatedPrice?.eq('190.04')).toBe(true)
+    expect(r.value.estimatedPrice?.toFixed()).toBe('194.791') // the ask 190.04 + Alpaca's 2.5% market-order buffer
+    expect(r.value.openingQty.eq('2.5')).toBe(true)
+    expect(r.value.position?.qty.eq(100)).toBe(true)
     expect(r.value.account?.buyingPower.eq(100000)).toBe(true)
   })
 
@@ -58,15 +60,69 @@ describe('preflight', () => {
     expect(h.server.requests.find((r) => r.method === 'POST')?.rawBody).toContain('"qty":"0.125"')
   })
 
-  it('refuses a buy beyond buying power, priced at the limit (or the ask for a market order)', async () => {
+  it('refuses a buy beyond buying power, valued at its limit price (a market buy at the ask plus the buffer)', async () => {
     h = await startHarness()
     h.server.setBuyingPower('1000')
     const limit = await submitErr(h, { symbol: 'AAPL', side: 'BUY', qty: '6', limitPrice: '180.00' })
     expect(limit).toMatchObject({ code: 'BROKER_INSUFFICIENT_FUNDS', brokerCode: 'PREFLIGHT_INSUFFICIENT_BUYING_POWER' })
     expect(limit.message).toContain('1080.00')
     const market = await submitErr(h, { symbol: 'AAPL', side: 'BUY', qty: '6' })
-    expect(market.message).toContain('1140.24')
+    expect(market.message).toContain('1168.75') // 6 × 190.04 × 1.025
     expect(h.server.count('POST', '/v2/orders')).toBe(0)
+  })
+
+  it("values a market buy at the ask plus Alpaca's market-order buffer: 2.5% from $50, 4% below", async () => {
+    h = await startHarness()
+    h.server.setBuyingPower('1150') // 6 × 190.04 = 1140.24 fits; with the buffer (1168.75) it does not
+    const err = await submitErr(h, { symbol: 'AAPL', side: 'BUY', qty: '6' })
+    expect(err).toMatchObject({ code: 'BROKER_INSUFFICIENT_FUNDS', brokerCode: 'PREFLIGHT_INSUFFICIENT_BUYING_POWER' })
+    expect(err.message).toContain("the ask 190.04 + Alpaca's 2.5% market-order buffer")
+    const cheap = await h.broker.preflight({ symbol: 'LOWP', side: 'BUY', qty: new Dec(100), type: 'market' })
+    expect(cheap.ok && cheap.value.estimatedPrice?.toFixed()).toBe('0.52208') // 0.502 × 1.04
+    expect(h.server.count('POST', '/v2/orders')).toBe(0)
+  })
+
+  it('needs no buying power for a buy that covers a short; only the part beyond it is checked', async () => {
+    h = await startHarness()
+    h.server.setPosition('AAPL', '-50')
+    h.server.setBuyingPower('0')
+    const cover = await h.broker.submitOrder({ clientOrderId: 'pf-cover' as ClientOrderId, symbol: 'AAPL', side: 'BUY', qty: new Dec(50), type: 'market', timeInForce: 'day' })
+    expect(cover.clientOrderId).toBe('pf-cover')
+    expect(h.server.order(cover.id)?.['status']).toBe('filled') // accepted by Alpaca: covering needs no buying power
+    h.server.setPosition('AAPL', '-50')
+    h.server.setBuyingPower('1000')
+    const beyond = await submitErr(h, { symbol: 'AAPL', side: 'BUY', qty: '60', limitPrice: '190.00' })
+    expect(beyond).toMatchObject({ code: 'BROKER_INSUFFICIENT_FUNDS', brokerCode: 'PREFLIGHT_INSUFFICIENT_BUYING_POWER' })
+    expect(beyond.message).toContain('buying 10 AAPL') // 60 − the 50 that cover the short
+    expect(beyond.message).toContain('1900.00')
+  })
+
+  it('needs no buying power for a sell that reduces a long', async () => {
+    h = await startHarness()
+    h.server.setBuyingPower('0')
+    const r = await h.broker.preflight({ symbol: 'AAPL', side: 'SELL', qty: new Dec(40), type: 'market' })
+    expect(r.ok && r.value.openingQty.isZero()).toBe(true)
+    expect(h.server.count('GET', '/v2/account')).toBe(0)
+  })
+
+  it('checks a short sale against buying power at max(limit, ask + 3%)', async () => {
+    h = await startHarness({ broker: { allowShortSelling: true } })
+    h.server.setBuyingPower('2')
+    const market = await submitErr(h, { symbol: 'LOWP', side: 'SELL', qty: '5' })
+    expect(market).toMatchObject({ code: 'BROKER_INSUFFICIENT_FUNDS', brokerCode: 'PREFLIGHT_INSUFFICIENT_BUYING_POWER' })
+    expect(market.message).toContain('short-selling 5 LOWP valued at 0.51706') // 0.502 × 1.03
+    // A limit above the ask + 3% is valued at the limit: 3 × 0.60 = 1.80.
+    const atLimit = await h.broker.preflight({ symbol: 'LOWP', side: 'SELL', qty: new Dec(3), type: 'limit', limitPrice: new Dec('0.60') })
+    expect(atLimit.ok && atLimit.value.estimatedPrice?.toFixed()).toBe('0.6')
+    h.server.setBuyingPower('1.79')
+    expect((await h.broker.preflight({ symbol: 'LOWP', side: 'SELL', qty: new Dec(3), type: 'limit', limitPrice: new Dec('0.60') })).ok).toBe(false)
+    // A limit below the ask + 3% is valued at the ask + 3%: 3 × 0.51706 = 1.55118.
+    const belowAsk = await h.broker.preflight({ symbol: 'LOWP', side: 'SELL', qty: new Dec(3), type: 'limit', limitPrice: new Dec('0.45') })
+    expect(belowAsk.ok && belowAsk.value.estimatedPrice?.toFixed()).toBe('0.51706')
+    // Selling the long first, then short: only the part beyond the long is valued.
+    const partly = await h.broker.preflight({ symbol: 'AAPL', side: 'SELL', qty: new Dec(101), type: 'market' })
+    expect(partly.ok).toBe(false)
+    if (!partly.ok) expect(partly.issues[0]?.message).toContain('short-selling 1 AAPL')
   })
 
   it('does not let a market-data failure block a market buy (buying power left to Alpaca)', async () => {

@@ -1,24 +1,12 @@
-import { Dec, type ClientOrderId } from '@acx/engine'
 import { afterEach, describe, expect, it } from 'vitest'
 import { FAKE_SECRET_KEY } from '@acx/test-utils'
-import { eventually, startHarness, type Harness } from './support/harness.js'
+import { eventually, restingBuy, startHarness, type Harness } from './support/harness.js'
 
 let h: Harness | undefined
 afterEach(async () => {
   await h?.close()
   h = undefined
 })
-
-const rest = async (x: Harness, clientOrderId: string) =>
-  x.broker.submitOrder({
-    clientOrderId: clientOrderId as ClientOrderId,
-    symbol: 'AAPL',
-    side: 'BUY',
-    qty: new Dec(10),
-    type: 'limit',
-    limitPrice: new Dec('189.90'),
-    timeInForce: 'day',
-  })
 
 describe('trade-update stream', () => {
   it('authenticates, listens to trade_updates and goes live', async () => {
@@ -29,7 +17,7 @@ describe('trade-update stream', () => {
   it('a fill on the stream wakes a waiter long before its next poll', async () => {
     h = await startHarness({ broker: { pollIntervalMs: 10_000 } })
     await eventually(() => h!.server.streamListeners() === 1)
-    const o = await rest(h, 'st-wake')
+    const o = await restingBuy(h, 'st-wake')
     const t0 = Date.now()
     const waiting = h.broker.waitForOrder(o.id, { timeoutMs: 20_000 })
     setTimeout(() => h!.server.fill(o.id, '10'), 30)
@@ -41,7 +29,7 @@ describe('trade-update stream', () => {
   it('serves a final state seen on the stream without another REST read', async () => {
     h = await startHarness()
     await eventually(() => h!.server.streamListeners() === 1)
-    const o = await rest(h, 'st-cache')
+    const o = await restingBuy(h, 'st-cache')
     h.server.fill(o.id, '10')
     await eventually(() => h!.logger.records.some((r) => r.obj['event'] === 'fill'))
     const before = h.server.count('GET', '/v2/orders/')
@@ -53,7 +41,7 @@ describe('trade-update stream', () => {
   it('falls back to polling when the stream sends nothing', async () => {
     h = await startHarness({ broker: { pollIntervalMs: 20 } })
     h.server.knobs.streamUpdates = false
-    const o = await rest(h, 'st-poll')
+    const o = await restingBuy(h, 'st-poll')
     setTimeout(() => h!.server.fill(o.id, '10'), 30)
     expect((await h.broker.waitForOrder(o.id, { timeoutMs: 5_000 })).status).toBe('filled')
   })
@@ -61,7 +49,7 @@ describe('trade-update stream', () => {
   it('works with the stream switched off', async () => {
     h = await startHarness({ broker: { tradeUpdates: false } })
     expect(h.broker.tradeUpdatesStatus()).toBe('disabled')
-    const o = await rest(h, 'st-off')
+    const o = await restingBuy(h, 'st-off')
     h.server.fill(o.id, '4')
     const got = await h.broker.getOrder(o.id)
     expect(got.status).toBe('partially_filled')
@@ -75,7 +63,7 @@ describe('trade-update stream', () => {
     await eventually(() => h!.server.streamConnections() >= 2 && h!.server.streamListeners() === 1, 5_000)
     await eventually(() => h!.broker.tradeUpdatesStatus() === 'live')
     expect(h.logger.records.some((r) => r.msg === 'Alpaca trade-update stream reconnecting')).toBe(true)
-    const o = await rest(h, 'st-after-reconnect')
+    const o = await restingBuy(h, 'st-after-reconnect')
     h.server.fill(o.id, '10')
     await eventually(() => h!.logger.records.some((r) => r.obj['orderId'] === o.id && r.obj['event'] === 'fill'))
   })

@@ -15,6 +15,36 @@ import {
 } from '@acx/engine'
 import { afterEach, describe, expect, it } from 'vitest'
 
+/**
+ * Venue-side controls for what a real venue does and a simulator need not: asynchronous processing,
+ * the close, a replace by a human, statuses the engine has no name for. The fake Alpaca has them all.
+ */
+export interface ContractVenue {
+  /** Orders created from now on answer 404 to their first `reads` look-ups although they exist. */
+  hideNewOrders(reads: number): void
+  /** The close: every open order becomes `done_for_day` (no more fills today) or `expired`. */
+  endOfDay(status: 'done_for_day' | 'expired'): void
+  /** Replaces an open order, as a human on the venue's dashboard does; returns the replacement's id. */
+  replace(orderId: string, change: { readonly limitPrice: string }): string
+  /** Fills `qty` of an open order at its limit. */
+  fill(orderId: string, qty: string): void
+  /** Puts an order in a status the engine has no name for (one the venue adds later). */
+  setStatus(orderId: string, status: string): void
+  /** The next order is answered 200 and then rejected, or held, by the venue. */
+  routeNextAs(outcome: 'rejected' | 'held'): void
+  /** From now on a cancel request stays pending until `confirmCancel`. */
+  holdCancels(): void
+  confirmCancel(orderId: string): void
+}
+
+export interface ContractOptions {
+  /**
+   * The subject has `venue` controls: run the venue cases. They are adapter-only: the engine's simulated
+   * market has no asynchronous look-ups, no close, no replace and only the statuses the engine knows.
+   */
+  readonly venueControls?: boolean
+}
+
 export interface ContractSubject {
   readonly broker: BrokerPort
   /** Quoted, tradable, fractionable, with a long position of at least 10. */
@@ -29,6 +59,8 @@ export interface ContractSubject {
   ordersWithClientId(clientOrderId: string): number
   /** Waits on the subject's clock (virtual for the simulator). */
   sleep(ms: number): Promise<void>
+  /** Venue-side controls; required when the suite runs with `venueControls`. */
+  readonly venue?: ContractVenue
   close(): Promise<void>
 }
 
@@ -56,7 +88,17 @@ async function untilTerminal(s: ContractSubject, id: BrokerOrderId, maxPolls = 2
   throw new Error(`order ${id} not terminal after ${maxPolls} polls`)
 }
 
-export function brokerPortContract(name: string, factory: ContractFactory): void {
+/** Looks an order up by client order id until it shows (an order whose submit outcome was unknown). */
+async function untilFound(s: ContractSubject, clientOrderId: ClientOrderId, maxPolls = 100): Promise<BrokerOrder> {
+  for (let i = 0; i < maxPolls; i++) {
+    const o = await s.broker.getOrderByClientId(clientOrderId).catch(() => null)
+    if (o) return o
+    await s.sleep(10)
+  }
+  throw new Error(`order ${clientOrderId} not found after ${maxPolls} look-ups`)
+}
+
+export function brokerPortContract(name: string, factory: ContractFactory, options: ContractOptions = {}): void {
   describe(`BrokerPort contract: ${name}`, () => {
     let subject: ContractSubject | undefined
     const open = async (): Promise<ContractSubject> => (subject = await factory())
@@ -198,5 +240,116 @@ export function brokerPortContract(name: string, factory: ContractFactory): void
       expect(p?.qty.gte(10)).toBe(true)
       expect(await s.broker.getPosition(s.wholeShareSymbol)).toBeNull()
     })
+
+    describe.skipIf(!options.venueControls)(
+      'venue behaviours (adapter-only: the simulated market has no asynchronous look-ups, close, replace or foreign statuses)',
+      () => {
+        const venueOf = (s: ContractSubject): ContractVenue => {
+          if (!s.venue) throw new Error('venueControls set but the subject has no venue')
+          return s.venue
+        }
+        const resting = async (s: ContractSubject, tag: string, qty = 10): Promise<BrokerOrder> =>
+          s.broker.submitOrder({ clientOrderId: cid(tag), symbol: s.symbol, side: 'BUY', qty: new Dec(qty), type: 'limit', limitPrice: await restingBuy(s, s.symbol), timeInForce: 'day' })
+
+        it('may answer a submit before the venue routes it (accepted / pending_new); the order then works', async () => {
+          const s = await open()
+          const sent = await resting(s, 'async')
+          expect(['accepted', 'pending_new', 'new']).toContain(sent.status)
+          let o = await s.broker.getOrder(sent.id)
+          for (let i = 0; i < 50 && o.status !== 'new'; i++) {
+            await s.sleep(10)
+            o = await s.broker.getOrder(sent.id)
+          }
+          expect(o.status).toBe('new')
+        })
+
+        it('never turns "the venue cannot show the order yet" into a rejection: the order is found, and only once', async () => {
+          const s = await open()
+          const clientOrderId = cid('unseen')
+          venueOf(s).hideNewOrders(2)
+          s.loseNextSubmitResponse()
+          const limitPrice = await restingBuy(s, s.symbol)
+          const sent = await s.broker
+            .submitOrder({ clientOrderId, symbol: s.symbol, side: 'BUY', qty: new Dec(4), type: 'limit', limitPrice, timeInForce: 'day' })
+            .catch((e: unknown) => {
+              expect(isBrokerError(e), String(e)).toBe(true)
+              expect(['BROKER_UNKNOWN_OUTCOME', 'BROKER_UNAVAILABLE', 'BROKER_TIMEOUT']).toContain((e as { code: string }).code)
+              return undefined
+            })
+          const found = sent ?? (await untilFound(s, clientOrderId))
+          expect(found.clientOrderId).toBe(clientOrderId)
+          expect(s.ordersWithClientId(clientOrderId)).toBe(1)
+        })
+
+        it('reads done_for_day as open (fills kept, still cancelable) and expired at the close as final', async () => {
+          const s = await open()
+          const sent = await resting(s, 'close')
+          venueOf(s).fill(sent.id, '3')
+          venueOf(s).endOfDay('done_for_day')
+          const dfd = await s.broker.getOrder(sent.id)
+          expect(BROKER_TERMINAL_STATUSES.has(dfd.status)).toBe(false)
+          expect(dfd.filledQty.eq(3)).toBe(true)
+          venueOf(s).endOfDay('expired')
+          const done = await untilTerminal(s, sent.id)
+          expect(done.status).toBe('expired')
+          expect(done.filledQty.eq(3)).toBe(true)
+        })
+
+        it('reads a replaced order as one order under its original id, and cancelling the original cancels the head', async () => {
+          const s = await open()
+          const sent = await resting(s, 'replaced')
+          venueOf(s).fill(sent.id, '4')
+          const head = venueOf(s).replace(sent.id, { limitPrice: sent.limitPrice!.add('0.01').toFixed() })
+          venueOf(s).fill(head, '1')
+          const o = await s.broker.getOrder(sent.id)
+          expect(o.id).toBe(sent.id)
+          expect(BROKER_TERMINAL_STATUSES.has(o.status)).toBe(false)
+          expect(o.filledQty.eq(5)).toBe(true)
+          await s.broker.cancelOrder(sent.id)
+          const done = await untilTerminal(s, sent.id)
+          expect(done.status).toBe('canceled')
+          expect(done.filledQty.eq(5)).toBe(true)
+        })
+
+        it('reads a status the engine has no name for as open, and the order can still be cancelled', async () => {
+          const s = await open()
+          const sent = await resting(s, 'foreign')
+          venueOf(s).setStatus(sent.id, 'pending_review')
+          const o = await s.broker.getOrder(sent.id)
+          expect(BROKER_TERMINAL_STATUSES.has(o.status)).toBe(false)
+          await s.broker.cancelOrder(sent.id)
+          expect((await untilTerminal(s, sent.id)).status).toBe('canceled')
+        })
+
+        it('ends an order the venue rejected after answering 200 as rejected, with nothing filled', async () => {
+          const s = await open()
+          venueOf(s).routeNextAs('rejected')
+          const sent = await resting(s, 'late-reject')
+          const done = await untilTerminal(s, sent.id)
+          expect(done.status).toBe('rejected')
+          expect(done.filledQty.isZero()).toBe(true)
+        })
+
+        it('reads a held order as open and cancels it', async () => {
+          const s = await open()
+          venueOf(s).routeNextAs('held')
+          const sent = await resting(s, 'held')
+          await s.sleep(10)
+          expect(BROKER_TERMINAL_STATUSES.has((await s.broker.getOrder(sent.id)).status)).toBe(false)
+          await s.broker.cancelOrder(sent.id)
+          expect((await untilTerminal(s, sent.id)).status).toBe('canceled')
+        })
+
+        it('keeps a lasting pending_cancel non-final until the venue confirms it', async () => {
+          const s = await open()
+          venueOf(s).holdCancels()
+          const sent = await resting(s, 'slow-cancel')
+          await s.broker.cancelOrder(sent.id)
+          for (let i = 0; i < 3; i++) expect((await s.broker.getOrder(sent.id)).status).toBe('pending_cancel')
+          venueOf(s).confirmCancel(sent.id)
+          expect((await untilTerminal(s, sent.id)).status).toBe('canceled')
+        })
+      },
+    )
   })
 }

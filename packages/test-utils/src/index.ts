@@ -2,8 +2,8 @@
 // and the BrokerPort contract suite every broker implementation runs.
 export { FAKE_KEY_ID, FAKE_SECRET_KEY, startFakeAlpaca } from './alpaca/fakeAlpacaServer.js'
 export type {
-  FakeAlpacaOptions, FakeAlpacaServer, FakeAsset, FakeFault, FakeFill, FakeKnobs, FakeQuote, FakeRequest,
+  FakeAlpacaOptions, FakeAlpacaServer, FakeAsset, FakeFault, FakeFill, FakeKnobs, FakeQuote, FakeRequest, FakeRouteOutcome,
 } from './alpaca/fakeAlpacaServer.js'
 export { readAlpacaFixture } from './alpaca/fixtures.js'
 export { brokerPortContract } from './brokerPortContract.js'
-export type { ContractFactory, ContractSubject } from './brokerPortContract.js'
+export type { ContractFactory, ContractOptions, ContractSubject, ContractVenue } from './brokerPortContract.js'

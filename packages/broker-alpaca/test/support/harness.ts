@@ -1,4 +1,4 @@
-import { createMemoryLogger, type MemoryLogger } from '@acx/engine'
+import { Dec, createMemoryLogger, type BrokerOrder, type ClientOrderId, type MemoryLogger } from '@acx/engine'
 import { createAlpacaBroker, type AlpacaBroker, type AlpacaBrokerOptions } from '../../src/index.js'
 import { startFakeAlpaca, type FakeAlpacaOptions, type FakeAlpacaServer } from '@acx/test-utils'
 
@@ -71,3 +71,15 @@ export async function eventually(cond: () => boolean, timeoutMs = 2_000): Promis
     await new Promise((r) => setTimeout(r, 5))
   }
 }
+
+/** A limit buy of AAPL below the fake's bid (189.90 by default): it rests until filled or cancelled. */
+export const restingBuy = (x: Harness, clientOrderId: string, qty = '10', limitPrice = '189.90'): Promise<BrokerOrder> =>
+  x.broker.submitOrder({
+    clientOrderId: clientOrderId as ClientOrderId,
+    symbol: 'AAPL',
+    side: 'BUY',
+    qty: new Dec(qty),
+    type: 'limit',
+    limitPrice: new Dec(limitPrice),
+    timeInForce: 'day',
+  })
