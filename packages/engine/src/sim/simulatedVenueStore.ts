@@ -94,7 +94,8 @@ export interface SimulatedVenueChanges {
  * - `load` returns what every successful `save` so far adds up to, or null when nothing was ever saved.
  * - `save` applies all of `changes` or none of them (one transaction), and returns only once they are
  *   durable. If it throws, the venue keeps the changes and sends them again with the next save.
- * - An id in `forgotten` never appears in the same changes' `orders` or `fills`.
+ * - An id in `forgotten` never appears in the same changes' `orders` or `fills`. Apply `forgotten`
+ *   first: a new order may take the client order id of an order forgotten in the same save.
  */
 export interface SimulatedVenueStore {
   load(): SimulatedVenueSnapshot | null
@@ -131,6 +132,10 @@ export function createInMemorySimulatedVenueStore(): InMemorySimulatedVenueStore
       }
     },
     save(changes) {
+      for (const id of changes.forgotten) {
+        orders.delete(id)
+        fills.delete(id)
+      }
       if (changes.meta) meta = changes.meta
       for (const s of changes.symbols) symbols.set(s.symbol, s)
       for (const o of changes.orders) orders.set(o.id, o)
@@ -138,10 +143,6 @@ export function createInMemorySimulatedVenueStore(): InMemorySimulatedVenueStore
         let m = fills.get(f.orderId)
         if (!m) fills.set(f.orderId, (m = new Map()))
         m.set(f.index, f)
-      }
-      for (const id of changes.forgotten) {
-        orders.delete(id)
-        fills.delete(id)
       }
       saves++
     },
