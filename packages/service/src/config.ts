@@ -53,6 +53,8 @@ export const ConfigSchema = z
     ACX_SIM_TIME_SCALE: positive.default(1),
     ACX_SIM_SEED: int(0, 2 ** 31 - 1).default(1),
     ACX_SIM_SYMBOLS: simSymbols.prefault(DEFAULT_SIM_SYMBOLS),
+    /** Unset: named after ACX_DB_PATH (`./data/acx.sim-venue.sqlite`; `:memory:` with a memory DB); see `createSimBroker`. */
+    ACX_SIM_STATE_PATH: z.string().trim().min(1).optional(),
     APCA_API_KEY_ID: z.string().trim().min(1).optional(),
     APCA_API_SECRET_KEY: z.string().trim().min(1).optional(),
     APCA_API_BASE_URL: url.default('https://paper-api.alpaca.markets'),

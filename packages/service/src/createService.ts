@@ -3,6 +3,7 @@ import { alpacaOptionsFromEnv, createAlpacaBroker } from '@acx/broker-alpaca'
 import type { FastifyInstance } from 'fastify'
 import { randomUUID } from 'node:crypto'
 import { hostname } from 'node:os'
+import { basename, dirname, extname, join } from 'node:path'
 import type { Logger } from 'pino'
 import type { ServiceConfig } from './config.js'
 import { createExecutionManager, type ExecutionManager } from './executions/executionManager.js'
@@ -12,6 +13,7 @@ import { createMetrics, type ServiceMetrics } from './observability/metrics.js'
 import type { ExecutionStore } from './persistence/executionStore.js'
 import { createSqliteStore } from './persistence/sqliteStore.js'
 import { createDynamoStore } from './persistence/dynamoStore.js'
+import { createSqliteSimVenueStore } from './persistence/sqliteSimVenueStore.js'
 import { createSqsConsumer } from './intake/sqsConsumer.js'
 
 export interface Service {
@@ -36,9 +38,24 @@ export interface ServiceDeps {
   readonly store?: ExecutionStore
 }
 
-/** The simulated market `npm start` runs on: symbols from ACX_SIM_SYMBOLS, time sped up by ACX_SIM_TIME_SCALE. */
-export function createSimBroker(config: ServiceConfig, clock: Clock): BrokerPort {
-  return createSimulatedMarket({ clock, seed: config.ACX_SIM_SEED, symbols: config.ACX_SIM_SYMBOLS })
+/**
+ * The simulated market `npm start` runs on: symbols from ACX_SIM_SYMBOLS, time sped up by
+ * ACX_SIM_TIME_SCALE, its orders, fills and positions kept across restarts in the SQLite file
+ * ACX_SIM_STATE_PATH. Unset, that is named after ACX_DB_PATH (`./data/acx.sqlite` →
+ * `./data/acx.sim-venue.sqlite`), so each store has its own venue and two services whose stores share
+ * a directory never share one. `close` releases the file.
+ */
+export function createSimBroker(config: ServiceConfig, clock: Clock): BrokerPort & { close(): Promise<void> } {
+  const db = config.ACX_DB_PATH
+  const path = config.ACX_SIM_STATE_PATH ?? (db === ':memory:' ? db : join(dirname(db), `${basename(db, extname(db))}.sim-venue.sqlite`))
+  const store = createSqliteSimVenueStore({ path })
+  try {
+    const market = createSimulatedMarket({ clock, seed: config.ACX_SIM_SEED, symbols: config.ACX_SIM_SYMBOLS, store })
+    return Object.assign(market, { close: async () => store.close() })
+  } catch (err) {
+    store.close()
+    throw err
+  }
 }
 
 /** A broker the service can close on stop (the Alpaca adapter holds a trade-update stream open). */
