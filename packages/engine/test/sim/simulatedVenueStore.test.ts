@@ -131,6 +131,16 @@ describe('a venue restarted on its store', () => {
     expect((await b.getQuote('AAPL'))?.bid.toString()).toBe((await a.getQuote('AAPL'))?.bid.toString())
   })
 
+  it('cancels, at restart, an open order on a symbol no longer listed', async () => {
+    const store = createInMemorySimulatedVenueStore()
+    const clock = createVirtualClock()
+    const a = open(clock, store)
+    const o = await a.submitOrder(limit('gone', '300.00', { symbol: 'MSFT' }))
+    const b = createSimulatedMarket({ clock, seed: 1, store, symbols: { AAPL: symbols.AAPL } })
+    expect(await b.getOrder(o.id)).toMatchObject({ status: 'canceled', filledQty: new Dec(0) })
+    expect(stored(store, o.id)?.status).toBe('canceled')
+  })
+
   it('continues from the stored mid on a new random stream, the same one for the same stored state', async () => {
     const clock = createVirtualClock()
     const store = createInMemorySimulatedVenueStore()
