@@ -5,7 +5,7 @@ export type { Engine, EngineOptions, ExecuteOptions, ExecutionPreview, IntentRis
 // Risk
 export { createRiskGate } from './risk/riskGate.js'
 export type { ChildRiskInput, HaltState, ParentRiskInput, RiskGate } from './risk/riskGate.js'
-export { RISK_CHECKS } from './risk/riskLimits.js'
+export { RISK_CHECKS, UNLIMITED_RISK } from './risk/riskLimits.js'
 export type { RiskCheckCode, RiskLimits, RiskRefusal } from './risk/riskLimits.js'
 
 // Errors

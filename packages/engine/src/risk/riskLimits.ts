@@ -1,4 +1,5 @@
 import type { Decimal } from 'decimal.js'
+import { Dec } from '../domain/dec.js'
 
 /**
  * Pre-trade limits every child order passes before it is journaled and sent (and every intent before it
@@ -42,4 +43,16 @@ export type RiskCheckCode = keyof typeof RISK_CHECKS
 export interface RiskRefusal {
   readonly code: RiskCheckCode
   readonly message: string
+}
+
+/**
+ * No limit at all, for research on a simulated market (a Monte Carlo of a 5 M USD order is not a fat
+ * finger). Never for an engine that trades at a real venue.
+ */
+export const UNLIMITED_RISK: RiskLimits = {
+  maxOrderQuantity: new Dec('1e30'),
+  maxOrderNotional: new Dec('1e30'),
+  maxChildOrdersPerMinute: Number.MAX_SAFE_INTEGER,
+  priceCollarBps: Number.POSITIVE_INFINITY,
+  blockedSymbols: new Set(),
 }

@@ -16,8 +16,15 @@ import { noopLogger, type Logger } from '../ports/logger.js'
 import type { RiskGate } from '../risk/riskGate.js'
 import type { RiskRefusal } from '../risk/riskLimits.js'
 
+/** While a cancel is unconfirmed, it is re-sent every this many polls. */
+const CANCEL_RESEND_POLLS = 5
+
 /** Rejections after which sending more for this execution cannot succeed. */
-const STOPPING_REJECTIONS: ReadonlySet<string> = new Set(['BROKER_AUTH', 'BROKER_INSUFFICIENT_FUNDS', 'BROKER_PATTERN_DAY_TRADER'])
+const STOPPING_REJECTIONS: ReadonlySet<string> = new Set([
+  'BROKER_AUTH', 'BROKER_INSUFFICIENT_FUNDS', 'BROKER_PATTERN_DAY_TRADER',
+  // the account's own opposite order (another execution) is still there for the next slice too
+  'BROKER_WASH_TRADE',
+])
 
 /**
  * A failed submit that may have created the order: an explicit unknown outcome, an unreadable answer
@@ -542,6 +549,14 @@ export class Execution {
       if (isTerminal(c.status)) return c
       if (this.deps.clock.now() >= deadline) {
         this.stop('cancel_unconfirmed', `cancel of ${c.clientOrderId} not confirmed within ${cancelConfirmTimeoutSeconds}s`)
+      }
+      // A venue can refuse or drop a cancel (Alpaca refuses one while a replace is pending), and our own
+      // status says pending_cancel as soon as the request was accepted: while the order is not final,
+      // ask again every few polls (a repeated cancel of a pending one is harmless).
+      if (i % CANCEL_RESEND_POLLS === CANCEL_RESEND_POLLS - 1) {
+        await this.call('cancelOrder', () => this.deps.broker.cancelOrder(id)).catch((e: unknown) => {
+          this.log.warn({ ...this.fields(), client_order_id: c.clientOrderId, broker_error: isBrokerError(e) ? e.code : String(e) }, 'Cancel re-request failed')
+        })
       }
       // 100 ms, 200 ms, 400 ms, … up to the poll interval; never cut short: we must see the outcome.
       await this.deps.clock.sleep(Math.min(orderPollIntervalSeconds * 1000, 100 * 2 ** i))

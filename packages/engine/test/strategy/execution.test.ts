@@ -60,6 +60,26 @@ describe('cancels', () => {
     }
   })
 
+  it('asks again when a venue drops a cancel, and never leaves the order working', async () => {
+    const h = aHarness({ market: { ...illiquid, tradeProbability: 0 } })
+    let dropped = 0
+    const venue = {
+      ...h.market,
+      async cancelOrder(id: Parameters<typeof h.market.cancelOrder>[0]) {
+        if (dropped++ === 0) return // accepted, then lost: the order stays open
+        return h.market.cancelOrder(id)
+      },
+    }
+    const { reference } = await import('@acx/ac-core-wasm')
+    const { createEngine } = await import('../../src/engine.js')
+    const engine = createEngine({ broker: venue, clock: h.clock, config: h.config, journal: h.journal, core: reference })
+    const r = await engine.execute(anIntent({ urgency: 'LOW' }))
+    expect(dropped).toBeGreaterThan(1)
+    const first = h.market.orders()[0]!
+    expect(first.status).toBe('canceled')
+    expect(r.error?.code).not.toBe('cancel_unconfirmed')
+  })
+
   it('stops and sends nothing more when a cancel is never confirmed', async () => {
     const h = aHarness({ market: { ...illiquid, cancelLatencyMs: 1e9 } })
     const r = await h.engine.execute(anIntent())
