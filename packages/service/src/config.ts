@@ -49,6 +49,16 @@ export const ConfigSchema = z
     ACX_SHUTDOWN_TIMEOUT_SECONDS: positive.default(30),
     ACX_WORKER_ID: z.string().trim().min(1).max(200).optional(),
     ACX_LEASE_SECONDS: positive.default(30),
+    ACX_MAX_QUEUED_EXECUTIONS: int(1, 1_000_000).default(10_000),
+    ACX_RETENTION_DAYS: int(0, 36_500).default(90),
+    ACX_STORE_PROBE_SECONDS: positive.default(2),
+    RISK_MAX_OPEN_NOTIONAL: z
+      .string()
+      .trim()
+      .regex(/^(\d+(\.\d*)?|\.\d+)$/, 'must be a positive decimal number (digits and a point)')
+      .refine((v) => Number(v) > 0, 'must be > 0')
+      .optional(),
+    RISK_OPEN_NOTIONAL_POLICY: z.enum(['queue', 'reject']).default('queue'),
     ACX_TAKEOVER_INTERVAL_SECONDS: positive.default(10),
     ACX_SIM_TIME_SCALE: positive.default(1),
     ACX_SIM_SEED: int(0, 2 ** 31 - 1).default(1),

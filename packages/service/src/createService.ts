@@ -1,4 +1,4 @@
-import { createEngine, createRealClock, createSimulatedMarket, type BrokerPort, type Clock, type Engine } from '@acx/engine'
+import { Dec, createEngine, createRealClock, createSimulatedMarket, type BrokerPort, type Clock, type Engine } from '@acx/engine'
 import { alpacaOptionsFromEnv, createAlpacaBroker } from '@acx/broker-alpaca'
 import type { FastifyInstance } from 'fastify'
 import { randomUUID } from 'node:crypto'
@@ -15,6 +15,7 @@ import { createSqliteStore } from './persistence/sqliteStore.js'
 import { createDynamoStore } from './persistence/dynamoStore.js'
 import { createSqliteSimVenueStore } from './persistence/sqliteSimVenueStore.js'
 import { createSqsConsumer } from './intake/sqsConsumer.js'
+import { isServiceError, PERMANENT_REFUSALS } from './errors.js'
 
 export interface Service {
   readonly config: ServiceConfig
@@ -105,6 +106,10 @@ export async function createService(config: ServiceConfig, logger: Logger, deps:
     recovery: config.ACX_RECOVERY,
     workerId: config.ACX_WORKER_ID ?? `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`,
     leaseMs: config.ACX_LEASE_SECONDS * 1000,
+    maxQueued: config.ACX_MAX_QUEUED_EXECUTIONS,
+    ...(config.RISK_MAX_OPEN_NOTIONAL ? { maxOpenNotional: new Dec(config.RISK_MAX_OPEN_NOTIONAL) } : {}),
+    openNotionalPolicy: config.RISK_OPEN_NOTIONAL_POLICY,
+    storeProbeIntervalMs: config.ACX_STORE_PROBE_SECONDS * 1000,
   })
   const engine = createEngine({ broker, clock, config: config.engine, logger, journal: manager.journal })
   engineRef.current = engine
@@ -120,15 +125,34 @@ export async function createService(config: ServiceConfig, logger: Logger, deps:
           ...(config.ACX_SQS_ENDPOINT ? { endpoint: config.ACX_SQS_ENDPOINT } : {}),
           ...(config.AWS_REGION ? { region: config.AWS_REGION } : {}),
           submit: async (intent) => {
-            const { record, created } = await manager.submit(intent)
-            metrics.intents.inc({ outcome: created ? 'accepted' : 'duplicate' })
-            logger.info({ executionId: record.id, correlation_id: record.correlationId, created }, 'Intent from SQS')
-            return { created }
+            try {
+              const { record, created } = await manager.submit(intent)
+              metrics.intents.inc({ outcome: created ? 'accepted' : 'duplicate' })
+              logger.info({ executionId: record.id, correlation_id: record.correlationId, created }, 'Intent from SQS')
+              return { created }
+            } catch (err) {
+              // a refusal that no retry can change goes to the dead-letter queue with its reason
+              if (isServiceError(err) && PERMANENT_REFUSALS.has(err.code)) {
+                metrics.intents.inc({ outcome: err.code === 'SERVICE_IDEMPOTENCY_CONFLICT' ? 'conflict' : 'refused' })
+                return { refused: `${err.code}: ${err.message}` }
+              }
+              throw err
+            }
           },
+          // past the intake bound (or while halted, or the store is down) nothing more is taken off the queue
+          canAccept: () => manager.readiness().ready,
           logger: logger.child({ component: 'sqs' }),
         })
       : undefined
   let takeOverTimer: ReturnType<typeof setInterval> | undefined
+  let pruneTimer: ReturnType<typeof setInterval> | undefined
+  /** Retention: finished executions older than ACX_RETENTION_DAYS go (0 keeps everything). */
+  const prune = async (): Promise<void> => {
+    if (config.ACX_RETENTION_DAYS === 0) return
+    const before = Date.now() - config.ACX_RETENTION_DAYS * 86_400_000
+    const n = await manager.prune(before)
+    if (n > 0) logger.info({ pruned: n, before: new Date(before).toISOString() }, 'Pruned finished executions past retention')
+  }
   return {
     config, app, engine, manager, store, broker, clock, metrics,
     async start() {
@@ -139,11 +163,17 @@ export async function createService(config: ServiceConfig, logger: Logger, deps:
         manager.takeOver().catch((err: unknown) => logger.error({ err }, 'Take-over scan failed'))
       }, config.ACX_TAKEOVER_INTERVAL_SECONDS * 1000)
       takeOverTimer.unref()
+      pruneTimer = setInterval(() => {
+        prune().catch((err: unknown) => logger.error({ err }, 'Retention prune failed'))
+      }, 3_600_000)
+      pruneTimer.unref()
+      prune().catch((err: unknown) => logger.error({ err }, 'Retention prune failed'))
       consumer?.start()
       return address
     },
     async stop() {
       clearInterval(takeOverTimer)
+      clearInterval(pruneTimer)
       await consumer?.stop()
       await manager.drain(config.ACX_SHUTDOWN_TIMEOUT_SECONDS * 1000)
       await app.close()

@@ -32,7 +32,7 @@ describe('the HTTP API on a real listening server', () => {
     const first = await http(`${svc.url}/v1/orders`, 'POST', order('http-1'), auth)
     expect(first.status).toBe(202)
     expect(first.json).toMatchObject({ correlationId: 'http-1', created: true })
-    const again = await http(`${svc.url}/v1/orders`, 'POST', order('http-1', { quantity: '5' }), auth)
+    const again = await http(`${svc.url}/v1/orders`, 'POST', order('http-1', { quantity: '1000.000' }), auth)
     expect(again.status).toBe(200)
     expect(again.json).toMatchObject({ executionId: first.json.executionId, created: false })
     const done = await finished(first.json.executionId)
@@ -102,7 +102,9 @@ describe('the HTTP API on a real listening server', () => {
 
   it('cancels a running execution: its open child is cancelled and confirmed, nothing more is sent', async () => {
     // its own service, slower (×20), so the execution is surely still running when the cancel lands
-    const slow = await startService({ ...FAST_ENV, ACX_DB_PATH: join(tmp.dir, 'cancel.sqlite'), ACX_SIM_TIME_SCALE: '20' })
+    const slow = await startService({
+      ...FAST_ENV, ACX_DB_PATH: join(tmp.dir, 'cancel.sqlite'), ACX_SIM_TIME_SCALE: '20', RISK_MAX_ORDER_NOTIONAL: '100000000',
+    })
     try {
       const r = await http(`${slow.url}/v1/orders`, 'POST', order('cancel-1', { quantity: '100000' }))
       const id = r.json.executionId

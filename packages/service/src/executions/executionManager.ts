@@ -4,12 +4,16 @@ import {
   type ExecutionJournal, type FillId, type JournalEntry, type OrderIntent, type OrderIntentInput, type OrderStatus,
   type Clock,
 } from '@acx/engine'
+import type { Decimal } from 'decimal.js'
 import type { Logger } from 'pino'
+import { ServiceError } from '../errors.js'
 import type { ServiceMetrics } from '../observability/metrics.js'
 import type {
-  ChildOrderRecord, ExecutionFilter, ExecutionRecord, ExecutionStore, FillRecord,
+  ChildOrderRecord, ExecutionFilter, ExecutionRecord, ExecutionStore, FillRecord, HaltRecord,
 } from '../persistence/executionStore.js'
 import { FINAL_STATUSES } from '../persistence/executionStore.js'
+import { differingFields } from './sameIntent.js'
+import { createStoreHealth } from './storeHealth.js'
 
 export type RecoveryPolicy = 'resume' | 'flatten' | 'fail'
 
@@ -30,6 +34,22 @@ export interface ExecutionDetail {
 
 export type CancelOutcome = 'cancelled' | 'cancelling' | 'not_found' | 'already_final'
 
+/** Why the service should not get new orders now; empty when ready. */
+export type NotReadyReason = 'draining' | 'store_unavailable' | 'halted' | 'queue_full'
+
+export interface Readiness {
+  readonly ready: boolean
+  readonly reasons: readonly NotReadyReason[]
+  readonly running: number
+  readonly queued: number
+  /** The last store failure while the store is down. */
+  readonly storeError: string | null
+  readonly halt: HaltRecord | null
+}
+
+/** What happens to an intent past RISK_MAX_OPEN_NOTIONAL: it waits for room, or is refused (422). */
+export type OpenNotionalPolicy = 'queue' | 'reject'
+
 export interface ExecutionManager {
   /** False once draining: new intents are refused (503). */
   readonly accepting: boolean
@@ -37,8 +57,23 @@ export interface ExecutionManager {
   readonly queued: number
   /** The journal to give the engine: the store, plus metrics and the bookkeeping of stopped runs. */
   readonly journal: ExecutionJournal
-  /** Stores the intent (idempotent by correlation id) and, when new, queues it. */
+  /**
+   * Admits an intent: idempotent by correlation id (an identical replay returns the stored execution,
+   * `created: false`; a different order under a used id throws `SERVICE_IDEMPOTENCY_CONFLICT`), then the
+   * intake bounds — halt (`SERVICE_HALTED`), store down (`SERVICE_STORE_UNAVAILABLE`), queue full
+   * (`SERVICE_QUEUE_FULL`), the engine's risk limits and RISK_MAX_OPEN_NOTIONAL (`SERVICE_RISK_LIMIT`) —
+   * then stores it as `queued` and queues it. A refused intent stores nothing.
+   */
   submit(intent: OrderIntent): Promise<{ readonly record: ExecutionRecord; readonly created: boolean }>
+  readiness(): Readiness
+  /** The kill switch: stored (so it survives a restart and reaches every worker), intake refused, running executions stopped at a safe point and finished as `cancelled` (`halted`). */
+  halt(reason: string): Promise<HaltRecord>
+  /** Lifts the kill switch; queued executions start again. */
+  resume(): Promise<void>
+  /** Deletes finished executions created before `beforeMs`; returns how many. */
+  prune(beforeMs: number): Promise<number>
+  /** Sum over running executions of their unfilled quantity at their reference price. */
+  openNotional(): Decimal
   detail(id: string): Promise<ExecutionDetail | null>
   list(filter: ExecutionFilter): Promise<readonly ExecutionRecord[]>
   /** Stops an execution: its open child order is cancelled and confirmed and nothing more is sent. */
@@ -77,6 +112,14 @@ export interface ExecutionManagerOptions {
   readonly leaseMs: number
   /** Wall-clock time for leases (not the execution clock, which may be scaled). Default `Date.now`. */
   readonly wallNow?: () => number
+  /** Executions waiting to start, at most (ACX_MAX_QUEUED_EXECUTIONS); past it intake answers 429. Default 10,000. */
+  readonly maxQueued?: number
+  /** RISK_MAX_OPEN_NOTIONAL; none when undefined. */
+  readonly maxOpenNotional?: Decimal
+  /** RISK_OPEN_NOTIONAL_POLICY; default `queue`. */
+  readonly openNotionalPolicy?: OpenNotionalPolicy
+  /** While the store is down, how often a write probe runs, ms. Default 2,000. */
+  readonly storeProbeIntervalMs?: number
 }
 
 export function totalsOf(record: ExecutionRecord, childOrders: readonly ChildOrderRecord[], fills: readonly FillRecord[]): ExecutionTotals {
@@ -119,6 +162,9 @@ function toChildOrder(r: ChildOrderRecord, symbol: string, fills: readonly FillR
 
 interface Job {
   readonly id: string
+  /** Quantity and reference price, for the open-notional limit (unknown price: counts as zero). */
+  readonly quantity?: Decimal
+  readonly price?: Decimal | null
   /** For an execution interrupted by a restart: how to continue it. */
   readonly resume?: { readonly options: NonNullable<ExecuteOptions['resume']>; readonly mode: RecoveryPolicy | 'cancel' }
 }
@@ -127,32 +173,109 @@ export function createExecutionManager(options: ExecutionManagerOptions): Execut
   const { store, clock, logger, metrics } = options
   const newId = options.newId ?? (() => `ex_${randomUUID()}`)
   const wallNow = options.wallNow ?? Date.now
+  const maxQueued = options.maxQueued ?? 10_000
+  const policy = options.openNotionalPolicy ?? 'queue'
   const waiting: Job[] = []
   const controllers = new Map<string, AbortController>()
-  /** Runs stopped for shutdown: their end is not a finish; the next start resumes them. */
+  /** Runs stopped for shutdown, a lost lease or a store failure: their end is not a finish; they are resumed later. */
   const suspended = new Set<string>()
+  /** Runs whose lease must not be released when they stop (a submit outcome still unknown): taken over once it expires. */
+  const keepLease = new Set<string>()
   /** Resumed runs under ACX_RECOVERY=fail: reconciled, then finished as they stand. */
   const failing = new Set<string>()
+  /** Unfilled quantity and reference price of each running execution (the open-notional limit). */
+  const open = new Map<string, { quantity: Decimal; filled: Decimal; price: Decimal | null }>()
   let accepting = true
+  let halt: HaltRecord | null = null
   let idleWaiters: Array<() => void> = []
+
+  const health = createStoreHealth({
+    store, logger, wallNow,
+    probeIntervalMs: options.storeProbeIntervalMs ?? 2_000,
+    onDown: () => {
+      metrics?.storeUp.set(0)
+      // nothing new can be journaled: every running execution stops at a safe point, to be resumed
+      for (const [id, controller] of controllers) {
+        suspended.add(id)
+        controller.abort('store_unavailable')
+      }
+    },
+    onUp: () => {
+      metrics?.storeUp.set(1)
+      takeOver().catch((err: unknown) => logger.error({ err }, 'Take-over after the store recovered failed'))
+    },
+  })
+
+  /** A store call on a request's path: its failure is a 503, and a failed write marks the store down. */
+  async function stored<T>(what: 'read' | 'write', fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn()
+    } catch (err) {
+      if (what === 'write') health.failed(err)
+      throw new ServiceError('SERVICE_STORE_UNAVAILABLE', undefined, { cause: err, retryAfterSeconds: 5 })
+    }
+  }
+
+  const applyHalt = (record: HaltRecord | null): void => {
+    const was = halt
+    halt = record
+    metrics?.halted.set(record ? 1 : 0)
+    if (record) {
+      options.engine().risk.halt(record.reason)
+      if (!was) {
+        logger.warn({ reason: record.reason, running: controllers.size }, 'Trading halted: intake refused, running executions stopping')
+        for (const controller of controllers.values()) controller.abort('halt')
+      }
+    } else {
+      options.engine().risk.resume()
+      if (was) logger.warn({}, 'Trading resumed')
+      pump()
+    }
+  }
 
   const journal: ExecutionJournal = {
     async append(entry: JournalEntry) {
       if (entry.type === 'child_order_created') {
+        // Write-ahead: an order is sent only once it is stored, so nothing is sent while the store is down.
+        if (!health.up || health.pendingEntries > 0) throw new Error(`store unavailable: ${health.reason ?? 'catching up'}; not sending`)
         // Fencing: an order is sent only while this worker holds the execution. The engine journals a
         // child before sending it, so a worker whose lease was taken over stops here, before the send.
-        if (!(await store.renewLease(entry.executionId, options.workerId, wallNow(), options.leaseMs))) {
+        let held: boolean
+        try {
+          held = await store.renewLease(entry.executionId, options.workerId, wallNow(), options.leaseMs)
+        } catch (err) {
+          health.failed(err)
+          throw err
+        }
+        if (!held) {
           suspended.add(entry.executionId)
           throw new Error(`lease on ${entry.executionId} lost: another worker holds it`)
         }
+        try {
+          await store.append(entry)
+        } catch (err) {
+          health.failed(err)
+          throw err
+        }
         metrics?.childOrders.inc({ type: entry.order.type })
+        return
       }
-      if (entry.type !== 'execution_finished') return store.append(entry)
+      if (entry.type === 'fill') {
+        const o = open.get(entry.executionId)
+        if (o) o.filled = o.filled.add(entry.fill.qty)
+      }
+      if (entry.type === 'risk_check_failed') metrics?.riskRefusals.inc({ check: entry.code, stage: 'order' })
+      if (entry.type !== 'execution_finished') return health.write(entry)
+      if (entry.result.error?.code === 'outcome_unknown') {
+        // an order may exist that nobody watches: not a finish; whoever takes the lease over reconciles it
+        suspended.add(entry.executionId)
+        keepLease.add(entry.executionId)
+      }
       if (suspended.has(entry.executionId)) return // stays `running` for the next start
       let status = entry.status
       if (failing.has(entry.executionId)) status = entry.result.totalFilled.gt(0) ? 'partially_filled' : 'failed'
       metrics?.executionFinished(entry.result, status)
-      return store.append({ ...entry, status })
+      return health.write({ ...entry, status })
     },
   }
 
@@ -163,30 +286,66 @@ export function createExecutionManager(options: ExecutionManagerOptions): Execut
     for (const w of waiters) w()
   }
 
+  const openNotional = (): Decimal => {
+    let sum = new Dec(0)
+    for (const o of open.values()) if (o.price) sum = sum.add(o.quantity.sub(o.filled).mul(o.price))
+    return sum
+  }
+
+  /** Whether a new (not resumed) job may start now under RISK_MAX_OPEN_NOTIONAL. */
+  const fits = (job: Job): boolean => {
+    if (options.maxOpenNotional === undefined || !job.price || !job.quantity || open.size === 0) return true
+    return !openNotional().add(job.quantity.mul(job.price)).gt(options.maxOpenNotional)
+  }
+
   function pump(): void {
-    while (accepting && controllers.size < options.maxConcurrent && waiting.length) {
-      const job = waiting.shift()!
+    while (accepting && health.up && controllers.size < options.maxConcurrent && waiting.length) {
+      // resumed runs always go (they were open before; under a halt they only reconcile); new ones wait
+      // for the halt to lift and for room under the open-notional limit, first come first served
+      const at = waiting.findIndex((j) => j.resume !== undefined)
+      const index = at >= 0 ? at : halt === null && fits(waiting[0] as Job) ? 0 : -1
+      if (index < 0) break
+      const job = waiting.splice(index, 1)[0] as Job
       const controller = new AbortController()
       controllers.set(job.id, controller)
-      void run(job, controller).finally(() => {
-        controllers.delete(job.id)
-        failing.delete(job.id)
-        pump()
-        notifyIdle()
-      })
+      if (job.quantity) open.set(job.id, { quantity: job.quantity, filled: new Dec(0), price: job.price ?? null })
+      run(job, controller)
+        .catch((err: unknown) => logger.error({ err, executionId: job.id }, 'Execution run failed; it stays unfinished for a later take-over'))
+        .finally(() => {
+          controllers.delete(job.id)
+          open.delete(job.id)
+          failing.delete(job.id)
+          keepLease.delete(job.id)
+          pump()
+          notifyIdle()
+        })
     }
+    metrics?.queueDepth.set(waiting.length)
     notifyIdle()
   }
 
   /** Holds the lease while `work` runs: renews it, and stops the run (to a safe point) if it is lost. */
   async function leased(id: string, controller: AbortController, work: () => Promise<void>): Promise<void> {
-    if (!(await store.acquireLease(id, options.workerId, wallNow(), options.leaseMs))) {
+    let acquired: boolean
+    try {
+      acquired = await store.acquireLease(id, options.workerId, wallNow(), options.leaseMs)
+    } catch (err) {
+      health.failed(err)
+      return // still queued or running in the store: taken over once the store is back
+    }
+    if (!acquired) {
       logger.info({ executionId: id }, 'Execution held by another worker; not run here')
       return
     }
     let lost = false
     const tick = async (): Promise<void> => {
-      const held = await store.renewLease(id, options.workerId, wallNow(), options.leaseMs)
+      let held: boolean
+      try {
+        held = await store.renewLease(id, options.workerId, wallNow(), options.leaseMs)
+      } catch (err) {
+        health.failed(err)
+        return
+      }
       if (!held) {
         if (lost) return
         lost = true
@@ -206,7 +365,15 @@ export function createExecutionManager(options: ExecutionManagerOptions): Execut
       await work()
     } finally {
       clearInterval(timer)
-      if (!lost) await store.releaseLease(id, options.workerId)
+      if (!lost && !keepLease.has(id)) {
+        if (!health.up) health.releaseLater(id, options.workerId)
+        else {
+          await store.releaseLease(id, options.workerId).catch((err: unknown) => {
+            health.failed(err)
+            health.releaseLater(id, options.workerId)
+          })
+        }
+      }
     }
   }
 
@@ -230,6 +397,7 @@ export function createExecutionManager(options: ExecutionManagerOptions): Execut
       // reconcile only: the engine still checks every child with the broker, then sends nothing more
       if (mode === 'fail' || mode === 'cancel') controller.abort(mode)
     }
+    if (halt !== null && !controller.signal.aborted) controller.abort('halt')
     try {
       await options.engine().execute(intent, {
         executionId: job.id, signal: controller.signal, ...(job.resume ? { resume: job.resume.options } : {}),
@@ -237,33 +405,45 @@ export function createExecutionManager(options: ExecutionManagerOptions): Execut
     } catch (err) {
       logger.error({ err, executionId: job.id }, 'Execution failed')
       // a failed journal write or reconciliation leaves the execution `running` for the next start
-      if (!suspended.has(job.id) && !job.resume) await store.setStatus(job.id, 'failed', clock.now())
+      if (!suspended.has(job.id) && !job.resume && health.up) {
+        await store.setStatus(job.id, 'failed', clock.now()).catch((e: unknown) => health.failed(e))
+      }
+    } finally {
+      suspended.delete(job.id)
     }
   }
 
   /** Jobs for executions nobody holds; see `ExecutionManager.takeOver`. */
   async function takeOver(): Promise<number> {
+    if (!health.up && !(await health.check())) return 0
+    // a halt or resume asked of another worker reaches this one here
+    const storedHalt = await store.getHalt().catch(() => undefined)
+    if (storedHalt !== undefined && (storedHalt === null) !== (halt === null)) applyHalt(storedHalt)
     let taken = 0
     for (const record of await store.orphaned(wallNow())) {
       if (controllers.has(record.id) || waiting.some((j) => j.id === record.id)) continue
+      // never more waiting in memory than the bound: the rest stays in the store for a later scan
+      if (waiting.length >= maxQueued) break
       // lease first, so that of several workers taking over at once one proceeds; the run renews it
       if (!(await store.acquireLease(record.id, options.workerId, wallNow(), options.leaseMs))) continue
       const start = record.status === 'running' ? await store.runStart(record.id) : null
+      const sizing = { quantity: new Dec(record.quantity), price: record.referencePrice === null ? null : new Dec(record.referencePrice) }
       if (start === null) {
         // never started (or stopped before its first journal entry): start from scratch
-        waiting.push({ id: record.id })
+        waiting.push({ id: record.id, ...sizing })
         taken++
         continue
       }
       const [childRecords, fills] = await Promise.all([store.childOrders(record.id), store.fills(record.id)])
       const resumes = await store.markResumed(record.id, clock.now())
-      const mode = record.cancelRequested ? 'cancel' : options.recovery
+      const mode = record.cancelRequested || halt !== null ? 'cancel' : options.recovery
       logger.info(
         { executionId: record.id, correlation_id: record.correlationId, resumes, mode, child_orders: childRecords.length },
         'Recovering execution',
       )
       waiting.push({
         id: record.id,
+        ...sizing,
         resume: {
           mode,
           options: {
@@ -279,6 +459,26 @@ export function createExecutionManager(options: ExecutionManagerOptions): Execut
     return taken
   }
 
+  const queueFull = (): boolean => waiting.filter((j) => !j.resume).length >= maxQueued
+
+  /** The stored execution for a replay of its correlation id, or a 409 naming what differs. */
+  const replay = (record: ExecutionRecord, intent: OrderIntent) => {
+    const diff = differingFields(record.intent, intent)
+    if (diff.length > 0) {
+      throw new ServiceError(
+        'SERVICE_IDEMPOTENCY_CONFLICT',
+        `correlationId ${intent.correlationId} was used for a different order (${diff.map((d) => d.field).join(', ')} differ)`,
+        { issues: diff.map((d) => ({ path: d.field, message: `stored ${d.stored}, sent ${d.sent}` })) },
+      )
+    }
+    return { record, created: false }
+  }
+
+  const refuseRisk = (limit: string, message: string): never => {
+    metrics?.riskRefusals.inc({ check: limit, stage: 'intake' })
+    throw new ServiceError('SERVICE_RISK_LIMIT', message, { limit })
+  }
+
   return {
     journal,
     get accepting() {
@@ -292,36 +492,94 @@ export function createExecutionManager(options: ExecutionManagerOptions): Execut
     },
 
     async submit(intent) {
-      const result = await store.createExecution({ id: newId(), intent, nowMs: clock.now() })
-      if (result.created) {
-        waiting.push({ id: result.record.id })
-        pump()
+      if (!accepting) throw new ServiceError('SERVICE_DRAINING')
+      if (!health.up) throw new ServiceError('SERVICE_STORE_UNAVAILABLE', `The store cannot be written (${health.reason ?? 'unknown'}): not accepting new orders`, { retryAfterSeconds: 5 })
+      // a replay is answered whatever the bounds say now: it asks for nothing new
+      const existing = await stored('read', () => store.getExecutionByCorrelationId(intent.correlationId))
+      if (existing) return replay(existing, intent)
+      if (halt) throw new ServiceError('SERVICE_HALTED', `Trading is halted (${halt.reason}): not accepting new orders`)
+      if (queueFull()) throw new ServiceError('SERVICE_QUEUE_FULL', `${maxQueued} executions are waiting (ACX_MAX_QUEUED_EXECUTIONS)`, { retryAfterSeconds: 5 })
+      const check = await options.engine().checkIntent(intent)
+      if (!check.ok) {
+        if (check.refusal.code === 'RISK_HALTED') throw new ServiceError('SERVICE_HALTED', check.refusal.message)
+        refuseRisk(check.refusal.code, check.refusal.message)
       }
+      const price = check.ok ? check.referencePrice : null
+      if (options.maxOpenNotional !== undefined && price !== null) {
+        const notional = intent.quantity.mul(price)
+        if (notional.gt(options.maxOpenNotional)) {
+          refuseRisk('RISK_MAX_OPEN_NOTIONAL', `order notional ${notional.toFixed(2)} exceeds RISK_MAX_OPEN_NOTIONAL ${options.maxOpenNotional.toFixed()} on its own`)
+        }
+        const after = openNotional().add(notional)
+        if (policy === 'reject' && after.gt(options.maxOpenNotional)) {
+          refuseRisk('RISK_MAX_OPEN_NOTIONAL', `open notional would be ${after.toFixed(2)}, over RISK_MAX_OPEN_NOTIONAL ${options.maxOpenNotional.toFixed()}`)
+        }
+      }
+      const result = await stored('write', () =>
+        store.createExecution({ id: newId(), intent, nowMs: clock.now(), referencePrice: price?.toString() ?? null }),
+      )
+      if (!result.created) return replay(result.record, intent) // a concurrent submit of the same id won
+      waiting.push({ id: result.record.id, quantity: intent.quantity, price })
+      pump()
       return result
     },
 
+    readiness() {
+      const reasons: NotReadyReason[] = []
+      if (!accepting) reasons.push('draining')
+      if (!health.up) reasons.push('store_unavailable')
+      if (halt) reasons.push('halted')
+      if (queueFull()) reasons.push('queue_full')
+      return { ready: reasons.length === 0, reasons, running: controllers.size, queued: waiting.length, storeError: health.reason, halt }
+    },
+
+    async halt(reason) {
+      const record = { reason, sinceMs: wallNow() }
+      // in force here at once, stored so that it survives a restart and reaches every worker
+      applyHalt(record)
+      await stored('write', () => store.setHalt(record))
+      return record
+    },
+
+    async resume() {
+      await stored('write', () => store.setHalt(null))
+      applyHalt(null)
+    },
+
+    async prune(beforeMs) {
+      let total = 0
+      for (;;) {
+        const n = await store.prune(beforeMs, 500)
+        total += n
+        if (n < 500) return total
+      }
+    },
+
+    openNotional,
+
     async detail(id) {
-      const record = await store.getExecution(id)
+      const record = await stored('read', () => store.getExecution(id))
       if (!record) return null
-      const [childOrders, fills] = await Promise.all([store.childOrders(id), store.fills(id)])
+      const [childOrders, fills] = await stored('read', () => Promise.all([store.childOrders(id), store.fills(id)]))
       return { record, childOrders, fills, totals: totalsOf(record, childOrders, fills) }
     },
 
-    list: (filter) => store.listExecutions(filter),
+    list: (filter) => stored('read', () => store.listExecutions(filter)),
 
     async cancel(id) {
-      const record = await store.getExecution(id)
+      const record = await stored('read', () => store.getExecution(id))
       if (!record) return 'not_found'
       if (FINAL_STATUSES.has(record.status)) return 'already_final'
-      await store.requestCancel(id, clock.now())
+      // stop it here at once; the stored request reaches other workers (and survives a restart)
+      controllers.get(id)?.abort('cancel')
+      await stored('write', () => store.requestCancel(id, clock.now()))
       const queuedAt = waiting.findIndex((j) => j.id === id && !j.resume)
       if (queuedAt >= 0) {
         waiting.splice(queuedAt, 1)
-        await store.setStatus(id, 'cancelled', clock.now())
+        await stored('write', () => store.setStatus(id, 'cancelled', clock.now()))
         notifyIdle()
         return 'cancelled'
       }
-      controllers.get(id)?.abort('cancel')
       return 'cancelling'
     },
 
@@ -344,6 +602,7 @@ export function createExecutionManager(options: ExecutionManagerOptions): Execut
         notifyIdle()
       })
       await Promise.race([done, new Promise((r) => setTimeout(r, timeoutMs).unref())])
+      await health.close()
     },
 
     idle() {

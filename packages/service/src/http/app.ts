@@ -1,13 +1,16 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import { STATUS_CODES } from 'node:http'
+import type { Socket } from 'node:net'
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify'
 import type { Logger as PinoLogger } from 'pino'
 import { z } from 'zod'
 import { isEngineError, type Engine } from '@acx/engine'
-import { errorBody, isServiceError, ServiceError } from '../errors.js'
+import { errorBody, isServiceError, ServiceError, type ServiceErrorCode } from '../errors.js'
 import { parseIntent } from '../intake/parseIntent.js'
 import type { ServiceMetrics } from '../observability/metrics.js'
 import { EXECUTION_STATUSES } from '../persistence/executionStore.js'
 import type { ExecutionManager } from '../executions/executionManager.js'
+import { parseStrictJson } from './strictJson.js'
 import { executionView, previewView } from './views.js'
 
 export interface AppOptions {
@@ -15,16 +18,25 @@ export interface AppOptions {
   readonly engine: Engine
   readonly metrics: ServiceMetrics
   readonly logger: PinoLogger
-  /** When set, `/v1/*` requires `Authorization: Bearer <token>`. */
+  /** When set, every route but the public ones (`PUBLIC_ROUTES`) requires `Authorization: Bearer <token>`. */
   readonly apiToken?: string
   readonly bodyLimitBytes: number
 }
 
+/**
+ * The routes anyone may call: liveness, readiness and metrics. Every other route — and any path no
+ * route matches — needs the token. Decided on the route the router matched, never on the raw URL
+ * (the router decodes `%76` to `v`; a prefix check on the raw URL does not).
+ */
+export const PUBLIC_ROUTES: ReadonlySet<string> = new Set(['GET /healthz', 'GET /readyz', 'GET /metrics', 'HEAD /healthz', 'HEAD /readyz', 'HEAD /metrics'])
+
 const ListQuery = z.strictObject({
-  symbol: z.string().trim().toUpperCase().optional(),
+  symbol: z.string().trim().regex(/^[A-Za-z0-9./]{1,32}$/, 'letters, digits, "." and "/" only').transform((s) => s.replace(/[a-z]+/g, (r) => r.toUpperCase())).optional(),
   status: z.enum(EXECUTION_STATUSES).optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(50),
 })
+
+const HaltBody = z.strictObject({ reason: z.string().trim().min(1).max(500) })
 
 const digest = (s: string) => createHash('sha256').update(s).digest()
 
@@ -37,42 +49,125 @@ function tokenMatches(header: string | undefined, token: string): boolean {
 const invalid = (issues: ReadonlyArray<{ path: string; message: string }>) =>
   new ServiceError('SERVICE_INVALID_REQUEST', 'Invalid request', { issues })
 
+/** Framework error codes → our codes (everything a caller can see has the `{ error, message }` shape). */
+const FRAMEWORK_ERRORS: Readonly<Record<string, ServiceErrorCode>> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'SERVICE_PAYLOAD_TOO_LARGE',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'SERVICE_UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'SERVICE_INVALID_REQUEST',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'SERVICE_INVALID_REQUEST',
+  FST_ERR_BAD_URL: 'SERVICE_INVALID_REQUEST',
+  FST_ERR_ASYNC_CONSTRAINT: 'SERVICE_INVALID_REQUEST',
+}
+
+/**
+ * A raw HTTP answer on a socket fastify never turned into a request (bad request line, huge headers).
+ * A HEAD request gets the headers only, as HTTP requires.
+ */
+function answerOnSocket(socket: Socket, status: number, error: ServiceError, head: boolean): void {
+  if (!socket.writable) {
+    socket.destroy()
+    return
+  }
+  const body = JSON.stringify(errorBody(error))
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${head ? '' : body}`,
+  )
+}
+
+/** The path without its query string (a token someone put there must never reach a log), capped. */
+const logPath = (url: string): string => {
+  const path = url.split('?')[0] ?? ''
+  return path.length > 200 ? `${path.slice(0, 200)}…` : path
+}
+
+const routeKey = (req: Pick<FastifyRequest, 'method' | 'routeOptions'>): string => `${req.method} ${req.routeOptions.url ?? ''}`
+
 export function buildApp(options: AppOptions): FastifyInstance {
   const { manager, engine, metrics } = options
   const app = Fastify({
     loggerInstance: options.logger as FastifyBaseLogger,
+    // request lines are logged below, without query strings
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimitBytes,
     return503OnClosing: true,
+    clientErrorHandler: (error, socket: Socket) => {
+      const err = error as unknown as Error & { code?: string; rawPacket?: unknown }
+      if (err.code === 'ECONNRESET' || err.code === 'EPIPE') {
+        socket.destroy()
+        return
+      }
+      const head = Buffer.isBuffer(err.rawPacket) && err.rawPacket.toString('latin1', 0, 5) === 'HEAD '
+      if (err.code === 'HPE_HEADER_OVERFLOW') return answerOnSocket(socket, 431, new ServiceError('SERVICE_HEADERS_TOO_LARGE'), head)
+      if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') return answerOnSocket(socket, 408, new ServiceError('SERVICE_REQUEST_TIMEOUT'), head)
+      return answerOnSocket(socket, 400, new ServiceError('SERVICE_INVALID_REQUEST', 'Malformed HTTP request'), head)
+    },
+    frameworkErrors: (err, _req, reply) => {
+      const code = FRAMEWORK_ERRORS[err.code] ?? 'SERVICE_INVALID_REQUEST'
+      const error = new ServiceError(code, code === 'SERVICE_INVALID_REQUEST' ? 'Malformed URL' : undefined)
+      void (reply as unknown as { status(n: number): { send(b: unknown): unknown } }).status(error.statusCode).send(errorBody(error))
+    },
+  })
+
+  // JSON only, parsed strictly (duplicate keys and inexact numbers refused); nothing else is accepted
+  app.removeAllContentTypeParsers()
+  app.addContentTypeParser(/^application\/json(\s*;.*)?$/i, { parseAs: 'string' }, (_req, body, done) => {
+    try {
+      done(null, parseStrictJson(body as string))
+    } catch (e) {
+      done(invalid([{ path: '(body)', message: (e as Error).message }]), undefined)
+    }
   })
 
   app.setErrorHandler((err, req, reply) => {
-    if (isServiceError(err)) return reply.status(err.statusCode).send(errorBody(err))
-    const e = err as { statusCode?: number; code?: string; message: string }
-    if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return reply.status(413).send(errorBody(new ServiceError('SERVICE_PAYLOAD_TOO_LARGE')))
-    if (e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
-      return reply.status(415).send(errorBody(new ServiceError('SERVICE_UNSUPPORTED_MEDIA_TYPE')))
+    if (isServiceError(err)) {
+      if (err.retryAfterSeconds !== undefined) void reply.header('retry-after', String(err.retryAfterSeconds))
+      if (err.code === 'SERVICE_STORE_UNAVAILABLE') req.log.error({ err }, 'store unavailable')
+      return reply.status(err.statusCode).send(errorBody(err))
     }
-    if (e.statusCode !== undefined && e.statusCode >= 400 && e.statusCode < 500) {
-      return reply.status(400).send(errorBody(invalid([{ path: '(body)', message: e.message }])))
+    const e = err as { statusCode?: number; code?: string; message: string }
+    const mapped = e.code === undefined ? undefined : FRAMEWORK_ERRORS[e.code]
+    if (mapped) {
+      const error = new ServiceError(mapped)
+      return reply.status(error.statusCode).send(errorBody(error))
     }
     if (isEngineError(err) && (err.code === 'ENGINE_KERNEL_FAILED' || err.code === 'ENGINE_INVALID_INTENT')) {
       return reply.status(422).send(errorBody(new ServiceError('SERVICE_UNPROCESSABLE', err.message)))
+    }
+    if (e.statusCode !== undefined && e.statusCode >= 400 && e.statusCode < 500) {
+      return reply.status(400).send(errorBody(invalid([{ path: '(request)', message: e.message }])))
     }
     req.log.error({ err }, 'request failed')
     return reply.status(500).send(errorBody(new ServiceError('SERVICE_INTERNAL')))
   })
 
+  app.setNotFoundHandler(async () => {
+    throw new ServiceError('SERVICE_ROUTE_NOT_FOUND')
+  })
+
   app.addHook('onRequest', async (req) => {
-    if (!req.url.startsWith('/v1/') || options.apiToken === undefined) return
+    if (options.apiToken === undefined || PUBLIC_ROUTES.has(routeKey(req))) return
     if (!tokenMatches(req.headers.authorization, options.apiToken)) throw new ServiceError('SERVICE_UNAUTHORIZED')
+  })
+
+  app.addHook('onResponse', async (req, reply) => {
+    req.log.info(
+      { method: req.method, route: req.routeOptions.url ?? null, path: logPath(req.url), status: reply.statusCode, response_time_ms: Math.round(reply.elapsedTime) },
+      'request completed',
+    )
   })
 
   app.get('/healthz', async () => ({ status: 'ok' }))
 
   app.get('/readyz', async (_req, reply) => {
-    const ready = manager.accepting
-    return reply.status(ready ? 200 : 503).send({
-      status: ready ? 'ready' : 'draining', running: manager.running, queued: manager.queued,
+    const r = manager.readiness()
+    return reply.status(r.ready ? 200 : 503).send({
+      status: r.ready ? 'ready' : 'not_ready',
+      reasons: r.reasons,
+      running: r.running,
+      queued: r.queued,
+      ...(r.storeError ? { storeError: r.storeError } : {}),
+      ...(r.halt ? { halt: { reason: r.halt.reason, since: new Date(r.halt.sinceMs).toISOString() } } : {}),
     })
   })
 
@@ -81,16 +176,19 @@ export function buildApp(options: AppOptions): FastifyInstance {
   })
 
   app.post('/v1/orders', async (req, reply) => {
-    if (!manager.accepting) {
-      metrics.intents.inc({ outcome: 'refused' })
-      throw new ServiceError('SERVICE_DRAINING')
-    }
     const parsed = parseIntent(req.body)
     if (!parsed.ok) {
       metrics.intents.inc({ outcome: 'invalid' })
       throw invalid(parsed.issues)
     }
-    const { record, created } = await manager.submit(parsed.intent)
+    let admitted
+    try {
+      admitted = await manager.submit(parsed.intent)
+    } catch (err) {
+      metrics.intents.inc({ outcome: isServiceError(err) && err.code === 'SERVICE_IDEMPOTENCY_CONFLICT' ? 'conflict' : 'refused' })
+      throw err
+    }
+    const { record, created } = admitted
     metrics.intents.inc({ outcome: created ? 'accepted' : 'duplicate' })
     return reply.status(created ? 202 : 200).send({
       executionId: record.id, correlationId: record.correlationId, status: record.status, created,
@@ -122,6 +220,20 @@ export function buildApp(options: AppOptions): FastifyInstance {
     const parsed = parseIntent(req.body)
     if (!parsed.ok) throw invalid(parsed.issues)
     return previewView(parsed.intent, engine.preview(parsed.intent))
+  })
+
+  app.post('/v1/admin/halt', async (req) => {
+    const body = HaltBody.safeParse(req.body ?? {})
+    if (!body.success) throw invalid(body.error.issues.map((i) => ({ path: i.path.join('.') || '(body)', message: i.message })))
+    const halt = await manager.halt(body.data.reason)
+    req.log.warn({ reason: halt.reason }, 'Kill switch: trading halted by request')
+    return { status: 'halted', reason: halt.reason, since: new Date(halt.sinceMs).toISOString() }
+  })
+
+  app.post('/v1/admin/resume', async (req) => {
+    await manager.resume()
+    req.log.warn({}, 'Kill switch lifted by request')
+    return { status: 'trading' }
   })
 
   return app

@@ -29,7 +29,12 @@ export interface SqsConsumerOptions {
    * Stores the intent durably and starts it, idempotently by correlation id (the execution manager's
    * `submit`). The message is deleted only once this resolves.
    */
-  readonly submit: (intent: OrderIntent) => Promise<{ readonly created: boolean }>
+  readonly submit: (intent: OrderIntent) => Promise<{ readonly created: boolean } | { readonly refused: string }>
+  /**
+   * Whether the service takes intents now (its queue has room, trading is not halted, the store can be
+   * written). While false, nothing is received: messages wait in SQS, the bound of last resort.
+   */
+  readonly canAccept?: () => boolean
   readonly logger: SqsConsumerLogger
   /** Long-poll wait, 0–20 s; default 20. */
   readonly waitTimeSeconds?: number
@@ -72,6 +77,8 @@ export interface SqsConsumer {
 /** Longest `acx-error` attribute value sent with a dead-lettered message. */
 const MAX_REASON = 2048
 const MAX_BACKOFF_MS = 30_000
+/** While the service cannot take intents, how often it looks again before receiving. */
+const SATURATED_POLL_MS = 1_000
 
 function assertRange(name: string, value: number, min: number, max: number): void {
   if (!Number.isInteger(value) || value < min || value > max) {
@@ -148,29 +155,34 @@ export function createSqsConsumer(options: SqsConsumerOptions): SqsConsumer {
     )
   }
 
+  /** A message no retry can make acceptable: to the dead-letter queue with its reason (or left for the redrive policy). */
+  async function refuse(message: Message, reason: string, receiveCount: string | undefined): Promise<SqsMessageReport> {
+    const messageId = message.MessageId ?? 'unknown'
+    if (deadLetterQueueUrl === undefined) {
+      logger.warn({ messageId, receiveCount, reason }, 'Refused intent message left for the redrive policy')
+      return { messageId, outcome: 'rejected', deleted: false, reason }
+    }
+    try {
+      await deadLetter(message, deadLetterQueueUrl, reason)
+    } catch (err) {
+      logger.error({ err, messageId, reason }, 'Could not dead-letter a refused intent message: it will come back')
+      return { messageId, outcome: 'failed', deleted: false, reason }
+    }
+    logger.warn({ messageId, receiveCount, reason }, 'Refused intent message sent to the dead-letter queue')
+    return { messageId, outcome: 'dead_lettered', deleted: await remove(message), reason }
+  }
+
   async function handle(message: Message): Promise<SqsMessageReport> {
     const messageId = message.MessageId ?? 'unknown'
     const receiveCount = message.Attributes?.ApproximateReceiveCount
     const check = checkIntentMessage(message.Body)
-    if (!check.ok) {
-      const { reason } = check
-      if (deadLetterQueueUrl === undefined) {
-        logger.warn({ messageId, receiveCount, reason }, 'Invalid intent message left for the redrive policy')
-        return { messageId, outcome: 'rejected', deleted: false, reason }
-      }
-      try {
-        await deadLetter(message, deadLetterQueueUrl, reason)
-      } catch (err) {
-        logger.error({ err, messageId, reason }, 'Could not dead-letter an invalid intent message: it will come back')
-        return { messageId, outcome: 'failed', deleted: false, reason }
-      }
-      logger.warn({ messageId, receiveCount, reason }, 'Invalid intent message sent to the dead-letter queue')
-      return { messageId, outcome: 'dead_lettered', deleted: await remove(message), reason }
-    }
+    if (!check.ok) return refuse(message, check.reason, receiveCount)
     const { intent } = check
     let created: boolean
     try {
-      created = (await submit(intent)).created
+      const outcome = await submit(intent)
+      if ('refused' in outcome) return refuse(message, outcome.refused, receiveCount)
+      created = outcome.created
     } catch (err) {
       logger.error(
         { err, messageId, receiveCount, correlation_id: intent.correlationId },
@@ -206,6 +218,10 @@ export function createSqsConsumer(options: SqsConsumerOptions): SqsConsumer {
   async function run(signal: AbortSignal): Promise<void> {
     let backoffMs = errorBackoffMs
     while (running) {
+      if (options.canAccept && !options.canAccept()) {
+        await sleep(SATURATED_POLL_MS, undefined, { signal }).catch(() => {})
+        continue
+      }
       let messages: Message[]
       try {
         messages = await receive(signal)

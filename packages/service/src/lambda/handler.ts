@@ -1,6 +1,7 @@
 import type { Logger } from 'pino'
 import { loadConfig, formatConfigProblems } from '../config.js'
 import { createService, type Service } from '../createService.js'
+import { isServiceError } from '../errors.js'
 import { checkIntentMessage } from '../intake/sqsMessage.js'
 import { createLogger } from '../observability/logger.js'
 import { checkTimeBudget } from './timeBudget.js'
@@ -26,6 +27,8 @@ export type MessageOutcome =
   | { readonly kind: 'duplicate'; readonly executionId: string }
   | { readonly kind: 'invalid'; readonly reason: string }
   | { readonly kind: 'no_time'; readonly reason: string }
+  /** Refused at admission (risk limit, idempotency conflict, halt, queue full, store down): retried, then dead-lettered. */
+  | { readonly kind: 'refused'; readonly reason: string }
 
 /**
  * One queued intent: validated as an OrderIntent, checked against the invocation's remaining time,
@@ -49,7 +52,14 @@ export async function handleIntentMessage(
         `${Math.floor(remainingMs / 1000)} s left: raise the function timeout (max 900 s) or shorten AC_TOTAL_TIME_SECONDS`,
     }
   }
-  const { record, created } = await service.manager.submit(intent)
+  let admitted
+  try {
+    admitted = await service.manager.submit(intent)
+  } catch (err) {
+    if (isServiceError(err)) return { kind: 'refused', reason: `${err.code}: ${err.message}` }
+    throw err
+  }
+  const { record, created } = admitted
   logger.info({ executionId: record.id, correlation_id: record.correlationId, created }, created ? 'Intent accepted' : 'Duplicate intent')
   return { kind: created ? 'started' : 'duplicate', executionId: record.id }
 }
@@ -79,7 +89,7 @@ export async function handler(event: SqsEvent, context: LambdaContext): Promise<
   const failures: SqsBatchResponse['batchItemFailures'] = []
   for (const message of event.Records) {
     const outcome = await handleIntentMessage(service, message.body, context.getRemainingTimeInMillis(), logger)
-    if (outcome.kind === 'invalid' || outcome.kind === 'no_time') {
+    if (outcome.kind === 'invalid' || outcome.kind === 'no_time' || outcome.kind === 'refused') {
       logger.warn({ messageId: message.messageId, outcome: outcome.kind, reason: outcome.reason }, 'Intent refused')
       failures.push({ itemIdentifier: message.messageId })
     }

@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 import type { ExecutionResult } from '@acx/engine'
 
 /** The service's Prometheus metrics, on their own registry (never the global one). */
@@ -11,6 +11,14 @@ export interface ServiceMetrics {
   readonly childOrders: Counter<'type'>
   readonly brokerErrors: Counter<'code'>
   readonly intents: Counter<'outcome'>
+  /** Orders the risk limits refused, by the limit (`check`) and where (`intake` or `order`: a child order). */
+  readonly riskRefusals: Counter<'check' | 'stage'>
+  /** 1 while the store takes writes, 0 while it does not. */
+  readonly storeUp: Gauge
+  /** 1 while the kill switch is on. */
+  readonly halted: Gauge
+  /** Executions waiting to start in this process. */
+  readonly queueDepth: Gauge
   /** Records a finished execution. */
   executionFinished(result: ExecutionResult, status: string): void
 }
@@ -46,8 +54,18 @@ export function createMetrics(): ServiceMetrics {
     name: 'acx_intents_total', help: 'Order intents received, by outcome (accepted, duplicate, invalid, refused)',
     labelNames: ['outcome'] as const, registers: [registry],
   })
+  const riskRefusals = new Counter({
+    name: 'acx_risk_refusals_total', help: 'Orders refused by a risk limit, by limit and stage (intake, order)',
+    labelNames: ['check', 'stage'] as const, registers: [registry],
+  })
+  const storeUp = new Gauge({ name: 'acx_store_up', help: '1 while the store takes writes, else 0', registers: [registry] })
+  storeUp.set(1)
+  const halted = new Gauge({ name: 'acx_halted', help: '1 while trading is halted (kill switch), else 0', registers: [registry] })
+  halted.set(0)
+  const queueDepth = new Gauge({ name: 'acx_queued_executions', help: 'Executions waiting to start in this process', registers: [registry] })
   return {
     registry, executions, fillRatio, executionSeconds, marketFallbacks, childOrders, brokerErrors, intents,
+    riskRefusals, storeUp, halted, queueDepth,
     executionFinished(result, status) {
       const strategy = result.executionStrategy
       executions.inc({ strategy, status })

@@ -1,5 +1,6 @@
 import { loadAcCoreSync, type AcCoreApi } from '@acx/ac-core-wasm'
 import {
+  UNLIMITED_RISK,
   acConfigFromEnv,
   acParamsFor,
   createEngine,
@@ -112,7 +113,8 @@ export async function simulateBlock(block: SimulationBlock, core: AcCoreApi): Pr
     expectedCostBps: new Float64Array(n),
     expectedStdBps: new Float64Array(n),
   }
-  const config = acConfigFromEnv(spec.env)
+  // a simulated market: the live-trading risk limits do not apply to a Monte Carlo of any size
+  const config = { ...acConfigFromEnv(spec.env), risk: UNLIMITED_RISK }
   for (let i = 0; i < n; i++) {
     const run = block.from + i
     const clock = createVirtualClock()
