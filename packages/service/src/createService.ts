@@ -12,6 +12,7 @@ import { instrumentBroker } from './observability/instrumentBroker.js'
 import { createMetrics, type ServiceMetrics } from './observability/metrics.js'
 import type { ExecutionStore } from './persistence/executionStore.js'
 import { createSqliteStore } from './persistence/sqliteStore.js'
+import { isStoreError, StoreError } from './persistence/storeError.js'
 import { createDynamoStore } from './persistence/dynamoStore.js'
 import { createSqliteSimVenueStore } from './persistence/sqliteSimVenueStore.js'
 import { createSqsConsumer } from './intake/sqsConsumer.js'
@@ -49,7 +50,12 @@ export interface ServiceDeps {
 export function createSimBroker(config: ServiceConfig, clock: Clock): BrokerPort & { close(): Promise<void> } {
   const db = config.ACX_DB_PATH
   const path = config.ACX_SIM_STATE_PATH ?? (db === ':memory:' ? db : join(dirname(db), `${basename(db, extname(db))}.sim-venue.sqlite`))
-  const store = createSqliteSimVenueStore({ path })
+  let store: ReturnType<typeof createSqliteSimVenueStore>
+  try {
+    store = createSqliteSimVenueStore({ path })
+  } catch (err) {
+    throw new StoreError('STORE_UNAVAILABLE', `ACX_SIM_STATE_PATH=${path}: ${(err as Error).message}`, { cause: err })
+  }
   try {
     const market = createSimulatedMarket({ clock, seed: config.ACX_SIM_SEED, symbols: config.ACX_SIM_SYMBOLS, store })
     return Object.assign(market, { close: async () => store.close() })
@@ -80,9 +86,23 @@ export function createBroker(config: ServiceConfig, clock: Clock, logger: Logger
   )
 }
 
-/** The store ACX_STORE names: SQLite at ACX_DB_PATH, or the DynamoDB table ACX_DYNAMODB_TABLE. */
+/** The setting that names the store, for messages: `ACX_DB_PATH=…` or `ACX_DYNAMODB_TABLE=…`. */
+export const storeSetting = (config: ServiceConfig): string =>
+  config.ACX_STORE === 'sqlite' ? `ACX_DB_PATH=${config.ACX_DB_PATH}` : `ACX_DYNAMODB_TABLE=${config.ACX_DYNAMODB_TABLE ?? ''}`
+
+/**
+ * The store ACX_STORE names: SQLite at ACX_DB_PATH, or the DynamoDB table ACX_DYNAMODB_TABLE. A store
+ * that cannot be used throws a `StoreError` whose message starts with the setting.
+ */
 export function createStore(config: ServiceConfig): ExecutionStore {
-  if (config.ACX_STORE === 'sqlite') return createSqliteStore({ path: config.ACX_DB_PATH })
+  if (config.ACX_STORE === 'sqlite') {
+    try {
+      return createSqliteStore({ path: config.ACX_DB_PATH })
+    } catch (err) {
+      if (!isStoreError(err)) throw err
+      throw new StoreError(err.code, `${storeSetting(config)}: ${err.message}`, { cause: err })
+    }
+  }
   return createDynamoStore({
     tableName: config.ACX_DYNAMODB_TABLE!,
     ...(config.ACX_DYNAMODB_ENDPOINT ? { endpoint: config.ACX_DYNAMODB_ENDPOINT } : {}),
@@ -94,9 +114,10 @@ export function createStore(config: ServiceConfig): ExecutionStore {
 export async function createService(config: ServiceConfig, logger: Logger, deps: ServiceDeps = {}): Promise<Service> {
   const clock = deps.clock ?? (config.ACX_BROKER === 'sim' ? createRealClock({ scale: config.ACX_SIM_TIME_SCALE }) : createRealClock())
   const metrics = createMetrics()
+  // the store first: if it cannot be used, that is the message an operator needs
+  const store = deps.store ?? createStore(config)
   const rawBroker: ClosableBroker = deps.broker ?? createBroker(config, clock, logger)
   const broker = instrumentBroker(rawBroker, metrics)
-  const store = deps.store ?? createStore(config)
   // the engine journals through the manager, and the manager runs executions on the engine
   const engineRef: { current?: Engine } = {}
   const manager = createExecutionManager({
@@ -156,6 +177,12 @@ export async function createService(config: ServiceConfig, logger: Logger, deps:
   return {
     config, app, engine, manager, store, broker, clock, metrics,
     async start() {
+      // a store that cannot take a write now would answer 500 on every POST: refuse to start instead
+      try {
+        await store.probe(Date.now())
+      } catch (err) {
+        throw new StoreError('STORE_UNAVAILABLE', `${storeSetting(config)}: cannot write: ${(err as Error).message}`, { cause: err })
+      }
       const address = await app.listen({ host: config.ACX_HOST, port: config.ACX_PORT })
       await manager.recover()
       // executions whose worker died are taken over once their lease expires

@@ -1,6 +1,20 @@
 import { formatConfigProblems, loadConfig } from './config.js'
-import { createService } from './createService.js'
+import type { ServiceConfig } from './config.js'
+import { createService, type Service } from './createService.js'
+import { isStoreError } from './persistence/storeError.js'
 import { createLogger } from './observability/logger.js'
+
+/** A start-up failure an operator can fix, as one line naming the setting; undefined for a bug. */
+function startFailure(err: unknown, config: ServiceConfig): string | undefined {
+  if (isStoreError(err)) return err.message
+  const code = (err as { code?: unknown })?.code
+  if (code === 'EADDRINUSE') return `ACX_PORT=${config.ACX_PORT}: the port is in use on ${config.ACX_HOST}`
+  if (code === 'EADDRNOTAVAIL') return `ACX_HOST=${config.ACX_HOST}: not an address of this machine`
+  if (code === 'EACCES' && typeof (err as { syscall?: unknown }).syscall === 'string') {
+    return `ACX_PORT=${config.ACX_PORT}: not allowed to listen there (${String((err as { syscall: string }).syscall)})`
+  }
+  return undefined
+}
 
 /**
  * Runs the placement service until SIGTERM/SIGINT: settings from `env` (a bad one stops start-up
@@ -15,8 +29,19 @@ export async function serve(env: Readonly<Record<string, string | undefined>> = 
   }
   const { config } = loaded
   const logger = createLogger(config.ACX_LOG_LEVEL)
-  const service = await createService(config, logger)
-  const address = await service.start()
+  let service: Service
+  let address: string
+  try {
+    service = await createService(config, logger)
+    address = await service.start()
+  } catch (err) {
+    const why = startFailure(err, config)
+    if (why === undefined) throw err
+    logger.flush()
+    process.stderr.write(`acx: not starting: ${why}\n`)
+    process.exitCode = 2
+    return
+  }
   const market =
     config.ACX_BROKER === 'sim'
       ? `the simulated market (${Object.keys(config.ACX_SIM_SYMBOLS).join(', ')}; time ×${config.ACX_SIM_TIME_SCALE})`
