@@ -64,6 +64,8 @@ export function createStoreHealth(options: StoreHealthOptions): StoreHealth {
   const releases = new Map<string, string>()
   let timer: ReturnType<typeof setInterval> | undefined
   let checking: Promise<boolean> | undefined
+  /** When "still unavailable" was last logged: once a minute, not once a probe. */
+  let warnedAt = -Infinity
 
   const failed = (err: unknown): void => {
     reason = describe(err)
@@ -126,13 +128,17 @@ export function createStoreHealth(options: StoreHealthOptions): StoreHealth {
           await catchUp()
         } catch (err) {
           reason = describe(err)
-          logger.warn({ store_error: reason, pending_entries: pending.length }, 'Store still unavailable')
+          if (options.wallNow() - warnedAt >= 60_000) {
+            warnedAt = options.wallNow()
+            logger.warn({ store_error: reason, pending_entries: pending.length }, 'Store still unavailable')
+          }
           return false
         } finally {
           checking = undefined
         }
         up = true
         reason = null
+        warnedAt = -Infinity
         clearInterval(timer)
         logger.info('Store writable again: pending entries written, intake reopened')
         options.onUp()

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import { pino, type Logger } from 'pino'
 import type { BrokerPort, Clock } from '@acx/engine'
-import { createService, loadConfig, type Service, type ServiceConfig } from '../../src/index.js'
+import { createService, loadConfig, type ExecutionStore, type Service, type ServiceConfig } from '../../src/index.js'
 
 /** Fast settings: a 3-second AC execution in 3 slices, on the simulated market sped up 100×. */
 export const FAST_ENV: Record<string, string> = {
@@ -53,7 +53,7 @@ export interface RunningService {
 }
 
 export async function startService(
-  env: Record<string, string>, deps: { broker?: BrokerPort; clock?: Clock } = {},
+  env: Record<string, string>, deps: { broker?: BrokerPort; clock?: Clock; store?: ExecutionStore } = {},
 ): Promise<RunningService> {
   const { logger, lines } = captureLogger()
   const service = await createService(configFor(env), logger, deps)
