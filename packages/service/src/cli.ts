@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The `acx` command line.
 import { Command, InvalidArgumentError, Option } from 'commander'
+import { existsSync } from 'node:fs'
 import { formatReportCsv, formatReportTable } from './report/formatReport.js'
 import { loadReport, parseSince } from './report/loadReport.js'
 import { createSqliteStore } from './persistence/sqliteStore.js'
@@ -16,6 +17,12 @@ function storeFromEnv(): ExecutionStore {
   const loaded = loadConfig(process.env)
   if (!loaded.ok) throw new Error(`invalid configuration:\n${formatConfigProblems(loaded.problems)}`)
   return createStore(loaded.config)
+}
+
+/** A SQLite store named on the command line: it must exist (a typo must not create an empty store). */
+function openExisting(path: string): ExecutionStore {
+  if (!existsSync(path)) throw new Error(`--db ${path}: no such file`)
+  return createSqliteStore({ path })
 }
 
 export function createProgram(): Command {
@@ -41,12 +48,32 @@ export function createProgram(): Command {
     .option('--symbol <symbol>', 'one symbol only')
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json', 'csv']).default('table'))
     .action(async (opts: { db?: string; since?: Date; symbol?: string; format: 'table' | 'json' | 'csv' }) => {
-      const store = opts.db ? createSqliteStore({ path: opts.db }) : storeFromEnv()
+      const store = opts.db ? openExisting(opts.db) : storeFromEnv()
       try {
         const report = await loadReport(store, { since: opts.since ?? null, ...(opts.symbol ? { symbol: opts.symbol } : {}) })
         const out =
           opts.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : opts.format === 'csv' ? formatReportCsv(report) : formatReportTable(report)
         process.stdout.write(out)
+      } finally {
+        await store.close()
+      }
+    })
+
+  program
+    .command('prune')
+    .description('delete finished executions (with their child orders, fills and journal) created before a date; running and queued ones are never touched')
+    .requiredOption('--before <when>', 'cut-off: an ISO date (2026-01-01, 2026-01-01T00:00:00Z) or an age (90d, 12h)', (v) => {
+      const at = parseSince(v, new Date())
+      if (at === null) throw new InvalidArgumentError('use an ISO date such as 2026-01-01, or an age such as 90d, 12h, 30m')
+      return at
+    })
+    .option('--db <path>', 'SQLite store (default: the store ACX_STORE / ACX_DB_PATH / ACX_DYNAMODB_TABLE name)')
+    .action(async (opts: { before: Date; db?: string }) => {
+      const store = opts.db ? openExisting(opts.db) : storeFromEnv()
+      try {
+        let total = 0
+        for (let n = -1; n !== 0; total += n) n = await store.prune(opts.before.getTime(), 500)
+        process.stdout.write(`pruned ${total} finished execution${total === 1 ? '' : 's'} created before ${opts.before.toISOString()}\n`)
       } finally {
         await store.close()
       }

@@ -507,8 +507,9 @@ export function createDynamoStore(options: DynamoStoreOptions): ExecutionStore {
       const pages = await Promise.all(
         [...FINAL_STATUSES].map((status) =>
           query({
-            IndexName: idx.name, KeyConditionExpression: key, ExpressionAttributeNames: names(key),
-            ExpressionAttributeValues: { ':status': `STATUS#${status}`, ':before': pad(beforeMs) },
+            IndexName: idx.name, KeyConditionExpression: key, FilterExpression: '#updated_at < :before_ms',
+            ExpressionAttributeNames: names(key, '#updated_at'),
+            ExpressionAttributeValues: { ':status': `STATUS#${status}`, ':before': pad(beforeMs), ':before_ms': beforeMs },
           }, limit),
         ),
       )

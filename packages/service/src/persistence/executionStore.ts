@@ -139,7 +139,7 @@ export interface ExecutionStore extends ExecutionJournal {
   getHalt(): Promise<HaltRecord | null>
   setHalt(halt: HaltRecord | null): Promise<void>
   /**
-   * Retention: deletes up to `limit` finished executions created before `beforeMs` (oldest first), with
+   * Retention: deletes up to `limit` finished executions created and last changed before `beforeMs` (oldest first), with
    * their child orders, fills and journal, and frees their correlation ids. Unfinished ones are never
    * touched. Returns how many were deleted (call again while it returns `limit`).
    */

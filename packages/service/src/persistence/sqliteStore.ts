@@ -160,7 +160,7 @@ export function createSqliteStore(options: SqliteStoreOptions): ExecutionStore {
       ON CONFLICT (name) DO UPDATE SET value_json = excluded.value_json, updated_at = excluded.updated_at`),
     deleteControl: db.prepare('DELETE FROM controls WHERE name = ?'),
     prunable: db.prepare(`SELECT id FROM executions WHERE status IN (${[...FINAL_STATUSES].map((s) => `'${s}'`).join(', ')})
-      AND created_at < ? ORDER BY created_at, id LIMIT ?`),
+      AND created_at < @before AND updated_at < @before ORDER BY created_at, id LIMIT @limit`),
     pruneFills: db.prepare('DELETE FROM fills WHERE execution_id = ?'),
     pruneChildren: db.prepare('DELETE FROM child_orders WHERE execution_id = ?'),
     pruneJournal: db.prepare('DELETE FROM journal WHERE execution_id = ?'),
@@ -204,7 +204,7 @@ export function createSqliteStore(options: SqliteStoreOptions): ExecutionStore {
   })
 
   const pruneTx = db.transaction((beforeMs: number, limit: number): number => {
-    const ids = (q.prunable.all(beforeMs, limit) as Array<{ id: string }>).map((r) => r.id)
+    const ids = (q.prunable.all({ before: beforeMs, limit }) as Array<{ id: string }>).map((r) => r.id)
     for (const id of ids) {
       q.pruneFills.run(id)
       q.pruneChildren.run(id)

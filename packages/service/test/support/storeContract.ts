@@ -413,6 +413,9 @@ export function storeContract(name: string, setup: () => Promise<StoreHarness>):
           await store.setStatus(id, 'filled', 303)
         }
         await start('old-run', 300)
+        // finished just now although created long ago: kept until it is old by its last change too
+        await create('late', 'c-late', 50)
+        await store.setStatus('late', 'failed', 600)
         expect(await store.prune(500, 1)).toBe(1)
         expect(await store.getExecution('old-1')).toBeNull()
         expect(await store.childOrders('old-1')).toEqual([])
@@ -422,6 +425,7 @@ export function storeContract(name: string, setup: () => Promise<StoreHarness>):
         expect(await store.prune(500, 10)).toBe(0)
         // a running execution and a newer finished one stay, with their records
         expect((await store.getExecution('old-run'))!.status).toBe('running')
+        expect((await store.getExecution('late'))!.status).toBe('failed')
         expect(await store.fills('new-1')).toHaveLength(1)
         // the pruned correlation id can be used again
         expect((await create('again', 'c-old-1', 1000)).created).toBe(true)
