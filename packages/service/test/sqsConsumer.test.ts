@@ -192,11 +192,41 @@ describe('the SQS consumer', { timeout: 20_000 }, () => {
       new ReceiveMessageCommand({ QueueUrl: dlqUrl, MaxNumberOfMessages: 10, MessageAttributeNames: ['All'], WaitTimeSeconds: 1 }),
     )
     const reasons = Object.fromEntries(dead.map((m) => [m.Body, m.MessageAttributes?.['acx-error']?.StringValue]))
-    expect(reasons['{"side": "BUY", ']).toBe('body is not JSON')
+    expect(reasons['{"side": "BUY", ']).toMatch(/^body is not acceptable JSON/)
     const bad = reasons[body('bad-1', { quantity: '-5', colour: 'red' })]
     expect(bad).toContain('colour')
     expect(bad).toContain('quantity')
     expect(dead[0]!.MessageAttributes?.['acx-source-queue']?.StringValue).toBe(queueUrl)
+  })
+
+  it('dead-letters an intent the service refuses for good (risk limit, reused correlation id) with the refusal as reason', async () => {
+    const c = consumer({
+      submit: async (intent) => (intent.correlationId === 'refused-1' ? { refused: 'SERVICE_RISK_LIMIT: quantity 5000000 exceeds RISK_MAX_ORDER_QUANTITY 1000000' } : storeIntent(intent)),
+    })
+    await send(body('refused-1'))
+    await send(body('fine-1'))
+    await send('{"side":"BUY","side":"SELL","symbol":"AAPL","quantity":"1","urgency":"HIGH","correlationId":"dup-keys"}')
+    c.start()
+    await until(async () => (await onQueue()) === 0 && (await onQueue(dlqUrl)) === 2)
+    expect(started).toHaveLength(1)
+    const { Messages: dead = [] } = await sqs.client.send(
+      new ReceiveMessageCommand({ QueueUrl: dlqUrl, MaxNumberOfMessages: 10, MessageAttributeNames: ['All'], WaitTimeSeconds: 1 }),
+    )
+    const reasons = dead.map((m) => m.MessageAttributes?.['acx-error']?.StringValue ?? '').sort()
+    expect(reasons[0]).toMatch(/^SERVICE_RISK_LIMIT: .*RISK_MAX_ORDER_QUANTITY/)
+    expect(reasons[1]).toMatch(/duplicate key "side"/)
+  })
+
+  it('receives nothing while the service cannot take intents (queue full, halted, store down), then resumes', async () => {
+    let accepting = false
+    const c = consumer({ canAccept: () => accepting })
+    await send(body('wait-1'))
+    c.start()
+    await new Promise((r) => setTimeout(r, 1500))
+    expect(started).toHaveLength(0)
+    expect(await onQueue()).toBe(1) // still there, untouched
+    accepting = true
+    await until(async () => started.length === 1 && (await onQueue()) === 0)
   })
 
   it('without a dead-letter queue logs a poison message and leaves it for the redrive policy', async () => {
@@ -204,10 +234,10 @@ describe('the SQS consumer', { timeout: 20_000 }, () => {
     const c = consumer({ deadLetterQueueUrl: undefined, logger })
     await send('not json')
     const [report] = await c.pollOnce()
-    expect(report).toMatchObject({ outcome: 'rejected', deleted: false, reason: 'body is not JSON' })
+    expect(report).toMatchObject({ outcome: 'rejected', deleted: false, reason: expect.stringMatching(/^body is not acceptable JSON/) })
     expect(deletes).toBe(0)
     expect(await onQueue()).toBe(1)
-    expect(logger.lines).toContainEqual(expect.objectContaining({ level: 'warn', obj: expect.objectContaining({ reason: 'body is not JSON' }) }))
+    expect(logger.lines).toContainEqual(expect.objectContaining({ level: 'warn', obj: expect.objectContaining({ reason: report!.reason }) }))
   })
 
   it('recovers from a consumer killed between store and delete without a second execution', async () => {
@@ -360,7 +390,8 @@ describe('checkIntentMessage', () => {
   it('accepts a valid intent and lists every problem of an invalid one', () => {
     expect(checkIntentMessage(body('c-1'))).toMatchObject({ ok: true, intent: { correlationId: 'c-1' } })
     expect(checkIntentMessage(undefined)).toEqual({ ok: false, reason: 'empty message body' })
-    expect(checkIntentMessage('[')).toEqual({ ok: false, reason: 'body is not JSON' })
+    expect(checkIntentMessage('[')).toEqual({ ok: false, reason: 'body is not acceptable JSON: unexpected end of input at character 1' })
+    expect(checkIntentMessage(body('c-2', { quantity: 0 }).replace('"quantity":0', '"quantity":9007199254740993'))).toMatchObject({ ok: false, reason: expect.stringContaining('cannot be held exactly') })
     const bad = checkIntentMessage(body('c-1', { side: 'HOLD', quantity: 0 }))
     expect(bad.ok).toBe(false)
     expect(!bad.ok && bad.reason).toMatch(/side: .*; quantity: /)

@@ -1,4 +1,5 @@
 import type { OrderIntent } from '@acx/engine'
+import { parseStrictJson } from '../http/strictJson.js'
 import { parseIntent } from './parseIntent.js'
 
 export type IntentMessageCheck =
@@ -13,9 +14,10 @@ export function checkIntentMessage(body: string | undefined): IntentMessageCheck
   if (body === undefined || body === '') return { ok: false, reason: 'empty message body' }
   let json: unknown
   try {
-    json = JSON.parse(body)
-  } catch {
-    return { ok: false, reason: 'body is not JSON' }
+    // as strict as the HTTP edge: duplicate keys and numbers a double cannot hold are refused
+    json = parseStrictJson(body)
+  } catch (e) {
+    return { ok: false, reason: `body is not acceptable JSON: ${(e as Error).message}` }
   }
   const parsed = parseIntent(json)
   if (!parsed.ok) return { ok: false, reason: parsed.issues.map((i) => `${i.path}: ${i.message}`).join('; ') }
