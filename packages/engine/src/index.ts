@@ -50,11 +50,13 @@ export type {
 } from './domain/executionResult.js'
 
 // Ports
-export { BROKER_ERRORS, BROKER_TERMINAL_STATUSES, BrokerError, isBrokerError } from './ports/broker.js'
+export { BROKER_ERRORS, BROKER_ERROR_REASONS, BROKER_TERMINAL_STATUSES, BrokerError, isBrokerError } from './ports/broker.js'
 export type {
   Asset,
   BrokerErrorCode,
   BrokerErrorOptions,
+  BrokerErrorReason,
+  CancelOutcome,
   BrokerOrder,
   BrokerOrderStatus,
   BrokerPort,

@@ -29,9 +29,28 @@ export const BROKER_ERRORS = {
 
 export type BrokerErrorCode = keyof typeof BROKER_ERRORS
 
+/**
+ * What exactly was wrong, where the code alone does not say it (the code is the class of failure, the
+ * reason the case): checks an adapter makes before sending, and venue answers worth telling apart.
+ */
+export const BROKER_ERROR_REASONS = [
+  'asset_not_found',
+  'asset_not_tradable',
+  'not_fractionable',
+  'account_not_trading',
+  'insufficient_buying_power',
+  'insufficient_position',
+  /** The client order id names an order for something else (an earlier intent reused the id). */
+  'client_order_id_reused',
+  /** The request breaks the venue's rules (tick, quantity, time in force) and was not sent. */
+  'invalid_request',
+] as const
+export type BrokerErrorReason = (typeof BROKER_ERROR_REASONS)[number]
+
 export interface BrokerErrorOptions {
   /** Defaults to the code's `retryable` in `BROKER_ERRORS`. */
   readonly retryable?: boolean
+  readonly reason?: BrokerErrorReason
   /** For `BROKER_RATE_LIMITED`: how long the broker asks us to wait. */
   readonly retryAfterMs?: number
   /** The broker's own status / code, for logs. */
@@ -47,6 +66,7 @@ export class BrokerError extends Error {
   readonly retryAfterMs: number | undefined
   readonly brokerStatus: number | undefined
   readonly brokerCode: string | number | undefined
+  readonly reason: BrokerErrorReason | undefined
   constructor(
     readonly code: BrokerErrorCode,
     message?: string,
@@ -57,6 +77,7 @@ export class BrokerError extends Error {
     this.retryAfterMs = opts.retryAfterMs
     this.brokerStatus = opts.brokerStatus
     this.brokerCode = opts.brokerCode
+    this.reason = opts.reason
   }
 }
 
@@ -127,28 +148,47 @@ export interface Asset {
   readonly fractionable: boolean
 }
 
+/** What a cancel request found: the venue took the request, or the order was already final (nothing to cancel). */
+export type CancelOutcome = 'requested' | 'already_final'
+
 /**
  * What the engine needs from a broker. Every method may throw `BrokerError`; anything else thrown is
  * treated as `BROKER_BAD_RESPONSE` (not retryable).
  *
  * Contract:
- * - `submitOrder` is idempotent on `clientOrderId`: if an order with that id already exists, it returns
- *   that order instead of creating a second one (Alpaca's 422 "client_order_id must be unique" is mapped
- *   to a lookup by the adapter).
- * - `cancelOrder` only *requests* a cancel. The engine then polls `getOrder` until the order is terminal.
- *   Cancelling an order that is already terminal must not throw (return normally, or throw
- *   `BROKER_NOT_FOUND` / `BROKER_REJECTED`, which the engine tolerates and then reads the order).
- * - `getOrderByClientId` returns null when no such order exists.
+ * - **One attempt per call.** An adapter does not retry: a failed call throws, with `retryable` saying
+ *   whether the same call may succeed if made again (and `retryAfterMs` how long to wait first). The
+ *   engine owns retries — with backoff on its clock, abortable, logged with the execution's fields — so
+ *   a retry is never multiplied by a second layer. Client-side pacing (a token bucket) is not a retry
+ *   and is allowed.
+ * - **Exactly once.** `submitOrder` is idempotent on `clientOrderId`: if an order with that id exists it
+ *   returns that order instead of creating a second one (Alpaca's 422 "client_order_id must be unique"
+ *   is answered with the order, looked up by client order id). A submit that may have created the order
+ *   throws a retryable `BROKER_TIMEOUT` / `BROKER_UNAVAILABLE`, `BROKER_BAD_RESPONSE` (an unreadable
+ *   answer) or `BROKER_UNKNOWN_OUTCOME` (the venue says the id is taken but cannot show the order yet):
+ *   the caller must look the order up by client order id before sending anything new — the engine
+ *   does, and after an unknown outcome never re-plans the quantity. `BROKER_RATE_LIMITED` means the
+ *   venue refused the request before processing it. Any other error means no order was created.
+ * - `cancelOrder` only *requests* a cancel: `requested`, or `already_final` when the order is filled,
+ *   cancelled, expired or rejected (never an error for that). The engine then reads the order until it
+ *   is final.
+ * - `getOrderByClientId` returns null when no such order exists (yet: an asynchronous venue may not show
+ *   an order it has just accepted).
  * - `getQuote` returns null when the broker has no quote for the symbol.
  * - `getPosition` returns null when there is no position.
  * - `getAsset` throws `BROKER_NOT_FOUND` for an unknown symbol.
+ * - `subscribeOrderUpdates` (optional) calls `listener` with an order of ours whenever the venue reports
+ *   a change (a fill, a cancel confirmed, a rejection). It only wakes the engine early: the engine still
+ *   reads the order itself, so a missed or repeated update costs latency, never correctness.
  */
 export interface BrokerPort {
   getQuote(symbol: string): Promise<Quote | null>
   submitOrder(request: SubmitOrderRequest): Promise<BrokerOrder>
   getOrder(id: BrokerOrderId): Promise<BrokerOrder>
   getOrderByClientId(clientOrderId: ClientOrderId): Promise<BrokerOrder | null>
-  cancelOrder(id: BrokerOrderId): Promise<void>
+  cancelOrder(id: BrokerOrderId): Promise<CancelOutcome>
   getPosition(symbol: string): Promise<Position | null>
   getAsset(symbol: string): Promise<Asset>
+  /** Returns a function that ends the subscription. */
+  subscribeOrderUpdates?(listener: (order: BrokerOrder) => void): () => void
 }

@@ -486,6 +486,17 @@ export function createSimulatedMarket(options: SimulatedMarketOptions): Simulate
 
   const changed = (o: SimOrder): void => {
     if (store) dirtyOrders.add(o)
+    if (listeners.size > 0) updated.add(o)
+  }
+
+  /** Order-update subscribers, and the orders changed since they were last told (told once saved). */
+  const listeners = new Set<(order: BrokerOrder) => void>()
+  const updated = new Set<SimOrder>()
+  const tell = (): void => {
+    if (updated.size === 0) return
+    const orders = [...updated].map(snapshot)
+    updated.clear()
+    for (const listener of listeners) for (const order of orders) listener(order)
   }
   const changedSymbol = (s: SymbolState): void => {
     if (store) dirtySymbols.add(s)
@@ -542,6 +553,7 @@ export function createSimulatedMarket(options: SimulatedMarketOptions): Simulate
       }
       forgetFinished(clock.now())
       flush()
+      tell()
       return result
     }
 
@@ -808,10 +820,8 @@ export function createSimulatedMarket(options: SimulatedMarketOptions): Simulate
       await enter({ method: 'cancelOrder', id })
       const o = byId.get(id)
       if (!o) throw new BrokerError('BROKER_NOT_FOUND', `order ${id} not found`, { brokerStatus: 404 })
-      if (o.status === 'filled' || o.status === 'canceled' || o.status === 'expired' || o.status === 'rejected') {
-        throw new BrokerError('BROKER_REJECTED', `order ${id} is already ${o.status}`, { brokerStatus: 422 })
-      }
-      if (o.status === 'pending_cancel') return
+      if (o.status === 'filled' || o.status === 'canceled' || o.status === 'expired' || o.status === 'rejected') return 'already_final'
+      if (o.status === 'pending_cancel') return 'requested'
       o.status = 'pending_cancel'
       o.cancelDueAt = clock.now() + cancelLatencyMs
       o.updatedAtMs = clock.now()
@@ -819,6 +829,7 @@ export function createSimulatedMarket(options: SimulatedMarketOptions): Simulate
       o.raceFill = faults.fillOnCancel?.(snapshot(o)) ?? (p > 0 && faultRng.next() < p)
       changed(o)
       if (cancelLatencyMs <= 0) advanceAll()
+      return 'requested'
     },
 
     async getPosition(symbol) {
@@ -847,6 +858,12 @@ export function createSimulatedMarket(options: SimulatedMarketOptions): Simulate
     cancelOrder: durable(venue.cancelOrder),
     getPosition: durable(venue.getPosition),
     getAsset: durable(venue.getAsset),
+    subscribeOrderUpdates(listener) {
+      listeners.add(listener)
+      return () => {
+        listeners.delete(listener)
+      }
+    },
     orders: () => [...byId.values()].map(snapshot),
     // stable: fills at one time keep the order of their orders
     fills: () => [...byId.values()].flatMap((o) => o.fills).sort((a, b) => a.atMs - b.atMs),

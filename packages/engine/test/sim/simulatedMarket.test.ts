@@ -123,11 +123,27 @@ describe('createSimulatedMarket', () => {
   it('moves a cancelled order through pending_cancel to canceled', async () => {
     const { clock, market } = setup({ cancelLatencyMs: 500 })
     const o = await market.submitOrder(buy({ limitPrice: new Dec('150.00') }))
-    await market.cancelOrder(o.id)
+    expect(await market.cancelOrder(o.id)).toBe('requested')
     expect((await market.getOrder(o.id)).status).toBe('pending_cancel')
+    expect(await market.cancelOrder(o.id)).toBe('requested')
     await clock.advance(500)
     expect((await market.getOrder(o.id)).status).toBe('canceled')
-    expect(isBrokerError(await caught(market.cancelOrder(o.id)))).toBe(true)
+    expect(await market.cancelOrder(o.id)).toBe('already_final')
+    expect(isBrokerError(await caught(market.cancelOrder('sim-nope' as typeof o.id)))).toBe(true)
+  })
+
+  it('tells subscribers of each change to an order, once it is saved, until they unsubscribe', async () => {
+    const { clock, market } = setup({ cancelLatencyMs: 500 })
+    const seen: string[] = []
+    const stop = market.subscribeOrderUpdates!((o) => seen.push(`${o.clientOrderId}:${o.status}`))
+    const o = await market.submitOrder(buy({ limitPrice: new Dec('150.00') }))
+    await market.cancelOrder(o.id)
+    await clock.advance(500)
+    await market.getOrder(o.id)
+    expect(seen).toEqual([`${o.clientOrderId}:new`, `${o.clientOrderId}:pending_cancel`, `${o.clientOrderId}:canceled`])
+    stop()
+    await market.submitOrder(buy({ clientOrderId: 'c-after' as typeof o.clientOrderId, limitPrice: new Dec('150.00') }))
+    expect(seen).toHaveLength(3)
   })
 
   it('can make a fill race the cancel', async () => {

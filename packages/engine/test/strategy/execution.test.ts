@@ -66,7 +66,7 @@ describe('cancels', () => {
     const venue = {
       ...h.market,
       async cancelOrder(id: Parameters<typeof h.market.cancelOrder>[0]) {
-        if (dropped++ === 0) return // accepted, then lost: the order stays open
+        if (dropped++ === 0) return 'requested' as const // accepted, then lost: the order stays open
         return h.market.cancelOrder(id)
       },
     }
