@@ -2,7 +2,7 @@ import { loadAcCoreSync, type AcCoreApi } from '@acx/ac-core-wasm'
 import { acParamsFor, type AcConfig, type AcStrategyParams } from './config/acConfig.js'
 import { acConfigFromEnv } from './config/acConfigFromEnv.js'
 import { fromKernelSchedule, halfSpreadFraction, planSliceQty, toKernelParams, type KernelSchedule } from './config/kernelParams.js'
-import { Dec, floorToLot } from './domain/dec.js'
+import { Dec } from './domain/dec.js'
 import type { Decimal } from 'decimal.js'
 import type { ChildOrder } from './domain/childOrder.js'
 import type { ExecutionResult } from './domain/executionResult.js'
@@ -16,7 +16,12 @@ import { noopJournal, type ExecutionJournal } from './ports/executionJournal.js'
 import { noopLogger, type Logger } from './ports/logger.js'
 import { routeStrategy } from './routing/routeStrategy.js'
 import { runAlmgrenChriss } from './strategy/almgrenChrissStrategy.js'
-import { Execution, StopExecution } from './strategy/execution.js'
+import type { ExecutionFailure } from './domain/executionResult.js'
+import { Execution } from './execution/execution.js'
+import { createOrderWaiter } from './execution/orderWaiter.js'
+import { preflight } from './execution/preflight.js'
+import { SliceSchedule } from './execution/sliceSchedule.js'
+import { StopExecution } from './execution/stopExecution.js'
 import { runMarket } from './strategy/marketStrategy.js'
 import { runWalkTheBook } from './strategy/walkTheBookStrategy.js'
 import { checkQuote } from './domain/quote.js'
@@ -170,7 +175,7 @@ export function createEngine(options: EngineOptions): Engine {
   const core = options.core ?? loadAcCoreSync()
   assertKernelAccepts(config, core)
   const risk = createRiskGate(config.risk, clock)
-  const deps = { broker, clock, logger, journal, config, risk }
+  const deps = { broker, clock, logger, journal, config, risk, orderUpdates: createOrderWaiter(broker, clock) }
 
   const schedule = (intent: OrderIntent, strategy: StrategyName, fixedCost: number): KernelSchedule => {
     const params = acParamsFor(config, intent.symbol)
@@ -182,44 +187,20 @@ export function createEngine(options: EngineOptions): Engine {
     }
   }
 
-  const preflight = async (ex: Execution): Promise<void> => {
-    const { intent } = ex
-    let asset
-    try {
-      asset = await ex.call('getAsset', () => broker.getAsset(intent.symbol))
-    } catch (e) {
-      if (isBrokerError(e) && e.code === 'BROKER_NOT_FOUND') ex.stop('asset_not_found', `unknown asset ${intent.symbol}`, e.code)
-      ex.stop('broker_error', `asset lookup failed: ${(e as Error).message}`, isBrokerError(e) ? e.code : undefined)
-    }
-    if (!asset.tradable) ex.stop('asset_not_tradable', `${intent.symbol} is not tradable`)
-    ex.lot = asset.fractionable && config.fractionalTrading ? new Dec('1e-9') : new Dec(1)
-    if (!floorToLot(intent.quantity, ex.lot).eq(intent.quantity)) {
-      ex.stop('fractional_not_allowed', `${intent.quantity} ${intent.symbol}: whole shares only`)
-    }
-    if (intent.closeType !== 'NONE') {
-      const position = await ex.call('getPosition', () => broker.getPosition(intent.symbol)).catch((e: unknown) =>
-        ex.stop('broker_error', `position lookup failed: ${(e as Error).message}`, isBrokerError(e) ? e.code : undefined),
-      )
-      const held = position?.qty ?? new Dec(0)
-      const toClose = ex.remaining() // on a resume, what earlier runs sold is already out of the position
-      if (held.lt(toClose)) ex.stop('insufficient_position', `closing ${toClose} ${intent.symbol} but holding ${held}`)
-    }
-  }
-
   const run = async (ex: Execution): Promise<void> => {
     const { intent, strategy } = ex
     await ex.journal({ type: 'execution_started', executionId: ex.id, atMs: clock.now(), intent, strategy, resumed: ex.resuming })
     if (ex.resuming) {
-      await ex.reconcile()
+      await ex.orders.reconcile()
       if (!ex.remainingLots().gt(0)) return
     }
     await preflight(ex)
-    ex.arrival = await ex.quote()
-    await ex.journal({ type: 'arrival_quote', executionId: ex.id, atMs: clock.now(), quote: ex.arrival })
-    if (ex.arrival === null && intent.urgency !== 'HIGH') ex.stop('no_quote_available', `no usable quote for ${intent.symbol}`)
+    await ex.arrive(await ex.venue.quote())
+    const { arrival } = ex
+    if (arrival === null && intent.urgency !== 'HIGH') ex.stop('no_quote_available', `no usable quote for ${intent.symbol}`)
     await ex.checkParentRisk()
     logger.info(
-      { ...ex.fields(), quantity: intent.quantity.toNumber(), urgency: intent.urgency, arrival_mid: ex.arrival?.mid.toNumber() ?? null },
+      { ...ex.fields(), quantity: intent.quantity.toNumber(), urgency: intent.urgency, arrival_mid: arrival?.mid.toNumber() ?? null },
       'Execution started',
     )
     switch (strategy) {
@@ -229,11 +210,9 @@ export function createEngine(options: EngineOptions): Engine {
         return runWalkTheBook(ex)
       case 'almgren_chriss':
       case 'twap': {
-        const fixedCost = ex.arrival ? halfSpreadFraction(ex.arrival.spread, ex.arrival.mid) : 0
-        const plan = schedule(intent, strategy, fixedCost)
-        ex.expectedCostBps = plan.expectedCostBps
-        ex.expectedStdBps = plan.expectedStdBps
-        return runAlmgrenChriss(ex, acParamsFor(config, intent.symbol), plan)
+        const plan = schedule(intent, strategy, arrival ? halfSpreadFraction(arrival.spread, arrival.mid) : 0)
+        ex.expect(plan.expectedCostBps, plan.expectedStdBps)
+        return runAlmgrenChriss(ex, acParamsFor(config, intent.symbol), new SliceSchedule(plan, ex.startedAt))
       }
     }
   }
@@ -277,28 +256,20 @@ export function createEngine(options: EngineOptions): Engine {
     async execute(input, opts = {}) {
       const intent = parseOrThrow(input)
       const strategy = routeStrategy(intent, config.routing)
-      const ex = new Execution(parentOrderId(opts.executionId ?? intent.correlationId), intent, strategy, deps, opts.signal, opts.resume?.startedAt)
-      if (opts.resume) {
-        const n = acParamsFor(config, intent.symbol).numSlices
-        const ac = strategy === 'almgren_chriss' || strategy === 'twap'
-        ex.adopt(opts.resume.children, (k) => ac && k === n)
-        if (opts.resume.arrivalMid !== undefined) ex.arrivalMidOverride = opts.resume.arrivalMid
-      }
+      const ac = strategy === 'almgren_chriss' || strategy === 'twap'
+      const n = acParamsFor(config, intent.symbol).numSlices
+      const resume = opts.resume && { ...opts.resume, isFallbackSlice: (k: number) => ac && k === n }
+      const ex = new Execution(parentOrderId(opts.executionId ?? intent.correlationId), intent, strategy, deps, opts.signal, resume)
+      let stopped: ExecutionFailure | undefined
       try {
         await run(ex)
       } catch (e) {
-        if (!(e instanceof StopExecution)) {
-          await ex.closeOpenChildren()
-          throw e
-        }
-        ex.failure = e.failure
-        await ex.closeOpenChildren()
+        // whatever ended the run, no child order is left working unwatched
+        await ex.orders.closeOpen()
+        if (!(e instanceof StopExecution)) throw e
+        stopped = e.failure
       }
-      if (ex.aborted && ex.failure === undefined && !ex.remaining().isZero()) {
-        ex.failure = opts.signal?.reason === 'halt'
-          ? { code: 'halted', message: 'execution stopped by the kill switch' }
-          : { code: 'aborted', message: 'execution stopped by request' }
-      }
+      ex.finish(stopped)
       const result = ex.result()
       await ex.journal({ type: 'execution_finished', executionId: ex.id, atMs: result.finishedAt, status: ex.status(result), result })
       logger.info(

@@ -44,20 +44,30 @@ export type OrderEventType = OrderEvent['type']
  * status listed (except after a cancel was confirmed or the order expired, which stay as they are).
  */
 export const TRANSITIONS: Readonly<Record<OrderStatus, Partial<Readonly<Record<OrderEventType, OrderStatus>>>>> = {
-  created: { submit: 'submitted', reject: 'rejected' },
+  created: {
+    submit: 'submitted',
+    // refused before it was sent (a restart found it never reached the venue)
+    reject: 'rejected',
+  },
   submitted: {
     accept: 'accepted',
     reject: 'rejected',
+    // the first word from the venue can already be a fill (a marketable order answered filled)
     fill: 'partially_filled',
     cancel_request: 'pending_cancel',
+    // a look-up after a lost answer finds the order already cancelled (by us before a crash, or by a person)
     cancel_confirm: 'canceled',
+    // a day order sent just before the close, first seen expired
     expire: 'expired',
   },
   accepted: {
+    // the venue repeats an acknowledgement (re-reads of an order it has accepted)
     accept: 'accepted',
+    // Alpaca can answer a POST with 200 and reject the order afterwards
     reject: 'rejected',
     fill: 'partially_filled',
     cancel_request: 'pending_cancel',
+    // the cancel was confirmed before we saw our own request taken (a fast venue, a poll that raced it)
     cancel_confirm: 'canceled',
     expire: 'expired',
   },
@@ -66,18 +76,29 @@ export const TRANSITIONS: Readonly<Record<OrderStatus, Partial<Readonly<Record<O
     fill: 'partially_filled',
     cancel_request: 'pending_cancel',
     cancel_confirm: 'canceled',
+    // done_for_day, then expired at the close with part of it filled
     expire: 'expired',
   },
   pending_cancel: {
     accept: 'pending_cancel',
+    // a fill racing the cancel: the venue executed before it processed the request
     fill: 'pending_cancel',
+    // the request was repeated (the engine re-sends an unconfirmed cancel)
     cancel_request: 'pending_cancel',
     cancel_confirm: 'canceled',
+    // the close came before the cancel was processed
     expire: 'expired',
   },
   filled: {},
-  canceled: { fill: 'canceled', cancel_confirm: 'canceled', cancel_request: 'canceled' },
+  canceled: {
+    // a fill that raced the cancel reported after the confirmation (Alpaca's stream and REST can disagree in order)
+    fill: 'canceled',
+    cancel_confirm: 'canceled',
+    // our request reached the venue after it had already cancelled the order
+    cancel_request: 'canceled',
+  },
   rejected: {},
+  // likewise a fill reported after the order expired
   expired: { fill: 'expired', expire: 'expired' },
 }
 
@@ -164,6 +185,10 @@ function with_(o: ChildOrder, c: Partial<ChildOrder>): ChildOrder {
  * for a fill beyond the order quantity.
  */
 export function applyOrderEvent(order: ChildOrder, event: OrderEvent): ChildOrder {
+  // a fill seen before is refused whatever the status, before the table is consulted
+  if (event.type === 'fill' && order.fillIds.includes(event.fill.fillId)) {
+    throw new EngineError('ENGINE_DUPLICATE_FILL', `fill ${event.fill.fillId} already applied to ${order.clientOrderId}`)
+  }
   const next = TRANSITIONS[order.status][event.type]
   if (next === undefined) {
     throw new EngineError(
@@ -179,9 +204,6 @@ export function applyOrderEvent(order: ChildOrder, event: OrderEvent): ChildOrde
       return with_(order, { status: next, rejectReason: event.reason, updatedAt })
     case 'fill': {
       const { fill } = event
-      if (order.fillIds.includes(fill.fillId)) {
-        throw new EngineError('ENGINE_DUPLICATE_FILL', `fill ${fill.fillId} already applied to ${order.clientOrderId}`)
-      }
       if (!fill.qty.gt(0)) {
         throw new EngineError('ENGINE_INVALID_ARGUMENT', `fill ${fill.fillId} has a quantity of ${fill.qty.toString()}`)
       }

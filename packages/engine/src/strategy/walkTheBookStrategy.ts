@@ -1,4 +1,5 @@
-import type { Execution } from './execution.js'
+import type { Execution } from '../execution/execution.js'
+import { sendMarketFallback } from '../execution/marketFallback.js'
 import { limitPrice } from './limitPrice.js'
 
 /**
@@ -13,18 +14,11 @@ export async function runWalkTheBook(ex: Execution): Promise<void> {
     if (ex.aborted) return
     const qty = ex.remainingLots()
     if (!qty.gt(0)) return
-    const quote = await ex.quote()
+    const quote = await ex.venue.quote()
     if (quote === null) continue
     const px = limitPrice(quote, ex.intent.side, step)
-    const child = await ex.place({ sliceIndex: 0, attempt: i, kind: 'limit', qty, limitPrice: px, aggression: step, quoteFlags: quote.flags })
-    await ex.rest(child, stepWaitSeconds * 1000)
+    const child = await ex.orders.place({ sliceIndex: 0, attempt: i, kind: 'limit', qty, limitPrice: px, aggression: step, quoteFlags: quote.flags })
+    await ex.orders.rest(child, stepWaitSeconds * 1000)
   }
-  if (ex.aborted) return
-  const qty = ex.remainingLots()
-  if (!qty.gt(0)) return
-  ex.marketFallbackUsed = true
-  ex.log.warn({ ...ex.fields(), remaining_qty: qty.toNumber() }, 'Market order fallback')
-  const child = await ex.place({ sliceIndex: 0, attempt: priceSteps.length, kind: 'market_fallback', qty })
-  if (child.status === 'rejected') ex.stop('broker_error', `market order rejected: ${child.rejectReason ?? ''}`)
-  await ex.awaitMarket(child)
+  await sendMarketFallback(ex, 0, priceSteps.length)
 }

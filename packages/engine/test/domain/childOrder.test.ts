@@ -44,6 +44,13 @@ describe('child order state machine', () => {
     }
   })
 
+  it('refuses a repeated fill id before any transition, also once the order is filled', () => {
+    const filled = run(...submitted, fill('f1', '100'))
+    expect(filled.status).toBe('filled')
+    // 'filled' allows no fill at all: a repeat is still reported as the duplicate it is
+    expect(() => applyOrderEvent(filled, fill('f1', '100'))).toThrowError(expect.objectContaining({ code: 'ENGINE_DUPLICATE_FILL' }))
+  })
+
   it('refuses a fill beyond the order quantity', () => {
     expect(() => run(...submitted, fill('f1', '101'))).toThrowError(expect.objectContaining({ code: 'ENGINE_OVERFILL' }))
   })
