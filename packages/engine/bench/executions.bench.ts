@@ -5,7 +5,7 @@
 import { performance } from 'node:perf_hooks'
 import { loadAcCoreSync, type AcCoreApi } from '@acx/ac-core-wasm'
 import {
-  acConfigFromEnv,
+  createAcConfig,
   createEngine,
   createInMemoryJournal,
   createSimulatedMarket,
@@ -13,7 +13,7 @@ import {
   type BrokerPort,
 } from '../src/index.js'
 
-const config = acConfigFromEnv({})
+const config = createAcConfig()
 const core: AcCoreApi = loadAcCoreSync()
 const intent = (i: number) =>
   ({ side: i % 2 ? 'SELL' : 'BUY', symbol: 'AAPL', quantity: '1000', urgency: 'MEDIUM', correlationId: `bench-${i}` }) as const

@@ -1,6 +1,6 @@
 import { loadAcCoreSync, type AcCoreApi } from '@acx/ac-core-wasm'
 import { acParamsFor, type AcConfig, type AcStrategyParams } from './config/acConfig.js'
-import { acConfigFromEnv } from './config/acConfigFromEnv.js'
+import { createAcConfig } from './config/createAcConfig.js'
 import { fromKernelSchedule, halfSpreadFraction, planSliceQty, toKernelParams, type KernelSchedule } from './config/kernelParams.js'
 import { Dec } from './domain/dec.js'
 import type { Decimal } from 'decimal.js'
@@ -31,7 +31,7 @@ import type { RiskRefusal } from './risk/riskLimits.js'
 export interface EngineOptions {
   readonly broker: BrokerPort
   readonly clock: Clock
-  /** Default: `acConfigFromEnv({})` (all defaults). */
+  /** Default: `createAcConfig()` (all defaults). */
   readonly config?: AcConfig
   /** pino-compatible; default no-op. */
   readonly logger?: Logger
@@ -129,20 +129,20 @@ function parseOrThrow(input: OrderIntent | OrderIntentInput): OrderIntent {
   return parsed.value
 }
 
-/** Kernel parameter names → the variables that set them, to name the culprit of a kernel error. */
-const KERNEL_FIELD_VARIABLES: Readonly<Record<string, string>> = {
-  horizon: 'AC_TOTAL_TIME_SECONDS',
-  slices: 'AC_NUM_SLICES',
-  volatility: 'AC_VOLATILITY',
-  temporaryImpact: 'AC_TEMP_IMPACT',
-  permanentImpact: 'AC_PERM_IMPACT',
-  riskAversion: 'AC_RISK_AVERSION',
+/** Kernel parameter names → the `AcStrategyParams` fields that set them, to name the culprit of a kernel error. */
+const KERNEL_FIELDS: Readonly<Record<string, keyof AcStrategyParams>> = {
+  horizon: 'totalTimeSeconds',
+  slices: 'numSlices',
+  volatility: 'volatility',
+  temporaryImpact: 'temporaryImpact',
+  permanentImpact: 'permanentImpact',
+  riskAversion: 'riskAversion',
 }
 
-const kernelVariable = (e: unknown): string => {
+const kernelField = (e: unknown): keyof AcStrategyParams | undefined => {
   const { code, field } = (e ?? {}) as { code?: unknown; field?: unknown }
-  if (code === 'AC_ETA_TILDE_NONPOSITIVE') return 'AC_PERM_IMPACT'
-  return (typeof field === 'string' && KERNEL_FIELD_VARIABLES[field]) || 'AC_*'
+  if (code === 'AC_ETA_TILDE_NONPOSITIVE') return 'permanentImpact'
+  return typeof field === 'string' ? KERNEL_FIELDS[field] : undefined
 }
 
 /**
@@ -152,14 +152,19 @@ const kernelVariable = (e: unknown): string => {
  */
 function assertKernelAccepts(config: AcConfig, core: AcCoreApi): void {
   const issues: ConfigIssue[] = []
-  const sets: [string, AcStrategyParams][] = [['', config.ac], ...Object.entries(config.acBySymbol).map(([sym, p]): [string, AcStrategyParams] => [` (${sym})`, p])]
-  for (const [where, params] of sets) {
+  const sets: [readonly string[], AcStrategyParams][] = [
+    [['ac'], config.ac],
+    ...Object.entries(config.acBySymbol).map(([sym, p]): [readonly string[], AcStrategyParams] => [['symbolProfiles', sym], p]),
+  ]
+  for (const [at, params] of sets) {
     for (const twap of [false, true]) {
       try {
         core.trajectory(toKernelParams(params, { tradingDaySeconds: config.tradingDaySeconds, twap }))
       } catch (e) {
-        const variable = kernelVariable(e)
-        issues.push({ path: [variable], variable, message: `rejected by the Almgren–Chriss core${where}: ${(e as Error).message}` })
+        const field = kernelField(e)
+        // a symbol's parameters are its profile plus the explicit `ac` values: name the field under `ac`
+        const path = field === undefined ? at : at[0] === 'ac' ? ['ac', field] : [...at]
+        issues.push({ path, message: `rejected by the Almgren–Chriss core${at[0] === 'ac' ? '' : ` (${at[1]})`}: ${(e as Error).message}` })
         break
       }
     }
@@ -169,7 +174,7 @@ function assertKernelAccepts(config: AcConfig, core: AcCoreApi): void {
 
 export function createEngine(options: EngineOptions): Engine {
   const { broker, clock } = options
-  const config = options.config ?? acConfigFromEnv({})
+  const config = options.config ?? createAcConfig()
   const logger = options.logger ?? noopLogger
   const journal = options.journal ?? noopJournal
   const core = options.core ?? loadAcCoreSync()
@@ -183,7 +188,7 @@ export function createEngine(options: EngineOptions): Engine {
     try {
       return fromKernelSchedule(core.trajectory(kernelParams), params)
     } catch (cause) {
-      throw new EngineError('ENGINE_KERNEL_FAILED', `Almgren–Chriss core failed (${kernelVariable(cause)}): ${(cause as Error).message}`, { cause })
+      throw new EngineError('ENGINE_KERNEL_FAILED', `Almgren–Chriss core failed (${kernelField(cause) ?? 'parameters'}): ${(cause as Error).message}`, { cause })
     }
   }
 

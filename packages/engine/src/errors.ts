@@ -35,16 +35,15 @@ export class EngineError extends Error {
 export const isEngineError = (e: unknown): e is EngineError =>
   e instanceof Error && e.name === 'EngineError' && typeof (e as { code?: unknown }).code === 'string'
 
-/** One invalid setting: the variable's name (also as `path[0]`), what is wrong, and the value given. */
+/** One invalid setting: where in the configuration (`path`, e.g. `['ac', 'numSlices']`), what is wrong, and the value given. */
 export interface ConfigIssue extends ValidationIssue {
-  readonly variable: string
   readonly message: string
   readonly value?: string
 }
 
 /**
- * Every invalid setting found by `acConfigFromEnv`, reported together. It is an `EngineError` with code
- * `ENGINE_CONFIG_INVALID` (so `isEngineError` holds); the message names each variable.
+ * Every invalid setting found by `createAcConfig`, reported together. It is an `EngineError` with code
+ * `ENGINE_CONFIG_INVALID` (so `isEngineError` holds); the message names each field by its path.
  */
 export class ConfigError extends EngineError {
   declare readonly issues: readonly ConfigIssue[]
@@ -52,7 +51,7 @@ export class ConfigError extends EngineError {
     super(
       'ENGINE_CONFIG_INVALID',
       `Invalid configuration: ${issues
-        .map((i) => `${i.variable}: ${i.message}${i.value === undefined ? '' : ` (got ${JSON.stringify(i.value)})`}`)
+        .map((i) => `${i.path.join('.') || '(config)'}: ${i.message}${i.value === undefined ? '' : ` (got ${JSON.stringify(i.value)})`}`)
         .join('; ')}`,
       { issues },
     )

@@ -77,8 +77,8 @@ export type {
 } from './ports/executionJournal.js'
 
 // Configuration and routing
-export { acConfigFromEnv } from './config/acConfigFromEnv.js'
-export type { Env } from './config/acConfigFromEnv.js'
+export { CONFIG_DEFAULTS, createAcConfig } from './config/createAcConfig.js'
+export type { AcConfigInput, DecimalInput } from './config/createAcConfig.js'
 export { PROFILE_NAMES, acParamsFor } from './config/acConfig.js'
 export type {
   AcConfig,
@@ -93,7 +93,7 @@ export type {
 export { AC_DEFAULTS, PROFILES } from './config/profiles.js'
 export { toKernelParams, fromKernelSchedule, planSliceQty, halfSpreadFraction } from './config/kernelParams.js'
 export type { KernelSchedule } from './config/kernelParams.js'
-export { DEFAULT_ROUTES, fnv1a32, parseRouteSpec, pickWeighted, routeStrategy } from './routing/routeStrategy.js'
+export { DEFAULT_ROUTES, checkRouteSpec, fnv1a32, parseRouteSpec, pickWeighted, routeStrategy } from './routing/routeStrategy.js'
 export { limitPrice, aggressionAt } from './strategy/limitPrice.js'
 
 // Simulated market

@@ -7,7 +7,7 @@ describe('createEngine', () => {
     const clock = api.createVirtualClock()
     const broker = api.createSimulatedMarket({ clock, seed: 7, symbols: { AAPL: { price: '190', spread: '0.02' } } })
     const logger = api.createMemoryLogger()
-    const engine = api.createEngine({ broker, clock, config: api.acConfigFromEnv({}), logger })
+    const engine = api.createEngine({ broker, clock, config: api.createAcConfig(), logger })
     const result = await engine.execute({ side: 'BUY', symbol: 'AAPL', quantity: '1000', urgency: 'MEDIUM', correlationId: 'embed-1' })
     expect(result.totalFilled.toString()).toBe('1000')
     expect(result.success).toBe(true)
@@ -46,7 +46,7 @@ describe('createEngine', () => {
   })
 
   it('routes by urgency and by the split, the same way every time', () => {
-    const h = aHarness({ env: { ROUTE_MEDIUM: 'almgren_chriss:50,walk_the_book:50' } })
+    const h = aHarness({ config: { routing: { byUrgency: { MEDIUM: [{ strategy: 'almgren_chriss', weight: 50 }, { strategy: 'walk_the_book', weight: 50 }] } } } })
     const picks = new Set<string>()
     for (let i = 0; i < 50; i++) {
       const s = h.engine.route(anIntent({ correlationId: `r-${i}` }))
@@ -69,7 +69,7 @@ describe('createEngine', () => {
 })
 
 describe('createEngine checks the configuration against the core', () => {
-  it('throws a ConfigError naming the variable the kernel refuses', () => {
+  it('throws a ConfigError naming the field the kernel refuses', () => {
     const clock = api.createVirtualClock()
     const broker = api.createSimulatedMarket({ clock, seed: 1, symbols: {} })
     const core = {
@@ -88,7 +88,7 @@ describe('createEngine checks the configuration against the core', () => {
       expect.unreachable()
     } catch (e) {
       expect(api.isConfigError(e)).toBe(true)
-      expect(api.isConfigError(e) && e.issues.map((i) => i.variable)).toEqual(['AC_PERM_IMPACT'])
+      expect(api.isConfigError(e) && e.issues.map((i) => i.path)).toEqual([['ac', 'permanentImpact']])
     }
   })
 })

@@ -1,7 +1,7 @@
 import { reference } from '@acx/ac-core-wasm'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { acConfigFromEnv } from '../src/config/acConfigFromEnv.js'
+import { createAcConfig } from '../src/config/createAcConfig.js'
 import { Dec } from '../src/domain/dec.js'
 import { applyOrderEvent, createChildOrder, type OrderEvent } from '../src/domain/childOrder.js'
 import { brokerOrderId, clientOrderIdFor, fillId } from '../src/domain/ids.js'
@@ -52,10 +52,8 @@ describe('execution invariants (random intents, markets and faults)', () => {
           },
         })
         const journal = createInMemoryJournal()
-        const config = acConfigFromEnv({
-          AC_MARKET_FALLBACK: String(s.fallback),
-          AC_NUM_SLICES: String(s.numSlices),
-          AC_SLICE_WAIT_SECONDS: String(Math.min(30, 300 / s.numSlices)),
+        const config = createAcConfig({
+          ac: { marketFallback: s.fallback, numSlices: s.numSlices, sliceWaitSeconds: Math.min(30, 300 / s.numSlices) },
         })
         const engine = createEngine({ broker: market, clock, config, journal, core: reference })
         const r = await engine.execute({

@@ -1,4 +1,5 @@
-import { acConfigFromEnv, isConfigError, type AcConfig } from '@acx/engine'
+import type { AcConfig } from '@acx/engine'
+import { engineConfigFromEnv } from './config/engineEnv.js'
 import { z } from 'zod'
 
 /** Symbols the built-in simulated market lists when ACX_SIM_SYMBOLS is not set: symbol:price:spread. */
@@ -114,15 +115,10 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       problems.push({ variable: String(issue.path[0] ?? '(env)'), message: issue.message })
     }
   }
-  let engine: AcConfig | undefined
-  try {
-    engine = acConfigFromEnv(vars)
-  } catch (err) {
-    if (!isConfigError(err)) throw err
-    for (const issue of err.issues) problems.push({ variable: issue.variable, message: issue.message })
-  }
-  if (!parsed.success || engine === undefined || problems.length) return { ok: false, problems }
-  return { ok: true, config: { ...parsed.data, engine } }
+  const engine = engineConfigFromEnv(vars)
+  if (!engine.ok) problems.push(...engine.problems.map((p) => ({ variable: p.variable, message: p.message })))
+  if (!parsed.success || !engine.ok || problems.length) return { ok: false, problems }
+  return { ok: true, config: { ...parsed.data, engine: engine.config } }
 }
 
 /** One line per problem, for start-up failures. Values are not echoed: some are secrets. */

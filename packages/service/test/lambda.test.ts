@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { acConfigFromEnv } from '@acx/engine'
+import { createAcConfig } from '@acx/engine'
 import type { SqsBatchResponse, SqsEvent, LambdaContext } from '../src/lambda/handler.js'
 import { checkTimeBudget, plannedSeconds } from '../src/lambda/timeBudget.js'
 import { createSqliteStore } from '../src/index.js'
@@ -18,7 +18,7 @@ const intent = (correlationId: string, extra: Record<string, unknown> = {}) => (
 })
 
 describe('the time budget', () => {
-  const config = acConfigFromEnv({})
+  const config = createAcConfig()
   it('adds the cancel confirmation and the market fallback to the AC horizon', () => {
     const { cancelConfirmTimeoutSeconds: c, marketOrderTimeoutSeconds: m } = config.execution
     expect(plannedSeconds(config, 'almgren_chriss', 'AAPL')).toBe(300 + c + m)

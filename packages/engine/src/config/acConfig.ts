@@ -7,8 +7,8 @@ export const PROFILE_NAMES = ['large_cap', 'mid_cap', 'small_cap'] as const
 export type ProfileName = (typeof PROFILE_NAMES)[number]
 
 /**
- * Parameters of the `almgren_chriss` (and `twap`) strategy for one symbol, in the units of the
- * environment variables (see README):
+ * Parameters of the `almgren_chriss` (and `twap`) strategy for one symbol (the service sets them from the
+ * environment variables named here; see its README):
  *
  * | field            | env                  | paper | unit                                                             |
  * |------------------|----------------------|-------|------------------------------------------------------------------|
@@ -75,11 +75,11 @@ export interface ExecutionParams {
   readonly unknownOutcomeTimeoutSeconds: number
 }
 
-/** The engine's whole configuration, as produced by `acConfigFromEnv`. */
+/** The engine's whole configuration, as produced by `createAcConfig`. */
 export interface AcConfig {
-  /** AC parameters for symbols without a per-symbol profile (AC_PROFILE plus explicit AC_* values). */
+  /** AC parameters for symbols without a profile of their own (`ac.profile` plus the explicit values). */
   readonly ac: AcStrategyParams
-  /** Per-symbol AC parameters from AC_SYMBOL_PROFILES (explicit AC_* values still win). */
+  /** Per-symbol AC parameters from `symbolProfiles` (the explicit `ac` values still win). */
   readonly acBySymbol: Readonly<Record<string, AcStrategyParams>>
   readonly walkTheBook: WalkTheBookParams
   readonly routing: RoutingConfig

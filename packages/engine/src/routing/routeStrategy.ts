@@ -1,7 +1,8 @@
 import type { RouteSpec, RoutingConfig } from '../config/acConfig.js'
 import type { OrderIntent, Urgency } from '../domain/orderIntent.js'
 import { isStrategyName, STRATEGY_NAMES, type StrategyName } from '../domain/strategyName.js'
-import type { Validation } from '../domain/validation.js'
+import type { Validation, ValidationIssue } from '../domain/validation.js'
+import { EngineError } from '../errors.js'
 
 /** HIGH → market, MEDIUM → almgren_chriss, LOW → walk_the_book. */
 export const DEFAULT_ROUTES: Readonly<Record<Urgency, RouteSpec>> = {
@@ -18,6 +19,24 @@ export function fnv1a32(s: string): number {
     h = Math.imul(h, 0x01000193)
   }
   return h >>> 0
+}
+
+/**
+ * Checks a route: known strategies, each once, weights non-negative integers with a positive total.
+ * Issue paths are indexes into the spec.
+ */
+export function checkRouteSpec(spec: RouteSpec): Validation<RouteSpec> {
+  const issues: ValidationIssue[] = []
+  if (!Array.isArray(spec) || spec.length === 0) return { ok: false, issues: [{ path: [], message: 'is empty' }] }
+  const seen = new Set<string>()
+  spec.forEach((o, i) => {
+    if (!isStrategyName(o?.strategy)) issues.push({ path: [i], message: `unknown strategy "${String(o?.strategy)}" (expected ${STRATEGY_NAMES.join(', ')})` })
+    else if (seen.has(o.strategy)) issues.push({ path: [i], message: `strategy "${o.strategy}" listed twice` })
+    else seen.add(o.strategy)
+    if (!Number.isInteger(o?.weight) || o.weight < 0) issues.push({ path: [i], message: 'weight must be a non-negative integer' })
+  })
+  if (issues.length === 0 && spec.reduce((s, o) => s + o.weight, 0) <= 0) issues.push({ path: [], message: 'weights must add up to more than 0' })
+  return issues.length > 0 ? { ok: false, issues } : { ok: true, value: spec }
 }
 
 /**
@@ -44,17 +63,14 @@ export function parseRouteSpec(value: string): Validation<RouteSpec> {
     }
     out.push({ strategy: name, weight: weightText === undefined ? 100 : Number(weightText) })
   }
-  if (out.reduce((s, o) => s + o.weight, 0) <= 0) {
-    return { ok: false, issues: [{ path: [], message: 'weights must add up to more than 0' }] }
-  }
-  return { ok: true, value: out }
+  return checkRouteSpec(out)
 }
 
 /** Picks from a split by the correlation id's hash: the same id always gets the same strategy. */
 export function pickWeighted(spec: RouteSpec, correlationId: string): StrategyName {
   const total = spec.reduce((s, o) => s + o.weight, 0)
   const first = spec[0]
-  if (first === undefined || total <= 0) throw new RangeError('empty route')
+  if (first === undefined || total <= 0) throw new EngineError('ENGINE_INVALID_ARGUMENT', 'a route needs a strategy with a positive weight')
   if (spec.length === 1) return first.strategy
   const bucket = fnv1a32(correlationId) % total
   let acc = 0

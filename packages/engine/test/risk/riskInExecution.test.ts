@@ -7,7 +7,7 @@ const riskEntries = (h: ReturnType<typeof aHarness>) => h.journal.entries.filter
 
 describe('the risk gate in an execution', () => {
   it('refuses a parent over RISK_MAX_ORDER_QUANTITY before sending anything, and journals why', async () => {
-    const h = aHarness({ env: { RISK_MAX_ORDER_QUANTITY: '999' } })
+    const h = aHarness({ config: { risk: { maxOrderQuantity: '999' } } })
     const r = await h.engine.execute(anIntent({ quantity: '1000' }))
     expect(r.error).toMatchObject({ code: 'risk_limit', riskCode: 'RISK_MAX_ORDER_QUANTITY' })
     expect(h.market.orders()).toHaveLength(0)
@@ -16,16 +16,16 @@ describe('the risk gate in an execution', () => {
   })
 
   it('refuses a parent whose notional at the arrival mid is over RISK_MAX_ORDER_NOTIONAL', async () => {
-    const h = aHarness({ env: { RISK_MAX_ORDER_NOTIONAL: '189999' } }) // 1000 AAPL at 190
+    const h = aHarness({ config: { risk: { maxOrderNotional: '189999' } } }) // 1000 AAPL at 190
     const r = await h.engine.execute(anIntent({ quantity: '1000' }))
     expect(r.error?.riskCode).toBe('RISK_MAX_ORDER_NOTIONAL')
     expect(h.market.orders()).toHaveLength(0)
-    const ok = aHarness({ env: { RISK_MAX_ORDER_NOTIONAL: '190100' } })
+    const ok = aHarness({ config: { risk: { maxOrderNotional: '190100' } } })
     expect((await ok.engine.execute(anIntent({ quantity: '1000', urgency: 'HIGH' }))).success).toBe(true)
   })
 
   it('refuses blocked symbols, matched after upper-casing', async () => {
-    const h = aHarness({ env: { RISK_BLOCKED_SYMBOLS: 'msft, aapl' } })
+    const h = aHarness({ config: { risk: { blockedSymbols: ['msft', ' aapl'] } } })
     const r = await h.engine.execute(anIntent({ symbol: 'aapl', urgency: 'HIGH' }))
     expect(r.error).toMatchObject({ code: 'risk_limit', riskCode: 'RISK_BLOCKED_SYMBOLS' })
     expect(h.market.orders()).toHaveLength(0)
@@ -34,7 +34,7 @@ describe('the risk gate in an execution', () => {
   it('stops at the first child outside the price collar, after the earlier child is cancelled and confirmed', async () => {
     // bid 189.95, ask 190.05: walk-the-book step 0.5 is the mid, step 0.75 is 190.02 (≈ 1.05 bps away)
     const h = aHarness({
-      env: { RISK_PRICE_COLLAR_BPS: '1' },
+      config: { risk: { priceCollarBps: 1 } },
       market: { tradeProbability: 0, dailyVolatility: 0, symbols: { AAPL: { price: '190', spread: '0.10' } } },
     })
     const r = await h.engine.execute(anIntent({ urgency: 'LOW' }))
@@ -44,7 +44,7 @@ describe('the risk gate in an execution', () => {
   })
 
   it('stops a runaway once RISK_MAX_CHILD_ORDERS_PER_MINUTE child orders went out in a minute, across executions', async () => {
-    const h = aHarness({ env: { RISK_MAX_CHILD_ORDERS_PER_MINUTE: '3' }, market: { tradeProbability: 0, dailyVolatility: 0 } })
+    const h = aHarness({ config: { risk: { maxChildOrdersPerMinute: 3 } }, market: { tradeProbability: 0, dailyVolatility: 0 } })
     // walk-the-book sends 3 limits and a market order within 30 s: the 4th is refused
     const r = await h.engine.execute(anIntent({ urgency: 'LOW' }))
     expect(r.error?.riskCode).toBe('RISK_MAX_CHILD_ORDERS_PER_MINUTE')
@@ -80,7 +80,7 @@ describe('the risk gate in an execution', () => {
   })
 
   it('checks the intent at admission: quantity and notional at the current mid, sending nothing', async () => {
-    const h = aHarness({ env: { RISK_MAX_ORDER_NOTIONAL: '100000' } })
+    const h = aHarness({ config: { risk: { maxOrderNotional: '100000' } } })
     const { parseOrderIntent } = await import('../../src/domain/orderIntent.js')
     const intent = (q: string) => {
       const p = parseOrderIntent(anIntent({ quantity: q }))
@@ -133,7 +133,7 @@ describe('an unknown submit outcome', () => {
   })
 
   it('stops the execution after UNKNOWN_OUTCOME_TIMEOUT_SECONDS, leaving the child submitted and re-planning nothing', async () => {
-    const h = aHarness({ env: { UNKNOWN_OUTCOME_TIMEOUT_SECONDS: '5' }, market: { dailyVolatility: 0, tradeProbability: 0 } })
+    const h = aHarness({ config: { execution: { unknownOutcomeTimeoutSeconds: 5 } }, market: { dailyVolatility: 0, tradeProbability: 0 } })
     const venue = unknownOutcomeVenue(h.market, Number.POSITIVE_INFINITY)
     const { createEngine } = await import('../../src/engine.js')
     const { reference } = await import('@acx/ac-core-wasm')

@@ -1,6 +1,6 @@
 import { reference } from '@acx/ac-core-wasm'
 import { describe, expect, it } from 'vitest'
-import { acConfigFromEnv } from '../../src/config/acConfigFromEnv.js'
+import { createAcConfig } from '../../src/config/createAcConfig.js'
 import { Dec } from '../../src/domain/dec.js'
 import type { ClientOrderId } from '../../src/domain/ids.js'
 import { createEngine } from '../../src/engine.js'
@@ -190,7 +190,7 @@ describe('a venue restarted on its store', () => {
     const clock = createVirtualClock()
     const mkt = (s: SimulatedVenueStore) => createSimulatedMarket({ clock, seed: 11, tradeProbability: 0.15, meanTradeSize: 40, dailyVolatility: 0, symbols, store: s })
     const journal = createInMemoryJournal()
-    const config = acConfigFromEnv({})
+    const config = createAcConfig()
     const intent = { side: 'BUY', symbol: 'AAPL', quantity: '1000', urgency: 'MEDIUM', correlationId: 'rv-1' } as const
     // the process dies as slice 2's order reaches the venue (stored there, its answer never read)
     const first = mkt(store)

@@ -90,7 +90,7 @@ describe('almgren_chriss end to end on the simulator', () => {
   })
 
   it('ends partially filled without a market order when AC_MARKET_FALLBACK=false', async () => {
-    const h = aHarness({ market: illiquid, env: { AC_MARKET_FALLBACK: 'false' } })
+    const h = aHarness({ market: illiquid, config: { ac: { marketFallback: false } } })
     const r = await h.engine.execute(anIntent({ correlationId: 'ac-nf' }))
     expect(r.success).toBe(false)
     expect(r.marketFallbackUsed).toBe(false)
@@ -110,7 +110,7 @@ describe('almgren_chriss end to end on the simulator', () => {
   })
 
   it('uses the symbol profile (small_cap: 7 slices over 450 s)', async () => {
-    const h = aHarness({ market: { dailyVolatility: 0 }, env: { AC_SYMBOL_PROFILES: 'AAPL:small_cap' } })
+    const h = aHarness({ market: { dailyVolatility: 0 }, config: { symbolProfiles: { AAPL: 'small_cap' } } })
     const r = await h.engine.execute(anIntent())
     expect(r.slicesUsed).toBe(7)
     expect(r.attempts[0]?.qty.toNumber()).toBe(146) // 14.68%

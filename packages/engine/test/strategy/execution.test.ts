@@ -178,7 +178,7 @@ describe('preflight', () => {
   })
 
   it('trades fractional quantities when the asset and the config allow it', async () => {
-    const h = aHarness({ env: { FRACTIONAL_TRADING: 'true' }, market: { dailyVolatility: 0 } })
+    const h = aHarness({ config: { fractionalTrading: true }, market: { dailyVolatility: 0 } })
     const r = await h.engine.execute(anIntent({ symbol: 'FRAC', quantity: '10.5' }))
     expect(r.success).toBe(true)
     expect(r.totalFilled.toString()).toBe('10.5')

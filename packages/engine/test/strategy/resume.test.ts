@@ -1,6 +1,6 @@
 import { reference } from '@acx/ac-core-wasm'
 import { describe, expect, it } from 'vitest'
-import { acConfigFromEnv } from '../../src/config/acConfigFromEnv.js'
+import { createAcConfig } from '../../src/config/createAcConfig.js'
 import { Dec } from '../../src/domain/dec.js'
 import { createEngine } from '../../src/engine.js'
 import type { BrokerPort } from '../../src/ports/broker.js'
@@ -15,7 +15,7 @@ const setup = () => {
   const clock = createVirtualClock()
   const market = createSimulatedMarket({ clock, seed: 11, tradeProbability: 0.15, meanTradeSize: 40, dailyVolatility: 0, symbols: { AAPL: { price: '190', spread: '0.02' } } })
   const journal = createInMemoryJournal()
-  const config = acConfigFromEnv({})
+  const config = createAcConfig()
   return { clock, market, journal, config }
 }
 const intent = { side: 'BUY', symbol: 'AAPL', quantity: '1000', urgency: 'MEDIUM', correlationId: 'rs-1' } as const
@@ -91,7 +91,7 @@ describe('resume after a restart', () => {
   it('continues attempts after the highest used for the same slice (market fallback after the horizon)', async () => {
     const { clock, market, journal, config } = setup()
     const dying = crashingBroker(market, (m, r) => m === 'submitOrder' && (r as { clientOrderId: string }).clientOrderId === 'rs-1-s5-a0')
-    void createEngine({ broker: dying, clock, config: acConfigFromEnv({}), journal, core: reference }).execute(intent)
+    void createEngine({ broker: dying, clock, config: createAcConfig(), journal, core: reference }).execute(intent)
     await clock.sleep(400_000)
     const children = childOrdersFromJournal(journal.entries, 'rs-1')
     expect(children.at(-1)?.clientOrderId).toBe('rs-1-s5-a0')
@@ -149,7 +149,7 @@ describe('resume after a crash at a random moment (property)', () => {
             symbols: { AAPL: { price: '190', spread: '0.02' } },
           })
           const journal = createInMemoryJournal()
-          const config = acConfigFromEnv({})
+          const config = createAcConfig()
           const it = { side: 'BUY', symbol: 'AAPL', quantity: String(s.quantity), urgency: 'MEDIUM', correlationId: 'px', strategy: s.strategy } as const
           let calls = 0
           let crashed = false

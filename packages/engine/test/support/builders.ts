@@ -1,6 +1,6 @@
 import { reference } from '@acx/ac-core-wasm'
 import type { AcConfig } from '../../src/config/acConfig.js'
-import { acConfigFromEnv } from '../../src/config/acConfigFromEnv.js'
+import { createAcConfig, type AcConfigInput } from '../../src/config/createAcConfig.js'
 import type { OrderIntentInput } from '../../src/domain/orderIntent.js'
 import { createEngine, type Engine } from '../../src/engine.js'
 import { createVirtualClock, type VirtualClock } from '../../src/ports/clock.js'
@@ -32,7 +32,7 @@ export interface Harness {
 /** A virtual clock, a simulated market (AAPL at 190, spread 0.02 by default) and an engine on them. */
 export function aHarness(
   opts: {
-    readonly env?: Record<string, string>
+    readonly config?: AcConfigInput
     readonly market?: Partial<Omit<SimulatedMarketOptions, 'clock'>>
   } = {},
 ): Harness {
@@ -48,7 +48,7 @@ export function aHarness(
     ...opts.market,
     clock,
   })
-  const config = acConfigFromEnv(opts.env ?? {})
+  const config = createAcConfig(opts.config)
   const journal = createInMemoryJournal()
   const logger = createMemoryLogger()
   const engine = createEngine({ broker: market, clock, config, logger, journal, core: reference })

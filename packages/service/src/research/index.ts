@@ -3,14 +3,15 @@ import cliProgress from 'cli-progress'
 import {
   PROFILE_NAMES,
   STRATEGY_NAMES,
-  acConfigFromEnv,
   acParamsFor,
+  createAcConfig,
   createVirtualClock,
-  isConfigError,
   isStrategyName,
-  type Env,
+  type AcConfigInput,
+  type AcStrategyParams,
   type StrategyName,
 } from '@acx/engine'
+import { checkEngineConfig, readEngineEnv, variableFor, type EngineEnvProblem } from '../config/engineEnv.js'
 import { PAPER_EXAMPLE } from '../paperExample.js'
 import { runFrontierBatch } from './frontierBatch.js'
 import type { InputColumn } from './frontierRows.js'
@@ -33,36 +34,47 @@ const positive = number('the value', (x) => x > 0, 'a number > 0')
 const nonNegative = number('the value', (x) => x >= 0, 'a number ≥ 0')
 
 /** `acx` exits 2 on a configuration problem, like commander's usage errors. */
-function configProblem(e: unknown): number {
-  if (!isConfigError(e)) throw e
-  process.stderr.write(`acx: invalid configuration:\n${e.issues.map((i) => `  ${i.variable}: ${i.message}`).join('\n')}\n`)
+function configProblem(problems: readonly EngineEnvProblem[]): number {
+  process.stderr.write(`acx: invalid configuration:\n${problems.map((p) => `  ${p.variable}: ${p.message}`).join('\n')}\n`)
   return 2
 }
 
-/** Flags that set AC_* variables for one command (flags win over the environment). */
-function acEnv(base: Env, o: Record<string, unknown>, map: Readonly<Record<string, string>>): Env {
-  const env: Record<string, string | undefined> = { ...base }
-  for (const [flag, variable] of Object.entries(map)) {
-    const v = o[flag]
-    if (v !== undefined) env[variable] = String(v)
-  }
-  return env
+/** The flags that set an `ac` field (their help texts name the variable each stands for). */
+const AC_FLAGS: Readonly<Record<string, keyof AcStrategyParams>> = {
+  profile: 'profile',
+  riskAversion: 'riskAversion',
+  volatility: 'volatility',
+  dailyVolatility: 'volatility',
+  temporaryImpact: 'temporaryImpact',
+  permanentImpact: 'permanentImpact',
+  slices: 'numSlices',
+  horizon: 'totalTimeSeconds',
+  sliceWait: 'sliceWaitSeconds',
+  startAggression: 'startAggression',
+  endAggression: 'endAggression',
+  marketFallback: 'marketFallback',
 }
 
-const AC_FLAGS = {
-  profile: 'AC_PROFILE',
-  riskAversion: 'AC_RISK_AVERSION',
-  volatility: 'AC_VOLATILITY',
-  dailyVolatility: 'AC_VOLATILITY',
-  temporaryImpact: 'AC_TEMP_IMPACT',
-  permanentImpact: 'AC_PERM_IMPACT',
-  slices: 'AC_NUM_SLICES',
-  horizon: 'AC_TOTAL_TIME_SECONDS',
-  sliceWait: 'AC_SLICE_WAIT_SECONDS',
-  startAggression: 'AC_START_AGGRESSION',
-  endAggression: 'AC_END_AGGRESSION',
-  marketFallback: 'AC_MARKET_FALLBACK',
-} as const
+const flagName = (flag: string): string => `--${flag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`
+
+/**
+ * The engine's configuration for a research command: the environment's settings, read as the service
+ * reads them, then the command's flags over the `ac` fields they name. Problems name the flag when a
+ * flag set the field, else the variable.
+ */
+function researchConfig(o: Record<string, unknown>): { readonly input: AcConfigInput; readonly problems: readonly EngineEnvProblem[] } {
+  const fromEnv = readEngineEnv(process.env)
+  const flags: Record<string, unknown> = {}
+  const flagOf = new Map<string, string>()
+  for (const [flag, field] of Object.entries(AC_FLAGS)) {
+    if (o[flag] === undefined) continue
+    flags[field] = o[flag]
+    flagOf.set(field, flagName(flag))
+  }
+  const input: AcConfigInput = { ...fromEnv.input, ac: { ...fromEnv.input.ac, ...flags } as AcConfigInput['ac'] }
+  const checked = checkEngineConfig(input, (path) => (path[0] === 'ac' && flagOf.get(String(path[1]))) || variableFor(path))
+  return { input, problems: [...fromEnv.problems, ...(checked.ok ? [] : checked.problems)] }
+}
 
 /** Adds `frontier`, `schedule` and `simulate` to the `acx` program. */
 export function registerResearchCommands(program: Command): void {
@@ -180,20 +192,19 @@ function registerSchedule(program: Command): void {
     .option('--end-aggression <a>', 'AC_END_AGGRESSION', anyNumber)
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
     .action((o: ScheduleFlags) => {
-      let report
-      try {
-        report = computeSchedule({
-          env: acEnv(process.env, o, AC_FLAGS),
-          ...(o.symbol === undefined ? {} : { symbol: o.symbol.toUpperCase() }),
-          quantity: o.quantity,
-          price: o.price,
-          spread: o.spread,
-          strategy: o.strategy,
-        })
-      } catch (e) {
-        process.exitCode = configProblem(e)
+      const { input, problems } = researchConfig(o)
+      if (problems.length > 0) {
+        process.exitCode = configProblem(problems)
         return
       }
+      const report = computeSchedule({
+        config: input,
+        ...(o.symbol === undefined ? {} : { symbol: o.symbol.toUpperCase() }),
+        quantity: o.quantity,
+        price: o.price,
+        spread: o.spread,
+        strategy: o.strategy,
+      })
       process.stdout.write(o.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : formatScheduleTable(report))
     })
 }
@@ -246,17 +257,15 @@ function registerSimulate(program: Command): void {
     .option('--plot <file>', 'shortfall per strategy with the model mean: .svg or .png')
     .action(async (o: SimulateFlags) => {
       assertPlotFile(o.plot)
-      const env = acEnv(process.env, o, AC_FLAGS)
-      let lambda: number
-      try {
-        lambda = acParamsFor(acConfigFromEnv(env), 'SIM').riskAversion
-      } catch (e) {
-        process.exitCode = configProblem(e)
+      const { input, problems } = researchConfig(o)
+      if (problems.length > 0) {
+        process.exitCode = configProblem(problems)
         return
       }
+      const lambda = acParamsFor(createAcConfig(input), 'SIM').riskAversion
       const specs: SimulationSpec[] = o.strategy.map((strategy) => ({
         strategy,
-        env,
+        config: input,
         market: o.market,
         side: o.side,
         quantity: o.quantity,

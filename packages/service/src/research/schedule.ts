@@ -1,22 +1,22 @@
 import { loadAcCoreSync, type AcCoreApi } from '@acx/ac-core-wasm'
 import {
-  acConfigFromEnv,
   acParamsFor,
+  createAcConfig,
   aggressionAt,
   createEngine,
   createSimulatedMarket,
   createVirtualClock,
   fromKernelSchedule,
   toKernelParams,
+  type AcConfigInput,
   type AcStrategyParams,
-  type Env,
   type ProfileName,
 } from '@acx/engine'
 
 export interface ScheduleOptions {
-  /** AC_* variables (flags already merged in). */
-  readonly env: Env
-  /** Picks AC_SYMBOL_PROFILES; default `SIM`. */
+  /** The engine's configuration input (environment and flags already merged). */
+  readonly config: AcConfigInput
+  /** Picks a symbol profile; default `SIM`. */
   readonly symbol?: string
   /** Shares; default 1000. */
   readonly quantity: number
@@ -63,13 +63,13 @@ export interface ScheduleReport {
 }
 
 /**
- * The schedule an order gets under an AC_* configuration: the kernel's trajectory through the engine's
+ * The schedule an order gets under an AC configuration: the kernel's trajectory through the engine's
  * own seams (`toKernelParams`, `fromKernelSchedule`) and the engine's `preview` for whole-share slice
  * quantities; E and √V for `quantity` shares at `price` (fractions of arrival notional × 10⁴ = bps,
  * × quantity × price = dollars).
  */
 export function computeSchedule(o: ScheduleOptions): ScheduleReport {
-  const config = acConfigFromEnv(o.env)
+  const config = createAcConfig(o.config)
   const symbol = o.symbol ?? 'SIM'
   const params = acParamsFor(config, symbol)
   const core = o.core ?? loadAcCoreSync()

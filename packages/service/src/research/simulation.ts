@@ -1,7 +1,7 @@
 import { loadAcCoreSync, type AcCoreApi } from '@acx/ac-core-wasm'
 import {
   UNLIMITED_RISK,
-  acConfigFromEnv,
+  createAcConfig,
   acParamsFor,
   createEngine,
   createSimulatedMarket,
@@ -9,7 +9,7 @@ import {
   seedFor,
   type AcConfig,
   type BrokerPort,
-  type Env,
+  type AcConfigInput,
   type Side,
   type StrategyName,
 } from '@acx/engine'
@@ -24,8 +24,8 @@ export const MARKET_KINDS: readonly MarketKind[] = ['engine', 'model']
 export const SIM_SYMBOL = 'SIM'
 
 /**
- * One strategy's Monte Carlo set-up. The model parameters come from `env` (AC_* variables, profile
- * included) exactly as the engine reads them, and the market is built from the same numbers, so the
+ * One strategy's Monte Carlo set-up. The model parameters come from `config` (the engine's typed
+ * configuration input, profile included), and the market is built from the same numbers, so the
  * model's prediction and the market describe one world:
  *
  * - `engine` market (`createSimulatedMarket`): daily volatility σ, the given spread, permanent impact
@@ -36,7 +36,8 @@ export const SIM_SYMBOL = 'SIM'
  */
 export interface SimulationSpec {
   readonly strategy: StrategyName
-  readonly env: Env
+  /** Plain data, so a spec travels to worker threads. */
+  readonly config: AcConfigInput
   readonly market: MarketKind
   readonly side: Side
   /** Parent quantity Q, shares. */
@@ -71,7 +72,7 @@ export function marketFor(
   spec: SimulationSpec,
   run: number,
   clock: ReturnType<typeof createVirtualClock>,
-  config: AcConfig = acConfigFromEnv(spec.env),
+  config: AcConfig = createAcConfig(spec.config),
 ): BrokerPort {
   const p = acParamsFor(config, SIM_SYMBOL)
   const tau = p.totalTimeSeconds / p.numSlices
@@ -114,7 +115,7 @@ export async function simulateBlock(block: SimulationBlock, core: AcCoreApi): Pr
     expectedStdBps: new Float64Array(n),
   }
   // a simulated market: the live-trading risk limits do not apply to a Monte Carlo of any size
-  const config = { ...acConfigFromEnv(spec.env), risk: UNLIMITED_RISK }
+  const config = { ...createAcConfig(spec.config), risk: UNLIMITED_RISK }
   for (let i = 0; i < n; i++) {
     const run = block.from + i
     const clock = createVirtualClock()

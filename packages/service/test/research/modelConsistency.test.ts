@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { loadAcCoreSync } from '@acx/ac-core-wasm'
-import { acConfigFromEnv, acParamsFor, toKernelParams } from '@acx/engine'
+import { acParamsFor, createAcConfig, toKernelParams, type AcConfigInput } from '@acx/engine'
 import { meanStd, runSimulations, SIM_SYMBOL, type SimulationSpec } from '../../src/research/simulation.js'
 
 /**
@@ -16,20 +16,22 @@ import { meanStd, runSimulations, SIM_SYMBOL, type SimulationSpec } from '../../
  * TWAP is many Monte Carlo standard errors wide.
  */
 const RUNS = 3000
-const env = {
-  AC_TEMP_IMPACT: '0.1', // η: 10 bps per (whole order per second)
-  AC_PERM_IMPACT: '0.0005', // γ: 5 bps per whole order
-  AC_RISK_AVERSION: '585', // κT ≈ 3 with the default σ = 2%/day, T = 300 s, N = 5
-  AC_START_AGGRESSION: '1', // marketable slices, as the model trades
-  AC_END_AGGRESSION: '1',
+const input: AcConfigInput = {
+  ac: {
+    temporaryImpact: 0.1, // η: 10 bps per (whole order per second)
+    permanentImpact: 0.0005, // γ: 5 bps per whole order
+    riskAversion: 585, // κT ≈ 3 with the default σ = 2%/day, T = 300 s, N = 5
+    startAggression: 1, // marketable slices, as the model trades
+    endAggression: 1,
+  },
 }
 const spec = (strategy: 'almgren_chriss' | 'twap'): SimulationSpec => ({
-  strategy, env, market: 'model', side: 'BUY', quantity: 100_000, price: 50, spread: 0.01, seed: 7,
+  strategy, config: input, market: 'model', side: 'BUY', quantity: 100_000, price: 50, spread: 0.01, seed: 7,
 })
 
 describe('Almgren–Chriss on a market that follows the model', async () => {
   const [ac, twap] = await runSimulations([spec('almgren_chriss'), spec('twap')], RUNS)
-  const lambda = acParamsFor(acConfigFromEnv(env), SIM_SYMBOL).riskAversion
+  const lambda = acParamsFor(createAcConfig(input), SIM_SYMBOL).riskAversion
 
   const check = (r: NonNullable<typeof ac>) => {
     const s = meanStd(r.shortfallBps)
@@ -44,7 +46,7 @@ describe('Almgren–Chriss on a market that follows the model', async () => {
       expect(Math.max(...r.fallback)).toBe(0)
       expect(new Set(r.expectedCostBps).size).toBe(1) // the same arrival, the same prediction
     }
-    const config = acConfigFromEnv(env)
+    const config = createAcConfig(input)
     const t = loadAcCoreSync().trajectory(toKernelParams(acParamsFor(config, SIM_SYMBOL), { tradingDaySeconds: config.tradingDaySeconds, fixedCost: 0.01 / 2 / 50 }))
     expect(ac!.expectedCostBps[0]).toBeCloseTo(t.expectedCost * 1e4, 9)
     expect(t.kappa * 300).toBeGreaterThan(2.5)

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { loadAcCoreSync } from '@acx/ac-core-wasm'
-import { acConfigFromEnv, createEngine, createSimulatedMarket, createVirtualClock, toKernelParams } from '@acx/engine'
+import { createAcConfig, createEngine, createSimulatedMarket, createVirtualClock, toKernelParams, type AcConfigInput } from '@acx/engine'
 import { computeSchedule } from '../../src/research/schedule.js'
 import { acx } from './cliHarness.js'
 
@@ -8,7 +8,7 @@ const core = loadAcCoreSync()
 
 describe('acx schedule', () => {
   it('gives the defaults the issue quotes: κT ≈ 0.88 and a first slice of ≈ 23.5%', () => {
-    const r = computeSchedule({ env: {}, quantity: 1000, price: 100, spread: 0, strategy: 'almgren_chriss' })
+    const r = computeSchedule({ config: {}, quantity: 1000, price: 100, spread: 0, strategy: 'almgren_chriss' })
     expect(r.kappaT).toBeCloseTo(0.876, 3)
     expect(r.slices[0]!.tradeFraction).toBeCloseTo(0.235, 3)
     expect(r.slices.map((s) => s.tradeQty)).toEqual([234, 211, 194, 183, 178])
@@ -19,9 +19,9 @@ describe('acx schedule', () => {
   })
 
   it("matches the core's trajectory and the engine's preview, in bps and in dollars", () => {
-    const env = { AC_PROFILE: 'small_cap', AC_RISK_AVERSION: '2' }
-    const r = computeSchedule({ env, quantity: 25_000, price: 40, spread: 0.02, strategy: 'almgren_chriss' })
-    const config = acConfigFromEnv(env)
+    const input: AcConfigInput = { ac: { profile: 'small_cap', riskAversion: 2 } }
+    const r = computeSchedule({ config: input, quantity: 25_000, price: 40, spread: 0.02, strategy: 'almgren_chriss' })
+    const config = createAcConfig(input)
     const t = core.trajectory(toKernelParams(config.ac, { tradingDaySeconds: 23_400, fixedCost: 0.02 / 2 / 40 }))
     expect(r.kappa).toBe(t.kappa)
     expect(r.kappaT).toBe(t.kappa * 450)
@@ -41,7 +41,7 @@ describe('acx schedule', () => {
     expect(r.slices.map((s) => s.tradeQty)).toEqual(preview.slices.map((s) => s.qty.toNumber()))
     expect(r.slices.reduce((a, s) => a + s.tradeQty, 0)).toBe(25_000)
     // Without a spread the estimate is the engine's preview (impact only).
-    const noSpread = computeSchedule({ env, quantity: 25_000, price: 40, spread: 0, strategy: 'almgren_chriss' })
+    const noSpread = computeSchedule({ config: input, quantity: 25_000, price: 40, spread: 0, strategy: 'almgren_chriss' })
     expect(noSpread.expectedCostBps).toBe(preview.expectedCostBps)
     expect(noSpread.expectedStdBps).toBe(preview.expectedStdBps)
   })
@@ -59,10 +59,21 @@ describe('acx schedule', () => {
     expect(r.slices.map((s: { tradeQty: number }) => s.tradeQty)).toEqual([333, 333, 334])
   })
 
-  it('exits 2 naming each bad variable', async () => {
+  it('exits 2 naming each bad flag, and each bad variable a flag did not override', async () => {
     const r = await acx('schedule', '--slices', '0', '--temporary-impact', '-1')
     expect(r.code).toBe(2)
-    expect(r.stderr).toMatch(/AC_NUM_SLICES/)
-    expect(r.stderr).toMatch(/AC_TEMP_IMPACT/)
+    expect(r.stderr).toMatch(/--slices: must be ≥ 1/)
+    expect(r.stderr).toMatch(/--temporary-impact: must be > 0/)
+    process.env.AC_RISK_AVERSION = 'lots'
+    process.env.AC_NUM_SLICES = '0'
+    try {
+      const e = await acx('schedule', '--slices', '4')
+      expect(e.code).toBe(2)
+      expect(e.stderr).toMatch(/AC_RISK_AVERSION: must be a number/)
+      expect(e.stderr).not.toMatch(/AC_NUM_SLICES/) // the flag won
+    } finally {
+      delete process.env.AC_RISK_AVERSION
+      delete process.env.AC_NUM_SLICES
+    }
   })
 })

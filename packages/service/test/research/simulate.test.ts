@@ -30,7 +30,7 @@ describe('acx simulate', () => {
   })
 
   it('gives identical runs on one worker, several workers and in this thread', async () => {
-    const spec: SimulationSpec = { strategy: 'almgren_chriss', env: {}, market: 'engine', side: 'SELL', quantity: 2000, price: 50, spread: 0.02, seed: 11 }
+    const spec: SimulationSpec = { strategy: 'almgren_chriss', config: {}, market: 'engine', side: 'SELL', quantity: 2000, price: 50, spread: 0.02, seed: 11 }
     const twap = { ...spec, strategy: 'twap' as const }
     const inThread = await runSimulations([spec, twap], 40)
     const one = await createWorkerPool(1)

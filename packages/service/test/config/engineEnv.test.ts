@@ -1,18 +1,20 @@
 import { reference } from '@acx/ac-core-wasm'
 import { describe, expect, it } from 'vitest'
-import { acParamsFor } from '../../src/config/acConfig.js'
-import { acConfigFromEnv } from '../../src/config/acConfigFromEnv.js'
-import { fromKernelSchedule, toKernelParams } from '../../src/config/kernelParams.js'
-import { isConfigError, isEngineError, type ConfigError } from '../../src/errors.js'
+import { acParamsFor, fromKernelSchedule, toKernelParams, type AcConfig } from '@acx/engine'
+import { engineConfigFromEnv, type EngineEnvProblem } from '../../src/config/engineEnv.js'
 
-const configError = (env: Record<string, string>): ConfigError => {
-  try {
-    acConfigFromEnv(env)
-  } catch (e) {
-    if (isConfigError(e)) return e
-    throw e
-  }
-  throw new Error('expected a ConfigError')
+/** The engine's configuration from an environment record, as the service reads it at start. */
+const acConfigFromEnv = (env: Record<string, string>): AcConfig => {
+  const r = engineConfigFromEnv(env)
+  if (!r.ok) throw new Error(`unexpected problems: ${JSON.stringify(r.problems)}`)
+  return r.config
+}
+
+/** Every problem with an environment record, and their one-line message. */
+const configError = (env: Record<string, string>): { issues: readonly EngineEnvProblem[]; message: string } => {
+  const r = engineConfigFromEnv(env)
+  if (r.ok) throw new Error('expected problems')
+  return { issues: r.problems, message: r.problems.map((p) => `${p.variable}: ${p.message}`).join('; ') }
 }
 
 const firstSlice = (env: Record<string, string>, symbol = 'X') => {
@@ -22,7 +24,7 @@ const firstSlice = (env: Record<string, string>, symbol = 'X') => {
   return { t, params, first: t.trades[0] as number, kappaT: t.kappa * params.totalTimeSeconds }
 }
 
-describe('acConfigFromEnv defaults', () => {
+describe('the engine settings in the environment: defaults', () => {
   it('uses the documented defaults for an empty environment', () => {
     const c = acConfigFromEnv({})
     expect(c.ac).toEqual({
@@ -185,7 +187,6 @@ describe('config errors', () => {
       WTB_PRICE_STEPS: '0.5,x',
       QUOTE_MAX_AGE_SECONDS: '0',
     })
-    expect(isEngineError(e) && e.code).toBe('ENGINE_CONFIG_INVALID')
     const vars = e.issues.map((i) => i.variable)
     for (const v of [
       'AC_RISK_AVERSION',
