@@ -56,7 +56,7 @@ console.log(`  1 worker:   ${single.toFixed(2)} s, ${fmt(ROWS / single)} rows/s 
 console.log(`  ${all} workers:  ${multi.toFixed(2)} s, ${fmt(ROWS / multi)} rows/s  (×${(single / multi).toFixed(2)}; runs: ${list(multis)} s)`)
 
 const spec = (market: 'engine' | 'model'): SimulationSpec => ({
-  strategy: 'almgren_chriss', env: {}, market, side: 'BUY', quantity: 1000, price: 100, spread: 0.02, seed: 1,
+  strategy: 'almgren_chriss', config: {}, market, side: 'BUY', quantity: 1000, price: 100, spread: 0.02, seed: 1,
 })
 const simRate = async (market: 'engine' | 'model', workers: number): Promise<number> => {
   const pool = await createWorkerPool(workers)
