@@ -17,6 +17,8 @@ export const SERVICE_ERRORS = {
   SERVICE_STORE_UNAVAILABLE: { status: 503, message: 'The store cannot be written: not accepting new orders' },
   SERVICE_DRAINING: { status: 503, message: 'Shutting down: not accepting new orders' },
   SERVICE_NO_TIME: { status: 503, message: 'Not enough time left in this invocation for the execution horizon' },
+  SERVICE_INVALID_ARGUMENT: { status: 500, message: 'A component was given an invalid argument' },
+  SERVICE_CONFIG_INVALID: { status: 500, message: 'The service configuration is invalid' },
   SERVICE_INTERNAL: { status: 500, message: 'Internal error' },
 } as const satisfies Record<string, { status: number; message: string }>
 

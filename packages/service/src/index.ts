@@ -18,7 +18,8 @@ export type { ServiceMetrics } from './observability/metrics.js'
 export { instrumentBroker } from './observability/instrumentBroker.js'
 export { EXECUTION_STATUSES, FINAL_STATUSES } from './persistence/executionStore.js'
 export type {
-  ChildOrderRecord, CreateExecution, ExecutionFilter, ExecutionRecord, ExecutionStore, FillRecord, Json,
+  ChildOrderRecord, CreateExecution, ExecutionFilter, ExecutionJournalStore, ExecutionLeases, ExecutionQueries,
+  ExecutionRecord, ExecutionStore, FillRecord, HaltRecord, Json, StoreControl,
   RunStart, ServiceExecutionStatus,
 } from './persistence/executionStore.js'
 export { createSqliteStore } from './persistence/sqliteStore.js'

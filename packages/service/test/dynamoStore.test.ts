@@ -40,9 +40,9 @@ describe('the DynamoDB table', () => {
     expect(def.BillingMode).toBe('PAY_PER_REQUEST')
     expect(def.AttributeDefinitions?.every((a) => a.AttributeType === 'S')).toBe(true)
     expect(def.GlobalSecondaryIndexes?.every((i) => i.Projection?.ProjectionType === 'ALL')).toBe(true)
-    expect(() => dynamoTableDefinition('')).toThrow(RangeError)
-    expect(() => dynamoTableDefinition('ab')).toThrow(RangeError)
-    expect(() => dynamoTableDefinition('acx/executions')).toThrow(RangeError)
+    expect(() => dynamoTableDefinition('')).toThrowError(/invalid DynamoDB table name/)
+    expect(() => dynamoTableDefinition('ab')).toThrowError(/invalid DynamoDB table name/)
+    expect(() => dynamoTableDefinition('acx/executions')).toThrowError(/invalid DynamoDB table name/)
   })
 
   it('is created by `acx dynamodb create-table`', async () => {
@@ -193,6 +193,6 @@ describe('the DynamoDB store', () => {
   })
 
   it('rejects a missing table name', () => {
-    expect(() => createDynamoStore({ tableName: '', ...connection() })).toThrow(RangeError)
+    expect(() => createDynamoStore({ tableName: '', ...connection() })).toThrowError(/invalid DynamoDB table name/)
   })
 })

@@ -332,12 +332,12 @@ describe('the SQS consumer', { timeout: 20_000 }, () => {
 
   it('rejects out-of-range options', () => {
     const base = { queueUrl: 'http://127.0.0.1:1/q', submit: storeIntent, logger: memoryLogger(), client }
-    expect(() => createSqsConsumer({ ...base, maxMessages: 11 })).toThrow(RangeError)
-    expect(() => createSqsConsumer({ ...base, maxMessages: 0 })).toThrow(RangeError)
-    expect(() => createSqsConsumer({ ...base, waitTimeSeconds: 21 })).toThrow(RangeError)
-    expect(() => createSqsConsumer({ ...base, waitTimeSeconds: Number.NaN })).toThrow(RangeError)
-    expect(() => createSqsConsumer({ ...base, visibilityTimeoutSeconds: -1 })).toThrow(RangeError)
-    expect(() => createSqsConsumer({ ...base, queueUrl: '' })).toThrow(RangeError)
+    expect(() => createSqsConsumer({ ...base, maxMessages: 11 })).toThrowError(expect.objectContaining({ code: 'SERVICE_INVALID_ARGUMENT' }))
+    expect(() => createSqsConsumer({ ...base, maxMessages: 0 })).toThrowError(expect.objectContaining({ code: 'SERVICE_INVALID_ARGUMENT' }))
+    expect(() => createSqsConsumer({ ...base, waitTimeSeconds: 21 })).toThrowError(expect.objectContaining({ code: 'SERVICE_INVALID_ARGUMENT' }))
+    expect(() => createSqsConsumer({ ...base, waitTimeSeconds: Number.NaN })).toThrowError(expect.objectContaining({ code: 'SERVICE_INVALID_ARGUMENT' }))
+    expect(() => createSqsConsumer({ ...base, visibilityTimeoutSeconds: -1 })).toThrowError(expect.objectContaining({ code: 'SERVICE_INVALID_ARGUMENT' }))
+    expect(() => createSqsConsumer({ ...base, queueUrl: '' })).toThrowError(expect.objectContaining({ code: 'SERVICE_INVALID_ARGUMENT' }))
   })
 })
 

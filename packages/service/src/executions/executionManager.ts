@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import {
   Dec, type BrokerOrderId, type ChildOrder, type ClientOrderId, type Engine, type ExecuteOptions,
-  type ExecutionJournal, type FillId, type JournalEntry, type OrderIntent, type OrderIntentInput, type OrderStatus,
+  type ExecutionJournal, type FillId, type JournalEntry, type OrderIntent, type OrderIntentInput,
   type Clock,
 } from '@acx/engine'
 import type { Decimal } from 'decimal.js'
@@ -12,6 +12,7 @@ import type {
   ChildOrderRecord, ExecutionFilter, ExecutionRecord, ExecutionStore, FillRecord, HaltRecord,
 } from '../persistence/executionStore.js'
 import { FINAL_STATUSES } from '../persistence/executionStore.js'
+import { StoreError } from '../persistence/storeError.js'
 import { differingFields } from './sameIntent.js'
 import { createStoreHealth } from './storeHealth.js'
 
@@ -151,7 +152,7 @@ function toChildOrder(r: ChildOrderRecord, symbol: string, fills: readonly FillR
     ...(r.limitPrice ? { limitPrice: new Dec(r.limitPrice) } : {}),
     sliceIndex: r.sliceIndex,
     attempt: r.attempt,
-    status: r.status as OrderStatus,
+    status: r.status,
     filledQty,
     avgPx: filledQty.isZero() ? new Dec(0) : value.div(filledQty),
     fillIds: own.map((f) => f.fillId as FillId),
@@ -237,7 +238,7 @@ export function createExecutionManager(options: ExecutionManagerOptions): Execut
     async append(entry: JournalEntry) {
       if (entry.type === 'child_order_created') {
         // Write-ahead: an order is sent only once it is stored, so nothing is sent while the store is down.
-        if (!health.up || health.pendingEntries > 0) throw new Error(`store unavailable: ${health.reason ?? 'catching up'}; not sending`)
+        if (!health.up || health.pendingEntries > 0) throw new StoreError('STORE_UNAVAILABLE', `store unavailable: ${health.reason ?? 'catching up'}; not sending`)
         // Fencing: an order is sent only while this worker holds the execution. The engine journals a
         // child before sending it, so a worker whose lease was taken over stops here, before the send.
         let held: boolean
@@ -249,7 +250,7 @@ export function createExecutionManager(options: ExecutionManagerOptions): Execut
         }
         if (!held) {
           suspended.add(entry.executionId)
-          throw new Error(`lease on ${entry.executionId} lost: another worker holds it`)
+          throw new StoreError('STORE_LEASE_LOST', `lease on ${entry.executionId} lost: another worker holds it`)
         }
         try {
           await store.append(entry)

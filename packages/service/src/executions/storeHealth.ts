@@ -11,7 +11,7 @@ export interface StoreHealthEvents {
 }
 
 export interface StoreHealthOptions extends StoreHealthEvents {
-  readonly store: ExecutionStore
+  readonly store: Pick<ExecutionStore, 'append' | 'probe' | 'releaseLease'>
   readonly logger: Logger
   /** How often a write probe runs while the store is down, ms. */
   readonly probeIntervalMs: number

@@ -3,6 +3,7 @@ import {
 } from '@aws-sdk/client-sqs'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { OrderIntent } from '@acx/engine'
+import { ServiceError } from '../errors.js'
 import { checkIntentMessage } from './sqsMessage.js'
 
 /** pino-compatible. */
@@ -82,7 +83,7 @@ const SATURATED_POLL_MS = 1_000
 
 function assertRange(name: string, value: number, min: number, max: number): void {
   if (!Number.isInteger(value) || value < min || value > max) {
-    throw new RangeError(`${name} must be an integer from ${min} to ${max}, got ${value}`)
+    throw new ServiceError('SERVICE_INVALID_ARGUMENT', `${name} must be an integer from ${min} to ${max}, got ${value}`)
   }
 }
 
@@ -96,7 +97,7 @@ const isAbort = (err: unknown): boolean => err instanceof Error && err.name === 
  * Delivery is at least once, so duplicates are expected and harmless.
  */
 export function createSqsConsumer(options: SqsConsumerOptions): SqsConsumer {
-  if (!options.queueUrl) throw new RangeError('queueUrl is required')
+  if (!options.queueUrl) throw new ServiceError('SERVICE_INVALID_ARGUMENT', 'queueUrl is required')
   const waitTimeSeconds = options.waitTimeSeconds ?? 20
   const maxMessages = options.maxMessages ?? 10
   const errorBackoffMs = options.errorBackoffMs ?? 1000
@@ -105,7 +106,7 @@ export function createSqsConsumer(options: SqsConsumerOptions): SqsConsumer {
   if (options.visibilityTimeoutSeconds !== undefined) {
     assertRange('visibilityTimeoutSeconds', options.visibilityTimeoutSeconds, 0, 43_200)
   }
-  if (!(errorBackoffMs > 0 && Number.isFinite(errorBackoffMs))) throw new RangeError('errorBackoffMs must be > 0')
+  if (!(errorBackoffMs > 0 && Number.isFinite(errorBackoffMs))) throw new ServiceError('SERVICE_INVALID_ARGUMENT', 'errorBackoffMs must be > 0')
 
   const client =
     options.client ??
@@ -240,7 +241,7 @@ export function createSqsConsumer(options: SqsConsumerOptions): SqsConsumer {
 
   return {
     start() {
-      if (stopped) throw new Error('the SQS consumer was stopped; create a new one')
+      if (stopped) throw new ServiceError('SERVICE_INVALID_ARGUMENT', 'the SQS consumer was stopped; create a new one')
       if (loop) return
       running = true
       abort = new AbortController()

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino'
 import { loadConfig, formatConfigProblems } from '../config.js'
 import { createService, type Service } from '../createService.js'
-import { isServiceError } from '../errors.js'
+import { isServiceError, ServiceError } from '../errors.js'
 import { checkIntentMessage } from '../intake/sqsMessage.js'
 import { createLogger } from '../observability/logger.js'
 import { checkTimeBudget } from './timeBudget.js'
@@ -69,7 +69,7 @@ let servicePromise: Promise<Service> | undefined
 function serviceFromEnv(): Promise<Service> {
   servicePromise ??= (async () => {
     const loaded = loadConfig(process.env)
-    if (!loaded.ok) throw new Error(`invalid configuration:\n${formatConfigProblems(loaded.problems)}`)
+    if (!loaded.ok) throw new ServiceError('SERVICE_CONFIG_INVALID', `invalid configuration:\n${formatConfigProblems(loaded.problems)}`)
     const service = await createService(loaded.config, createLogger(loaded.config.ACX_LOG_LEVEL))
     await service.manager.recover()
     return service

@@ -45,7 +45,7 @@ import type {
   ChildOrderRecord, ExecutionFilter, ExecutionRecord, ExecutionStore, FillRecord, HaltRecord, Json,
   ServiceExecutionStatus,
 } from './executionStore.js'
-import { FINAL_STATUSES } from './executionStore.js'
+import { FINAL_STATUSES, storedOrderStatus } from './executionStore.js'
 import { StoreError } from './storeError.js'
 
 export interface DynamoStoreOptions extends DynamoConnection {
@@ -133,7 +133,7 @@ const toChild = (r: Item): ChildOrderRecord => ({
   side: r.side as 'BUY' | 'SELL',
   qty: r.qty as string,
   limitPrice: (r.limit_price as string | null | undefined) ?? null,
-  status: r.status as string,
+  status: storedOrderStatus(r.status, r.client_order_id as string),
   filledQty: r.filled_qty as string,
   avgPx: r.avg_px as string,
   createdAt: Number(r.created_at),
@@ -349,11 +349,11 @@ export function createDynamoStore(options: DynamoStoreOptions): ExecutionStore {
             ExpressionAttributeNames: names('#execution_id'), ExpressionAttributeValues: { ':id': id },
           }))
           .catch(() => {})
-        throw new Error(`execution id ${id} is already used by another correlation id`)
+        throw new StoreError('STORE_CORRUPT', `execution id ${id} is already used by another correlation id`)
       }
       // the correlation id is taken: return its execution, writing it from the guard if its creator died
       const stored = await get(guardKey(intent.correlationId))
-      if (!stored) throw new Error(`correlation guard for ${intent.correlationId} vanished`)
+      if (!stored) throw new StoreError('STORE_UNAVAILABLE', `correlation guard for ${intent.correlationId} vanished (retry)`)
       const existingId = stored.execution_id as string
       if (existingId === id) {
         // our own guard: the SDK retried a put whose first attempt had landed (the same id is never reused)
@@ -366,7 +366,7 @@ export function createDynamoStore(options: DynamoStoreOptions): ExecutionStore {
         await putIfAbsent(stored.execution as Item)
         existing = await get(exKey(existingId))
       }
-      if (!existing) throw new Error(`execution ${existingId} for correlation id ${intent.correlationId} is missing`)
+      if (!existing) throw new StoreError('STORE_CORRUPT', `execution ${existingId} for correlation id ${intent.correlationId} is missing`)
       return { record: toExecution(existing), created: false }
     },
 

@@ -1,4 +1,5 @@
-import type { ExecutionJournal, OrderIntent } from '@acx/engine'
+import { ORDER_STATUSES, type ExecutionJournal, type OrderIntent, type OrderStatus } from '@acx/engine'
+import { StoreError } from './storeError.js'
 
 /** An execution's status as the service reports it. */
 export const EXECUTION_STATUSES = ['queued', 'running', 'filled', 'partially_filled', 'failed', 'cancelled'] as const
@@ -51,7 +52,7 @@ export interface ChildOrderRecord {
   readonly side: 'BUY' | 'SELL'
   readonly qty: string
   readonly limitPrice: string | null
-  readonly status: string
+  readonly status: OrderStatus
   readonly filledQty: string
   readonly avgPx: string
   readonly createdAt: number
@@ -101,16 +102,22 @@ export interface HaltRecord {
 }
 
 /**
- * Durable executions. Implements the engine's journal (every child order before it is sent, every
- * fill, every state change) and the queries the HTTP API, recovery and `acx report` need. Async so
- * that remote stores (DynamoDB) fit the same contract.
+ * What running executions write: the engine's journal (every child order before it is sent, every fill,
+ * every state change) and the execution's own record.
  */
-export interface ExecutionStore extends ExecutionJournal {
+export interface ExecutionJournalStore extends ExecutionJournal {
   /**
    * Stores a new execution as `queued`, idempotently by correlation id: when one exists already it is
    * returned with `created: false` and nothing changes.
    */
   createExecution(input: CreateExecution): Promise<{ readonly record: ExecutionRecord; readonly created: boolean }>
+  setStatus(id: string, status: ServiceExecutionStatus, nowMs: number): Promise<void>
+  requestCancel(id: string, nowMs: number): Promise<void>
+  markResumed(id: string, nowMs: number): Promise<number>
+}
+
+/** What the HTTP API, recovery and `acx report` read. */
+export interface ExecutionQueries {
   getExecution(id: string): Promise<ExecutionRecord | null>
   getExecutionByCorrelationId(correlationId: string): Promise<ExecutionRecord | null>
   listExecutions(filter?: ExecutionFilter): Promise<readonly ExecutionRecord[]>
@@ -120,9 +127,10 @@ export interface ExecutionStore extends ExecutionJournal {
   unfinished(): Promise<readonly ExecutionRecord[]>
   /** When the execution first started running and the mid of its first arrival quote, from the journal; null if it never started. */
   runStart(id: string): Promise<RunStart | null>
-  setStatus(id: string, status: ServiceExecutionStatus, nowMs: number): Promise<void>
-  requestCancel(id: string, nowMs: number): Promise<void>
-  markResumed(id: string, nowMs: number): Promise<number>
+}
+
+/** Which worker holds which execution (wall-clock leases). */
+export interface ExecutionLeases {
   /**
    * Takes the execution for `owner` until `nowMs + ttlMs` (wall-clock epoch ms), if nobody holds it or
    * the holder's lease has expired; renews it if `owner` already holds it. Atomic: of two workers
@@ -135,6 +143,10 @@ export interface ExecutionStore extends ExecutionJournal {
   releaseLease(id: string, owner: string): Promise<void>
   /** Unfinished executions (`queued` or `running`) nobody holds at `nowMs`, oldest first: what a worker may take over. */
   orphaned(nowMs: number): Promise<readonly ExecutionRecord[]>
+}
+
+/** The store as a whole: the kill switch, retention, health, and closing it. */
+export interface StoreControl {
   /** The kill switch: null when trading is allowed. */
   getHalt(): Promise<HaltRecord | null>
   setHalt(halt: HaltRecord | null): Promise<void>
@@ -150,4 +162,17 @@ export interface ExecutionStore extends ExecutionJournal {
    */
   probe(nowMs: number): Promise<void>
   close(): Promise<void>
+}
+
+/**
+ * Durable executions: one implementation (SQLite, DynamoDB) of every part. Callers that need less take
+ * the part they use (`acx report` reads `ExecutionQueries` only). Async so that remote stores fit the
+ * same contract.
+ */
+export interface ExecutionStore extends ExecutionJournalStore, ExecutionQueries, ExecutionLeases, StoreControl {}
+
+/** A child order's stored status, checked: anything else in the store is damage, not data. */
+export function storedOrderStatus(value: unknown, clientOrderId: string): OrderStatus {
+  if ((ORDER_STATUSES as readonly unknown[]).includes(value)) return value as OrderStatus
+  throw new StoreError('STORE_CORRUPT', `child order ${clientOrderId}: unknown status ${JSON.stringify(value)} in the store`)
 }

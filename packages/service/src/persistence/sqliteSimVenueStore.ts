@@ -1,3 +1,4 @@
+import { StoreError } from './storeError.js'
 import Database from 'better-sqlite3'
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
@@ -121,12 +122,9 @@ export function createSqliteSimVenueStore(options: SqliteSimVenueStoreOptions): 
   } catch (cause) {
     db.close()
     const busy = (cause as { code?: string }).code === 'SQLITE_BUSY'
-    throw new Error(
-      busy
-        ? `simulated venue state ${options.path} is in use by another process (one venue per file: set ACX_SIM_STATE_PATH)`
-        : `cannot open the simulated venue state ${options.path}: ${(cause as Error).message}`,
-      { cause },
-    )
+    throw busy
+      ? new StoreError('STORE_LOCKED', `simulated venue state ${options.path} is in use by another process (one venue per file: set ACX_SIM_STATE_PATH)`, { cause })
+      : new StoreError('STORE_UNAVAILABLE', `cannot open the simulated venue state ${options.path}: ${(cause as Error).message}`, { cause })
   }
 
   const q = {

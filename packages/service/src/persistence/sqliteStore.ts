@@ -8,7 +8,7 @@ import type {
   ChildOrderRecord, ExecutionFilter, ExecutionRecord, ExecutionStore, FillRecord, HaltRecord, Json,
   ServiceExecutionStatus,
 } from './executionStore.js'
-import { FINAL_STATUSES } from './executionStore.js'
+import { FINAL_STATUSES, storedOrderStatus } from './executionStore.js'
 
 interface ExecutionRow {
   id: string
@@ -256,7 +256,7 @@ export function createSqliteStore(options: SqliteStoreOptions): ExecutionStore {
           clientOrderId: r.client_order_id as string, executionId: r.execution_id as string,
           brokerOrderId: r.broker_order_id as string | null, sliceIndex: r.slice_index as number,
           attempt: r.attempt as number, type: r.type as 'market' | 'limit', side: r.side as 'BUY' | 'SELL',
-          qty: r.qty as string, limitPrice: r.limit_price as string | null, status: r.status as string,
+          qty: r.qty as string, limitPrice: r.limit_price as string | null, status: storedOrderStatus(r.status, r.client_order_id as string),
           filledQty: r.filled_qty as string, avgPx: r.avg_px as string, createdAt: r.created_at as number,
           updatedAt: r.updated_at as number,
         }),

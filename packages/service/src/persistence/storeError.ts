@@ -4,6 +4,8 @@ export const STORE_ERRORS = {
   STORE_CORRUPT: 'The database file is corrupt or not a SQLite database',
   STORE_TOO_NEW: 'The database was written by a newer acx (unknown schema version)',
   STORE_READ_ONLY: 'The database cannot be written',
+  STORE_LOCKED: 'The file is in use by another process',
+  STORE_LEASE_LOST: 'Another worker holds the execution now',
   STORE_UNAVAILABLE: 'The store failed',
 } as const
 

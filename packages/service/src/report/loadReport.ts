@@ -1,4 +1,4 @@
-import type { ExecutionStore } from '../persistence/executionStore.js'
+import type { ExecutionQueries } from '../persistence/executionStore.js'
 import { FINAL_STATUSES } from '../persistence/executionStore.js'
 import { buildReport, type Report } from './buildReport.js'
 
@@ -9,7 +9,7 @@ export interface ReportOptions {
 }
 
 /** The report over finished executions in the store. */
-export async function loadReport(store: ExecutionStore, options: ReportOptions): Promise<Report> {
+export async function loadReport(store: ExecutionQueries, options: ReportOptions): Promise<Report> {
   const records = (
     await store.listExecutions({
       ...(options.symbol ? { symbol: options.symbol.toUpperCase() } : {}),

@@ -2,7 +2,7 @@ import { createWriteStream, statSync, type WriteStream } from 'node:fs'
 import { once } from 'node:events'
 import { loadAcCoreSync } from '@acx/ac-core-wasm'
 import cliProgress from 'cli-progress'
-import { ServiceError } from '../errors.js'
+import { ResearchError } from './researchError.js'
 import { flagRows, gridPieces, type GridLayout, type ReadChunk } from './gridReader.js'
 import {
   INPUT_COLUMNS,
@@ -157,7 +157,7 @@ export async function runFrontierBatch(opts: FrontierBatchOptions): Promise<Fron
     try {
       total = statSync(opts.grid).size
     } catch (e) {
-      throw new ServiceError('SERVICE_INVALID_REQUEST', `cannot read grid ${opts.grid}: ${(e as Error).message}`, { cause: e })
+      throw new ResearchError('RESEARCH_FILE', `cannot read grid ${opts.grid}: ${(e as Error).message}`, { cause: e })
     }
   }
   const bar = showProgress

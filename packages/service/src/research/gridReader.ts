@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs'
-import { ServiceError } from '../errors.js'
+import { ResearchError, isResearchError } from './researchError.js'
 import type { RangeValues } from './rangeSpec.js'
 import { toFloat64Array } from './rangeSpec.js'
 import { chunkColumnsFor, INPUT_COLUMNS, PARSE_ERROR, type BadRow, type FrontierChunk, type InputColumn } from './frontierRows.js'
@@ -57,8 +57,8 @@ export function parseGridHeader(line: string, where: string, opts: RowSourceOpti
   const seen = new Set<number>()
   const fieldColumns = names.map((name) => {
     const j = INPUT_COLUMNS.indexOf(name as InputColumn)
-    if (j < 0) throw new ServiceError('SERVICE_INVALID_REQUEST', `${where}: unknown column "${name}" (columns: ${INPUT_COLUMNS.join(', ')})`)
-    if (seen.has(j)) throw new ServiceError('SERVICE_INVALID_REQUEST', `${where}: column "${name}" appears twice`)
+    if (j < 0) throw new ResearchError('RESEARCH_BAD_INPUT', `${where}: unknown column "${name}" (columns: ${INPUT_COLUMNS.join(', ')})`)
+    if (seen.has(j)) throw new ResearchError('RESEARCH_BAD_INPUT', `${where}: column "${name}" appears twice`)
     seen.add(j)
     return j
   })
@@ -74,7 +74,7 @@ export function parseGridHeader(line: string, where: string, opts: RowSourceOpti
       else expand = toFloat64Array(opts.riskAversions)
     } else if (d === undefined) missing.push(c)
   })
-  if (missing.length > 0) throw new ServiceError('SERVICE_INVALID_REQUEST', `${where}: no column or flag for ${missing.join(', ')}`)
+  if (missing.length > 0) throw new ResearchError('RESEARCH_BAD_INPUT', `${where}: no column or flag for ${missing.join(', ')}`)
   return { fieldColumns, fieldNames: names, base, expand }
 }
 
@@ -215,7 +215,7 @@ export type GridPiece =
 
 /**
  * Reads a grid without holding it: the header is parsed here, the rest is cut at line ends into pieces
- * of about `pieceBytes`, which the workers parse. Raises ServiceError for an unreadable file or a bad
+ * of about `pieceBytes`, which the workers parse. Raises ResearchError for an unreadable file or a bad
  * header.
  */
 export async function* gridPieces(path: string, opts: RowSourceOptions & { readonly pieceBytes: number }): AsyncGenerator<GridPiece> {
@@ -267,14 +267,14 @@ export async function* gridPieces(path: string, opts: RowSourceOptions & { reado
       yield { kind: 'text', bytes: take(cut), size: cut }
     }
   } catch (e) {
-    if (e instanceof ServiceError) throw e
-    throw new ServiceError('SERVICE_INVALID_REQUEST', `cannot read grid ${path}: ${(e as Error).message}`, { cause: e })
+    if (isResearchError(e)) throw e
+    throw new ResearchError('RESEARCH_FILE', `cannot read grid ${path}: ${(e as Error).message}`, { cause: e })
   } finally {
     stream.destroy()
   }
   if (layout === undefined) {
     const line = Buffer.concat(pending).toString('utf8').replace(/^\uFEFF/, '').trim()
-    if (line === '' || line.startsWith('#')) throw new ServiceError('SERVICE_INVALID_REQUEST', `${path}: empty grid (no header line)`)
+    if (line === '' || line.startsWith('#')) throw new ResearchError('RESEARCH_BAD_INPUT', `${path}: empty grid (no header line)`)
     layout = parseGridHeader(line, `${path} line ${headerLines + 1}`, opts)
     yield { kind: 'layout', layout, lines: headerLines + 1 }
     return

@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises'
 import { extname } from 'node:path'
 import { Resvg } from '@resvg/resvg-js'
 import * as echarts from 'echarts'
-import { ServiceError } from '../errors.js'
+import { ResearchError } from './researchError.js'
 
 export const PLOT_WIDTH = 960
 export const PLOT_HEIGHT = 600
@@ -29,7 +29,7 @@ export function svgToPng(svg: string, width = PLOT_WIDTH): Buffer {
 /** Writes a chart to `file`: `.svg` or `.png`, chosen by the extension. */
 export async function writeChart(option: Option, file: string): Promise<void> {
   const ext = extname(file).toLowerCase()
-  if (ext !== '.svg' && ext !== '.png') throw new ServiceError('SERVICE_INVALID_REQUEST', `--plot ${file}: use a .svg or .png file name`)
+  if (ext !== '.svg' && ext !== '.png') throw new ResearchError('RESEARCH_BAD_INPUT', `--plot ${file}: use a .svg or .png file name`)
   const svg = renderSvg(option)
   await writeFile(file, ext === '.svg' ? svg : svgToPng(svg))
 }
@@ -38,7 +38,7 @@ export async function writeChart(option: Option, file: string): Promise<void> {
 export function assertPlotFile(file: string | undefined): void {
   if (file === undefined) return
   const ext = extname(file).toLowerCase()
-  if (ext !== '.svg' && ext !== '.png') throw new ServiceError('SERVICE_INVALID_REQUEST', `--plot ${file}: use a .svg or .png file name`)
+  if (ext !== '.svg' && ext !== '.png') throw new ResearchError('RESEARCH_BAD_INPUT', `--plot ${file}: use a .svg or .png file name`)
 }
 
 const sig = (x: number): string => String(Number(x.toPrecision(4)))

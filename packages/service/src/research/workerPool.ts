@@ -1,3 +1,4 @@
+import { ResearchError } from './researchError.js'
 import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
@@ -43,7 +44,7 @@ async function locateEntry(): Promise<URL> {
   const source = here.endsWith('.ts')
     ? fileURLToPath(new URL('./researchWorker.ts', here))
     : join(dirname(createRequire(here).resolve('@acx/service/package.json')), 'src/research/researchWorker.ts')
-  if (!existsSync(source)) throw new Error(`acx research worker not found (no built researchWorker.js, no ${source})`)
+  if (!existsSync(source)) throw new ResearchError('RESEARCH_WORKER', `acx research worker not found (no built researchWorker.js, no ${source})`)
   return compileFromSource(source)
 }
 
@@ -70,7 +71,7 @@ async function compileFromSource(source: string): Promise<URL> {
     ],
   })
   const code = result.outputFiles[0]?.contents
-  if (code === undefined) throw new Error('esbuild produced no worker bundle')
+  if (code === undefined) throw new ResearchError('RESEARCH_WORKER', 'esbuild produced no worker bundle')
   const hash = createHash('sha256').update(code).digest('hex').slice(0, 16)
   const dir = join(serviceDir, 'node_modules/.cache/acx-research')
   const file = join(dir, `researchWorker.${hash}.mjs`)
@@ -91,7 +92,7 @@ interface Slot {
 
 /** Starts `size` workers (each loads its own WebAssembly instance). */
 export async function createWorkerPool(size: number): Promise<WorkerPool> {
-  if (!Number.isInteger(size) || size < 1) throw new RangeError(`workers must be an integer ≥ 1 (got ${size})`)
+  if (!Number.isInteger(size) || size < 1) throw new ResearchError('RESEARCH_BAD_INPUT', `workers must be an integer ≥ 1 (got ${size})`)
   const entry = await researchWorkerEntry()
   let nextId = 0
   let closed = false
@@ -103,7 +104,7 @@ export async function createWorkerPool(size: number): Promise<WorkerPool> {
       slot.pending.delete(m.id)
       slot.busy--
       if (m.ok) p.resolve(m.value)
-      else p.reject(new Error(`research worker: ${m.error}`))
+      else p.reject(new ResearchError('RESEARCH_WORKER', `research worker: ${m.error}`))
     })
     const failAll = (e: unknown): void => {
       for (const p of slot.pending.values()) p.reject(e)
@@ -112,14 +113,14 @@ export async function createWorkerPool(size: number): Promise<WorkerPool> {
     }
     slot.worker.on('error', failAll)
     slot.worker.on('exit', (code) => {
-      if (!closed) failAll(new Error(`research worker exited with code ${code}`))
+      if (!closed) failAll(new ResearchError('RESEARCH_WORKER', `research worker exited with code ${code}`))
     })
     return slot
   })
   return {
     size,
     run<T>(request: WorkerRequest, transfer: readonly TransferListItem[] = []): Promise<T> {
-      if (closed) return Promise.reject(new Error('worker pool is closed'))
+      if (closed) return Promise.reject(new ResearchError('RESEARCH_WORKER', 'worker pool is closed'))
       let slot = slots[0] as Slot
       for (const s of slots) if (s.busy < slot.busy) slot = s
       const id = nextId++
