@@ -14,10 +14,6 @@ export const ZERO: Decimal = new Dec(0)
 /** True for a decimal.js instance from any clone or copy of the library. */
 export const isDecimal = (v: unknown): v is Decimal => Decimal.isDecimal(v) || Dec.isDecimal(v)
 
-/** `a` if it is not greater than `b`, else `b`. */
-export const decMin = (a: Decimal, b: Decimal): Decimal => (a.lte(b) ? a : b)
-export const decMax = (a: Decimal, b: Decimal): Decimal => (a.gte(b) ? a : b)
-
 /** Round down to a multiple of `lot` (> 0). */
 export const floorToLot = (qty: Decimal, lot: Decimal): Decimal =>
   qty.div(lot).toDecimalPlaces(0, Decimal.ROUND_FLOOR).mul(lot)
