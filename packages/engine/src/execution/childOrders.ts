@@ -103,9 +103,10 @@ export class ChildOrders {
       if (child.status === 'filled' || child.status === 'rejected') continue
       let c = child
       if (c.brokerOrderId === undefined) {
-        const found = await this.venue
-          .call('getOrderByClientId', () => ctx.deps.broker.getOrderByClientId(c.clientOrderId))
-          .catch((e: unknown) => ctx.stop('broker_error', `cannot look up ${c.clientOrderId}: ${(e as Error).message}`, isBrokerError(e) ? e.code : undefined))
+        // `created`: the crash came before the send (its `submitted` state is journaled before the order
+        // goes out), so one look-up settles it. `submitted`: it was sent and may exist although an
+        // asynchronous venue does not show it yet — look again until the unknown-outcome window closes.
+        const found = c.status === 'created' ? await this.lookUp(c) : await this.lookUpUntilSeen(c)
         if (found === null) {
           if (c.status === 'created') c = await this.apply(c, { type: 'submit', tsEvent: ctx.deps.clock.now() })
           await this.apply(c, { type: 'reject', tsEvent: ctx.deps.clock.now(), reason: 'never reached the broker before the restart' })
@@ -188,14 +189,50 @@ export class ChildOrders {
     return this.track(await this.sync(child, bo), req, submittedAt)
   }
 
-  /** Reads the order from the broker and syncs the child. */
+  /** Looks a child up by client order id once (with the retry policy); a failure stops the execution. */
+  private async lookUp(child: ChildOrder): Promise<BrokerOrder | null> {
+    const { ctx } = this
+    return this.venue
+      .call('getOrderByClientId', () => ctx.deps.broker.getOrderByClientId(child.clientOrderId))
+      .catch((e: unknown) => ctx.stop('broker_error', `cannot look up ${child.clientOrderId}: ${(e as Error).message}`, isBrokerError(e) ? e.code : undefined))
+  }
+
+  /**
+   * Looks a sent child up by client order id until the venue shows it, at least three times and until
+   * UNKNOWN_OUTCOME_TIMEOUT_SECONDS after it was last updated; null when it never does.
+   */
+  private async lookUpUntilSeen(child: ChildOrder): Promise<BrokerOrder | null> {
+    const { ctx } = this
+    const { orderPollIntervalSeconds, unknownOutcomeTimeoutSeconds } = ctx.deps.config.execution
+    const deadline = child.updatedAt + unknownOutcomeTimeoutSeconds * 1000
+    for (let i = 0; ; i++) {
+      const found = await this.lookUp(child)
+      if (found !== null) return found
+      if (i >= 2 && ctx.deps.clock.now() >= deadline) return null
+      await ctx.deps.orderUpdates.wait(child.clientOrderId, Math.min(orderPollIntervalSeconds * 1000, 100 * 2 ** i))
+    }
+  }
+
+  /**
+   * Reads the order from the broker and syncs the child. An asynchronous venue may not know an order it
+   * has just accepted: "not found" within UNKNOWN_OUTCOME_TIMEOUT_SECONDS of the child's last update
+   * leaves the child as it is (the next read tries again); later it stops the execution.
+   */
   async refresh(child: ChildOrder): Promise<ChildOrder> {
     const { ctx } = this
     if (child.brokerOrderId === undefined) return child
     const id = child.brokerOrderId
-    const bo = await this.venue
-      .call('getOrder', () => ctx.deps.broker.getOrder(id))
-      .catch((e: unknown) => ctx.stop('broker_error', `cannot read ${child.clientOrderId}: ${(e as Error).message}`, isBrokerError(e) ? e.code : undefined))
+    const young = (): boolean => ctx.deps.clock.now() - child.updatedAt < ctx.deps.config.execution.unknownOutcomeTimeoutSeconds * 1000
+    let bo: BrokerOrder
+    try {
+      bo = await this.venue.call('getOrder', () => ctx.deps.broker.getOrder(id))
+    } catch (e) {
+      if (isBrokerError(e) && e.code === 'BROKER_NOT_FOUND' && young()) {
+        ctx.log.warn({ ...ctx.fields(), client_order_id: child.clientOrderId, broker_order_id: id }, 'Order not found yet; reading it again later')
+        return child
+      }
+      return ctx.stop('broker_error', `cannot read ${child.clientOrderId}: ${(e as Error).message}`, isBrokerError(e) ? e.code : undefined)
+    }
     const c = await this.sync(child, bo)
     if (isTerminal(c.status)) this.complete(c)
     return c

@@ -233,6 +233,6 @@ describe('createSimulatedMarket options', () => {
   })
 
   it('rejects a non-finite virtual clock start', () => {
-    expect(() => createVirtualClock({ startMs: Number.NaN })).toThrowError(RangeError)
+    expect(() => createVirtualClock({ startMs: Number.NaN })).toThrowError(expect.objectContaining({ code: 'ENGINE_INVALID_ARGUMENT' }))
   })
 })

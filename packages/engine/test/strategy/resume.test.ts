@@ -53,6 +53,55 @@ describe('resume after a restart', () => {
     expect(journal.entries.filter((e) => e.type === 'execution_started').map((e) => (e as { resumed: boolean }).resumed)).toEqual([false, true])
   })
 
+  it('looks again for a sent child an asynchronous venue does not show yet, and adopts it instead of re-sending its quantity', async () => {
+    const { clock, market, journal, config } = setup()
+    const dying = crashingBroker(market, (m, r) => m === 'submitOrder' && (r as { clientOrderId: string }).clientOrderId === 'rs-1-s1-a0')
+    void createEngine({ broker: dying, clock, config, journal, core: reference }).execute(intent)
+    await clock.sleep(90_000)
+    const children = childOrdersFromJournal(journal.entries, 'rs-1')
+    expect(children.find((c) => c.clientOrderId === 'rs-1-s1-a0')?.status).toBe('submitted')
+    // the venue answers "not found" to the first two look-ups of that order, which exists
+    let misses = 0
+    const slowVenue: BrokerPort = {
+      ...market,
+      async getOrderByClientId(id) {
+        if (id === 'rs-1-s1-a0' && misses < 2) {
+          misses++
+          return null
+        }
+        return market.getOrderByClientId(id)
+      },
+    }
+    const r = await createEngine({ broker: slowVenue, clock, config, journal, core: reference }).execute(intent, {
+      resume: { startedAt: journal.entries[0]!.atMs, children, arrivalMid: new Dec('190') },
+    })
+    expect(misses).toBe(2)
+    const s1 = childOrdersFromJournal(journal.entries, 'rs-1').find((c) => c.clientOrderId === 'rs-1-s1-a0')
+    expect(s1?.status).toMatch(/canceled|filled/) // adopted and cancelled, never marked rejected
+    expect(r.totalFilled.eq(sum(market.fills().map((f) => f.qty)))).toBe(true)
+    expect(r.totalFilled.lte(1000)).toBe(true)
+  })
+
+  it('reads an order again when a venue says "not found" just after accepting it', async () => {
+    const { clock, market, journal, config } = setup()
+    let misses = 0
+    const slowVenue: BrokerPort = {
+      ...market,
+      async getOrder(id) {
+        if (misses < 2) {
+          misses++
+          const { BrokerError } = await import('../../src/ports/broker.js')
+          throw new BrokerError('BROKER_NOT_FOUND', `order ${id} not found`, { brokerStatus: 404 })
+        }
+        return market.getOrder(id)
+      },
+    }
+    const r = await createEngine({ broker: slowVenue, clock, config, journal, core: reference }).execute({ ...intent, correlationId: 'nf-1' })
+    expect(misses).toBe(2)
+    expect(r.error?.code).not.toBe('broker_error')
+    expect(r.totalFilled.eq(sum(market.fills().map((f) => f.qty)))).toBe(true)
+  })
+
   it('marks a journaled child the broker never received as rejected and continues', async () => {
     const { clock, market, journal, config } = setup()
     // dies on the submit of s1-a0 before it reaches the market: crash() fires but we pretend the
