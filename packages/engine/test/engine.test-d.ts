@@ -1,8 +1,15 @@
 import { expectTypeOf, test } from 'vitest'
 import type { Decimal } from 'decimal.js'
 import type {
+  AcConfig,
+  AcConfigInput,
+  BrokerOrder,
   BrokerOrderId,
   BrokerPort,
+  CancelOutcome,
+  IntentRiskCheck,
+  RiskCheckCode,
+  RiskRefusal,
   ClientOrderId,
   Engine,
   ExecutionResult,
@@ -10,7 +17,7 @@ import type {
   OrderIntent,
   Validation,
 } from '../src/index.js'
-import { parseOrderIntent } from '../src/index.js'
+import { createAcConfig, parseOrderIntent } from '../src/index.js'
 
 test('execute returns Decimals for money and a number for the percentage', () => {
   expectTypeOf<ExecutionResult['totalFilled']>().toEqualTypeOf<Decimal>()
@@ -33,4 +40,23 @@ test('journal entries are discriminated on type', () => {
   expectTypeOf<JournalEntry['type']>().toEqualTypeOf<
     'execution_started' | 'arrival_quote' | 'child_order_created' | 'child_order_status' | 'fill' | 'risk_check_failed' | 'execution_finished'
   >()
+})
+
+test('configuration is typed data: every field optional in, every field present out', () => {
+  expectTypeOf(createAcConfig).parameter(0).toEqualTypeOf<AcConfigInput | undefined>()
+  expectTypeOf(createAcConfig).returns.toEqualTypeOf<AcConfig>()
+  expectTypeOf<AcConfig['risk']['maxOrderNotional']>().toEqualTypeOf<Decimal>()
+  expectTypeOf<{}>().toMatchTypeOf<AcConfigInput>()
+})
+
+test('the broker port answers a cancel and may push order updates', () => {
+  expectTypeOf<BrokerPort['cancelOrder']>().returns.resolves.toEqualTypeOf<CancelOutcome>()
+  expectTypeOf<CancelOutcome>().toEqualTypeOf<'requested' | 'already_final'>()
+  expectTypeOf<BrokerPort['subscribeOrderUpdates']>().toEqualTypeOf<((listener: (order: BrokerOrder) => void) => () => void) | undefined>()
+})
+
+test('a risk refusal names its limit', () => {
+  expectTypeOf<Engine['checkIntent']>().returns.resolves.toEqualTypeOf<IntentRiskCheck>()
+  expectTypeOf<RiskRefusal['code']>().toEqualTypeOf<RiskCheckCode>()
+  expectTypeOf<'RISK_MAX_ORDER_NOTIONAL'>().toMatchTypeOf<RiskCheckCode>()
 })
