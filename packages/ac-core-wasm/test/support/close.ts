@@ -17,3 +17,12 @@ export function expectAllClose(
   expect(actual.length, `${label} length`).toBe(expected.length)
   for (let i = 0; i < expected.length; i++) expectClose(actual[i]!, expected[i]!, rel, abs, `${label}[${i}]`)
 }
+
+/** |a − b| in units in the last place of the larger magnitude (0 when equal, Infinity if one is not finite). */
+export function ulpDistance(a: number, b: number): number {
+  if (a === b) return 0
+  if (!Number.isFinite(a) || !Number.isFinite(b)) return Infinity
+  const m = Math.max(Math.abs(a), Math.abs(b))
+  const ulp = Math.max(2 ** (Math.floor(Math.log2(m)) - 52), 5e-324)
+  return Math.abs(a - b) / ulp
+}
