@@ -1,7 +1,7 @@
 export const AC_CORE_ERRORS = {
   AC_INVALID_PARAM: 'Invalid Almgren–Chriss parameter',
   AC_ETA_TILDE_NONPOSITIVE:
-    'η̃ = η − γτ/2 must be > 0: the temporary impact is too small for this permanent impact and slice length',
+    'η̃ = η − γτ/2 must be > 0 (above 2^−100·η): the temporary impact is too small for this permanent impact and slice length',
   AC_NON_FINITE_RESULT: 'The parameters lead to a non-finite result (overflow)',
   AC_OUT_OF_MEMORY: 'WebAssembly memory could not grow for this request',
   AC_KERNEL_TRAP: 'The WebAssembly kernel trapped; the instance has been replaced',

@@ -10,6 +10,8 @@ export type {
   AcCoreApi,
   AcParams,
   Frontier,
+  FrontierBatch,
+  SweepBatch,
   SweepInput,
   SweepResult,
   Trajectory,

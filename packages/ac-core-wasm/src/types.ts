@@ -75,6 +75,61 @@ export interface SweepResult {
   readonly status: Int32Array
 }
 
+/**
+ * Columns in WebAssembly memory for sweeps without copies (`WasmAcCore.createSweepBatch`): fill the
+ * input views in place, call `run(count)`, read the output views.
+ *
+ * Lifetime: the batch owns its memory for the life of its core (the stub runtime never frees, so
+ * create batches once and reuse them). Its views stay valid until the core's memory grows — a
+ * `trajectory` with more slices than any before, a copying `sweep`/`frontier` needing a larger
+ * buffer, or creating another batch. The properties hand out fresh views whenever that has happened,
+ * so read them again after such a call rather than keeping a view across it; the data itself is kept.
+ * After a kernel trap the core replaces its instance, and the batch throws `AC_KERNEL_TRAP`.
+ */
+export interface SweepBatch {
+  /** Rows the columns hold. */
+  readonly capacity: number
+  readonly shares: Float64Array
+  readonly horizon: Float64Array
+  readonly slices: Float64Array
+  readonly volatility: Float64Array
+  readonly temporaryImpact: Float64Array
+  /** Zeros until you write to it. */
+  readonly permanentImpact: Float64Array
+  /** Zeros until you write to it. */
+  readonly fixedCost: Float64Array
+  readonly riskAversion: Float64Array
+  readonly kappa: Float64Array
+  readonly expectedCost: Float64Array
+  readonly variance: Float64Array
+  readonly status: Int32Array
+  /**
+   * Computes rows 0 … count − 1 (default: all) in place, exactly as `sweep` would; returns how many
+   * rows have a status other than `SweepStatus.OK` (those rows have NaN outputs). Rows past `count`
+   * are left as they were.
+   */
+  run(count?: number): number
+}
+
+/**
+ * A risk-aversion column in WebAssembly memory for frontiers without copies
+ * (`WasmAcCore.createFrontierBatch`); the same lifetime as `SweepBatch`.
+ */
+export interface FrontierBatch {
+  readonly capacity: number
+  readonly riskAversion: Float64Array
+  readonly kappa: Float64Array
+  readonly expectedCost: Float64Array
+  readonly variance: Float64Array
+  readonly status: Int32Array
+  /**
+   * Computes points 0 … count − 1 (default: all) for `base`, exactly as `frontier` would, but a bad
+   * risk aversion gets a row status (and NaN outputs) instead of an exception; returns how many rows
+   * are not OK. A bad base parameter throws, as in `frontier`.
+   */
+  run(base: AcBaseParams, count?: number): number
+}
+
 /** The functions both the WebAssembly core and the pure-TypeScript `reference` provide. */
 export interface AcCoreApi {
   trajectory(params: AcParams): Trajectory

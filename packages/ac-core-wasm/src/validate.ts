@@ -1,3 +1,4 @@
+import { etaTilde } from './etaTilde.js'
 import { errorForStatus, MAX_SLICES, SweepStatus } from './status.js'
 import type { AcParams } from './types.js'
 
@@ -32,7 +33,7 @@ export function paramsStatus(
   if (!nonNegative(permanentImpact)) return SweepStatus.INVALID_PERMANENT_IMPACT
   if (!nonNegative(fixedCost)) return SweepStatus.INVALID_FIXED_COST
   if (!nonNegative(riskAversion)) return SweepStatus.INVALID_RISK_AVERSION
-  if (!(temporaryImpact - 0.5 * permanentImpact * (horizon / slices) > 0)) return SweepStatus.ETA_TILDE_NONPOSITIVE
+  if (Number.isNaN(etaTilde(temporaryImpact, permanentImpact, horizon, slices))) return SweepStatus.ETA_TILDE_NONPOSITIVE
   return SweepStatus.OK
 }
 
