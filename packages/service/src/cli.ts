@@ -25,7 +25,7 @@ function openExisting(path: string): ExecutionStore {
   return createSqliteStore({ path })
 }
 
-export function createProgram(): Command {
+function createProgram(): Command {
   const program = new Command('acx')
     .description('Optimal trade execution on the Almgren–Chriss model')
     .showHelpAfterError()

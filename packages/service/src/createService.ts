@@ -12,11 +12,11 @@ import { instrumentBroker } from './observability/instrumentBroker.js'
 import { createMetrics, type ServiceMetrics } from './observability/metrics.js'
 import type { ExecutionStore } from './persistence/executionStore.js'
 import { createSqliteStore } from './persistence/sqliteStore.js'
-import { isStoreError, StoreError } from './persistence/storeError.js'
+
 import { createDynamoStore } from './persistence/dynamoStore.js'
 import { createSqliteSimVenueStore } from './persistence/sqliteSimVenueStore.js'
 import { createSqsConsumer } from './intake/sqsConsumer.js'
-import { isServiceError, PERMANENT_REFUSALS } from './errors.js'
+import { isServiceError, PERMANENT_REFUSALS, ServiceError } from './errors.js'
 
 export interface Service {
   readonly config: ServiceConfig
@@ -54,7 +54,7 @@ export function createSimBroker(config: ServiceConfig, clock: Clock): BrokerPort
   try {
     store = createSqliteSimVenueStore({ path })
   } catch (err) {
-    throw new StoreError('STORE_UNAVAILABLE', `ACX_SIM_STATE_PATH=${path}: ${(err as Error).message}`, { cause: err })
+    throw new ServiceError('SERVICE_STORE_UNAVAILABLE', `ACX_SIM_STATE_PATH=${path}: ${(err as Error).message}`, { cause: err })
   }
   try {
     const market = createSimulatedMarket({ clock, seed: config.ACX_SIM_SEED, symbols: config.ACX_SIM_SYMBOLS, store })
@@ -87,20 +87,20 @@ export function createBroker(config: ServiceConfig, clock: Clock, logger: Logger
 }
 
 /** The setting that names the store, for messages: `ACX_DB_PATH=…` or `ACX_DYNAMODB_TABLE=…`. */
-export const storeSetting = (config: ServiceConfig): string =>
+const storeSetting = (config: ServiceConfig): string =>
   config.ACX_STORE === 'sqlite' ? `ACX_DB_PATH=${config.ACX_DB_PATH}` : `ACX_DYNAMODB_TABLE=${config.ACX_DYNAMODB_TABLE ?? ''}`
 
 /**
  * The store ACX_STORE names: SQLite at ACX_DB_PATH, or the DynamoDB table ACX_DYNAMODB_TABLE. A store
- * that cannot be used throws a `StoreError` whose message starts with the setting.
+ * that cannot be used throws a `ServiceError` (`SERVICE_STORE_*`) whose message starts with the setting.
  */
 export function createStore(config: ServiceConfig): ExecutionStore {
   if (config.ACX_STORE === 'sqlite') {
     try {
       return createSqliteStore({ path: config.ACX_DB_PATH })
     } catch (err) {
-      if (!isStoreError(err)) throw err
-      throw new StoreError(err.code, `${storeSetting(config)}: ${err.message}`, { cause: err })
+      if (!isServiceError(err)) throw err
+      throw new ServiceError(err.code, `${storeSetting(config)}: ${err.message}`, { cause: err })
     }
   }
   return createDynamoStore({
@@ -181,7 +181,7 @@ export async function createService(config: ServiceConfig, logger: Logger, deps:
       try {
         await store.probe(Date.now())
       } catch (err) {
-        throw new StoreError('STORE_UNAVAILABLE', `${storeSetting(config)}: cannot write: ${(err as Error).message}`, { cause: err })
+        throw new ServiceError('SERVICE_STORE_UNAVAILABLE', `${storeSetting(config)}: cannot write: ${(err as Error).message}`, { cause: err })
       }
       const address = await app.listen({ host: config.ACX_HOST, port: config.ACX_PORT })
       await manager.recover()

@@ -1,4 +1,8 @@
-/** Service error codes and the HTTP status each maps to (one table, as fastify's lib/errors.js). */
+/**
+ * Service error codes and the HTTP status each maps to (one table, as fastify's lib/errors.js). Codes
+ * without a status are not answers to a request (a store that cannot be opened, a bad argument); should
+ * one reach the HTTP layer it is a 500.
+ */
 export const SERVICE_ERRORS = {
   SERVICE_INVALID_REQUEST: { status: 400, message: 'The request is invalid' },
   SERVICE_UNAUTHORIZED: { status: 401, message: 'Missing or wrong bearer token' },
@@ -15,12 +19,19 @@ export const SERVICE_ERRORS = {
   SERVICE_HEADERS_TOO_LARGE: { status: 431, message: 'Request headers too large' },
   SERVICE_HALTED: { status: 503, message: 'Trading is halted: not accepting new orders' },
   SERVICE_STORE_UNAVAILABLE: { status: 503, message: 'The store cannot be written: not accepting new orders' },
+  // the store's own failures: no HTTP status (a request never sees them but as SERVICE_STORE_UNAVAILABLE)
+  SERVICE_STORE_EMPTY_FILE: { message: 'The database file exists but is empty (0 bytes): not an acx database' },
+  SERVICE_STORE_CORRUPT: { message: 'The database file is corrupt or not a SQLite database' },
+  SERVICE_STORE_TOO_NEW: { message: 'The database was written by a newer acx (unknown schema version)' },
+  SERVICE_STORE_READ_ONLY: { message: 'The database cannot be written' },
+  SERVICE_STORE_LOCKED: { message: 'The file is in use by another process' },
+  SERVICE_STORE_LEASE_LOST: { message: 'Another worker holds the execution now' },
   SERVICE_DRAINING: { status: 503, message: 'Shutting down: not accepting new orders' },
   SERVICE_NO_TIME: { status: 503, message: 'Not enough time left in this invocation for the execution horizon' },
-  SERVICE_INVALID_ARGUMENT: { status: 500, message: 'A component was given an invalid argument' },
-  SERVICE_CONFIG_INVALID: { status: 500, message: 'The service configuration is invalid' },
+  SERVICE_INVALID_ARGUMENT: { message: 'A component was given an invalid argument' },
+  SERVICE_CONFIG_INVALID: { message: 'The service configuration is invalid' },
   SERVICE_INTERNAL: { status: 500, message: 'Internal error' },
-} as const satisfies Record<string, { status: number; message: string }>
+} as const satisfies Record<string, { status?: number; message: string }>
 
 export type ServiceErrorCode = keyof typeof SERVICE_ERRORS
 
@@ -50,7 +61,8 @@ export class ServiceError extends Error {
     opts: ServiceErrorOptions = {},
   ) {
     super(message ?? SERVICE_ERRORS[code].message, opts.cause === undefined ? undefined : { cause: opts.cause })
-    this.statusCode = SERVICE_ERRORS[code].status
+    const entry = SERVICE_ERRORS[code] as { readonly status?: number }
+    this.statusCode = entry.status ?? 500
     this.issues = opts.issues ?? []
     this.retryAfterSeconds = opts.retryAfterSeconds
     this.limit = opts.limit

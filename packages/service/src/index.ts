@@ -6,7 +6,8 @@ export { SERVICE_ERRORS, ServiceError, isServiceError } from './errors.js'
 export type { ServiceErrorCode, ServiceErrorIssue } from './errors.js'
 export { createExecutionManager, totalsOf } from './executions/executionManager.js'
 export type {
-  CancelOutcome, ExecutionDetail, ExecutionManager, ExecutionManagerOptions, ExecutionTotals, RecoveryPolicy,
+  CancelOutcome, ExecutionDetail, ExecutionManager, ExecutionManagerOptions, ExecutionTotals, NotReadyReason,
+  OpenNotionalPolicy, Readiness, RecoveryPolicy,
 } from './executions/executionManager.js'
 export { buildApp } from './http/app.js'
 export type { AppOptions } from './http/app.js'

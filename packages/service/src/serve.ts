@@ -1,12 +1,13 @@
 import { formatConfigProblems, loadConfig } from './config.js'
 import type { ServiceConfig } from './config.js'
 import { createService, type Service } from './createService.js'
-import { isStoreError } from './persistence/storeError.js'
+
 import { createLogger } from './observability/logger.js'
+import { isServiceError } from './errors.js'
 
 /** A start-up failure an operator can fix, as one line naming the setting; undefined for a bug. */
 function startFailure(err: unknown, config: ServiceConfig): string | undefined {
-  if (isStoreError(err)) return err.message
+  if (isServiceError(err)) return err.message
   const code = (err as { code?: unknown })?.code
   if (code === 'EADDRINUSE') return `ACX_PORT=${config.ACX_PORT}: the port is in use on ${config.ACX_HOST}`
   if (code === 'EADDRNOTAVAIL') return `ACX_HOST=${config.ACX_HOST}: not an address of this machine`

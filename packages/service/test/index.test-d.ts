@@ -1,7 +1,7 @@
 import { expectTypeOf, test } from 'vitest'
 import type { Logger } from 'pino'
 import type {
-  ConfigResult, ExecutionQueries, ExecutionStore, Readiness, Service, ServiceConfig, ServiceErrorCode, StoreErrorCode,
+  ConfigResult, ExecutionQueries, ExecutionStore, Readiness, Service, ServiceConfig, ServiceErrorCode,
 } from '../src/index.js'
 import { createService, createSqliteStore, loadConfig, ServiceError } from '../src/index.js'
 
@@ -21,6 +21,6 @@ test('a store is every part; a reader may take only the queries', () => {
 test('errors carry codes from their tables', () => {
   expectTypeOf<ServiceError['code']>().toEqualTypeOf<ServiceErrorCode>()
   expectTypeOf<'SERVICE_RISK_LIMIT'>().toMatchTypeOf<ServiceErrorCode>()
-  expectTypeOf<'STORE_CORRUPT'>().toMatchTypeOf<StoreErrorCode>()
+  expectTypeOf<'SERVICE_STORE_CORRUPT'>().toMatchTypeOf<ServiceErrorCode>()
   expectTypeOf<'SERVICE_NOPE'>().not.toMatchTypeOf<ServiceErrorCode>()
 })

@@ -6,7 +6,7 @@ import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createSqliteStore } from '../src/persistence/sqliteStore.js'
-import { isStoreError } from '../src/persistence/storeError.js'
+import { isServiceError } from '../src/errors.js'
 import { startChildService, killHard } from './support/childService.js'
 import { http, tempDir } from './support/testService.js'
 
@@ -150,7 +150,7 @@ describe('start-up on a store that cannot be used', () => {
     await store.close()
   })
 
-  it('throws a typed StoreError in-process too', () => {
+  it('throws a typed ServiceError in-process too', () => {
     const path = join(tmp.dir, 'empty2.sqlite')
     writeFileSync(path, '')
     let err: unknown
@@ -159,7 +159,7 @@ describe('start-up on a store that cannot be used', () => {
     } catch (e) {
       err = e
     }
-    expect(isStoreError(err) && err.code).toBe('STORE_EMPTY_FILE')
+    expect(isServiceError(err) && err.code).toBe('SERVICE_STORE_EMPTY_FILE')
   })
 
   it('names ACX_PORT when the port is taken, without a stack trace', async () => {

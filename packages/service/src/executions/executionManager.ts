@@ -12,7 +12,7 @@ import type {
   ChildOrderRecord, ExecutionFilter, ExecutionRecord, ExecutionStore, FillRecord, HaltRecord,
 } from '../persistence/executionStore.js'
 import { FINAL_STATUSES } from '../persistence/executionStore.js'
-import { StoreError } from '../persistence/storeError.js'
+
 import { differingFields } from './sameIntent.js'
 import { createStoreHealth } from './storeHealth.js'
 
@@ -238,7 +238,7 @@ export function createExecutionManager(options: ExecutionManagerOptions): Execut
     async append(entry: JournalEntry) {
       if (entry.type === 'child_order_created') {
         // Write-ahead: an order is sent only once it is stored, so nothing is sent while the store is down.
-        if (!health.up || health.pendingEntries > 0) throw new StoreError('STORE_UNAVAILABLE', `store unavailable: ${health.reason ?? 'catching up'}; not sending`)
+        if (!health.up || health.pendingEntries > 0) throw new ServiceError('SERVICE_STORE_UNAVAILABLE', `store unavailable: ${health.reason ?? 'catching up'}; not sending`)
         // Fencing: an order is sent only while this worker holds the execution. The engine journals a
         // child before sending it, so a worker whose lease was taken over stops here, before the send.
         let held: boolean
@@ -250,7 +250,7 @@ export function createExecutionManager(options: ExecutionManagerOptions): Execut
         }
         if (!held) {
           suspended.add(entry.executionId)
-          throw new StoreError('STORE_LEASE_LOST', `lease on ${entry.executionId} lost: another worker holds it`)
+          throw new ServiceError('SERVICE_STORE_LEASE_LOST', `lease on ${entry.executionId} lost: another worker holds it`)
         }
         try {
           await store.append(entry)

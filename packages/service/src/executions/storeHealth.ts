@@ -3,7 +3,7 @@ import type { Logger } from 'pino'
 import type { ExecutionStore } from '../persistence/executionStore.js'
 
 /** What the store's health means for the rest of the service. */
-export interface StoreHealthEvents {
+interface StoreHealthEvents {
   /** The store failed a write: stop every running execution at a safe point. */
   readonly onDown: (err: unknown) => void
   /** Probe and catch-up succeeded: take over what was stopped, start what waits. */

@@ -28,7 +28,7 @@ export interface AppOptions {
  * route matches — needs the token. Decided on the route the router matched, never on the raw URL
  * (the router decodes `%76` to `v`; a prefix check on the raw URL does not).
  */
-export const PUBLIC_ROUTES: ReadonlySet<string> = new Set(['GET /healthz', 'GET /readyz', 'GET /metrics', 'HEAD /healthz', 'HEAD /readyz', 'HEAD /metrics'])
+const PUBLIC_ROUTES: ReadonlySet<string> = new Set(['GET /healthz', 'GET /readyz', 'GET /metrics', 'HEAD /healthz', 'HEAD /readyz', 'HEAD /metrics'])
 
 const ListQuery = z.strictObject({
   symbol: z.string().trim().regex(/^[A-Za-z0-9./]{1,32}$/, 'letters, digits, "." and "/" only').transform((s) => s.replace(/[a-z]+/g, (r) => r.toUpperCase())).optional(),

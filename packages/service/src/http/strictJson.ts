@@ -1,7 +1,7 @@
 import { Dec } from '@acx/engine'
 
 /** Why a body is not acceptable JSON; `at` is the character offset. */
-export class StrictJsonError extends Error {
+class StrictJsonError extends Error {
   override readonly name = 'StrictJsonError'
   constructor(
     message: string,

@@ -53,9 +53,9 @@ export interface SqsConsumerOptions {
  * redrive policy (no dead-letter queue configured); `failed` (submit or dead-lettering threw) was left
  * and comes back after the visibility timeout.
  */
-export type SqsMessageOutcome = 'started' | 'duplicate' | 'dead_lettered' | 'rejected' | 'failed'
+type SqsMessageOutcome = 'started' | 'duplicate' | 'dead_lettered' | 'rejected' | 'failed'
 
-export interface SqsMessageReport {
+interface SqsMessageReport {
   readonly messageId: string
   readonly outcome: SqsMessageOutcome
   readonly deleted: boolean

@@ -46,7 +46,7 @@ import type {
   ServiceExecutionStatus,
 } from './executionStore.js'
 import { FINAL_STATUSES, storedOrderStatus } from './executionStore.js'
-import { StoreError } from './storeError.js'
+import { ServiceError } from '../errors.js'
 
 export interface DynamoStoreOptions extends DynamoConnection {
   readonly tableName: string
@@ -349,11 +349,11 @@ export function createDynamoStore(options: DynamoStoreOptions): ExecutionStore {
             ExpressionAttributeNames: names('#execution_id'), ExpressionAttributeValues: { ':id': id },
           }))
           .catch(() => {})
-        throw new StoreError('STORE_CORRUPT', `execution id ${id} is already used by another correlation id`)
+        throw new ServiceError('SERVICE_STORE_CORRUPT', `execution id ${id} is already used by another correlation id`)
       }
       // the correlation id is taken: return its execution, writing it from the guard if its creator died
       const stored = await get(guardKey(intent.correlationId))
-      if (!stored) throw new StoreError('STORE_UNAVAILABLE', `correlation guard for ${intent.correlationId} vanished (retry)`)
+      if (!stored) throw new ServiceError('SERVICE_STORE_UNAVAILABLE', `correlation guard for ${intent.correlationId} vanished (retry)`)
       const existingId = stored.execution_id as string
       if (existingId === id) {
         // our own guard: the SDK retried a put whose first attempt had landed (the same id is never reused)
@@ -366,7 +366,7 @@ export function createDynamoStore(options: DynamoStoreOptions): ExecutionStore {
         await putIfAbsent(stored.execution as Item)
         existing = await get(exKey(existingId))
       }
-      if (!existing) throw new StoreError('STORE_CORRUPT', `execution ${existingId} for correlation id ${intent.correlationId} is missing`)
+      if (!existing) throw new ServiceError('SERVICE_STORE_CORRUPT', `execution ${existingId} for correlation id ${intent.correlationId} is missing`)
       return { record: toExecution(existing), created: false }
     },
 
@@ -537,7 +537,7 @@ export function createDynamoStore(options: DynamoStoreOptions): ExecutionStore {
     async probe(nowMs) {
       const key = { pk: `PROBE#${writer}`, sk: 'PROBE' }
       await doc.send(new PutCommand({ TableName, Item: { ...key, kind: 'probe', at_ms: nowMs } }))
-      if (Number((await get(key))?.at_ms) !== nowMs) throw new StoreError('STORE_UNAVAILABLE', 'probe write not read back')
+      if (Number((await get(key))?.at_ms) !== nowMs) throw new ServiceError('SERVICE_STORE_UNAVAILABLE', 'probe write not read back')
     },
 
     async close() {

@@ -3,7 +3,8 @@ import {
   type DynamoDBClientConfig,
 } from '@aws-sdk/client-dynamodb'
 import type { Command } from 'commander'
-import { StoreError } from './storeError.js'
+import { ServiceError } from '../errors.js'
+
 
 /** How to reach DynamoDB: a ready client, or an endpoint/region to build one from. */
 export interface DynamoConnection {
@@ -30,7 +31,7 @@ export const DYNAMO_INDEXES = {
 /** DynamoDB's rule for table names: 3–255 of `a-z A-Z 0-9 _ - .`. */
 export function assertDynamoTableName(tableName: string): void {
   if (!/^[A-Za-z0-9_.-]{3,255}$/.test(tableName)) {
-    throw new StoreError('STORE_UNAVAILABLE', `invalid DynamoDB table name ${JSON.stringify(tableName)}: use 3-255 of a-z A-Z 0-9 _ - .`)
+    throw new ServiceError('SERVICE_STORE_UNAVAILABLE', `invalid DynamoDB table name ${JSON.stringify(tableName)}: use 3-255 of a-z A-Z 0-9 _ - .`)
   }
 }
 

@@ -1,5 +1,6 @@
 import { ORDER_STATUSES, type ExecutionJournal, type OrderIntent, type OrderStatus } from '@acx/engine'
-import { StoreError } from './storeError.js'
+import { ServiceError } from '../errors.js'
+
 
 /** An execution's status as the service reports it. */
 export const EXECUTION_STATUSES = ['queued', 'running', 'filled', 'partially_filled', 'failed', 'cancelled'] as const
@@ -174,5 +175,5 @@ export interface ExecutionStore extends ExecutionJournalStore, ExecutionQueries,
 /** A child order's stored status, checked: anything else in the store is damage, not data. */
 export function storedOrderStatus(value: unknown, clientOrderId: string): OrderStatus {
   if ((ORDER_STATUSES as readonly unknown[]).includes(value)) return value as OrderStatus
-  throw new StoreError('STORE_CORRUPT', `child order ${clientOrderId}: unknown status ${JSON.stringify(value)} in the store`)
+  throw new ServiceError('SERVICE_STORE_CORRUPT', `child order ${clientOrderId}: unknown status ${JSON.stringify(value)} in the store`)
 }

@@ -1,7 +1,7 @@
-import { StoreError } from './storeError.js'
 import Database from 'better-sqlite3'
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
+import { ServiceError } from '../errors.js'
 import type {
   SimulatedVenueChanges, SimulatedVenueSnapshot, SimulatedVenueStore, StoredSimFill, StoredSimOrder, StoredSimSymbol,
 } from '@acx/engine'
@@ -123,8 +123,8 @@ export function createSqliteSimVenueStore(options: SqliteSimVenueStoreOptions): 
     db.close()
     const busy = (cause as { code?: string }).code === 'SQLITE_BUSY'
     throw busy
-      ? new StoreError('STORE_LOCKED', `simulated venue state ${options.path} is in use by another process (one venue per file: set ACX_SIM_STATE_PATH)`, { cause })
-      : new StoreError('STORE_UNAVAILABLE', `cannot open the simulated venue state ${options.path}: ${(cause as Error).message}`, { cause })
+      ? new ServiceError('SERVICE_STORE_LOCKED', `simulated venue state ${options.path} is in use by another process (one venue per file: set ACX_SIM_STATE_PATH)`, { cause })
+      : new ServiceError('SERVICE_STORE_UNAVAILABLE', `cannot open the simulated venue state ${options.path}: ${(cause as Error).message}`, { cause })
   }
 
   const q = {

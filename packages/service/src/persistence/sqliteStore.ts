@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3'
 import { existsSync, mkdirSync, statSync } from 'node:fs'
 import { dirname } from 'node:path'
-import { StoreError } from './storeError.js'
+
 import type { JournalEntry } from '@acx/engine'
 import { MIGRATIONS } from './migrations.js'
 import type {
@@ -9,6 +9,7 @@ import type {
   ServiceExecutionStatus,
 } from './executionStore.js'
 import { FINAL_STATUSES, storedOrderStatus } from './executionStore.js'
+import { ServiceError, isServiceError } from '../errors.js'
 
 interface ExecutionRow {
   id: string
@@ -63,7 +64,7 @@ export interface SqliteStoreOptions {
 function migrate(db: Database.Database, path: string): void {
   const current = db.pragma('user_version', { simple: true }) as number
   if (current > MIGRATIONS.length) {
-    throw new StoreError('STORE_TOO_NEW', `${path}: schema version ${current}, this acx knows ${MIGRATIONS.length}`)
+    throw new ServiceError('SERVICE_STORE_TOO_NEW', `${path}: schema version ${current}, this acx knows ${MIGRATIONS.length}`)
   }
   for (let version = current; version < MIGRATIONS.length; version++) {
     db.transaction(() => {
@@ -78,13 +79,13 @@ const sqliteCode = (e: unknown): string => String((e as { code?: unknown })?.cod
 /**
  * Opens the database and proves it usable before anything relies on it: an existing empty file, a
  * truncated or corrupt one (`PRAGMA quick_check`), one from a newer acx, or one that cannot be written
- * (a write probe) is refused with a `StoreError` naming the file — never opened empty, never served
+ * (a write probe) is refused with a `ServiceError` (`SERVICE_STORE_*`) naming the file — never opened empty, never served
  * read-only until the first POST fails.
  */
 function openChecked(path: string): Database.Database {
   if (path !== ':memory:') {
     if (existsSync(path) && statSync(path).isFile() && statSync(path).size === 0) {
-      throw new StoreError('STORE_EMPTY_FILE', `${path}: the file is empty (0 bytes), not an acx database; move it away or point at another file`)
+      throw new ServiceError('SERVICE_STORE_EMPTY_FILE', `${path}: the file is empty (0 bytes), not an acx database; move it away or point at another file`)
     }
     mkdirSync(dirname(path), { recursive: true })
   }
@@ -93,7 +94,7 @@ function openChecked(path: string): Database.Database {
     db = new Database(path)
     db.pragma('busy_timeout = 5000')
     const check = db.pragma('quick_check', { simple: true })
-    if (check !== 'ok') throw new StoreError('STORE_CORRUPT', `${path}: integrity check failed: ${String(check)}`)
+    if (check !== 'ok') throw new ServiceError('SERVICE_STORE_CORRUPT', `${path}: integrity check failed: ${String(check)}`)
     db.pragma('journal_mode = WAL')
     // NORMAL is durable against a process crash in WAL mode (only an OS crash can lose the last commits).
     db.pragma('synchronous = NORMAL')
@@ -103,14 +104,14 @@ function openChecked(path: string): Database.Database {
     return db
   } catch (e) {
     db?.close()
-    if (e instanceof StoreError) throw e
+    if (isServiceError(e)) throw e
     const code = sqliteCode(e)
     const why = (e as Error).message
-    if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') throw new StoreError('STORE_CORRUPT', `${path}: ${why}`, { cause: e })
+    if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') throw new ServiceError('SERVICE_STORE_CORRUPT', `${path}: ${why}`, { cause: e })
     if (code.startsWith('SQLITE_READONLY') || code === 'SQLITE_CANTOPEN' || code === 'SQLITE_PERM' || code.startsWith('SQLITE_IOERR')) {
-      throw new StoreError('STORE_READ_ONLY', `${path}: cannot write (${code}: ${why})`, { cause: e })
+      throw new ServiceError('SERVICE_STORE_READ_ONLY', `${path}: cannot write (${code}: ${why})`, { cause: e })
     }
-    throw new StoreError('STORE_UNAVAILABLE', `${path}: ${code ? `${code}: ` : ''}${why}`, { cause: e })
+    throw new ServiceError('SERVICE_STORE_UNAVAILABLE', `${path}: ${code ? `${code}: ` : ''}${why}`, { cause: e })
   }
 }
 
@@ -311,7 +312,7 @@ export function createSqliteStore(options: SqliteStoreOptions): ExecutionStore {
     prune: async (beforeMs, limit) => pruneTx(beforeMs, limit),
     async probe(nowMs) {
       q.probe.run(nowMs)
-      if ((q.probeRead.get() as { at_ms: number } | undefined)?.at_ms !== nowMs) throw new StoreError('STORE_UNAVAILABLE', 'probe write not read back')
+      if ((q.probeRead.get() as { at_ms: number } | undefined)?.at_ms !== nowMs) throw new ServiceError('SERVICE_STORE_UNAVAILABLE', 'probe write not read back')
     },
     async close() {
       db.close()

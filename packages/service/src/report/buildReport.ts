@@ -23,7 +23,7 @@ export interface ReportRow {
   readonly usagePct: number
 }
 
-export interface Criterion {
+interface Criterion {
   readonly name: string
   readonly target: string
   readonly actual: string

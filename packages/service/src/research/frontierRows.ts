@@ -20,7 +20,7 @@ export const OUTPUT_COLUMNS = [...INPUT_COLUMNS, 'kappa', 'expected_cost', 'vari
 export const PARSE_ERROR = -1
 
 /** Row status names, as written in the `status` column: `ok`, `invalid_shares`, …, `parse_error`. */
-export const STATUS_NAMES: Readonly<Record<number, string>> = {
+const STATUS_NAMES: Readonly<Record<number, string>> = {
   [PARSE_ERROR]: 'parse_error',
   ...Object.fromEntries(Object.entries(SweepStatus).map(([name, code]) => [code, name.toLowerCase()])),
 }
@@ -40,7 +40,7 @@ const STATUS_MESSAGES: Readonly<Record<number, string>> = {
 }
 
 export const statusName = (code: number): string => STATUS_NAMES[code] ?? `status_${code}`
-export const statusMessage = (code: number): string => STATUS_MESSAGES[code] ?? statusName(code)
+const statusMessage = (code: number): string => STATUS_MESSAGES[code] ?? statusName(code)
 
 /**
  * A chunk of parameter sets, struct-of-arrays. Rows that failed to parse carry NaN in the fields that

@@ -52,7 +52,7 @@ const optionalDefault = (c: InputColumn): number | undefined => (c === 'permanen
  * The header line of a grid: columns named like the flags. An unknown or repeated column, or a
  * required column neither in the grid nor given as a flag, stops the batch before any row.
  */
-export function parseGridHeader(line: string, where: string, opts: RowSourceOptions): GridLayout {
+function parseGridHeader(line: string, where: string, opts: RowSourceOptions): GridLayout {
   const names = line.split(',').map(normalize)
   const seen = new Set<number>()
   const fieldColumns = names.map((name) => {

@@ -4,13 +4,13 @@ import { Resvg } from '@resvg/resvg-js'
 import * as echarts from 'echarts'
 import { ResearchError } from './researchError.js'
 
-export const PLOT_WIDTH = 960
-export const PLOT_HEIGHT = 600
+const PLOT_WIDTH = 960
+const PLOT_HEIGHT = 600
 
 type Option = Parameters<ReturnType<typeof echarts.init>['setOption']>[0]
 
 /** Renders an ECharts option to SVG on the server (no DOM, no animation). */
-export function renderSvg(option: Option, width = PLOT_WIDTH, height = PLOT_HEIGHT): string {
+function renderSvg(option: Option, width = PLOT_WIDTH, height = PLOT_HEIGHT): string {
   const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width, height })
   try {
     chart.setOption({ animation: false, backgroundColor: '#ffffff', ...option })
@@ -21,7 +21,7 @@ export function renderSvg(option: Option, width = PLOT_WIDTH, height = PLOT_HEIG
 }
 
 /** SVG → PNG with resvg (system fonts for the labels). */
-export function svgToPng(svg: string, width = PLOT_WIDTH): Buffer {
+function svgToPng(svg: string, width = PLOT_WIDTH): Buffer {
   const png = new Resvg(svg, { fitTo: { mode: 'width', value: width }, background: '#ffffff', font: { loadSystemFonts: true } }).render().asPng()
   return Buffer.from(png)
 }

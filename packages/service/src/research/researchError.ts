@@ -1,5 +1,5 @@
 /** Errors of the research commands: their inputs and files, not requests (no HTTP status). */
-export const RESEARCH_ERRORS = {
+const RESEARCH_ERRORS = {
   RESEARCH_BAD_INPUT: 'A grid or an option is not usable',
   RESEARCH_FILE: 'A file cannot be read or written',
   RESEARCH_WORKER: 'A research worker failed',

@@ -28,7 +28,7 @@ export interface ScheduleOptions {
   readonly core?: AcCoreApi
 }
 
-export interface ScheduleSlice {
+interface ScheduleSlice {
   readonly index: number
   readonly startSeconds: number
   /** Shares still to trade when the slice starts (planned, every slice filling). */

@@ -27,7 +27,7 @@ let entryPromise: Promise<URL> | undefined
  * the worker source is bundled once with esbuild (a dev dependency) into
  * `node_modules/.cache/acx-research/`, sibling `@acx/*` packages from source, like runTs does.
  */
-export function researchWorkerEntry(): Promise<URL> {
+function researchWorkerEntry(): Promise<URL> {
   entryPromise ??= locateEntry()
   return entryPromise
 }
