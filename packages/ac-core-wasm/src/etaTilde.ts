@@ -26,8 +26,8 @@ function twoProductError(a: number, b: number, p: number): number {
   return ah * bh - p + ah * bl + al * bh + al * bl
 }
 
-/** η̃ for η, γ, T in [2^−400, 2^400] (γ may be 0), whole N, and tau = T/N. */
-function etaTildeCore(eta: number, gamma: number, T: number, n: number, tau: number): number {
+/** η̃ for η, γ, T in [2^−400, 2^400] (γ may be 0), whole N, and tau = T/N (no scaling, no floor). */
+export function etaTildeCore(eta: number, gamma: number, T: number, n: number, tau: number): number {
   const h = 0.5 * gamma * tau
   if (h < 0.5 * eta) return eta - h
   const p = gamma * T

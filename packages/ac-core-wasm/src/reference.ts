@@ -90,9 +90,12 @@ function costAndVariance(X: number, N: number, sigma: number, gamma: number, eps
     cX2 += Math.abs(sumX2) >= x2 ? sumX2 - t + x2 : x2 - t + sumX2
     sumX2 = t
   }
-  // E = ½γX² + εΣ|n_k| + (η̃/τ)Σn_k², V = σ²τΣx_k² (eq. 8), scaled by X and X² last
-  rowExpectedCost = 0.5 * gamma * X * X + eps * X * (sumN + cN) + (rowEtaTilde / rowTau) * X * X * (sumN2 + cN2)
-  rowVariance = sigma * sigma * rowTau * X * X * (sumX2 + cX2)
+  // E = ½γX² + εΣ|n_k| + (η̃/τ)Σn_k², V = σ²τΣx_k² (eq. 8), each factor meeting X where it is of
+  // the natural scale (σX, (η̃/τ)X, γX), so no intermediate overflows or underflows before the result
+  const sigmaX = sigma * X
+  rowExpectedCost =
+    0.5 * gamma * X * X + eps * X * (sumN + cN) + (rowEtaTilde / rowTau) * X * X * (sumN2 + cN2)
+  rowVariance = sigmaX * sigmaX * rowTau * (sumX2 + cX2)
 }
 
 function trajectory(params: AcParams): Trajectory {

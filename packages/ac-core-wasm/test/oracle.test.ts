@@ -1,25 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { CHUNK_ROWS, reference, SweepStatus, type AcParams, type SweepInput } from '../src/index.js'
-import { wasmBuilds } from './support/cores.js'
+import { CHUNK_ROWS, reference, SweepStatus } from '../src/index.js'
+import { toColumns, wasmBuilds } from './support/cores.js'
 import { expectAllClose, expectClose } from './support/close.js'
 import { createRandom, randomParams } from './support/random.js'
 
 const REL = 1e-12
 const SETS = 10_000
-
-function toColumns(sets: readonly AcParams[]): SweepInput {
-  const column = (f: (p: AcParams) => number) => Float64Array.from(sets, f)
-  return {
-    shares: column((p) => p.shares),
-    horizon: column((p) => p.horizon),
-    slices: column((p) => p.slices),
-    volatility: column((p) => p.volatility),
-    temporaryImpact: column((p) => p.temporaryImpact),
-    permanentImpact: column((p) => p.permanentImpact ?? 0),
-    fixedCost: column((p) => p.fixedCost ?? 0),
-    riskAversion: column((p) => p.riskAversion),
-  }
-}
 
 describe.each(wasmBuilds)('%s against the TypeScript reference', (_, core) => {
   const random = createRandom(20_000_527)

@@ -1,7 +1,7 @@
 import { describe, expectTypeOf, it } from 'vitest'
 import {
   AcCoreError, loadAcCore, loadAcCoreSync, reference, type AcCoreApi, type AcCoreErrorCode, type AcParams,
-  type SweepResult, type Trajectory,
+  type FrontierBatch, type SweepBatch, type SweepResult, type Trajectory,
 } from '../src/index.js'
 
 describe('the public types', () => {
@@ -9,6 +9,15 @@ describe('the public types', () => {
     expectTypeOf(loadAcCoreSync()).toMatchTypeOf<AcCoreApi>()
     expectTypeOf(loadAcCore).returns.resolves.toMatchTypeOf<AcCoreApi>()
     expectTypeOf(reference).toEqualTypeOf<AcCoreApi>()
+  })
+
+  it('give the WebAssembly core batches whose columns are typed arrays', () => {
+    const core = loadAcCoreSync()
+    expectTypeOf(core.createSweepBatch).returns.toEqualTypeOf<SweepBatch>()
+    expectTypeOf(core.createFrontierBatch).returns.toEqualTypeOf<FrontierBatch>()
+    expectTypeOf<SweepBatch['riskAversion']>().toEqualTypeOf<Float64Array>()
+    expectTypeOf<SweepBatch['run']>().returns.toEqualTypeOf<number>()
+    expectTypeOf<FrontierBatch['status']>().toEqualTypeOf<Int32Array>()
   })
 
   it('return typed arrays and numbers', () => {
