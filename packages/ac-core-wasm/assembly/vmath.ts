@@ -39,7 +39,6 @@ export const K: usize = memory.data<f64>([
   -1000.0, -1022.0,
   9.332636185032189e-302, // 2^−1000
   54.0,
-  0.41421356237309503, // √2 − 1, rounded down
 ])
 // @ts-ignore: decorator
 @inline export const K_HALF = 0
@@ -75,8 +74,6 @@ export const K: usize = memory.data<f64>([
 @inline export const K_TWO_M1000 = 15
 // @ts-ignore: decorator
 @inline const K_FIFTY_FOUR = 16
-// @ts-ignore: decorator
-@inline const K_SQRT2_M1 = 17
 
 /** Integer bit patterns for the exponent manipulations. */
 const BITS: usize = memory.data<i64>([
@@ -203,22 +200,6 @@ const LOG1P_C: usize = memory.data<f64>([
     ),
     f64x2.mul(k, kv(K, K_LN2_HI)),
   )
-}
-
-/**
- * ln(1 + x) for lanes x in [0, √2 − 1): musl's k = 0 case, f = x and no correction term — the same
- * result log1pV gives there, without the reduction and one division fewer.
- */
-// @ts-ignore: decorator
-@inline export function log1pSmallV(x: v128): v128 {
-  const zero = f64x2.splat(0)
-  return log1pReduced(x, zero, zero)
-}
-
-/** √2 − 1, below which log1pSmallV applies. */
-// @ts-ignore: decorator
-@inline export function log1pSmallLimit(): v128 {
-  return kv(K, K_SQRT2_M1)
 }
 
 /** ln(1 + x) for lanes x in [0, 2^66] (musl/FreeBSD log1p without its branches). */

@@ -119,3 +119,26 @@ describe('the reference', () => {
     }
   })
 })
+
+describe.each(wasmBuilds)('%s row independence', (_, core) => {
+  it('gives every row the same bits wherever it stands and whatever its neighbour (no lane-coupled branches)', () => {
+    const some = sets.slice(0, 999) // odd: one row also pairs with itself
+    const order = some.map((_, i) => i)
+    const r = createRandom(12)
+    for (let i = order.length - 1; i > 0; i--) {
+      const j = Math.floor(r() * (i + 1))
+      ;[order[i], order[j]] = [order[j]!, order[i]!]
+    }
+    const straight = core.sweep(toColumns(some))
+    const shuffled = core.sweep(toColumns(order.map((i) => some[i]!)))
+    order.forEach((from, to) => {
+      expect([shuffled.kappa[to], shuffled.expectedCost[to], shuffled.variance[to]]).toEqual([
+        straight.kappa[from], straight.expectedCost[from], straight.variance[from],
+      ])
+    })
+    // one row alone (paired with itself) and next to every kind of neighbour
+    const alone = core.sweep(toColumns([some[5]!]))
+    const paired = core.sweep(toColumns(some.flatMap((p) => [some[5]!, p])))
+    for (let i = 0; i < some.length; i++) expect(paired.expectedCost[2 * i]).toBe(alone.expectedCost[0])
+  })
+})
