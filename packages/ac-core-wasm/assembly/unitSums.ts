@@ -2,28 +2,22 @@
 //
 // Notation: a = κτ = 2·asinh(y) (eq. 19), A = κT = N·a, s = √(1+y²) = cosh(a/2), t = y/s = tanh(a/2),
 // w = y + s = e^{a/2}, y = sinh(a/2), P = e^{−2A}. Holdings (eq. 18) x_k = X·sinh(a(N−k))/sinh(A).
-// u = 2^−53 is the unit roundoff; "≤ m u" bounds are first order, for the lane's y and N taken as exact.
 //
 // E needs S_n = Σ_{k=1..N} n_k²/X². With n_k = 2X·sinh(a/2)·cosh(a(N−k+½))/sinh(A) and the sums of
 // cosh over an arithmetic progression,
 //     S_n = t·coth(A) + 2N·y²/sinh²(A) = t·(1+P)/(1−P) + 2N·(2y·e^{−A}/(1−P))²          (one formula)
-// with 1 − P = −expm1(−A)·(1 + e^{−A}). Every term and factor is positive, so there is no cancellation
-// at any κT: the bound is the sum of the factors' errors, ≤ 35 u (measured ≤ 8 u). e^{−A} carries the
-// error of A (≤ 8 u relative, i.e. ≤ 8uA absolute in the exponent), but it only enters through P and
-// (2y·e^{−A})², whose weight in S_n falls like A²e^{−2A}, so the product stays bounded. The paper's
-// form sinh(2A)/sinh²(A) overflows past κT ≈ 355; this one is finite for every κT.
+// with 1 − P = −expm1(−A)·(1 + e^{−A}): every term and factor is positive, so nothing cancels at any κT.
+// (The paper's form, with sinh(2A)/sinh²(A), overflows past κT ≈ 355.)
 //
-// V needs S_x = Σ_{k=1..N} x_k²/X² = Σ_{j=0}^{N−1} sinh²(aj)/sinh²(A), which in closed form subtracts
-// nearly equal quantities when κT is small (cancellation ~ 1/(κT)²) and overflows when κT is large.
-// Two forms, switched at κT = 1 (a select per lane):
+// V needs S_x = Σ_{k=1..N} x_k²/X² = Σ_{j=0}^{N−1} sinh²(aj)/sinh²(A), whose closed form subtracts nearly
+// equal quantities when κT is small (cancellation ~ 1/(κT)²) and overflows when κT is large. Two forms,
+// switched at κT = 1 (a select per lane):
 //
 // L, κT ≥ 1: geometric sums in q = e^{−a} = 1/w² and P:
 //     S_x = (1/w² + (e^{−A}·w)²)/(4ys·(1−P)) − 2N·P/(1−P)²,   using 1 − q² = 4ys/w².
-//   The subtraction is the only cancellation. Its ratio r = second/first term is at most 0.786 (at
-//   N = 2, κT → 1⁺, measured on a grid of N ≥ 2 and κT ≥ 1; r falls with both), so the condition
-//   number (1+r)/(1−r) ≤ 8.4. Each term is a product of positive factors with ≤ 25 u error, giving
-//   ≤ 210 u in theory; measured ≤ 25 u. P's error from A's (≤ 16uA) is weighted by P·N ≤ A·e^{−2A}/a…
-//   which, as for S_n, stays bounded. Nothing overflows: e^{−A}·w = e^{−(N−½)a} ≤ 1.
+//   The subtraction is the only cancellation: the second term is at most r = 0.786 of the first (at N = 2,
+//   κT → 1⁺; r falls with κT and with N, measured on a grid of N ≥ 2, κT ≥ 1), a condition number
+//   (1+r)/(1−r) ≤ 8.4. Nothing overflows: e^{−A}·w = e^{−(N−½)a} ≤ 1.
 //
 // S, κT < 1: with D = 2Σ_{j<N} sinh²(aj) = ½·sinh(2A)·coth(a) − sinh²(A) − N, and N = A/a,
 //     D/A² = ½·(sinh(2A) − 2A)/A² · coth(a) + (coth(a) − 1/a)/A − g(A)²,   g(u) = sinh(u)/u,
@@ -33,13 +27,25 @@
 //     (coth(a) − 1/a)/A  = C(a²)/(N·g(a)),  C(v) = Σ_{n≥1} 2n·v^{n−1}/(2n+1)!   (8 terms: a = A/N < ½, tail < 1e−20)
 //   and coth(a) = (1+2y²)/(2ys), g(a) = 2ys/a, g(A) = (1−P)/(2A·e^{−A}) are algebraic in y and the
 //   exponentials. The one subtraction, of g(A)² ≈ 1 from T1 + T2 ≈ 2N/3 + 1/(3N), has condition number
-//   ≤ 6.1 (N = 2, κT → 1⁻; 5 as κT → 0); the terms carry ≤ 25 u each: ≤ 160 u in theory, measured ≤ 19 u.
+//   ≤ 6.1 (N = 2, κT → 1⁻; 5 as κT → 0).
+//
+// Error bounds. u = 2^−53; first order, for the lane's y and N as given. An elementary operation adds
+// ≤ 1 u, log1pV and the exponentials ≤ 2 u (vmath.ts). Along the stages: s ≤ 2 u, t ≤ 12 u, z ≤ 14 u,
+// κτ ≤ 16 u, κT ≤ 17 u, e^{−κT} ≤ 2 u + 17u·κT (the exponent's own error), −expm1(−κT) ≤ 19 u,
+// 1/(1 − P) ≤ 28 u, h = κT·e^{−κT}/(1 − P) ≤ 66 u for κT < 1.
+//   S_n: positive terms, so the bound is the worst factor's, weighted; e^{−κT}'s κT-proportional error
+//        enters only through P and (2y·e^{−κT})², whose weights fall like κT·e^{−2κT}:  ≤ 60 u.
+//   S_x, L: terms ≤ 101 u and ≤ 98 u, times the condition number at κT = 1:          ≤ 850 u,
+//        falling to ≤ 270 u by κT = 2 and ≤ 110 u for κT ≥ 5.
+//   S_x, S: T1 + T2 − g(A)² times 2h², the error of h² (≤ 133 u) times the condition:  ≤ 850 u.
+// So E and V are within ~1e−13 of exact at worst (the contract is 1e−12). These bounds add every error
+// with the same sign; measured against the high-precision oracle through the whole pipeline, the worst
+// cases are ≤ 29 u for S_x (N = 2 at the switch, ≤ 12 u for N ≥ 10) and ≤ 8 u for S_n
+// (test/regimes.test.ts asserts the bounds on both sides of every switch; test/accuracy.test.ts
+// holds random sets over the whole range to 2^−45 ≈ 256 u as a regression guard).
 //
 // Special lanes: N = 1 gives S_x = 0 and S_n = 1 exactly (one trade of X); y = 0 (λσ² = 0) gives the
 // straight line, S_n = 1/N and S_x = (N−1)(2N−1)/(6N) (eq. 9–11), and a = 0.
-//
-// The tests check both regimes on each side of κT = 1, at N = 2 (the worst case) and across N up to
-// MAX_SLICES, against the high-precision oracle (see test/regimes.test.ts).
 //
 // The computation runs as three stages over a scratch area (scratch.ts): logStage (y → κτ),
 // expStage (κT → e^{−κT}, 1/(1 − e^{−2κT})) and sumsStage (→ S_n, S_x).
