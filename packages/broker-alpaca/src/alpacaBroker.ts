@@ -8,9 +8,12 @@ import {
   isOnTick,
   noopLogger,
   type Asset,
+  type BrokerErrorCode,
+  type BrokerErrorReason,
   type BrokerOrder,
   type BrokerOrderId,
   type BrokerPort,
+  type CancelOutcome,
   type ClientOrderId,
   type Clock,
   type Logger,
@@ -23,9 +26,12 @@ import { AlpacaTransportError, createAlpacaRest, type AlpacaRest } from './clien
 import { resolveAlpacaConfig, type AlpacaBrokerOptions, type AlpacaConfig } from './config.js'
 import { openingPrice, openingQty, type BuyingPowerRequest } from './buyingPower.js'
 import {
-  isAmbiguousSubmitFailure,
+  AlpacaError,
+  isAlpacaError,
   isDuplicateClientOrderId,
-  isNotProcessedSubmitFailure,
+  isRateLimited,
+  mayHaveCreatedOrder,
+  possiblyCreatedCode,
   redact,
   toBrokerError,
   type AlpacaFailure,
@@ -53,16 +59,14 @@ export interface PreflightRequest {
   readonly limitPrice?: Decimal
 }
 
-export type PreflightIssueCode =
-  | 'ASSET_NOT_FOUND'
-  | 'ASSET_NOT_TRADABLE'
-  | 'NOT_FRACTIONABLE'
-  | 'ACCOUNT_NOT_TRADING'
-  | 'INSUFFICIENT_BUYING_POWER'
-  | 'INSUFFICIENT_POSITION'
+/** What a preflight can find wrong: the `reason` a submit refused by it carries on its `BrokerError`. */
+export type PreflightIssueReason = Extract<
+  BrokerErrorReason,
+  'asset_not_found' | 'asset_not_tradable' | 'not_fractionable' | 'account_not_trading' | 'insufficient_buying_power' | 'insufficient_position'
+>
 
 export interface PreflightIssue {
-  readonly code: PreflightIssueCode
+  readonly reason: PreflightIssueReason
   readonly message: string
 }
 
@@ -102,24 +106,33 @@ export interface AlpacaBroker extends BrokerPort {
   /** Checks an order without sending it: asset tradable/fractionable, account, buying power, position. */
   preflight(request: PreflightRequest): Promise<PreflightResult>
   getAccount(): Promise<AccountSnapshot>
-  /** Polls (woken early by trade updates) until the order is filled, canceled, expired or rejected. */
+  /**
+   * Polls (woken early by trade updates) until the order is filled, canceled, expired or rejected. A poll
+   * that fails with a retryable error is made again at the next poll; a non-retryable error is thrown.
+   */
   waitForOrder(id: BrokerOrderId, options?: WaitForOrderOptions): Promise<BrokerOrder>
-  /** Requests the cancel and waits until it is confirmed (or the order filled): the final order. */
+  /** Requests the cancel (one attempt, as `cancelOrder`) and waits until the order is final: the final order. */
   cancelAndConfirm(id: BrokerOrderId, options?: WaitForOrderOptions): Promise<BrokerOrder>
+  /**
+   * Calls `listener` with an order of the account (a replace chain as one order, under its original id)
+   * whenever the adapter learns that it changed: from the trade-update stream, or from any read of it
+   * (`getOrder`, `waitForOrder`'s polls, …) while the stream is down. Returns the unsubscribe function.
+   */
+  subscribeOrderUpdates(listener: (order: BrokerOrder) => void): () => void
   /** The trade-update stream's state. */
   tradeUpdatesStatus(): TradeUpdatesStatus
   readonly config: Omit<AlpacaConfig, 'keyId' | 'secretKey'>
-  /** Closes the trade-update stream. The REST methods keep working. */
+  /** Closes the trade-update stream and ends every subscription. The REST methods keep working. */
   close(): Promise<void>
 }
 
-const PREFLIGHT_ERROR: Readonly<Record<PreflightIssueCode, BrokerError['code']>> = {
-  ASSET_NOT_FOUND: 'BROKER_NOT_FOUND',
-  ASSET_NOT_TRADABLE: 'BROKER_REJECTED',
-  NOT_FRACTIONABLE: 'BROKER_REJECTED',
-  ACCOUNT_NOT_TRADING: 'BROKER_REJECTED',
-  INSUFFICIENT_BUYING_POWER: 'BROKER_INSUFFICIENT_FUNDS',
-  INSUFFICIENT_POSITION: 'BROKER_INSUFFICIENT_FUNDS',
+const PREFLIGHT_ERROR: Readonly<Record<PreflightIssueReason, BrokerErrorCode>> = {
+  asset_not_found: 'BROKER_NOT_FOUND',
+  asset_not_tradable: 'BROKER_REJECTED',
+  not_fractionable: 'BROKER_REJECTED',
+  account_not_trading: 'BROKER_REJECTED',
+  insufficient_buying_power: 'BROKER_INSUFFICIENT_FUNDS',
+  insufficient_position: 'BROKER_INSUFFICIENT_FUNDS',
 }
 
 const failureOf = (e: unknown): AlpacaFailure | undefined => (e instanceof AlpacaTransportError ? e.failure : undefined)
@@ -128,6 +141,10 @@ const failureOf = (e: unknown): AlpacaFailure | undefined => (e instanceof Alpac
 const MAX_REPLACE_CHAIN = 10
 /** Distinct unfamiliar statuses logged (each once). */
 const MAX_NOTED_STATUSES = 100
+/** Client order ids remembered as "an earlier submit may have created it" (oldest forgotten first). */
+const MAX_UNSETTLED = 5_000
+/** How long a 429 without a reset time pauses every request. */
+const RATE_LIMIT_PAUSE_MS = 1_000
 
 const sumDec = (xs: readonly Decimal[]): Decimal => xs.reduce((a, b) => a.add(b), new Dec(0))
 
@@ -142,10 +159,9 @@ const sumDec = (xs: readonly Decimal[]): Decimal => xs.reduce((a, b) => a.add(b)
  * over-count (if it ever did carry them, the engine would see more filled than sent and stop on its
  * overfill check); taking the head alone could under-count, and the engine would send the difference again.
  */
-export function combineReplaceChain(chain: readonly AlpacaOrderView[]): BrokerOrder {
+function combineReplaceChain(chain: readonly [AlpacaOrderView, ...AlpacaOrderView[]]): BrokerOrder {
   const first = chain[0]
-  const head = chain[chain.length - 1]
-  if (first === undefined || head === undefined) throw new Error('combineReplaceChain: empty chain')
+  const head = chain[chain.length - 1] as AlpacaOrderView
   if (chain.length === 1 && head.alpacaStatus !== 'replaced') return head.order
   const filledQty = sumDec(chain.map((v) => v.order.filledQty))
   const notional = sumDec(chain.map((v) => (v.order.filledAvgPrice === null ? new Dec(0) : v.order.filledQty.mul(v.order.filledAvgPrice))))
@@ -163,8 +179,23 @@ export function combineReplaceChain(chain: readonly AlpacaOrderView[]): BrokerOr
   }
 }
 
+/** Builds an SDK object; anything it throws on options we already checked becomes our typed error. */
+function sdk<T>(secrets: readonly string[], build: () => T): T {
+  try {
+    return build()
+  } catch (e) {
+    if (isAlpacaError(e)) throw e
+    const message = redact(e instanceof Error ? e.message : String(e), secrets)
+    throw new AlpacaError('ALPACA_INVALID_CONFIG', `The Alpaca SDK refused the adapter's options: ${message}`, [], { cause: new Error(message) })
+  }
+}
+
+const describeOrder = (o: { side: string; qty: Decimal; symbol: string; type: string; limitPrice?: Decimal | undefined }): string =>
+  `${o.side} ${o.qty.toFixed()} ${o.symbol} ${o.type}${o.limitPrice === undefined ? '' : ` @ ${o.limitPrice.toFixed()}`}`
+
 /**
- * A `BrokerPort` over Alpaca (paper by default). See the README for configuration, the exactly-once
+ * A `BrokerPort` over Alpaca (paper by default). One attempt per call: every failure is thrown as one
+ * `BrokerError` and the engine decides what to retry. See the README for configuration, the exactly-once
  * rules and the error table.
  */
 export function createAlpacaBroker(options: AlpacaBrokerOptions): AlpacaBroker {
@@ -172,9 +203,16 @@ export function createAlpacaBroker(options: AlpacaBrokerOptions): AlpacaBroker {
   const logger: Logger = options.logger ?? noopLogger
   const clock: Clock = options.clock ?? createRealClock()
   const secrets = [config.keyId, config.secretKey]
-  const rest: AlpacaRest = createAlpacaRest(config)
+  const rest: AlpacaRest = sdk(secrets, () => createAlpacaRest(config))
   const bucket = createTokenBucket({ maxPerMinute: config.maxRequestsPerMinute, burst: config.burst, clock })
   const notedStatuses = new Set<string>()
+  const listeners = new Set<(order: BrokerOrder) => void>()
+  /**
+   * Client order ids whose last submit may have created the order (no answer, a 5xx, an unreadable answer,
+   * an order Alpaca could not show yet). A resend of one skips the preflight, and a refusal of that resend
+   * proves nothing about the earlier send: it is settled by a look-up (README, "Exactly once").
+   */
+  const unsettled = new Set<string>()
 
   /** Logs, once per status, an order status the engine has no name for (it reads as open). */
   const noteStatus = (view: AlpacaOrderView): void => {
@@ -188,46 +226,51 @@ export function createAlpacaBroker(options: AlpacaBrokerOptions): AlpacaBroker {
     }
   }
 
-  const tracker = createOrderTracker(config, clock, logger, noteStatus)
+  /** Tells the subscribers of a changed order, presented as the engine knows it (a replace chain as one order). */
+  const tell = (view: AlpacaOrderView): void => {
+    if (listeners.size === 0) return
+    const chain = tracker.chainOf(view.order.id)
+    const order = combineReplaceChain(chain.length > 0 ? (chain as [AlpacaOrderView, ...AlpacaOrderView[]]) : [view])
+    for (const listener of [...listeners]) {
+      try {
+        listener(order)
+      } catch (e) {
+        logger.warn({ orderId: order.id, err: redact(e instanceof Error ? e.message : String(e), secrets) }, 'An order-update listener threw; ignored')
+      }
+    }
+  }
+
+  const tracker = sdk(secrets, () => createOrderTracker(config, clock, logger, { onView: noteStatus, onChange: tell }))
   const assets = new Map<string, { readonly asset: Asset; readonly atMs: number }>()
-
-  const backoffMs = (attempt: number): number => {
-    const base = Math.min(config.retryBaseMs * 2 ** attempt, config.retryMaxMs)
-    return Math.min(base * (0.8 + Math.random() * 0.4), config.retryMaxMs)
-  }
-
-  /** On a 429: nobody sends before the reset (plus jitter); returns how long to wait. */
-  const honourRateLimit = (failure: AlpacaFailure, attempt: number): number => {
-    const retryAfter = failure.kind === 'http' ? failure.retryAfterMs : undefined
-    const wait = Math.max(retryAfter ?? 0, backoffMs(attempt)) + Math.random() * config.retryBaseMs
-    bucket.pauseUntil(clock.now() + wait)
-    return wait
-  }
 
   const brokerError = (e: unknown, context: string): BrokerError => {
     if (isBrokerError(e)) return e
     const failure = failureOf(e)
     if (failure) return toBrokerError(failure, context, secrets)
-    return new BrokerError('BROKER_BAD_RESPONSE', redact(`${context}: ${(e as Error)?.message ?? String(e)}`, secrets), { cause: e })
+    return new BrokerError('BROKER_BAD_RESPONSE', redact(`${context}: ${e instanceof Error ? e.message : String(e)}`, secrets), { cause: e })
   }
 
   /**
-   * A request that is safe to repeat (a read, or a cancel): rate limited, retried with jittered
-   * exponential backoff on retryable failures (a 429 waits for its reset). Throws `BrokerError`.
+   * A 429: every request waits for Alpaca's reset (the bucket pauses; pacing, not a retry). The error
+   * carries the pause as `retryAfterMs`.
    */
-  const safe = async <T>(context: string, fn: () => Promise<T>): Promise<T> => {
-    for (let attempt = 0; ; attempt++) {
-      await bucket.take()
-      try {
-        return await fn()
-      } catch (e) {
-        const failure = failureOf(e)
-        const err = brokerError(e, context)
-        if (!failure || !err.retryable || attempt >= config.maxRetries) throw err
-        const waitMs = err.code === 'BROKER_RATE_LIMITED' ? honourRateLimit(failure, attempt) : backoffMs(attempt)
-        logger.debug({ context, attempt: attempt + 1, code: err.code, waitMs: Math.round(waitMs) }, 'Retrying Alpaca request')
-        await clock.sleep(waitMs)
-      }
+  const rateLimited = (failure: AlpacaFailure, context: string, note?: string): BrokerError => {
+    const retryAfter = failure.kind === 'http' ? failure.retryAfterMs : undefined
+    const waitMs = retryAfter ?? RATE_LIMIT_PAUSE_MS
+    bucket.pauseUntil(clock.now() + waitMs)
+    logger.warn({ context, waitMs: Math.round(waitMs) }, 'Alpaca rate limit (429): requests paused until its reset')
+    return toBrokerError(failure, context, secrets, { code: 'BROKER_RATE_LIMITED', retryAfterMs: waitMs, ...(note === undefined ? {} : { note }) })
+  }
+
+  /** One request, paced by the token bucket and sent once. Throws `BrokerError`. */
+  const send = async <T>(context: string, fn: () => Promise<T>): Promise<T> => {
+    await bucket.take()
+    try {
+      return await fn()
+    } catch (e) {
+      const failure = failureOf(e)
+      if (failure && isRateLimited(failure)) throw rateLimited(failure, context)
+      throw brokerError(e, context)
     }
   }
 
@@ -247,12 +290,10 @@ export function createAlpacaBroker(options: AlpacaBrokerOptions): AlpacaBroker {
     return tracker.remember(view)
   }
 
-  const fetchView = async (id: string): Promise<AlpacaOrderView> => readView(await safe(`get order ${id}`, () => rest.getOrder(id)))
+  const fetchView = async (id: string): Promise<AlpacaOrderView> => readView(await send(`get order ${id}`, () => rest.getOrder(id)))
 
   const lookupViewByClientId = async (clientOrderId: ClientOrderId): Promise<AlpacaOrderView | null> => {
-    const raw = await notFoundToNull(
-      safe(`get order by client_order_id ${clientOrderId}`, () => rest.getOrderByClientOrderId(clientOrderId)),
-    )
+    const raw = await notFoundToNull(send(`get order by client_order_id ${clientOrderId}`, () => rest.getOrderByClientOrderId(clientOrderId)))
     return raw === null ? null : readView(raw)
   }
 
@@ -263,7 +304,7 @@ export function createAlpacaBroker(options: AlpacaBrokerOptions): AlpacaBroker {
    */
   const resolveReplaceChain = async (first: AlpacaOrderView): Promise<BrokerOrder> => {
     if (first.alpacaStatus !== 'replaced') return first.order
-    const chain: AlpacaOrderView[] = [first]
+    const chain: [AlpacaOrderView, ...AlpacaOrderView[]] = [first]
     let head = first
     while (head.alpacaStatus === 'replaced' && head.replacedBy !== null) {
       if (chain.length > MAX_REPLACE_CHAIN) {
@@ -283,20 +324,20 @@ export function createAlpacaBroker(options: AlpacaBrokerOptions): AlpacaBroker {
   const getAsset = async (symbol: string): Promise<Asset> => {
     const cached = assets.get(symbol)
     if (cached && clock.now() - cached.atMs < config.assetCacheTtlMs) return cached.asset
-    const asset = parseAsset(await safe(`get asset ${symbol}`, () => rest.getAsset(symbol)))
+    const asset = parseAsset(await send(`get asset ${symbol}`, () => rest.getAsset(symbol)))
     assets.set(symbol, { asset, atMs: clock.now() })
     return asset
   }
 
-  const getAccount = async (): Promise<AccountSnapshot> => parseAccount(await safe('get account', () => rest.getAccount()))
+  const getAccount = async (): Promise<AccountSnapshot> => parseAccount(await send('get account', () => rest.getAccount()))
 
   const getPositionDetail = async (symbol: string): Promise<PositionDetail | null> => {
-    const raw = await notFoundToNull(safe(`get position ${symbol}`, () => rest.getPosition(symbol)))
+    const raw = await notFoundToNull(send(`get position ${symbol}`, () => rest.getPosition(symbol)))
     return raw === null ? null : parsePosition(raw)
   }
 
   const getQuote = async (symbol: string): Promise<Quote | null> => {
-    const raw = await notFoundToNull(safe(`get latest quote ${symbol}`, () => rest.getLatestQuote(symbol)))
+    const raw = await notFoundToNull(send(`get latest quote ${symbol}`, () => rest.getLatestQuote(symbol)))
     return raw === null ? null : parseLatestQuote(raw, symbol)
   }
 
@@ -314,13 +355,13 @@ export function createAlpacaBroker(options: AlpacaBrokerOptions): AlpacaBroker {
       asset = await getAsset(req.symbol)
     } catch (e) {
       if (isBrokerError(e) && e.code === 'BROKER_NOT_FOUND') {
-        return { ok: false, issues: [{ code: 'ASSET_NOT_FOUND', message: `Alpaca has no asset ${req.symbol}` }] }
+        return { ok: false, issues: [{ reason: 'asset_not_found', message: `Alpaca has no asset ${req.symbol}` }] }
       }
       throw e
     }
-    if (!asset.tradable) issues.push({ code: 'ASSET_NOT_TRADABLE', message: `${req.symbol} is not tradable on Alpaca` })
+    if (!asset.tradable) issues.push({ reason: 'asset_not_tradable', message: `${req.symbol} is not tradable on Alpaca` })
     if (!req.qty.isInteger() && !asset.fractionable) {
-      issues.push({ code: 'NOT_FRACTIONABLE', message: `${req.symbol} is not fractionable: ${req.qty.toFixed()} is not a whole number of shares` })
+      issues.push({ reason: 'not_fractionable', message: `${req.symbol} is not fractionable: ${req.qty.toFixed()} is not a whole number of shares` })
     }
     const [position, buyAccount] = await Promise.all([getPositionDetail(req.symbol), req.side === 'BUY' ? getAccount() : undefined])
     const bp: BuyingPowerRequest = {
@@ -335,14 +376,14 @@ export function createAlpacaBroker(options: AlpacaBrokerOptions): AlpacaBroker {
     if (req.side === 'SELL' && opening.gt(0) && !config.allowShortSelling) {
       const available = req.qty.sub(opening)
       issues.push({
-        code: 'INSUFFICIENT_POSITION',
+        reason: 'insufficient_position',
         message: `selling ${req.qty.toFixed()} ${req.symbol} but only ${available.toFixed()} is held and free to sell`,
       })
       return { ok: false, issues }
     }
     // Buying power: only for what opens or adds to a position (a short sale included).
     const account = buyAccount ?? (opening.gt(0) ? await getAccount() : undefined)
-    if (account && !account.canTrade) issues.push({ code: 'ACCOUNT_NOT_TRADING', message: `the Alpaca account cannot trade (status ${account.status})` })
+    if (account && !account.canTrade) issues.push({ reason: 'account_not_trading', message: `the Alpaca account cannot trade (status ${account.status})` })
     let estimatedPrice: Decimal | undefined
     if (account && opening.gt(0)) {
       const needsQuote = req.side === 'SELL' || req.type === 'market'
@@ -355,7 +396,7 @@ export function createAlpacaBroker(options: AlpacaBrokerOptions): AlpacaBroker {
         if (cost.gt(account.buyingPower)) {
           const what = req.side === 'BUY' ? 'buying' : 'short-selling'
           issues.push({
-            code: 'INSUFFICIENT_BUYING_POWER',
+            reason: 'insufficient_buying_power',
             message: `${what} ${opening.toFixed()} ${req.symbol} valued at ${valuation.price.toFixed()} (${valuation.basis}) costs ${cost.toFixed(2)}, buying power is ${account.buyingPower.toFixed(2)}`,
           })
         }
@@ -387,142 +428,144 @@ export function createAlpacaBroker(options: AlpacaBrokerOptions): AlpacaBroker {
       problems.push('type must be market or limit')
     }
     if (problems.length > 0) {
-      throw new BrokerError('BROKER_REJECTED', `Order ${req.clientOrderId} not sent: ${problems.join('; ')}`, { brokerCode: 'INVALID_REQUEST' })
+      throw new BrokerError('BROKER_REJECTED', `Order ${req.clientOrderId} not sent: ${problems.join('; ')}`, { reason: 'invalid_request' })
     }
   }
 
-  /** The order Alpaca returned must be ours. */
-  const checkIsOurs = (order: BrokerOrder, req: SubmitOrderRequest): BrokerOrder => {
-    if (order.clientOrderId !== req.clientOrderId || order.symbol !== req.symbol || order.side !== req.side) {
-      throw new BrokerError(
-        'BROKER_BAD_RESPONSE',
-        `Alpaca returned order ${order.id} (${order.clientOrderId} ${order.side} ${order.symbol}) for ${req.clientOrderId} ${req.side} ${req.symbol}`,
-      )
+  /** The order Alpaca shows under our client order id must be the one requested. */
+  const checkIsOurs = (order: BrokerOrder, req: SubmitOrderRequest): void => {
+    if (order.clientOrderId !== req.clientOrderId) {
+      throw new BrokerError('BROKER_BAD_RESPONSE', `Alpaca returned order ${order.id} (client_order_id ${order.clientOrderId}) for ${req.clientOrderId}`)
     }
-    if (!order.qty.eq(req.qty)) {
-      // Same client order id, different order: an earlier intent reused the id. Never book it as this one.
+    const same =
+      order.symbol === req.symbol &&
+      order.side === req.side &&
+      order.type === req.type &&
+      order.qty.eq(req.qty) &&
+      (req.type !== 'limit' || (order.limitPrice !== undefined && req.limitPrice !== undefined && order.limitPrice.eq(req.limitPrice)))
+    if (!same) {
+      // Same client order id, another order: an earlier intent reused the id. Never book it as this one.
       throw new BrokerError(
         'BROKER_REJECTED',
-        `client_order_id ${req.clientOrderId} already names an order for ${order.qty.toFixed()} ${order.symbol}, not ${req.qty.toFixed()}`,
-        { brokerCode: 'CLIENT_ORDER_ID_REUSED' },
+        `client_order_id ${req.clientOrderId} already names an order to ${describeOrder(order)}, not ${describeOrder(req)}`,
+        { reason: 'client_order_id_reused' },
       )
     }
-    return order
   }
 
   /** Our order as the engine should see it: checked against the request (as sent), then its replace chain followed. */
   const accept = async (view: AlpacaOrderView, req: SubmitOrderRequest): Promise<BrokerOrder> => {
+    unsettled.delete(req.clientOrderId) // an order exists under the id: nothing left to settle
     checkIsOurs(view.order, req)
     return resolveReplaceChain(view)
   }
 
-  /**
-   * Looks the order up by client order id, at once and then with backoff on the injected clock, up to
-   * `outcomeLookups` times: Alpaca processes orders asynchronously, so an order that exists can answer 404
-   * for a while. Look-up failures count as "not seen".
-   */
-  const lookUpUntilSeen = async (clientOrderId: ClientOrderId): Promise<{ readonly view: AlpacaOrderView | null; readonly lastError?: BrokerError }> => {
-    let lastError: BrokerError | undefined
-    for (let i = 0; i < config.outcomeLookups; i++) {
-      if (i > 0) await clock.sleep(backoffMs(i - 1))
-      try {
-        const view = await lookupViewByClientId(clientOrderId)
-        if (view) return { view }
-      } catch (e) {
-        lastError = brokerError(e, `get order by client_order_id ${clientOrderId}`)
-      }
+  const markUnsettled = (clientOrderId: ClientOrderId): void => {
+    unsettled.delete(clientOrderId)
+    unsettled.add(clientOrderId)
+    if (unsettled.size > MAX_UNSETTLED) {
+      const oldest = unsettled.values().next().value
+      if (oldest !== undefined) unsettled.delete(oldest)
     }
-    return lastError === undefined ? { view: null } : { view: null, lastError }
   }
 
-  const unknownOutcome = (req: SubmitOrderRequest, why: string, cause: BrokerError | undefined): BrokerError =>
+  const unknownOutcome = (req: SubmitOrderRequest, why: string, cause: BrokerError): BrokerError =>
     new BrokerError(
       'BROKER_UNKNOWN_OUTCOME',
-      `Order ${req.clientOrderId} may exist at Alpaca: ${why}. Keep looking it up by client_order_id; never send it under a new id.`,
+      `Order ${req.clientOrderId} may exist at Alpaca: ${why}. Look it up by client_order_id; never send it under a new id.`,
       {
-        ...(cause?.brokerStatus === undefined ? {} : { brokerStatus: cause.brokerStatus }),
-        ...(cause?.brokerCode === undefined ? {} : { brokerCode: cause.brokerCode }),
-        ...(cause === undefined ? {} : { cause }),
+        ...(cause.brokerStatus === undefined ? {} : { brokerStatus: cause.brokerStatus }),
+        ...(cause.brokerCode === undefined ? {} : { brokerCode: cause.brokerCode }),
+        cause,
       },
     )
 
   /**
-   * Exactly once. POST; on an ambiguous failure (timeout, network, 5xx, 429, unreadable 2xx) look the
-   * order up by client order id: found → that is the order; not found → send again with the same id (a
-   * second order with that id is refused by Alpaca). A 422 "client_order_id must be unique" is proof the
-   * order exists: keep looking it up. An order that may exist but cannot be seen ends in
-   * BROKER_UNKNOWN_OUTCOME, never in a final rejection. Any other 4xx on a first send: not created, throw.
+   * The order exists, or may: one look-up by client order id. Found → that is the order. Not visible
+   * (Alpaca processes orders asynchronously) or the look-up failed → BROKER_UNKNOWN_OUTCOME: the engine
+   * keeps looking it up; the adapter does not loop.
    */
-  const submitExactlyOnce = async (req: SubmitOrderRequest): Promise<BrokerOrder> => {
-    const body = orderRequestToDto(req)
+  const settleByLookUp = async (req: SubmitOrderRequest, why: string, cause: BrokerError): Promise<BrokerOrder> => {
     const log = { clientOrderId: req.clientOrderId, symbol: req.symbol }
-    /** An earlier attempt may have created the order (anything but a refusal before processing). */
-    let possiblyCreated = false
-    let last: BrokerError | undefined
-    const findOrGiveUp = async (why: string, cause: BrokerError | undefined): Promise<BrokerOrder> => {
-      const { view, lastError } = await lookUpUntilSeen(req.clientOrderId)
-      if (view) {
-        logger.info({ ...log, orderId: view.order.id }, 'Order found at Alpaca by client_order_id')
-        return accept(view, req)
-      }
-      logger.error({ ...log, lookups: config.outcomeLookups }, `Order outcome unknown: ${why}`)
-      throw unknownOutcome(req, `${why}; ${config.outcomeLookups} look-ups by client_order_id could not show it`, cause ?? lastError)
+    let view: AlpacaOrderView | null
+    try {
+      view = await lookupViewByClientId(req.clientOrderId)
+    } catch (e) {
+      markUnsettled(req.clientOrderId)
+      const failed = brokerError(e, 'look-up')
+      logger.warn({ ...log, code: failed.code }, `Order outcome unknown: ${why}; its look-up failed`)
+      throw unknownOutcome(req, `${why}; its look-up by client_order_id failed (${failed.message})`, cause)
     }
-    for (let attempt = 1; attempt <= config.submitMaxAttempts; attempt++) {
-      await bucket.take()
-      let failure: AlpacaFailure
-      try {
-        const view = readView(await rest.postOrder(body))
-        const order = await accept(view, req)
-        logger.debug({ ...log, orderId: order.id, attempt, status: view.alpacaStatus }, 'Alpaca order accepted')
-        return order
-      } catch (e) {
-        if (isBrokerError(e) && e.code !== 'BROKER_BAD_RESPONSE') throw e
-        failure = failureOf(e) ?? { kind: 'bad_response', message: (e as Error).message }
-      }
-      const err = toBrokerError(failure, `submit order ${req.clientOrderId}`, secrets)
-      if (isDuplicateClientOrderId(failure)) {
-        logger.info({ ...log, attempt }, 'Alpaca answered duplicate client_order_id (422 client_order_id must be unique): the order exists; looking it up')
-        return findOrGiveUp('Alpaca answered 422 "client_order_id must be unique" (the order exists) but cannot show it yet', err)
-      }
-      if (!isAmbiguousSubmitFailure(failure)) {
-        if (!possiblyCreated) throw err
-        // An earlier attempt may have created the order: this refusal of the resend proves nothing about it.
-        return findOrGiveUp(`an earlier attempt may have created it and the resend was refused (${err.message})`, err)
-      }
-      last = err
-      if (isNotProcessedSubmitFailure(failure)) await clock.sleep(honourRateLimit(failure, attempt - 1))
-      else possiblyCreated = true
-      logger.warn({ ...log, attempt, code: err.code }, 'Order submit outcome unknown; looking it up by client_order_id')
-      let existing: AlpacaOrderView | null
-      try {
-        existing = await lookupViewByClientId(req.clientOrderId)
-      } catch (e) {
-        if (!possiblyCreated) throw e // only refusals before processing so far: the order does not exist
-        return findOrGiveUp(`the submit failed without a clear answer (${err.message}) and its look-up failed`, brokerError(e, 'look-up'))
-      }
-      if (existing) {
-        logger.info({ ...log, orderId: existing.order.id, attempt }, 'Order found by client_order_id after an unknown submit outcome')
-        return accept(existing, req)
-      }
-      if (attempt < config.submitMaxAttempts) {
-        logger.warn({ ...log, attempt }, 'Order not visible at Alpaca; sending it again with the same client_order_id')
-        await clock.sleep(backoffMs(attempt - 1))
+    if (view === null) {
+      markUnsettled(req.clientOrderId)
+      logger.warn(log, `Order outcome unknown: ${why}; Alpaca cannot show it yet`)
+      throw unknownOutcome(req, `${why}; a look-up by client_order_id cannot show it yet`, cause)
+    }
+    logger.info({ ...log, orderId: view.order.id }, 'Order found at Alpaca by client_order_id')
+    return accept(view, req)
+  }
+
+  /**
+   * One POST. Exactly once, in the port's terms (README, "Exactly once"):
+   * - an order → that is the order;
+   * - 422 "client_order_id must be unique" → the order exists: `settleByLookUp`;
+   * - 429 → refused before processing: `BROKER_RATE_LIMITED` (retryable; every request paused until the reset);
+   * - no answer, 5xx, 408, an unreadable answer → the order may exist: retryable `BROKER_TIMEOUT` /
+   *   `BROKER_UNAVAILABLE`, or `BROKER_BAD_RESPONSE`; the id is remembered as unsettled;
+   * - any other refusal → not created, thrown as mapped; but when an earlier submit of this id may have
+   *   created the order (`resend`), the refusal proves nothing about it: `settleByLookUp`.
+   */
+  const submitOnce = async (req: SubmitOrderRequest, resend: boolean): Promise<BrokerOrder> => {
+    const context = `submit order ${req.clientOrderId}`
+    const log = { clientOrderId: req.clientOrderId, symbol: req.symbol }
+    await bucket.take()
+    let failure: AlpacaFailure
+    try {
+      const view = readView(await rest.postOrder(orderRequestToDto(req)))
+      const order = await accept(view, req)
+      logger.debug({ ...log, orderId: order.id, status: view.alpacaStatus }, 'Alpaca order accepted')
+      return order
+    } catch (e) {
+      if (isBrokerError(e) && e.code !== 'BROKER_BAD_RESPONSE') throw e
+      failure = failureOf(e) ?? { kind: 'bad_response', message: e instanceof Error ? e.message : String(e) }
+    }
+    if (isDuplicateClientOrderId(failure)) {
+      logger.info(log, 'Alpaca answered duplicate client_order_id (422 client_order_id must be unique): the order exists; looking it up')
+      return settleByLookUp(req, 'Alpaca answered 422 "client_order_id must be unique" (the order exists)', toBrokerError(failure, context, secrets))
+    }
+    if (isRateLimited(failure)) throw rateLimited(failure, context, 'refused before processing: the order was not created')
+    if (mayHaveCreatedOrder(failure)) {
+      markUnsettled(req.clientOrderId)
+      const err = toBrokerError(failure, context, secrets, {
+        code: possiblyCreatedCode(failure),
+        note: 'the order may have been created: look it up by client_order_id before sending it again (with the same id)',
+      })
+      logger.warn({ ...log, code: err.code }, 'Order submit outcome unknown')
+      throw err
+    }
+    const refusal = toBrokerError(failure, context, secrets)
+    if (!resend) throw refusal
+    return settleByLookUp(req, `an earlier submit may have created it and this resend was refused (${refusal.message})`, refusal)
+  }
+
+  const submitOrder = async (req: SubmitOrderRequest): Promise<BrokerOrder> => {
+    checkRequest(req)
+    const resend = unsettled.has(req.clientOrderId)
+    if (resend) {
+      logger.info({ clientOrderId: req.clientOrderId }, "Resending an order an earlier submit may have created (same client_order_id); no preflight: Alpaca's answer settles it")
+    } else if (config.preflight) {
+      const pf = await preflight(req)
+      if (!pf.ok) {
+        // The order may have gone out before (and filled, failing the position check): then answer with it.
+        const existing = await lookupViewByClientId(req.clientOrderId)
+        if (existing) return accept(existing, req)
+        const first = pf.issues[0] as PreflightIssue
+        throw new BrokerError(PREFLIGHT_ERROR[first.reason], `Order ${req.clientOrderId} not sent: ${pf.issues.map((i) => i.message).join('; ')}`, {
+          reason: first.reason,
+        })
       }
     }
-    const lastError = last ?? new BrokerError('BROKER_UNAVAILABLE', `submit order ${req.clientOrderId}: no attempt made`)
-    if (possiblyCreated) {
-      // On an asynchronous venue a 404 right after a lost answer proves nothing: the order may still appear.
-      return findOrGiveUp(`${config.submitMaxAttempts} sends failed without a clear answer (last: ${lastError.message})`, lastError)
-    }
-    // Every attempt was refused before processing (429): the order does not exist; the same request is safe to retry.
-    throw new BrokerError(lastError.code, `${lastError.message} (refused before processing ${config.submitMaxAttempts} times; not created, safe to retry)`, {
-      retryable: true,
-      ...(lastError.brokerStatus === undefined ? {} : { brokerStatus: lastError.brokerStatus }),
-      ...(lastError.brokerCode === undefined ? {} : { brokerCode: lastError.brokerCode }),
-      ...(lastError.retryAfterMs === undefined ? {} : { retryAfterMs: lastError.retryAfterMs }),
-      cause: lastError,
-    })
+    return submitOnce(req, resend)
   }
 
   const getOrder = async (id: BrokerOrderId): Promise<BrokerOrder> => {
@@ -532,23 +575,13 @@ export function createAlpacaBroker(options: AlpacaBrokerOptions): AlpacaBroker {
     return resolveReplaceChain(await fetchView(id))
   }
 
-  /** DELETE one order id: true when the cancel was requested, false on 422 (not cancelable). */
-  const requestCancel = async (id: string): Promise<boolean> => {
-    try {
-      await safe(`cancel order ${id}`, () => rest.cancelOrder(id))
-      logger.debug({ orderId: id }, 'Alpaca cancel requested')
-      return true
-    } catch (e) {
-      if (isBrokerError(e) && e.brokerStatus === 422) return false
-      throw e
-    }
-  }
-
   /**
-   * Requests the cancel of the order — of the live head of its chain when it was replaced. A 422 "not
-   * cancelable" (already final) returns normally: the caller reads the order and books its fills.
+   * Requests the cancel of the order — of the live head of its chain when it was replaced. Alpaca's 422
+   * "order is not cancelable" is settled by reading the order: final → `already_final`; replaced meanwhile
+   * → the cancel goes to its replacement; a cancel already pending → `requested`; anything else (a state
+   * in between, such as `pending_replace`) → a retryable `BROKER_REJECTED`.
    */
-  const cancelOrder = async (id: BrokerOrderId): Promise<void> => {
+  const cancelOrder = async (id: BrokerOrderId): Promise<CancelOutcome> => {
     let target: string = id
     for (let link = 0; link <= MAX_REPLACE_CHAIN; link++) {
       const known = tracker.latest(target)
@@ -556,29 +589,66 @@ export function createAlpacaBroker(options: AlpacaBrokerOptions): AlpacaBroker {
         target = known.replacedBy
         continue
       }
-      if (await requestCancel(target)) return
-      // Not cancelable: final — or replaced meanwhile, and then the live order is its replacement.
-      const view = await notFoundToNull(fetchView(target)).catch(() => null)
-      if (view?.alpacaStatus !== 'replaced' || view.replacedBy === null) {
-        logger.info({ orderId: id, cancelled: target, alpacaStatus: view?.alpacaStatus }, 'Alpaca order not cancelable (already final); read it for fills')
-        return
+      let notCancelable: BrokerError
+      try {
+        await send(`cancel order ${target}`, () => rest.cancelOrder(target))
+        logger.debug({ orderId: id, cancelled: target }, 'Alpaca cancel requested')
+        return 'requested'
+      } catch (e) {
+        if (!isBrokerError(e) || e.brokerStatus !== 422) throw e
+        notCancelable = e
       }
-      logger.info({ orderId: id, replaced: target, replacedBy: view.replacedBy }, 'Alpaca order was replaced; cancelling its replacement')
-      target = view.replacedBy
+      const view = await notFoundToNull(fetchView(target))
+      if (view === null) {
+        throw new BrokerError('BROKER_UNAVAILABLE', `cancel order ${target}: Alpaca answered 422 (not cancelable) but cannot show the order; ask again`, {
+          brokerStatus: 422,
+          cause: notCancelable,
+        })
+      }
+      if (view.alpacaStatus === 'replaced' && view.replacedBy !== null) {
+        logger.info({ orderId: id, replaced: target, replacedBy: view.replacedBy }, 'Alpaca order was replaced; cancelling its replacement')
+        target = view.replacedBy
+        continue
+      }
+      if (BROKER_TERMINAL_STATUSES.has(view.order.status)) {
+        logger.info({ orderId: id, cancelled: target, alpacaStatus: view.alpacaStatus }, 'Alpaca order not cancelable: already final')
+        return 'already_final'
+      }
+      if (view.order.status === 'pending_cancel') return 'requested'
+      throw new BrokerError('BROKER_REJECTED', `cancel order ${target}: Alpaca answered 422 (not cancelable) while the order is ${view.alpacaStatus}; ask again`, {
+        retryable: true,
+        brokerStatus: 422,
+        ...(notCancelable.brokerCode === undefined ? {} : { brokerCode: notCancelable.brokerCode }),
+        cause: notCancelable,
+      })
     }
     throw new BrokerError('BROKER_BAD_RESPONSE', `order ${id} was replaced more than ${MAX_REPLACE_CHAIN} times; cancel not sent to the head`)
   }
 
+  /**
+   * Polls `getOrder` until the order is final, woken early by trade updates. A poll that fails with a
+   * retryable error is made again at the next poll (its 429 pause still applies); a non-retryable error
+   * is thrown. At the deadline: BROKER_TIMEOUT (retryable), the last failed poll as its cause.
+   */
   const waitForOrder = async (id: BrokerOrderId, opts: WaitForOrderOptions = {}): Promise<BrokerOrder> => {
     const timeoutMs = opts.timeoutMs ?? 60_000
     const pollMs = opts.pollIntervalMs ?? config.pollIntervalMs
     const deadline = clock.now() + timeoutMs
     for (;;) {
-      const order = await getOrder(id)
-      if (BROKER_TERMINAL_STATUSES.has(order.status)) return order
+      let order: BrokerOrder | undefined
+      let failed: BrokerError | undefined
+      try {
+        order = await getOrder(id)
+      } catch (e) {
+        failed = brokerError(e, `get order ${id}`)
+        if (!failed.retryable) throw failed
+        logger.debug({ orderId: id, code: failed.code }, 'waitForOrder: a poll failed; polling again at the next interval')
+      }
+      if (order && BROKER_TERMINAL_STATUSES.has(order.status)) return order
       const left = deadline - clock.now()
       if (left <= 0 || opts.signal?.aborted) {
-        throw new BrokerError('BROKER_TIMEOUT', `order ${id} still ${order.status} after ${timeoutMs} ms`)
+        const state = order ? `still ${order.status}` : `not read (${failed?.message ?? 'no answer'})`
+        throw new BrokerError('BROKER_TIMEOUT', `order ${id} ${state} after ${timeoutMs} ms`, failed === undefined ? {} : { cause: failed })
       }
       const seen = tracker.latest(id)
       if (seen && BROKER_TERMINAL_STATUSES.has(seen.order.status)) return seen.order
@@ -588,24 +658,7 @@ export function createAlpacaBroker(options: AlpacaBrokerOptions): AlpacaBroker {
 
   const broker: AlpacaBroker = {
     getQuote,
-
-    async submitOrder(req) {
-      checkRequest(req)
-      if (config.preflight) {
-        const pf = await preflight(req)
-        if (!pf.ok) {
-          // A retried submit of an order that already went out (and filled) would fail the position check.
-          const existing = await lookupViewByClientId(req.clientOrderId)
-          if (existing) return accept(existing, req)
-          const first = pf.issues[0] as PreflightIssue
-          throw new BrokerError(PREFLIGHT_ERROR[first.code], `Order ${req.clientOrderId} not sent: ${pf.issues.map((i) => i.message).join('; ')}`, {
-            brokerCode: `PREFLIGHT_${first.code}`,
-          })
-        }
-      }
-      return submitExactlyOnce(req)
-    },
-
+    submitOrder,
     getOrder,
     async getOrderByClientId(clientOrderId) {
       const view = await lookupViewByClientId(clientOrderId)
@@ -619,6 +672,15 @@ export function createAlpacaBroker(options: AlpacaBrokerOptions): AlpacaBroker {
     },
 
     getAsset: (symbol) => getAsset(symbol),
+
+    subscribeOrderUpdates(listener) {
+      const entry = (order: BrokerOrder): void => listener(order) // one entry per subscription, even for the same function
+      listeners.add(entry)
+      return () => {
+        listeners.delete(entry)
+      }
+    },
+
     preflight,
     getAccount,
     waitForOrder,
@@ -632,6 +694,7 @@ export function createAlpacaBroker(options: AlpacaBrokerOptions): AlpacaBroker {
     config: (({ keyId: _k, secretKey: _s, ...rest }) => rest)(config),
 
     async close() {
+      listeners.clear()
       tracker.close()
     },
   }

@@ -18,13 +18,13 @@ import type { Decimal } from 'decimal.js'
  * Orders). Alpaca's support pages describe its market-order price collar with other figures over time, so
  * this is a preflight estimate: Alpaca's own answer (403 insufficient buying power) still decides.
  */
-export function marketBuyBuffer(ask: Decimal): Decimal {
+function marketBuyBuffer(ask: Decimal): Decimal {
   return ask.lt(50) ? MARKET_BUY_BUFFER_UNDER_50 : MARKET_BUY_BUFFER_FROM_50
 }
 const MARKET_BUY_BUFFER_UNDER_50 = new Dec('0.04')
 const MARKET_BUY_BUFFER_FROM_50 = new Dec('0.025')
 /** An opening short is valued at no less than 3% above the ask. */
-export const SHORT_SALE_ASK_MARKUP = new Dec('0.03')
+const SHORT_SALE_ASK_MARKUP = new Dec('0.03')
 
 export interface BuyingPowerRequest {
   readonly side: 'BUY' | 'SELL'

@@ -2,7 +2,8 @@
  * The only file that imports `@alpacahq/alpaca-trade-api` (v4). It builds the SDK's generated API
  * classes on explicit `Configuration`s (every field given, so no SDK default or environment fallback
  * applies), turns every SDK error into an `AlpacaFailure`, and hands back raw wire JSON for `models.ts` to
- * validate. Retries and rate limiting are the adapter's (the SDK's are switched off).
+ * validate. Every method makes one request: the SDK's retry and rate limiter are switched off, the
+ * adapter paces requests (its token bucket) and the engine decides what to retry.
  */
 import { marketData, streaming, trading, ApiError, FetchError } from '@alpacahq/alpaca-trade-api'
 import type { AlpacaConfig } from './config.js'
@@ -81,7 +82,7 @@ function sdkParams(config: AlpacaConfig, basePath: string): trading.Configuratio
     headers: {},
     credentials: undefined,
     timeoutMs: config.timeoutMs,
-    retry: undefined, // the adapter retries (only what is safe)
+    retry: undefined, // no SDK retries (maxRetries 0): one attempt per call, the engine retries
     rateLimit: undefined, // the adapter's token bucket
     userAgent: config.userAgent,
     sandbox: false,

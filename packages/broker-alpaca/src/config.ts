@@ -11,7 +11,7 @@ const PAPER_HOST = 'paper-api.alpaca.markets'
 const LIVE_HOST = 'api.alpaca.markets'
 
 /** Alpaca's stock data feeds (`iex` is free; `sip` needs a subscription). */
-export const ALPACA_FEEDS = ['iex', 'sip', 'delayed_sip', 'boats', 'overnight', 'otc'] as const
+const ALPACA_FEEDS = ['iex', 'sip', 'delayed_sip', 'boats', 'overnight', 'otc'] as const
 export type AlpacaFeed = (typeof ALPACA_FEEDS)[number]
 
 /**
@@ -33,25 +33,13 @@ export interface AlpacaBrokerOptions {
   readonly feed?: AlpacaFeed
   /** Per-request timeout. Default 10,000 ms. */
   readonly timeoutMs?: number
-  /** Client-side token bucket: never more requests than this in any minute. Default 200 (Alpaca's limit). */
+  /**
+   * Client-side token bucket: never more requests than this in any minute. Default 200 (Alpaca's limit).
+   * A 429 pauses the bucket until Alpaca's reset (pacing: the failed call is not repeated).
+   */
   readonly maxRequestsPerMinute?: number
   /** Requests that may go out back to back before the bucket's rate applies. Default 10 (≤ the per-minute cap). */
   readonly burst?: number
-  /** Retries of a safe request (GET, cancel) after a retryable failure. Default 3. */
-  readonly maxRetries?: number
-  /** First retry backoff, doubled per retry, ±20% jitter. Default 250 ms. */
-  readonly retryBaseMs?: number
-  /** Cap of one backoff. Default 5,000 ms. */
-  readonly retryMaxMs?: number
-  /** Sends of one order, counting resends after a lookup found nothing. Default 3. */
-  readonly submitMaxAttempts?: number
-  /**
-   * Look-ups by client order id (the first at once, then backing off from `retryBaseMs`, doubling, up to
-   * `retryMaxMs`) before a submit whose order may exist but cannot be seen gives up with
-   * `BROKER_UNKNOWN_OUTCOME`. Alpaca processes orders asynchronously, so a look-up right after a lost
-   * answer (or a 422 "client_order_id must be unique") can say 404 for an order that exists. Default 5.
-   */
-  readonly outcomeLookups?: number
   /** Listen to the trade-update stream (wakes pollers, caches final order states). Default true. */
   readonly tradeUpdates?: boolean
   /** First stream reconnect delay, doubled per attempt with jitter. Default 500 ms. */
@@ -68,7 +56,7 @@ export interface AlpacaBrokerOptions {
   readonly assetCacheTtlMs?: number
   /** pino-compatible; default no-op. */
   readonly logger?: Logger
-  /** For backoffs, the token bucket and waits. Default the real clock. */
+  /** For the token bucket (and a 429's pause), `waitForOrder`'s polls and the asset cache. Default the real clock. */
   readonly clock?: Clock
   /** `User-Agent` sent to Alpaca. Default `acx-broker-alpaca`. */
   readonly userAgent?: string
@@ -86,11 +74,6 @@ export interface AlpacaConfig {
   readonly timeoutMs: number
   readonly maxRequestsPerMinute: number
   readonly burst: number
-  readonly maxRetries: number
-  readonly retryBaseMs: number
-  readonly retryMaxMs: number
-  readonly submitMaxAttempts: number
-  readonly outcomeLookups: number
   readonly tradeUpdates: boolean
   readonly streamReconnectInitialMs: number
   readonly streamReconnectMaxMs: number
@@ -104,6 +87,12 @@ export interface AlpacaConfig {
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]', '::1'])
 
 const isPositiveFinite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v > 0
+
+/**
+ * Options of earlier versions, which retried inside the adapter. The engine owns retries now (one attempt
+ * per call), so passing one is refused rather than silently ignored.
+ */
+const REMOVED_OPTIONS = ['maxRetries', 'retryBaseMs', 'retryMaxMs', 'submitMaxAttempts', 'outcomeLookups'] as const
 
 /**
  * Resolves defaults and checks every option; all problems are reported together in one
@@ -203,12 +192,6 @@ export function resolveAlpacaConfig(options: AlpacaBrokerOptions): AlpacaConfig 
   if (o.burst !== undefined && burst >= maxRequestsPerMinute) {
     issues.push({ path: 'burst', message: 'must be smaller than maxRequestsPerMinute' })
   }
-  const maxRetries = positive('maxRetries', 3, { integer: true, allowZero: true })
-  const retryBaseMs = positive('retryBaseMs', 250)
-  const retryMaxMs = positive('retryMaxMs', 5_000)
-  if (retryMaxMs < retryBaseMs) issues.push({ path: 'retryMaxMs', message: 'must be ≥ retryBaseMs' })
-  const submitMaxAttempts = positive('submitMaxAttempts', 3, { integer: true })
-  const outcomeLookups = positive('outcomeLookups', 5, { integer: true })
   const streamReconnectInitialMs = positive('streamReconnectInitialMs', 500)
   const streamReconnectMaxMs = positive('streamReconnectMaxMs', 30_000)
   if (streamReconnectMaxMs < streamReconnectInitialMs) {
@@ -242,6 +225,12 @@ export function resolveAlpacaConfig(options: AlpacaBrokerOptions): AlpacaConfig 
     issues.push({ path: 'clock', message: 'must have now() and sleep()' })
   }
 
+  for (const name of REMOVED_OPTIONS) {
+    if ((o as Record<string, unknown>)[name] !== undefined) {
+      issues.push({ path: name, message: 'was removed: the adapter makes one attempt per call and the engine retries (README, "One attempt per call")' })
+    }
+  }
+
   if (issues.length > 0) {
     throw new AlpacaError(
       'ALPACA_INVALID_CONFIG',
@@ -260,11 +249,6 @@ export function resolveAlpacaConfig(options: AlpacaBrokerOptions): AlpacaConfig 
     timeoutMs,
     maxRequestsPerMinute,
     burst,
-    maxRetries,
-    retryBaseMs,
-    retryMaxMs,
-    submitMaxAttempts,
-    outcomeLookups,
     tradeUpdates,
     streamReconnectInitialMs,
     streamReconnectMaxMs,

@@ -1,4 +1,4 @@
-import { BrokerError, type BrokerErrorCode } from '@acx/engine'
+import { BrokerError, type BrokerErrorCode, type BrokerErrorReason } from '@acx/engine'
 
 /**
  * Errors of the adapter itself (bad options). Broker failures are the engine's `BrokerError`, mapped from
@@ -78,7 +78,7 @@ const MARKET_DATA_FORBIDDEN: Mapping = {
  * - "subscription does not permit querying recent SIP data" (403 on the data API):
  *   https://alpaca.markets/learn/how-to-fix-common-trading-api-errors-at-alpaca
  */
-export const PRECISE_MESSAGES: readonly (readonly [fragment: string, mapping: Mapping])[] = [
+const PRECISE_MESSAGES: readonly (readonly [fragment: string, mapping: Mapping])[] = [
   ['pattern day trad', PDT],
   ['wash trade', WASH_TRADE],
   ['subscription does not permit', MARKET_DATA_FORBIDDEN],
@@ -88,7 +88,7 @@ export const PRECISE_MESSAGES: readonly (readonly [fragment: string, mapping: Ma
  * ccxt-style `exact` table: Alpaca's documented error `code` (the body's `code` field) → broker code.
  * Checked after `PRECISE_MESSAGES`.
  */
-export const EXACT_CODES: Readonly<Record<string, Mapping>> = {
+const EXACT_CODES: Readonly<Record<string, Mapping>> = {
   '40110000': { code: 'BROKER_AUTH' }, // request is not authorized
   '40310000': { code: 'BROKER_INSUFFICIENT_FUNDS' }, // insufficient buying power / qty available
   '40310100': PDT, // trade denied due to pattern day trading protection
@@ -103,7 +103,7 @@ export const EXACT_CODES: Readonly<Record<string, Mapping>> = {
  * ccxt-style `broad` table: a fragment of Alpaca's message (lower case) → broker code. Checked when the
  * `code` is missing or unknown, before the status table.
  */
-export const BROAD_MESSAGES: readonly (readonly [fragment: string, mapping: Mapping])[] = [
+const BROAD_MESSAGES: readonly (readonly [fragment: string, mapping: Mapping])[] = [
   ['insufficient buying power', { code: 'BROKER_INSUFFICIENT_FUNDS' }],
   ['insufficient qty', { code: 'BROKER_INSUFFICIENT_FUNDS' }],
   ['not authorized', { code: 'BROKER_AUTH' }],
@@ -115,7 +115,7 @@ export const BROAD_MESSAGES: readonly (readonly [fragment: string, mapping: Mapp
 ]
 
 /** HTTP status → broker code, when neither the code nor the message says more. */
-export const STATUS_CODES: Readonly<Record<number, Mapping>> = {
+const STATUS_CODES: Readonly<Record<number, Mapping>> = {
   400: { code: 'BROKER_REJECTED' },
   401: { code: 'BROKER_AUTH' },
   403: { code: 'BROKER_AUTH' },
@@ -131,11 +131,22 @@ export const STATUS_CODES: Readonly<Record<number, Mapping>> = {
 }
 
 /** Failures without an HTTP answer. */
-export const TRANSPORT_CODES: Readonly<Record<'network' | 'timeout' | 'bad_response', Mapping>> = {
+const TRANSPORT_CODES: Readonly<Record<'network' | 'timeout' | 'bad_response', Mapping>> = {
   network: { code: 'BROKER_UNAVAILABLE' },
   timeout: { code: 'BROKER_TIMEOUT' },
   bad_response: { code: 'BROKER_BAD_RESPONSE' },
 }
+
+/**
+ * Message fragments (lower case) of Alpaca refusals that say exactly what was wrong with the order: the
+ * `reason` of the `BrokerError`, next to its code. Only messages Alpaca documents (the errors fixture of
+ * `@acx/test-utils` quotes them with their sources).
+ */
+const REASON_MESSAGES: readonly (readonly [fragment: string, reason: BrokerErrorReason])[] = [
+  ['insufficient buying power', 'insufficient_buying_power'],
+  ['insufficient qty', 'insufficient_position'],
+  ['sub-penny increment', 'invalid_request'],
+]
 
 /**
  * Looks a failure up in the tables: precise message, exact code, broad message fragment, then status (5xx
@@ -155,6 +166,14 @@ export function mapFailure(failure: AlpacaFailure): Mapping {
   return { code: 'BROKER_BAD_RESPONSE' }
 }
 
+/** The reason of a 4xx refusal whose message says exactly what was wrong (`REASON_MESSAGES`), if any. */
+export function reasonOf(failure: AlpacaFailure): BrokerErrorReason | undefined {
+  if (failure.kind !== 'http' || failure.status < 400 || failure.status >= 500) return undefined
+  const lower = failure.message.toLowerCase()
+  for (const [fragment, reason] of REASON_MESSAGES) if (lower.includes(fragment)) return reason
+  return undefined
+}
+
 /** Replaces every occurrence of each secret in `text` (keys must never reach a message or a log). */
 export function redact(text: string, secrets: readonly string[]): string {
   let out = text
@@ -162,25 +181,35 @@ export function redact(text: string, secrets: readonly string[]): string {
   return out
 }
 
+/** What a caller knows better than the tables (a submit that may have created the order, a 429's pause). */
+export interface BrokerErrorOverrides {
+  readonly code?: BrokerErrorCode
+  readonly retryAfterMs?: number
+  /** Appended to the message: what the failure means for the caller. */
+  readonly note?: string
+}
+
 /** Turns a failure into the engine's `BrokerError`, with the message redacted and a plain, redacted cause. */
-export function toBrokerError(failure: AlpacaFailure, context: string, secrets: readonly string[]): BrokerError {
+export function toBrokerError(failure: AlpacaFailure, context: string, secrets: readonly string[], overrides: BrokerErrorOverrides = {}): BrokerError {
   const mapping = mapFailure(failure)
+  const code = overrides.code ?? mapping.code
   const detail =
     failure.kind === 'http'
       ? `HTTP ${failure.status}${failure.code === undefined ? '' : ` code ${failure.code}`}: ${failure.message}`
       : `${failure.kind}: ${failure.message}`
-  const message = redact(mapping.hint === undefined ? `${context}: ${detail}` : `${context}: ${mapping.hint} (${detail})`, secrets)
+  const hinted = mapping.hint === undefined || code !== mapping.code ? `${context}: ${detail}` : `${context}: ${mapping.hint} (${detail})`
+  const message = redact(overrides.note === undefined ? hinted : `${hinted}; ${overrides.note}`, secrets)
   // The cause is a plain record of the failure (never the SDK's error, which holds the Response).
   const cause = new Error(redact(detail, secrets))
-  return new BrokerError(mapping.code, message, {
-    ...(mapping.retryable === undefined ? {} : { retryable: mapping.retryable }),
+  const reason = reasonOf(failure)
+  const retryAfterMs = overrides.retryAfterMs ?? (failure.kind === 'http' ? failure.retryAfterMs : undefined)
+  return new BrokerError(code, message, {
+    ...(mapping.retryable === undefined || code !== mapping.code ? {} : { retryable: mapping.retryable }),
+    ...(reason === undefined ? {} : { reason }),
     ...(failure.kind === 'http'
-      ? {
-          brokerStatus: failure.status,
-          ...(failure.code === undefined ? {} : { brokerCode: failure.code }),
-          ...(failure.retryAfterMs === undefined ? {} : { retryAfterMs: failure.retryAfterMs }),
-        }
+      ? { brokerStatus: failure.status, ...(failure.code === undefined ? {} : { brokerCode: failure.code }) }
       : {}),
+    ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
     cause,
   })
 }
@@ -196,20 +225,35 @@ export function isDuplicateClientOrderId(failure: AlpacaFailure): boolean {
   return failure.message.toLowerCase().includes('client_order_id must be unique')
 }
 
-/**
- * A submit whose outcome is unknown: the order may or may not exist. Timeouts, network failures, 5xx, 408
- * and a 2xx we could not read; and a 429, which is looked up like the others although it is refused
- * before processing (see `isNotProcessedSubmitFailure`).
- */
-export function isAmbiguousSubmitFailure(failure: AlpacaFailure): boolean {
-  if (failure.kind !== 'http') return true
-  return failure.status >= 500 || failure.status === 408 || failure.status === 429
+/** A 429: Alpaca's rate limiter answered before the request was processed (it sits in front of the API). */
+export function isRateLimited(failure: AlpacaFailure): boolean {
+  return failure.kind === 'http' && failure.status === 429
 }
 
 /**
- * A failed submit that Alpaca answered before processing it: a 429 (the rate limiter sits in front of
- * the order API). After only such failures the order certainly does not exist, so sending it again is safe.
+ * A failed submit that may have created the order: no answer (timeout, network), a 5xx or 408, or a 2xx
+ * we could not read. Not a 429 (refused before processing) and not another 4xx (refused).
  */
-export function isNotProcessedSubmitFailure(failure: AlpacaFailure): boolean {
-  return failure.kind === 'http' && failure.status === 429
+export function mayHaveCreatedOrder(failure: AlpacaFailure): boolean {
+  if (failure.kind !== 'http') return true
+  return failure.status >= 500 || failure.status === 408
+}
+
+/**
+ * The code of a submit that may have created the order, from the class of the failure alone (a 5xx whose
+ * message the tables would read as a refusal must not claim the order does not exist): no answer in time,
+ * 408 and 504 → `BROKER_TIMEOUT`; no answer, other 5xx → `BROKER_UNAVAILABLE` (both retryable, after a
+ * look-up by client order id); an unreadable 2xx → `BROKER_BAD_RESPONSE`.
+ */
+export function possiblyCreatedCode(failure: AlpacaFailure): BrokerErrorCode {
+  switch (failure.kind) {
+    case 'timeout':
+      return 'BROKER_TIMEOUT'
+    case 'network':
+      return 'BROKER_UNAVAILABLE'
+    case 'bad_response':
+      return 'BROKER_BAD_RESPONSE'
+    case 'http':
+      return failure.status === 408 || failure.status === 504 ? 'BROKER_TIMEOUT' : 'BROKER_UNAVAILABLE'
+  }
 }

@@ -81,7 +81,7 @@ export interface TradeUpdateDto {
 
 // ---- helpers ------------------------------------------------------------------------------------
 
-export const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
 
 const DECIMAL = /^-?(\d+)(\.\d+)?$/
 

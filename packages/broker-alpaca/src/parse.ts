@@ -72,7 +72,7 @@ const NATIVE_STATUSES: Readonly<Record<string, BrokerOrderStatus>> = {
  * - `replaced`: final for that order id, but the order lives on in `replaced_by`; the adapter follows the
  *   chain (`resolveReplaceChain` in alpacaBroker.ts), so the original never reads as final by itself.
  */
-export const ALPACA_OPEN_STATUSES: ReadonlySet<string> = new Set([
+const ALPACA_OPEN_STATUSES: ReadonlySet<string> = new Set([
   'done_for_day',
   'held',
   'accepted_for_bidding',
@@ -104,7 +104,7 @@ const openStatus = (filledQty: Decimal, qty: Decimal): BrokerOrderStatus =>
   filledQty.gt(0) ? (filledQty.gte(qty) ? 'filled' : 'partially_filled') : 'accepted'
 
 /** An order DTO → what the adapter knows of that one order. */
-export function orderViewFromDto(dto: OrderDto): AlpacaOrderView {
+function orderViewFromDto(dto: OrderDto): AlpacaOrderView {
   const issues: string[] = []
   const qty = dec(dto.qty)
   const filledQty = dec(dto.filled_qty)
@@ -146,9 +146,6 @@ export function orderViewFromDto(dto: OrderDto): AlpacaOrderView {
     replaces: dto.replaces,
   }
 }
-
-/** An order DTO → `BrokerOrder` (one order id; a replaced order reads as open, see `ALPACA_OPEN_STATUSES`). */
-export const orderFromDto = (dto: OrderDto): BrokerOrder => orderViewFromDto(dto).order
 
 export const parseOrderView = (raw: unknown): AlpacaOrderView => orderViewFromDto(unwrap('order', readOrderDto(raw)))
 

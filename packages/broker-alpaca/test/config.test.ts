@@ -1,16 +1,13 @@
 import { describe, expect, it } from 'vitest'
+import { alpacaOptionsFromEnv, createAlpacaBroker, isAlpacaError, type AlpacaBrokerOptions } from '../src/index.js'
 import {
   ALPACA_DATA_URL,
   ALPACA_LIVE_STREAM_URL,
   ALPACA_LIVE_TRADING_URL,
   ALPACA_PAPER_STREAM_URL,
   ALPACA_PAPER_TRADING_URL,
-  alpacaOptionsFromEnv,
-  createAlpacaBroker,
-  isAlpacaError,
   resolveAlpacaConfig,
-  type AlpacaBrokerOptions,
-} from '../src/index.js'
+} from '../src/config.js'
 
 const KEYS = { keyId: 'PKTESTKEY123', secretKey: 'sEcReT/ValueThatMustNotLeak' }
 
@@ -42,7 +39,6 @@ describe('resolveAlpacaConfig', () => {
       timeoutMs: 10_000,
       preflight: true,
       tradeUpdates: true,
-      outcomeLookups: 5,
     })
   })
 
@@ -93,23 +89,30 @@ describe('resolveAlpacaConfig', () => {
     ['maxRequestsPerMinute', Number.NaN],
     ['maxRequestsPerMinute', Number.POSITIVE_INFINITY],
     ['pollIntervalMs', -1],
-    ['submitMaxAttempts', 0],
-    ['submitMaxAttempts', 1.5],
-    ['outcomeLookups', 0],
-    ['outcomeLookups', 2.5],
-    ['maxRetries', -1],
-    ['retryBaseMs', 0],
+    ['pollIntervalMs', Number.NaN],
+    ['burst', 2.5],
+    ['assetCacheTtlMs', -1],
     ['streamReconnectInitialMs', 0],
+    ['streamReconnectMaxMs', Number.POSITIVE_INFINITY],
   ] as const)('rejects %s = %s', (path, value) => {
     expect(paths({ [path]: value })).toContain(path)
   })
 
   it('rejects inconsistent limits and unknown feeds', () => {
     expect(paths({ maxRequestsPerMinute: 10, burst: 10 })).toEqual(['burst'])
-    expect(paths({ retryBaseMs: 100, retryMaxMs: 50 })).toEqual(['retryMaxMs'])
+    expect(paths({ streamReconnectInitialMs: 100, streamReconnectMaxMs: 50 })).toEqual(['streamReconnectMaxMs'])
     expect(paths({ feed: 'nasdaq' as never })).toEqual(['feed'])
-    expect(paths({ maxRetries: 0 })).toEqual([])
+    expect(paths({ assetCacheTtlMs: 0 })).toEqual([])
   })
+
+  it.each(['maxRetries', 'retryBaseMs', 'retryMaxMs', 'submitMaxAttempts', 'outcomeLookups'])(
+    'refuses the removed retry option %s (the engine retries), rather than ignoring it',
+    (name) => {
+      const issues = issuesOf({ [name]: 3 } as Partial<AlpacaBrokerOptions>)
+      expect(issues.map((i) => i.path)).toEqual([name])
+      expect(issues[0]?.message).toContain('one attempt per call')
+    },
+  )
 
   it('reports every problem at once', () => {
     expect(paths({ keyId: '', timeoutMs: 0, feed: 'x' as never, tradingBaseUrl: 'nope' })).toEqual([

@@ -4,7 +4,7 @@
  * the engine runs on a scaled real clock (300× wall time): the default 5-minute, 5-slice schedule takes
  * about a second.
  */
-import { Dec, acConfigFromEnv, createEngine, createMemoryLogger, isOnTick, type Clock } from '@acx/engine'
+import { Dec, createAcConfig, createEngine, createMemoryLogger, isOnTick, type Clock } from '@acx/engine'
 import type { Decimal } from 'decimal.js'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createAlpacaBroker, type AlpacaBroker } from '../src/index.js'
@@ -75,11 +75,9 @@ async function run(
     timeoutMs: 2_000,
     maxRequestsPerMinute: 100_000,
     burst: 1_000,
-    retryBaseMs: 5,
-    retryMaxMs: 50,
   })
   const logger = createMemoryLogger()
-  const engine = createEngine({ broker, clock, config: acConfigFromEnv({}), logger })
+  const engine = createEngine({ broker, clock, config: createAcConfig(), logger })
   const result = await engine.execute({ ...intent, symbol: 'AAPL' })
   return { result, server, logger }
 }

@@ -1,5 +1,6 @@
-import { Dec, createVirtualClock, isBrokerError, type ClientOrderId, type SubmitOrderRequest } from '@acx/engine'
+import { Dec, createVirtualClock, isBrokerError, type BrokerError, type ClientOrderId, type SubmitOrderRequest } from '@acx/engine'
 import { afterEach, describe, expect, it } from 'vitest'
+import { submitAsTheEngine } from './support/engineProtocol.js'
 import { startHarness, type Harness } from './support/harness.js'
 
 let h: Harness | undefined
@@ -22,6 +23,20 @@ const posts = (x: Harness): { client_order_id: string }[] =>
   x.server.requests.filter((r) => r.method === 'POST' && r.path === '/v2/orders').map((r) => r.body as { client_order_id: string })
 const lookups = (x: Harness): number => x.server.count('GET', '/v2/orders:by_client_order_id')
 
+async function caught(p: Promise<unknown>): Promise<BrokerError> {
+  const e = await p.then(
+    (v) => {
+      throw new Error(`expected a BrokerError, got ${JSON.stringify(v)}`)
+    },
+    (err: unknown) => err,
+  )
+  if (!isBrokerError(e)) throw e
+  return e
+}
+
+/** Never answered: the request times out whatever the machine's load. */
+const NEVER = 600_000
+
 describe('exactly once: every order carries our client_order_id', () => {
   it('sends the client order id and decimal strings', async () => {
     h = await startHarness()
@@ -34,87 +49,110 @@ describe('exactly once: every order carries our client_order_id', () => {
     expect(raw).not.toMatch(/"(qty|limit_price)":\d/)
   })
 
-  it('a slow answer within the timeout is just an answer: no lookup, no resend', async () => {
-    h = await startHarness({ broker: { timeoutMs: 1_000 } })
+  it('a slow answer within the timeout is just an answer: no look-up, no resend', async () => {
+    h = await startHarness()
     h.server.knobs.latencyMs = 100
     await h.broker.submitOrder(limitBuy('eo-slow'))
     expect(posts(h)).toHaveLength(1)
     expect(lookups(h)).toBe(0)
   })
 
-  it('timeout → lookup → found: returns the order, sends it once', async () => {
-    h = await startHarness({ broker: { timeoutMs: 150 } })
-    h.server.inject({ method: 'POST', path: '/v2/orders' }, { kind: 'delay', ms: 400, process: 'before' })
-    const o = await h.broker.submitOrder(limitBuy('eo-timeout-found'))
-    expect(o.clientOrderId).toBe('eo-timeout-found')
+  it('two concurrent submits of one order create it once', async () => {
+    h = await startHarness()
+    const [a, b] = await Promise.all([h.broker.submitOrder(limitBuy('eo-race')), h.broker.submitOrder(limitBuy('eo-race'))])
+    expect(a.id).toBe(b.id)
+    expect(h.server.orders()).toHaveLength(1)
+  })
+})
+
+describe('one attempt per submit: a failure that may have created the order is thrown at once, never "not created"', () => {
+  it.each([
+    { name: 'no answer in time, the order created', fault: { kind: 'delay', ms: NEVER, process: 'before' }, code: 'BROKER_TIMEOUT', retryable: true },
+    { name: 'no answer in time, nothing processed', fault: { kind: 'delay', ms: NEVER, process: 'never' }, code: 'BROKER_TIMEOUT', retryable: true },
+    { name: 'a 500 after the order was created', fault: { kind: 'status_after_process', status: 500 }, code: 'BROKER_UNAVAILABLE', retryable: true },
+    { name: 'a 503 before anything happened', fault: { kind: 'status', status: 503 }, code: 'BROKER_UNAVAILABLE', retryable: true },
+    { name: 'a 504', fault: { kind: 'status', status: 504 }, code: 'BROKER_TIMEOUT', retryable: true },
+    { name: 'the answer dropped after the order was created', fault: { kind: 'drop', process: true }, code: 'BROKER_UNAVAILABLE', retryable: true },
+    { name: 'the connection lost before the order was created', fault: { kind: 'drop', process: false }, code: 'BROKER_UNAVAILABLE', retryable: true },
+    { name: 'an unreadable 2xx after the order was created', fault: { kind: 'garbage', process: true }, code: 'BROKER_BAD_RESPONSE', retryable: false },
+  ] as const)('$name → $code (retryable: $retryable): one POST, no look-up', async ({ fault, code, retryable }) => {
+    h = await startHarness({ broker: { timeoutMs: 1_000, tradeUpdates: false } })
+    h.server.inject({ method: 'POST', path: '/v2/orders' }, fault)
+    const err = await caught(h.broker.submitOrder(limitBuy('eo-once')))
+    expect(err).toMatchObject({ code, retryable })
+    expect(err.message).toContain('may have been created')
+    expect(err.message).not.toContain('safe to retry')
     expect(posts(h)).toHaveLength(1)
+    expect(lookups(h)).toBe(0)
+  })
+
+  it('a 5xx whose message reads like a refusal is still "may have created it" (BROKER_UNAVAILABLE), not the refusal', async () => {
+    h = await startHarness()
+    h.server.inject({ method: 'POST', path: '/v2/orders' }, { kind: 'status', status: 500, body: { code: 40310000, message: 'insufficient buying power' } })
+    const err = await caught(h.broker.submitOrder(limitBuy('eo-500-refusal')))
+    expect(err).toMatchObject({ code: 'BROKER_UNAVAILABLE', retryable: true, brokerStatus: 500 })
+    expect(err.reason).toBeUndefined()
+  })
+
+  it('a 429 is refused before processing: BROKER_RATE_LIMITED (retryable, retryAfterMs), no look-up, nothing created', async () => {
+    h = await startHarness({ broker: { clock: createVirtualClock(), tradeUpdates: false } })
+    h.server.inject({ method: 'POST', path: '/v2/orders' }, { kind: 'rate_limit', resetInMs: 5 })
+    const err = await caught(h.broker.submitOrder(limitBuy('eo-429')))
+    expect(err).toMatchObject({ code: 'BROKER_RATE_LIMITED', retryable: true, brokerStatus: 429 })
+    expect(err.retryAfterMs).toBeGreaterThan(0)
+    expect(err.message).toContain('the order was not created')
+    expect(posts(h)).toHaveLength(1)
+    expect(lookups(h)).toBe(0)
+    expect(h.server.orders()).toHaveLength(0)
+  })
+})
+
+describe('exactly once with the engine retrying (look up by client order id, then resend with the same id)', () => {
+  it.each([
+    { name: 'no answer in time, the order created', fault: { kind: 'delay', ms: NEVER, process: 'before' }, postCount: 1 },
+    { name: 'no answer in time, nothing processed', fault: { kind: 'delay', ms: NEVER, process: 'never' }, postCount: 2 },
+    { name: 'a 500 after the order was created', fault: { kind: 'status_after_process', status: 500 }, postCount: 1 },
+    { name: 'a 503 before anything happened', fault: { kind: 'status', status: 503 }, postCount: 2 },
+    { name: 'the answer dropped after the order was created', fault: { kind: 'drop', process: true }, postCount: 1 },
+    { name: 'the connection lost before the order was created', fault: { kind: 'drop', process: false }, postCount: 2 },
+    { name: 'an unreadable 2xx after the order was created', fault: { kind: 'garbage', process: true }, postCount: 1 },
+  ] as const)('$name → one order ($postCount POSTs; one look-up before any resend)', async ({ fault, postCount }) => {
+    h = await startHarness({ broker: { timeoutMs: 1_000, tradeUpdates: false } })
+    h.server.inject({ method: 'POST', path: '/v2/orders' }, fault)
+    const r = await submitAsTheEngine(h.broker, limitBuy('eo-engine'))
+    expect(r.order?.clientOrderId).toBe('eo-engine')
+    expect(r.order?.id).toBe(h.server.orders()[0]?.['id'])
+    expect(h.server.orders()).toHaveLength(1)
+    expect(posts(h).map((b) => b.client_order_id)).toEqual(Array(postCount).fill('eo-engine'))
     expect(lookups(h)).toBe(1)
-    expect(h.server.orders()).toHaveLength(1)
-    expect(h.logger.records.some((r) => r.msg?.includes('looking it up by client_order_id'))).toBe(true)
   })
 
-  it('timeout → lookup → not found → resends with the same client order id', async () => {
-    h = await startHarness({ broker: { timeoutMs: 150 } })
-    h.server.inject({ method: 'POST', path: '/v2/orders' }, { kind: 'delay', ms: 400, process: 'never' })
-    const o = await h.broker.submitOrder(limitBuy('eo-timeout-resend'))
-    expect(o.clientOrderId).toBe('eo-timeout-resend')
-    expect(posts(h).map((b) => b.client_order_id)).toEqual(['eo-timeout-resend', 'eo-timeout-resend'])
-    expect(lookups(h)).toBe(1)
-    expect(h.server.orders()).toHaveLength(1)
-  })
-
-  it('5xx after the order was created → lookup → found', async () => {
-    h = await startHarness()
-    h.server.inject({ method: 'POST', path: '/v2/orders' }, { kind: 'status_after_process', status: 500 })
-    const o = await h.broker.submitOrder(limitBuy('eo-500-created'))
-    expect(o.id).toBe(h.server.orders()[0]?.['id'])
-    expect(posts(h)).toHaveLength(1)
-    expect(h.server.orders()).toHaveLength(1)
-  })
-
-  it('5xx before anything happened → lookup → not found → resend', async () => {
-    h = await startHarness()
-    h.server.inject({ method: 'POST', path: '/v2/orders' }, { kind: 'status', status: 503 })
-    await h.broker.submitOrder(limitBuy('eo-503'))
+  it('a 429: the engine resends after the reset without a look-up; one order', async () => {
+    h = await startHarness({ broker: { clock: createVirtualClock(), tradeUpdates: false } })
+    h.server.inject({ method: 'POST', path: '/v2/orders' }, { kind: 'rate_limit', resetInMs: 5 })
+    const r = await submitAsTheEngine(h.broker, limitBuy('eo-429-engine'))
+    expect(r.order?.clientOrderId).toBe('eo-429-engine')
     expect(posts(h)).toHaveLength(2)
-    expect(lookups(h)).toBe(1)
+    expect(lookups(h)).toBe(0)
     expect(h.server.orders()).toHaveLength(1)
   })
 
-  it('the response to a POST dropped after the order was created → lookup → found', async () => {
+  it('sends that kept failing without a clear answer end in an unknown outcome for the engine, never in a refusal; the same request later creates one order', async () => {
     h = await startHarness()
-    h.server.inject({ method: 'POST', path: '/v2/orders' }, { kind: 'drop', process: true })
-    const o = await h.broker.submitOrder(limitBuy('eo-dropped'))
-    expect(o.clientOrderId).toBe('eo-dropped')
-    expect(posts(h)).toHaveLength(1)
+    h.server.inject({ method: 'POST', path: '/v2/orders' }, { kind: 'status', status: 503 }, 2)
+    const r = await submitAsTheEngine(h.broker, limitBuy('eo-giveup'), { retries: 1, lookups: 3 })
+    expect(r.unknown).toMatchObject({ code: 'BROKER_UNAVAILABLE', retryable: true })
+    expect(r.refused).toBeUndefined()
+    expect(r.submits).toBe(2)
+    expect(posts(h)).toHaveLength(2) // one per submit call
+    expect(h.server.orders()).toHaveLength(0)
+    expect((await h.broker.submitOrder(limitBuy('eo-giveup'))).clientOrderId).toBe('eo-giveup')
     expect(h.server.orders()).toHaveLength(1)
   })
+})
 
-  it('a connection lost before the order was created → lookup → not found → resend', async () => {
-    h = await startHarness()
-    h.server.inject({ method: 'POST', path: '/v2/orders' }, { kind: 'drop', process: false })
-    await h.broker.submitOrder(limitBuy('eo-lost'))
-    expect(posts(h)).toHaveLength(2)
-    expect(h.server.orders()).toHaveLength(1)
-  })
-
-  it('an unreadable 2xx after the order was created → lookup → found', async () => {
-    h = await startHarness()
-    h.server.inject({ method: 'POST', path: '/v2/orders' }, { kind: 'garbage', process: true })
-    await h.broker.submitOrder(limitBuy('eo-garbage'))
-    expect(posts(h)).toHaveLength(1)
-    expect(h.server.orders()).toHaveLength(1)
-  })
-
-  it('429 on the POST → waits, looks up, resends once', async () => {
-    h = await startHarness()
-    h.server.inject({ method: 'POST', path: '/v2/orders' }, { kind: 'rate_limit', resetInMs: 10 })
-    await h.broker.submitOrder(limitBuy('eo-429'))
-    expect(posts(h)).toHaveLength(2)
-    expect(h.server.orders()).toHaveLength(1)
-  })
-
-  it('422 duplicate client_order_id → fetches the existing order and carries on', async () => {
+describe('a 422 "client_order_id must be unique" is proof the order exists', () => {
+  it('is answered with the existing order (one POST, one look-up)', async () => {
     h = await startHarness()
     const existingId = h.server.seedOrder({ clientOrderId: 'eo-dup', symbol: 'AAPL', side: 'buy', type: 'limit', qty: '10', limitPrice: '189.50' })
     const o = await h.broker.submitOrder(limitBuy('eo-dup'))
@@ -125,84 +163,116 @@ describe('exactly once: every order carries our client_order_id', () => {
     expect(h.logger.records.some((r) => r.msg?.includes('duplicate client_order_id'))).toBe(true)
   })
 
-  it('422 duplicate for a different order under the same id → BROKER_REJECTED, never booked as ours', async () => {
+  it('when the look-up cannot show it yet: BROKER_UNKNOWN_OUTCOME at once (one look-up, no loop), never BROKER_REJECTED; a later look-up finds it', async () => {
+    h = await startHarness({ broker: { tradeUpdates: false } })
+    const existingId = h.server.seedOrder({ clientOrderId: 'dup-unseen', symbol: 'AAPL', side: 'buy', type: 'limit', qty: '10', limitPrice: '189.50' })
+    h.server.inject({ method: 'GET', path: '/v2/orders:by_client_order_id' }, { kind: 'status', status: 404, body: { code: 40410000, message: 'order not found' } })
+    const err = await caught(h.broker.submitOrder(limitBuy('dup-unseen')))
+    expect(err).toMatchObject({ code: 'BROKER_UNKNOWN_OUTCOME', retryable: false, brokerStatus: 422 })
+    expect(err.message).toContain('client_order_id must be unique')
+    expect(posts(h)).toHaveLength(1)
+    expect(lookups(h)).toBe(1)
+    expect((await h.broker.getOrderByClientId('dup-unseen' as ClientOrderId))?.id).toBe(existingId)
+  })
+
+  it('when the look-up fails: BROKER_UNKNOWN_OUTCOME naming the failure', async () => {
+    h = await startHarness()
+    h.server.seedOrder({ clientOrderId: 'dup-down', symbol: 'AAPL', side: 'buy', type: 'limit', qty: '10', limitPrice: '189.50' })
+    h.server.inject({ method: 'GET', path: '/v2/orders:by_client_order_id' }, { kind: 'status', status: 503 })
+    const err = await caught(h.broker.submitOrder(limitBuy('dup-down')))
+    expect(err.code).toBe('BROKER_UNKNOWN_OUTCOME')
+    expect(err.message).toContain('look-up by client_order_id failed')
+    expect(lookups(h)).toBe(1)
+  })
+
+  it('a lost answer, a look-up that says 404 and a resend answered as a duplicate: BROKER_UNKNOWN_OUTCOME, and the engine finds the one order', async () => {
+    h = await startHarness()
+    h.server.knobs.unseenReads = 2 // Alpaca's asynchronous processing: the order exists but look-ups say 404 for a while
+    h.server.inject({ method: 'POST', path: '/v2/orders' }, { kind: 'drop', process: true })
+    const first = await caught(h.broker.submitOrder(limitBuy('dup-async')))
+    expect(first).toMatchObject({ code: 'BROKER_UNAVAILABLE', retryable: true })
+    expect(await h.broker.getOrderByClientId('dup-async' as ClientOrderId)).toBeNull() // 404 although it exists
+    const second = await caught(h.broker.submitOrder(limitBuy('dup-async')))
+    expect(second.code).toBe('BROKER_UNKNOWN_OUTCOME') // 422 duplicate, then a look-up that says 404
+    const found = await h.broker.getOrderByClientId('dup-async' as ClientOrderId)
+    expect(found?.id).toBe(h.server.orders()[0]?.['id'])
+    expect(posts(h)).toHaveLength(2)
+    expect(lookups(h)).toBe(3)
+    expect(h.server.orders()).toHaveLength(1)
+    // The same with the engine's protocol end to end.
+    h.server.knobs.unseenReads = 2
+    h.server.inject({ method: 'POST', path: '/v2/orders' }, { kind: 'drop', process: true })
+    const r = await submitAsTheEngine(h.broker, limitBuy('dup-async-2'))
+    expect(r.order?.clientOrderId).toBe('dup-async-2')
+    expect(h.server.orders().filter((o) => o['client_order_id'] === 'dup-async-2')).toHaveLength(1)
+  })
+
+  it('for a different order under the same id → BROKER_REJECTED, reason client_order_id_reused, never booked as ours', async () => {
     h = await startHarness()
     h.server.seedOrder({ clientOrderId: 'eo-reused', symbol: 'AAPL', side: 'buy', type: 'limit', qty: '99', limitPrice: '189.50' })
-    const err = await h.broker.submitOrder(limitBuy('eo-reused')).catch((e: unknown) => e)
-    expect(isBrokerError(err) && err.code === 'BROKER_REJECTED' && err.brokerCode === 'CLIENT_ORDER_ID_REUSED').toBe(true)
+    const err = await caught(h.broker.submitOrder(limitBuy('eo-reused')))
+    expect(err).toMatchObject({ code: 'BROKER_REJECTED', reason: 'client_order_id_reused', retryable: false })
+    expect(err.message).toContain('BUY 99 AAPL limit @ 189.5')
   })
 
-  it('two concurrent submits of one order create it once', async () => {
+  it('a different limit price under the same id is a reused id too', async () => {
     h = await startHarness()
-    const [a, b] = await Promise.all([h.broker.submitOrder(limitBuy('eo-race')), h.broker.submitOrder(limitBuy('eo-race'))])
-    expect(a.id).toBe(b.id)
-    expect(h.server.orders()).toHaveLength(1)
+    h.server.seedOrder({ clientOrderId: 'eo-reused-px', symbol: 'AAPL', side: 'buy', type: 'limit', qty: '10', limitPrice: '189.40' })
+    const err = await caught(h.broker.submitOrder(limitBuy('eo-reused-px')))
+    expect(err.reason).toBe('client_order_id_reused')
   })
 
-  it('after sends that may have been processed and look-ups that said 404, gives up with BROKER_UNKNOWN_OUTCOME, not "safe to retry"', async () => {
-    h = await startHarness({ broker: { submitMaxAttempts: 2, outcomeLookups: 3 } })
-    h.server.inject({ method: 'POST', path: '/v2/orders' }, { kind: 'status', status: 503 }, 2)
-    const err = await h.broker.submitOrder(limitBuy('eo-giveup')).catch((e: unknown) => e)
-    expect(isBrokerError(err) && err.code).toBe('BROKER_UNKNOWN_OUTCOME')
-    expect(isBrokerError(err) && err.retryable).toBe(false)
-    expect((err as Error).message).toContain('client_order_id')
-    expect(posts(h)).toHaveLength(2)
-    expect(lookups(h)).toBe(2 + 3) // one after each send, then the bounded look-ups before giving up
-    expect(h.server.orders()).toHaveLength(0)
-    // The same request again (same client order id) still creates one order at most.
-    await h.broker.submitOrder(limitBuy('eo-giveup'))
-    expect(h.server.orders()).toHaveLength(1)
+  it('a 422 40010001 whose message is not "client_order_id must be unique" is a validation refusal: no look-up', async () => {
+    h = await startHarness()
+    h.server.inject({ method: 'POST', path: '/v2/orders' }, { kind: 'status', status: 422, body: { code: 40010001, message: 'client_order_id must be no more than 128 characters' } })
+    const err = await caught(h.broker.submitOrder(limitBuy('dup-not')))
+    expect(err.code).toBe('BROKER_REJECTED')
+    expect(lookups(h)).toBe(0)
   })
+})
 
-  it('a dropped connection and an unreadable answer (each may have been processed) end in BROKER_UNKNOWN_OUTCOME too', async () => {
-    h = await startHarness({ broker: { submitMaxAttempts: 2, outcomeLookups: 2 } })
-    h.server.inject({ method: 'POST', path: '/v2/orders' }, { kind: 'drop', process: false })
-    h.server.inject({ method: 'POST', path: '/v2/orders' }, { kind: 'garbage', process: false })
-    const err = await h.broker.submitOrder(limitBuy('eo-mixed')).catch((e: unknown) => e)
-    expect(isBrokerError(err) && err.code).toBe('BROKER_UNKNOWN_OUTCOME')
-    expect(h.server.orders()).toHaveLength(0)
-  })
-
-  it('when every failure was a 429 (refused before processing), giving up is retryable: the order was never created', async () => {
-    // A 429 waits for its reset (whole seconds in X-RateLimit-Reset): on the injected clock, not the wall clock.
-    h = await startHarness({ broker: { submitMaxAttempts: 2, clock: createVirtualClock(), tradeUpdates: false } })
-    h.server.inject({ method: 'POST', path: '/v2/orders' }, { kind: 'rate_limit', resetInMs: 5 }, 2)
-    const err = await h.broker.submitOrder(limitBuy('eo-429-giveup')).catch((e: unknown) => e)
-    expect(isBrokerError(err) && err.code).toBe('BROKER_RATE_LIMITED')
-    expect(isBrokerError(err) && err.retryable).toBe(true)
-    expect((err as Error).message).toContain('safe to retry')
-    expect(posts(h)).toHaveLength(2)
-    expect(h.server.orders()).toHaveLength(0)
-  })
-
-  it('when the look-up after a lost answer fails, keeps looking (bounded) and returns the order', async () => {
-    h = await startHarness({ broker: { maxRetries: 1 } })
-    h.server.inject({ method: 'POST', path: '/v2/orders' }, { kind: 'drop', process: true })
-    h.server.inject({ method: 'GET', path: '/v2/orders:by_client_order_id' }, { kind: 'status', status: 502 }, 2)
-    const o = await h.broker.submitOrder(limitBuy('eo-lookup-down'))
-    expect(o.clientOrderId).toBe('eo-lookup-down')
-    expect(posts(h)).toHaveLength(1)
-    expect(h.server.orders()).toHaveLength(1)
-  })
-
-  it('when every look-up after a lost answer fails, throws BROKER_UNKNOWN_OUTCOME; a later look-up finds the order', async () => {
-    h = await startHarness({ broker: { maxRetries: 0, outcomeLookups: 2 } })
-    h.server.inject({ method: 'POST', path: '/v2/orders' }, { kind: 'drop', process: true })
-    h.server.inject({ method: 'GET', path: '/v2/orders:by_client_order_id' }, { kind: 'status', status: 502 }, 3)
-    const err = await h.broker.submitOrder(limitBuy('eo-lookups-down')).catch((e: unknown) => e)
-    expect(isBrokerError(err) && err.code).toBe('BROKER_UNKNOWN_OUTCOME')
-    expect(posts(h)).toHaveLength(1)
-    expect((await h.broker.getOrderByClientId('eo-lookups-down' as ClientOrderId))?.id).toBe(h.server.orders()[0]?.['id'])
-  })
-
-  it('a resend refused after a send that may have created the order ends in BROKER_UNKNOWN_OUTCOME, not in the refusal', async () => {
-    h = await startHarness({ broker: { outcomeLookups: 2 } })
+describe('a resend after a submit that may have created the order', () => {
+  it('a refused resend ends in BROKER_UNKNOWN_OUTCOME, not in the refusal (the refusal proves nothing about the first send)', async () => {
+    h = await startHarness()
     h.server.inject({ method: 'POST', path: '/v2/orders' }, { kind: 'status', status: 500 })
     h.server.inject({ method: 'POST', path: '/v2/orders' }, { kind: 'status', status: 403, body: { code: 40310000, message: 'insufficient buying power' } })
-    const err = await h.broker.submitOrder(limitBuy('eo-refused-resend')).catch((e: unknown) => e)
-    expect(isBrokerError(err) && err.code).toBe('BROKER_UNKNOWN_OUTCOME')
-    expect(isBrokerError(err) && err.brokerStatus).toBe(403)
+    expect((await caught(h.broker.submitOrder(limitBuy('eo-refused-resend')))).code).toBe('BROKER_UNAVAILABLE')
+    const err = await caught(h.broker.submitOrder(limitBuy('eo-refused-resend')))
+    expect(err).toMatchObject({ code: 'BROKER_UNKNOWN_OUTCOME', brokerStatus: 403 })
+    expect(err.message).toContain('an earlier submit may have created it')
     expect(posts(h)).toHaveLength(2)
+    expect(lookups(h)).toBe(1)
+  })
+
+  it('a refused resend whose look-up finds the order answers with it', async () => {
+    h = await startHarness()
+    h.server.inject({ method: 'POST', path: '/v2/orders' }, { kind: 'drop', process: true })
+    h.server.inject({ method: 'POST', path: '/v2/orders' }, { kind: 'status', status: 403, body: { code: 40310000, message: 'insufficient buying power' } })
+    await caught(h.broker.submitOrder(limitBuy('eo-refused-found')))
+    const o = await h.broker.submitOrder(limitBuy('eo-refused-found'))
+    expect(o.id).toBe(h.server.orders()[0]?.['id'])
+  })
+
+  it('skips the preflight: Alpaca answers for the order (a 422 duplicate here)', async () => {
+    h = await startHarness()
+    h.server.inject({ method: 'POST', path: '/v2/orders' }, { kind: 'drop', process: true })
+    await caught(h.broker.submitOrder(limitBuy('eo-no-preflight')))
+    const assetReads = h.server.count('GET', '/v2/assets')
+    const o = await h.broker.submitOrder(limitBuy('eo-no-preflight'))
+    expect(o.clientOrderId).toBe('eo-no-preflight')
+    expect(h.server.count('GET', '/v2/assets')).toBe(assetReads)
+    expect(h.server.orders()).toHaveLength(1)
+  })
+
+  it('once the order is settled, a later submit of the id is an ordinary one again (preflight included)', async () => {
+    h = await startHarness()
+    h.server.inject({ method: 'POST', path: '/v2/orders' }, { kind: 'status', status: 503 })
+    await caught(h.broker.submitOrder(limitBuy('eo-settled')))
+    await h.broker.submitOrder(limitBuy('eo-settled')) // resend: created
+    const positionReads = h.server.count('GET', '/v2/positions')
+    await h.broker.submitOrder(limitBuy('eo-settled')) // preflight, then 422 duplicate → the order
+    expect(h.server.count('GET', '/v2/positions')).toBe(positionReads + 1)
+    expect(h.server.orders()).toHaveLength(1)
   })
 
   it('a retried submit whose order already filled returns it instead of failing preflight', async () => {
@@ -215,55 +285,5 @@ describe('exactly once: every order carries our client_order_id', () => {
     expect(again.id).toBe(first.id)
     expect(again.status).toBe('filled')
     expect(h.server.orders()).toHaveLength(1)
-  })
-})
-
-describe('a duplicate-id 422 is proof the order exists', () => {
-  it('a lost answer, a look-up that says 404 and a resend refused as a duplicate: keeps looking and returns the order, never BROKER_REJECTED', async () => {
-    h = await startHarness()
-    h.server.knobs.unseenReads = 2 // Alpaca's asynchronous processing: the order exists but look-ups say 404 for a while
-    h.server.inject({ method: 'POST', path: '/v2/orders' }, { kind: 'drop', process: true })
-    const o = await h.broker.submitOrder(limitBuy('dup-async'))
-    expect(o.clientOrderId).toBe('dup-async')
-    expect(o.id).toBe(h.server.orders()[0]?.['id'])
-    expect(posts(h)).toHaveLength(2) // the resend got 422 "client_order_id must be unique"
-    expect(lookups(h)).toBe(3) // 404 after the lost answer, 404 after the 422, then found
-    expect(h.server.orders()).toHaveLength(1)
-  })
-
-  it('one 404 on the look-up after a 422 duplicate: looks again after a backoff on the injected clock and returns the order', async () => {
-    const clock = createVirtualClock()
-    h = await startHarness({ broker: { clock, retryBaseMs: 1_000, retryMaxMs: 8_000, tradeUpdates: false } })
-    const existingId = h.server.seedOrder({ clientOrderId: 'dup-404', symbol: 'AAPL', side: 'buy', type: 'limit', qty: '10', limitPrice: '189.50' })
-    h.server.inject({ method: 'GET', path: '/v2/orders:by_client_order_id' }, { kind: 'status', status: 404, body: { code: 40410000, message: 'order not found' } })
-    const t0 = clock.now()
-    const o = await h.broker.submitOrder(limitBuy('dup-404'))
-    expect(o.id).toBe(existingId)
-    expect(lookups(h)).toBe(2)
-    expect(clock.now() - t0).toBeGreaterThanOrEqual(800) // retryBaseMs ± 20% jitter, on the virtual clock
-    expect(h.server.orders()).toHaveLength(1)
-  })
-
-  it('if the order still cannot be seen after outcomeLookups look-ups, throws BROKER_UNKNOWN_OUTCOME (not retryable, never BROKER_REJECTED)', async () => {
-    const clock = createVirtualClock()
-    h = await startHarness({ broker: { clock, retryBaseMs: 1_000, retryMaxMs: 8_000, outcomeLookups: 4, tradeUpdates: false } })
-    h.server.seedOrder({ clientOrderId: 'dup-unseen', symbol: 'AAPL', side: 'buy', type: 'limit', qty: '10', limitPrice: '189.50' })
-    h.server.inject({ method: 'GET', path: '/v2/orders:by_client_order_id' }, { kind: 'status', status: 404, body: { code: 40410000, message: 'order not found' } }, 10)
-    const t0 = clock.now()
-    const err = await h.broker.submitOrder(limitBuy('dup-unseen')).catch((e: unknown) => e)
-    expect(isBrokerError(err) && err.code).toBe('BROKER_UNKNOWN_OUTCOME')
-    expect(isBrokerError(err) && err.retryable).toBe(false)
-    expect((err as Error).message).toContain('client_order_id must be unique')
-    expect(posts(h)).toHaveLength(1)
-    expect(lookups(h)).toBe(4)
-    expect(clock.now() - t0).toBeGreaterThanOrEqual(0.8 * (1_000 + 2_000 + 4_000)) // doubling backoff between look-ups
-  })
-
-  it('a 422 40010001 whose message is not "client_order_id must be unique" is a validation refusal: no look-up', async () => {
-    h = await startHarness()
-    h.server.inject({ method: 'POST', path: '/v2/orders' }, { kind: 'status', status: 422, body: { code: 40010001, message: 'client_order_id must be no more than 128 characters' } })
-    const err = await h.broker.submitOrder(limitBuy('dup-not')).catch((e: unknown) => e)
-    expect(isBrokerError(err) && err.code).toBe('BROKER_REJECTED')
-    expect(lookups(h)).toBe(0)
   })
 })

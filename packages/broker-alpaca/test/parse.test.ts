@@ -3,6 +3,7 @@ import { BROKER_TERMINAL_STATUSES, Dec, checkQuote, isBrokerError, type ClientOr
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import {
+  orderRequestToDto,
   parseAccount,
   parseAsset,
   parseLatestQuote,
@@ -11,8 +12,7 @@ import {
   parsePosition,
   parseTimestampMs,
   parseTradeUpdate,
-} from '../src/index.js'
-import { orderRequestToDto } from '../src/parse.js'
+} from '../src/parse.js'
 
 const fixture = (name: string): Record<string, unknown> => readAlpacaFixture<{ payload: Record<string, unknown> }>(name).payload
 

@@ -40,16 +40,17 @@ describe('preflight', () => {
   it('refuses a non-tradable asset before anything is sent', async () => {
     h = await startHarness()
     const r = await h.broker.preflight({ symbol: 'HALT', side: 'BUY', qty: new Dec(1), type: 'market' })
-    expect(r).toMatchObject({ ok: false, issues: [{ code: 'ASSET_NOT_TRADABLE' }] })
+    expect(r).toMatchObject({ ok: false, issues: [{ reason: 'asset_not_tradable' }] })
     const err = await submitErr(h, { symbol: 'HALT', side: 'BUY', qty: '1' })
-    expect(err).toMatchObject({ code: 'BROKER_REJECTED', brokerCode: 'PREFLIGHT_ASSET_NOT_TRADABLE', retryable: false })
+    expect(err).toMatchObject({ code: 'BROKER_REJECTED', reason: 'asset_not_tradable', retryable: false })
+    expect(err.brokerCode).toBeUndefined() // brokerCode is Alpaca's own code only
     expect(h.server.count('POST', '/v2/orders')).toBe(0)
   })
 
   it('refuses a fractional quantity of a whole-share asset', async () => {
     h = await startHarness()
     const err = await submitErr(h, { symbol: 'LOWP', side: 'BUY', qty: '10.5', limitPrice: '0.5015' })
-    expect(err).toMatchObject({ code: 'BROKER_REJECTED', brokerCode: 'PREFLIGHT_NOT_FRACTIONABLE' })
+    expect(err).toMatchObject({ code: 'BROKER_REJECTED', reason: 'not_fractionable' })
     expect(err.message).toContain('not fractionable')
     expect(h.server.count('POST', '/v2/orders')).toBe(0)
   })
@@ -64,7 +65,7 @@ describe('preflight', () => {
     h = await startHarness()
     h.server.setBuyingPower('1000')
     const limit = await submitErr(h, { symbol: 'AAPL', side: 'BUY', qty: '6', limitPrice: '180.00' })
-    expect(limit).toMatchObject({ code: 'BROKER_INSUFFICIENT_FUNDS', brokerCode: 'PREFLIGHT_INSUFFICIENT_BUYING_POWER' })
+    expect(limit).toMatchObject({ code: 'BROKER_INSUFFICIENT_FUNDS', reason: 'insufficient_buying_power' })
     expect(limit.message).toContain('1080.00')
     const market = await submitErr(h, { symbol: 'AAPL', side: 'BUY', qty: '6' })
     expect(market.message).toContain('1168.75') // 6 × 190.04 × 1.025
@@ -75,7 +76,7 @@ describe('preflight', () => {
     h = await startHarness()
     h.server.setBuyingPower('1150') // 6 × 190.04 = 1140.24 fits; with the buffer (1168.75) it does not
     const err = await submitErr(h, { symbol: 'AAPL', side: 'BUY', qty: '6' })
-    expect(err).toMatchObject({ code: 'BROKER_INSUFFICIENT_FUNDS', brokerCode: 'PREFLIGHT_INSUFFICIENT_BUYING_POWER' })
+    expect(err).toMatchObject({ code: 'BROKER_INSUFFICIENT_FUNDS', reason: 'insufficient_buying_power' })
     expect(err.message).toContain("the ask 190.04 + Alpaca's 2.5% market-order buffer")
     const cheap = await h.broker.preflight({ symbol: 'LOWP', side: 'BUY', qty: new Dec(100), type: 'market' })
     expect(cheap.ok && cheap.value.estimatedPrice?.toFixed()).toBe('0.52208') // 0.502 × 1.04
@@ -92,7 +93,7 @@ describe('preflight', () => {
     h.server.setPosition('AAPL', '-50')
     h.server.setBuyingPower('1000')
     const beyond = await submitErr(h, { symbol: 'AAPL', side: 'BUY', qty: '60', limitPrice: '190.00' })
-    expect(beyond).toMatchObject({ code: 'BROKER_INSUFFICIENT_FUNDS', brokerCode: 'PREFLIGHT_INSUFFICIENT_BUYING_POWER' })
+    expect(beyond).toMatchObject({ code: 'BROKER_INSUFFICIENT_FUNDS', reason: 'insufficient_buying_power' })
     expect(beyond.message).toContain('buying 10 AAPL') // 60 − the 50 that cover the short
     expect(beyond.message).toContain('1900.00')
   })
@@ -109,7 +110,7 @@ describe('preflight', () => {
     h = await startHarness({ broker: { allowShortSelling: true } })
     h.server.setBuyingPower('2')
     const market = await submitErr(h, { symbol: 'LOWP', side: 'SELL', qty: '5' })
-    expect(market).toMatchObject({ code: 'BROKER_INSUFFICIENT_FUNDS', brokerCode: 'PREFLIGHT_INSUFFICIENT_BUYING_POWER' })
+    expect(market).toMatchObject({ code: 'BROKER_INSUFFICIENT_FUNDS', reason: 'insufficient_buying_power' })
     expect(market.message).toContain('short-selling 5 LOWP valued at 0.51706') // 0.502 × 1.03
     // A limit above the ask + 3% is valued at the limit: 3 × 0.60 = 1.80.
     const atLimit = await h.broker.preflight({ symbol: 'LOWP', side: 'SELL', qty: new Dec(3), type: 'limit', limitPrice: new Dec('0.60') })
@@ -136,7 +137,7 @@ describe('preflight', () => {
   it('refuses a sell beyond the position free to sell (no shorting by default)', async () => {
     h = await startHarness()
     const over = await submitErr(h, { symbol: 'AAPL', side: 'SELL', qty: '101' })
-    expect(over).toMatchObject({ code: 'BROKER_INSUFFICIENT_FUNDS', brokerCode: 'PREFLIGHT_INSUFFICIENT_POSITION' })
+    expect(over).toMatchObject({ code: 'BROKER_INSUFFICIENT_FUNDS', reason: 'insufficient_position' })
     const flat = await submitErr(h, { symbol: 'LOWP', side: 'SELL', qty: '1' })
     expect(flat.message).toContain('only 0 is held')
     // Shares held for an open sell order are not free to sell again.
@@ -154,7 +155,7 @@ describe('preflight', () => {
   it('reports an unknown asset as BROKER_NOT_FOUND', async () => {
     h = await startHarness()
     const err = await submitErr(h, { symbol: 'NOPE', side: 'BUY', qty: '1' })
-    expect(err).toMatchObject({ code: 'BROKER_NOT_FOUND', brokerCode: 'PREFLIGHT_ASSET_NOT_FOUND' })
+    expect(err).toMatchObject({ code: 'BROKER_NOT_FOUND', reason: 'asset_not_found' })
   })
 
   it('caches the asset between orders', async () => {
@@ -167,7 +168,7 @@ describe('preflight', () => {
   it('checks the request itself: tick, quantity, time in force', async () => {
     h = await startHarness()
     const offTick = await submitErr(h, { symbol: 'AAPL', side: 'BUY', qty: '1', limitPrice: '189.995' })
-    expect(offTick).toMatchObject({ code: 'BROKER_REJECTED', brokerCode: 'INVALID_REQUEST' })
+    expect(offTick).toMatchObject({ code: 'BROKER_REJECTED', reason: 'invalid_request' })
     expect(offTick.message).toContain('not on the tick')
     const subPenny = await h.broker.preflight({ symbol: 'LOWP', side: 'BUY', qty: new Dec(10), type: 'limit', limitPrice: new Dec('0.5013') })
     expect(subPenny.ok).toBe(true)

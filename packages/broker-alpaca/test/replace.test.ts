@@ -36,7 +36,7 @@ describe('a replaced order is not a canceled one', () => {
     const { id } = await restingBuy(h, 'rp-cancel')
     h.server.fill(id, '3')
     const replacement = h.server.replace(id, { limitPrice: '189.95' })
-    await h.broker.cancelOrder(id)
+    expect(await h.broker.cancelOrder(id)).toBe('requested')
     const done = await h.broker.waitForOrder(id, { timeoutMs: 2_000 })
     expect(done.status).toBe('canceled')
     expect(done.filledQty.eq(3)).toBe(true)

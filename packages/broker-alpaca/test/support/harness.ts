@@ -1,5 +1,6 @@
 import { Dec, createMemoryLogger, type BrokerOrder, type ClientOrderId, type MemoryLogger } from '@acx/engine'
-import { createAlpacaBroker, type AlpacaBroker, type AlpacaBrokerOptions } from '../../src/index.js'
+import { createAlpacaBroker } from '../../src/alpacaBroker.js'
+import type { AlpacaBroker, AlpacaBrokerOptions } from '../../src/index.js'
 import { startFakeAlpaca, type FakeAlpacaOptions, type FakeAlpacaServer } from '@acx/test-utils'
 
 export interface Harness {
@@ -9,7 +10,7 @@ export interface Harness {
   close(): Promise<void>
 }
 
-export const DEFAULT_MARKET: FakeAlpacaOptions = {
+const DEFAULT_MARKET: FakeAlpacaOptions = {
   assets: {
     AAPL: { tradable: true, fractionable: true },
     LOWP: { tradable: true, fractionable: false },
@@ -23,11 +24,14 @@ export const DEFAULT_MARKET: FakeAlpacaOptions = {
   buyingPower: '100000',
 }
 
-/** Small waits everywhere so the fault paths run in milliseconds. */
+/**
+ * Small waits where they only pace the test (polls, stream reconnects, the token bucket), so the fault
+ * paths run in milliseconds. The request timeout stays long: a local request never takes seconds, so no
+ * test fails because the machine is busy; a test that needs a timeout makes the fake never answer and
+ * sets its own `timeoutMs`.
+ */
 export const FAST: Partial<AlpacaBrokerOptions> = {
-  timeoutMs: 400,
-  retryBaseMs: 5,
-  retryMaxMs: 40,
+  timeoutMs: 5_000,
   pollIntervalMs: 20,
   streamReconnectInitialMs: 20,
   streamReconnectMaxMs: 200,
