@@ -6,4 +6,6 @@ export type {
 } from './alpaca/fakeAlpacaServer.js'
 export { readAlpacaFixture } from './alpaca/fixtures.js'
 export { brokerPortContract } from './brokerPortContract.js'
-export type { ContractFactory, ContractOptions, ContractSubject, ContractVenue } from './brokerPortContract.js'
+export type {
+  ContractFactory, ContractFault, ContractOperation, ContractOptions, ContractSubject, ContractVenue,
+} from './brokerPortContract.js'
