@@ -58,11 +58,19 @@ function rate(m: number, fn: () => unknown, runs: number, warm = 3): number {
   return median(rates)
 }
 
+/** The few WebAssembly globals used here, typed without the DOM lib (as src/webAssembly.ts does). */
+const wasm = (globalThis as unknown as {
+  WebAssembly: {
+    Module: new (bytes: Uint8Array) => object
+    Instance: new (module: object, imports: object) => { exports: unknown }
+  }
+}).WebAssembly
+
 /** The raw module: its own instance, columns laid out by hand past heapBase(). */
 function rawKernel(m: number) {
-  const { exports } = new WebAssembly.Instance(new WebAssembly.Module(decodeBase64(wasmBase64)), {})
-  const k = exports as unknown as {
-    memory: WebAssembly.Memory
+  const { exports } = new wasm.Instance(new wasm.Module(decodeBase64(wasmBase64)), {})
+  const k = exports as {
+    memory: { readonly buffer: ArrayBuffer; grow(pages: number): number }
     heapBase(): number
     sweep(count: number, ...ptrs: number[]): number
   }
