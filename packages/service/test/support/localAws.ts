@@ -24,7 +24,7 @@ const closeServer = (server: Server): Promise<void> =>
   })
 
 /** A free TCP port on 127.0.0.1 (for servers that must know their own port up front). */
-export function freePort(): Promise<number> {
+function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = createServer()
     probe.once('error', reject)

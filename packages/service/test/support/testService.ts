@@ -29,7 +29,7 @@ export function configFor(env: Record<string, string>): ServiceConfig {
 }
 
 /** A logger that keeps every JSON line, for asserting on logs. */
-export function captureLogger(): { readonly logger: Logger; readonly lines: () => Array<Record<string, unknown>> } {
+function captureLogger(): { readonly logger: Logger; readonly lines: () => Array<Record<string, unknown>> } {
   const chunks: string[] = []
   const sink = new Writable({
     write(chunk: Buffer, _enc, done) {
