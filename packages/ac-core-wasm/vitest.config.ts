@@ -1,12 +1,3 @@
-import { defineConfig } from 'vitest/config'
+import { packageTestConfig } from '../../vitest.shared.js'
 
-export default defineConfig({
-  // Resolve sibling workspace packages to their TypeScript source, as TanStack does.
-  resolve: { conditions: ['@acx/source'] },
-  ssr: { resolve: { conditions: ['@acx/source'] } },
-  test: {
-    include: ['test/**/*.test.ts'],
-    restoreMocks: true,
-    typecheck: { enabled: true, include: ['test/**/*.test-d.ts'] },
-  },
-})
+export default packageTestConfig({ statements: 91, branches: 85, functions: 95, lines: 92 })

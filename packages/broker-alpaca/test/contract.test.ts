@@ -116,14 +116,4 @@ brokerPortContract(
       close: async () => {},
     }
   },
-  {
-    // Where the simulated market (packages/engine/src/sim, not ours to edit) breaks the contract today.
-    knownGaps: {
-      'client-order-id-reused':
-        'submitOrder answers any request under a taken client order id with the existing order (byClientId is checked before the request), so a 4-share request gets the 3-share order',
-      'reason-invalid-request': "its reject() throws BROKER_REJECTED without a reason (here: a limit price off the tick)",
-      'reason-not-fractionable': "its reject() throws BROKER_REJECTED without a reason (here: 1.5 shares of a whole-share symbol)",
-      'reason-asset-not-found': 'state() throws BROKER_NOT_FOUND "unknown symbol" without a reason',
-    },
-  },
 )

@@ -57,7 +57,7 @@ describe('a service killed with SIGKILL mid-execution', () => {
     const env = serviceEnv(fake, tmp.dir, {
       AC_TOTAL_TIME_SECONDS: '4', AC_SLICE_WAIT_SECONDS: '0.5',
       // the killed worker's lease must expire before the new one takes the execution over
-      ACX_LEASE_SECONDS: '1.5', ACX_TAKEOVER_INTERVAL_SECONDS: '0.25',
+      ACX_LEASE_SECONDS: '1.5', ACX_TAKEOVER_INTERVAL_SECONDS: '0.25', UNKNOWN_OUTCOME_TIMEOUT_SECONDS: '2',
     })
     const first = startChildService(env)
     children.push(first)

@@ -138,7 +138,7 @@ describe('the service on the simulated market across a restart', () => {
     const env = serviceEnv(tmp.dir, {
       ACX_MAX_CONCURRENT_EXECUTIONS: '100',
       // the killed worker's leases must expire before the next start takes its executions over
-      ACX_LEASE_SECONDS: '1.5', ACX_TAKEOVER_INTERVAL_SECONDS: '0.25',
+      ACX_LEASE_SECONDS: '1.5', ACX_TAKEOVER_INTERVAL_SECONDS: '0.25', UNKNOWN_OUTCOME_TIMEOUT_SECONDS: '2',
     })
     const first = startChildService(env)
     children.push(first)

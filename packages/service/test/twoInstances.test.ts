@@ -55,7 +55,7 @@ describe('two instances on one DynamoDB table and one SQS queue', () => {
       ACX_INTAKE: 'sqs', ACX_SQS_QUEUE_URL: sqs.queueUrl('intents'), ACX_SQS_DLQ_URL: sqs.queueUrl('intents-dlq'),
       ACX_SQS_ENDPOINT: sqs.endpoint, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x',
       AC_TOTAL_TIME_SECONDS: '4', AC_NUM_SLICES: '4', AC_SLICE_WAIT_SECONDS: '0.5', ORDER_POLL_INTERVAL_SECONDS: '0.05',
-      ACX_LEASE_SECONDS: '1.5', ACX_TAKEOVER_INTERVAL_SECONDS: '0.25', ACX_MAX_CONCURRENT_EXECUTIONS: '8',
+      ACX_LEASE_SECONDS: '1.5', ACX_TAKEOVER_INTERVAL_SECONDS: '0.25', ACX_MAX_CONCURRENT_EXECUTIONS: '8', UNKNOWN_OUTCOME_TIMEOUT_SECONDS: '2',
       ACX_ALPACA_MAX_REQUESTS_PER_MINUTE: '100000',
     }
     const w1 = startChildService({ ...env, ACX_WORKER_ID: 'worker-1' })

@@ -164,17 +164,24 @@ export class ChildOrders {
     }
     const request = { clientOrderId, symbol: intent.symbol, side: intent.side, qty: req.qty, type, ...priced, timeInForce: 'day' } as const
     let bo: BrokerOrder
+    // Whether any attempt may have created the order: then a later definite refusal (a 429, a refused
+    // resend) says nothing about the first, and the outcome stays unknown.
+    let mayExist = false
     try {
       bo = await this.venue.call(
         'submitOrder',
-        () => deps.broker.submitOrder(request),
+        () =>
+          deps.broker.submitOrder(request).catch((e: unknown) => {
+            if (!isBrokerError(e) || isUnknownOutcome(e)) mayExist = true
+            throw e
+          }),
         // A 429 was refused before processing: the order does not exist. Any other retryable failure
         // (timeout, 5xx, network) may have created it: look it up before sending again (same id).
-        async (last) => (last.code === 'BROKER_RATE_LIMITED' ? undefined : ((await deps.broker.getOrderByClientId(clientOrderId)) ?? undefined)),
+        async () => (mayExist ? ((await deps.broker.getOrderByClientId(clientOrderId)) ?? undefined) : undefined),
       )
     } catch (e) {
       const err = e as BrokerError
-      if (isUnknownOutcome(err)) {
+      if (mayExist || isUnknownOutcome(err)) {
         // The order may exist. It is never marked rejected and its quantity never re-planned: look it up
         // until the venue shows it, or stop sending anything and leave it to a later reconciliation.
         const found = await this.awaitUnknownOutcome(child, err)

@@ -7,6 +7,7 @@ import { isOnTick, tickSize } from '../domain/tick.js'
 import {
   BrokerError,
   type Asset,
+  type BrokerErrorReason,
   type BrokerOrder,
   type BrokerOrderStatus,
   type BrokerPort,
@@ -693,7 +694,7 @@ export function createSimulatedMarket(options: SimulatedMarketOptions): Simulate
 
   const state = (symbol: string): SymbolState => {
     const s = states.get(symbol)
-    if (!s) throw new BrokerError('BROKER_NOT_FOUND', `unknown symbol ${symbol}`, { brokerStatus: 404 })
+    if (!s) throw new BrokerError('BROKER_NOT_FOUND', `unknown symbol ${symbol}`, { brokerStatus: 404, reason: 'asset_not_found' })
     return s
   }
 
@@ -712,9 +713,18 @@ export function createSimulatedMarket(options: SimulatedMarketOptions): Simulate
     updatedAtMs: o.updatedAtMs,
   })
 
-  const reject = (message: string): never => {
-    throw new BrokerError('BROKER_REJECTED', message, { brokerStatus: 422 })
+  const reject = (message: string, reason: BrokerErrorReason = 'invalid_request'): never => {
+    throw new BrokerError('BROKER_REJECTED', message, { brokerStatus: 422, reason })
   }
+
+  /** The same client order id for another order is refused, as Alpaca does; the same request is idempotent. */
+  const sameRequest = (o: SimOrder, req: SubmitOrderRequest): SimOrder => {
+    const same = o.symbol === req.symbol && o.side === req.side && o.type === req.type && o.qty.eq(req.qty) &&
+      (o.limitPrice === undefined ? req.limitPrice === undefined : req.limitPrice !== undefined && o.limitPrice.eq(req.limitPrice))
+    if (!same) reject(`client_order_id ${req.clientOrderId} already names another order`, 'client_order_id_reused')
+    return o
+  }
+
 
   const venue: BrokerPort = {
     async getQuote(symbol) {
@@ -737,14 +747,14 @@ export function createSimulatedMarket(options: SimulatedMarketOptions): Simulate
     async submitOrder(req) {
       const existing = byClientId.get(req.clientOrderId)
       const scripted = await enter({ method: 'submitOrder', request: req })
-      if (existing) return snapshot(existing)
+      if (existing) return snapshot(sameRequest(existing, req))
       const again = byClientId.get(req.clientOrderId) // created while we waited out the latency
-      if (again) return snapshot(again)
+      if (again) return snapshot(sameRequest(again, req))
       const s = state(req.symbol)
-      if (!s.tradable) reject(`${req.symbol} is not tradable`)
+      if (!s.tradable) reject(`${req.symbol} is not tradable`, 'asset_not_tradable')
       if (req.clientOrderId.length === 0 || req.clientOrderId.length > 128) reject('client_order_id must be 1–128 characters')
       if (!req.qty.isFinite() || !req.qty.gt(0)) reject('qty must be > 0')
-      if (!req.qty.isInteger() && !s.fractionable) reject(`${req.symbol} is not fractionable`)
+      if (!req.qty.isInteger() && !s.fractionable) reject(`${req.symbol} is not fractionable`, 'not_fractionable')
       if (req.type === 'limit') {
         if (req.limitPrice === undefined || !isOnTick(req.limitPrice)) reject('limit_price must be on the tick')
       } else if (req.limitPrice !== undefined) {

@@ -132,6 +132,35 @@ describe('an unknown submit outcome', () => {
     expect(r.totalFilled.toFixed()).toBe('1000')
   })
 
+  it('stays unknown when an attempt timed out and the resends were refused with 429s: never taken as a rejection', async () => {
+    const h = aHarness({ market: { dailyVolatility: 0 } })
+    let submits = 0
+    let lookups = 0
+    const venue: BrokerPort = {
+      ...h.market,
+      async submitOrder(req) {
+        submits++
+        if (submits === 1) {
+          await h.market.submitOrder(req) // created; the answer is lost
+          throw new BrokerError('BROKER_TIMEOUT', 'no answer')
+        }
+        throw new BrokerError('BROKER_RATE_LIMITED', 'slow down', { retryAfterMs: 100 })
+      },
+      async getOrderByClientId(id) {
+        lookups++
+        return lookups <= 4 ? null : h.market.getOrderByClientId(id) // the venue shows it late
+      },
+    }
+    const { createEngine } = await import('../../src/engine.js')
+    const { reference } = await import('@acx/ac-core-wasm')
+    const engine = createEngine({ broker: venue, clock: h.clock, config: h.config, journal: h.journal, core: reference })
+    const r = await engine.execute(anIntent({ urgency: 'HIGH' }))
+    expect(submits).toBe(4) // 1 + BROKER_MAX_RETRIES, every one with the same client order id
+    expect(r.success).toBe(true)
+    expect(h.market.orders()).toHaveLength(1)
+    expect(r.totalFilled.toFixed()).toBe('1000')
+  })
+
   it('stops the execution after UNKNOWN_OUTCOME_TIMEOUT_SECONDS, leaving the child submitted and re-planning nothing', async () => {
     const h = aHarness({ config: { execution: { unknownOutcomeTimeoutSeconds: 5 } }, market: { dailyVolatility: 0, tradeProbability: 0 } })
     const venue = unknownOutcomeVenue(h.market, Number.POSITIVE_INFINITY)
