@@ -1,7 +1,16 @@
 import nx from '@nx/eslint-plugin'
 import tseslint from 'typescript-eslint'
 
-const SERVICE_ONLY = ['pino', 'pino-*', 'fastify', '@fastify/*', 'better-sqlite3', 'prom-client', 'commander', '@aws-sdk/*']
+const SERVICE_ONLY = [
+  'pino',
+  'pino-*',
+  'fastify',
+  '@fastify/*',
+  'better-sqlite3',
+  'prom-client',
+  'commander',
+  '@aws-sdk/*',
+]
 const TEST_FILES = ['**/test/**', '**/bench/**', '**/*.test.ts', '**/vitest.config.ts']
 
 /**

@@ -13,7 +13,10 @@ export interface CoverageFloor {
  * source (the `@acx/source` condition, as TanStack does), mocks are restored after each test, type tests
  * (`*.test-d.ts`) run with the rest, and v8 coverage of `src/` is reported and held to the package's floor.
  */
-export function packageTestConfig(floor: CoverageFloor, extra: { readonly exclude?: readonly string[] } = {}): ViteUserConfig {
+export function packageTestConfig(
+  floor: CoverageFloor,
+  extra: { readonly exclude?: readonly string[] } = {},
+): ViteUserConfig {
   return defineConfig({
     resolve: { conditions: ['@acx/source'] },
     ssr: { resolve: { conditions: ['@acx/source'] } },

@@ -16,10 +16,16 @@ const run = (cmd, args, opts = {}) =>
 
 const readPkg = (dir) => JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'))
 const workspaceDirs = new Map(
-  readPkg(root).workspaces.flatMap((glob) => {
-    const base = join(root, glob.replace(/\/\*$/, ''))
-    return run('ls', [base]).trim().split('\n').map((d) => join(base, d))
-  }).filter((d) => existsSync(join(d, 'package.json'))).map((d) => [readPkg(d).name, d]),
+  readPkg(root)
+    .workspaces.flatMap((glob) => {
+      const base = join(root, glob.replace(/\/\*$/, ''))
+      return run('ls', [base])
+        .trim()
+        .split('\n')
+        .map((d) => join(base, d))
+    })
+    .filter((d) => existsSync(join(d, 'package.json')))
+    .map((d) => [readPkg(d).name, d]),
 )
 
 const pkg = readPkg(cwd)
@@ -58,7 +64,9 @@ const tmp = mkdtempSync(join(tmpdir(), 'acx-pack-'))
 try {
   const tarballs = step(`npm pack ${needed.join(' ')}`, () =>
     needed.map((name) => {
-      const out = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', tmp], { cwd: workspaceDirs.get(name) }))
+      const out = JSON.parse(
+        run('npm', ['pack', '--json', '--pack-destination', tmp], { cwd: workspaceDirs.get(name) }),
+      )
       return join(tmp, out[0].filename)
     }),
   )
@@ -66,14 +74,28 @@ try {
   run('mkdir', ['-p', app])
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'pack-check', private: true, version: '0.0.0' }))
   step('install tarballs into an empty project', () =>
-    run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--ignore-scripts', ...tarballs], { cwd: app }),
+    run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--ignore-scripts', ...tarballs], {
+      cwd: app,
+    }),
   )
   const name = JSON.stringify(pkg.name)
   step('import() from ESM', () =>
-    run(process.execPath, ['--input-type=module', '-e', `const m = await import(${name}); if (!Object.keys(m).length) throw new Error('no exports')`], { cwd: app }),
+    run(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `const m = await import(${name}); if (!Object.keys(m).length) throw new Error('no exports')`,
+      ],
+      { cwd: app },
+    ),
   )
   step('require() from CommonJS', () =>
-    run(process.execPath, ['-e', `const m = require(${name}); if (!Object.keys(m).length) throw new Error('no exports')`], { cwd: app }),
+    run(
+      process.execPath,
+      ['-e', `const m = require(${name}); if (!Object.keys(m).length) throw new Error('no exports')`],
+      { cwd: app },
+    ),
   )
   for (const smoke of ['smoke.mjs', 'smoke.cjs']) {
     const file = join(cwd, 'test/pack', smoke)

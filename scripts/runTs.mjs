@@ -24,12 +24,16 @@ await build({
   target: 'node20',
   conditions: ['@acx/source'],
   logLevel: 'warning',
-  banner: { js: "import { createRequire as __acxCreateRequire } from 'node:module'; const require = __acxCreateRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __acxCreateRequire } from 'node:module'; const require = __acxCreateRequire(import.meta.url);",
+  },
   plugins: [
     {
       name: 'external-non-workspace',
       setup(b) {
-        b.onResolve({ filter: /^[^./]/ }, (a) => (a.path.startsWith('@acx/') ? undefined : { path: a.path, external: true }))
+        b.onResolve({ filter: /^[^./]/ }, (a) =>
+          a.path.startsWith('@acx/') ? undefined : { path: a.path, external: true },
+        )
       },
     },
   ],

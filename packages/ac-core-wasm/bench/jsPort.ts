@@ -13,17 +13,40 @@ const LO = 2 ** -120
 const HI = 2 ** 120
 const MAX_SLICES = 1_000_000
 const FLOOR = 2 ** -100
-const SHS = [1 / 6, 1 / 120, 1 / 5040, 1 / 362880, 2.505210838544172e-8, 1.6059043836821613e-10,
-  7.647163731819816e-13, 2.8114572543455206e-15, 8.22063524662433e-18, 1.9572941063391263e-20, 3.8681701706306835e-23]
-const COTH = [1 / 3, 1 / 30, 1 / 840, 2.2045855379188714e-5, 2.505210838544172e-7, 1.9270852604185937e-9,
-  1.0706029224547743e-11, 4.498331606952833e-14]
+const SHS = [
+  1 / 6,
+  1 / 120,
+  1 / 5040,
+  1 / 362880,
+  2.505210838544172e-8,
+  1.6059043836821613e-10,
+  7.647163731819816e-13,
+  2.8114572543455206e-15,
+  8.22063524662433e-18,
+  1.9572941063391263e-20,
+  3.8681701706306835e-23,
+]
+const COTH = [
+  1 / 3,
+  1 / 30,
+  1 / 840,
+  2.2045855379188714e-5,
+  2.505210838544172e-7,
+  1.9270852604185937e-9,
+  1.0706029224547743e-11,
+  4.498331606952833e-14,
+]
 
 const inRange = (v: number) => v >= LO && v <= HI
 
 /** Rows 0 … count − 1 of `input` into the output columns; returns the number of rows not computed. */
 export function jsSweep(
-  input: Required<SweepInput>, count: number,
-  kappaOut: Float64Array, expectedCostOut: Float64Array, varianceOut: Float64Array, statusOut: Int32Array,
+  input: Required<SweepInput>,
+  count: number,
+  kappaOut: Float64Array,
+  expectedCostOut: Float64Array,
+  varianceOut: Float64Array,
+  statusOut: Int32Array,
 ): number {
   const { shares, horizon, slices, volatility, temporaryImpact, permanentImpact, fixedCost, riskAversion } = input
   let skipped = 0
@@ -37,9 +60,21 @@ export function jsSweep(
     const eps = fixedCost[i]!
     const lambda = riskAversion[i]!
     const tau = T / N
-    const eT = inRange(X) && inRange(T) && inRange(eta) && N >= 1 && N <= MAX_SLICES && N === Math.round(N) &&
-      (sigma === 0 || inRange(sigma)) && (lambda === 0 || inRange(lambda)) && gamma >= 0 && gamma <= HI &&
-      eps >= 0 && eps <= HI ? etaTildeCore(eta, gamma, T, N, tau) : NaN
+    const eT =
+      inRange(X) &&
+      inRange(T) &&
+      inRange(eta) &&
+      N >= 1 &&
+      N <= MAX_SLICES &&
+      N === Math.round(N) &&
+      (sigma === 0 || inRange(sigma)) &&
+      (lambda === 0 || inRange(lambda)) &&
+      gamma >= 0 &&
+      gamma <= HI &&
+      eps >= 0 &&
+      eps <= HI
+        ? etaTildeCore(eta, gamma, T, N, tau)
+        : NaN
     const halfTau = 0.5 * tau
     const y2 = ((sigma * sigma * (halfTau * halfTau)) / eT) * lambda
     const y = Math.sqrt(y2)

@@ -59,12 +59,14 @@ function rate(m: number, fn: () => unknown, runs: number, warm = 3): number {
 }
 
 /** The few WebAssembly globals used here, typed without the DOM lib (as src/webAssembly.ts does). */
-const wasm = (globalThis as unknown as {
-  WebAssembly: {
-    Module: new (bytes: Uint8Array) => object
-    Instance: new (module: object, imports: object) => { exports: unknown }
+const wasm = (
+  globalThis as unknown as {
+    WebAssembly: {
+      Module: new (bytes: Uint8Array) => object
+      Instance: new (module: object, imports: object) => { exports: unknown }
+    }
   }
-}).WebAssembly
+).WebAssembly
 
 /** The raw module: its own instance, columns laid out by hand past heapBase(). */
 function rawKernel(m: number) {
@@ -92,14 +94,32 @@ const fmt = (x: number) =>
 const ratio = (a: number, b: number) => `${(a / b).toFixed(1)}×`
 const row = (cells: string[]) => console.log(`| ${cells.join(' | ')} |`)
 
-console.log(`ac-core-wasm bulk throughput, sets/s on one core, Node ${process.version}, ${SETS.toLocaleString('en-US')} sets a run`)
+console.log(
+  `ac-core-wasm bulk throughput, sets/s on one core, Node ${process.version}, ${SETS.toLocaleString('en-US')} sets a run`,
+)
 console.log('(medians: 11 runs for WebAssembly, 7 for plain JS, 3–5 for the reference over fewer sets at large N)\n')
-row(['N', 'sweep (copying)', 'sweep (batch)', 'raw kernel', 'plain JS', 'reference', 'copying ÷ JS', 'batch ÷ JS', 'frontier (copying)', 'frontier (batch)'])
+row([
+  'N',
+  'sweep (copying)',
+  'sweep (batch)',
+  'raw kernel',
+  'plain JS',
+  'reference',
+  'copying ÷ JS',
+  'batch ÷ JS',
+  'frontier (copying)',
+  'frontier (batch)',
+])
 row(['---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:'])
 const raw = rawKernel(SETS)
 const batch = core.createSweepBatch(SETS)
 const frontierBatch = core.createFrontierBatch(SETS)
-const out = { kappa: new Float64Array(SETS), e: new Float64Array(SETS), v: new Float64Array(SETS), s: new Int32Array(SETS) }
+const out = {
+  kappa: new Float64Array(SETS),
+  e: new Float64Array(SETS),
+  v: new Float64Array(SETS),
+  s: new Int32Array(SETS),
+}
 for (const N of SLICES) {
   const input = makeInput(SETS, N)
   for (const [name, values] of Object.entries(input)) batch[name as keyof typeof input].set(values)
@@ -112,13 +132,29 @@ for (const N of SLICES) {
   const refSets = Math.max(3, Math.min(SETS, Math.floor(3e6 / N)))
   const refInput = makeInput(refSets, N)
   const ref = rate(refSets, () => reference.sweep(refInput), N >= 1e5 ? 3 : 5, 1)
-  const base = { shares: 1e5, horizon: 1, slices: N, volatility: 0.3, temporaryImpact: 1e-6, permanentImpact: 5e-9, fixedCost: 0.0625 }
+  const base = {
+    shares: 1e5,
+    horizon: 1,
+    slices: N,
+    volatility: 0.3,
+    temporaryImpact: 1e-6,
+    permanentImpact: 5e-9,
+    fixedCost: 0.0625,
+  }
   frontierBatch.riskAversion.set(input.riskAversion)
   const frontier = rate(SETS, () => core.frontier(base, input.riskAversion), 11)
   const frontierBatched = rate(SETS, () => frontierBatch.run(base), 11)
   row([
-    N.toLocaleString('en-US'), fmt(copying), fmt(batched), fmt(rawRate), fmt(js), fmt(ref),
-    ratio(copying, js), ratio(batched, js), fmt(frontier), fmt(frontierBatched),
+    N.toLocaleString('en-US'),
+    fmt(copying),
+    fmt(batched),
+    fmt(rawRate),
+    fmt(js),
+    fmt(ref),
+    ratio(copying, js),
+    ratio(batched, js),
+    fmt(frontier),
+    fmt(frontierBatched),
   ])
 }
 
@@ -135,5 +171,13 @@ for (const m of SIZES) {
   const batched = rate(m, () => sized.run(), runs)
   const js = rate(m, () => jsSweep(input, m, outs.kappa, outs.e, outs.v, outs.s), 7)
   const ref = rate(m, () => reference.sweep(input), 3, 1)
-  row([m.toLocaleString('en-US'), fmt(copying), fmt(batched), fmt(js), fmt(ref), ratio(copying, js), ratio(copying, ref)])
+  row([
+    m.toLocaleString('en-US'),
+    fmt(copying),
+    fmt(batched),
+    fmt(js),
+    fmt(ref),
+    ratio(copying, js),
+    ratio(copying, ref),
+  ])
 }

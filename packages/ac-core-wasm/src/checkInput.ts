@@ -3,14 +3,23 @@ import { resolveParams, type ResolvedParams } from './validate.js'
 import type { AcBaseParams, SweepInput } from './types.js'
 
 const SWEEP_COLUMNS = [
-  'shares', 'horizon', 'slices', 'volatility', 'temporaryImpact', 'permanentImpact', 'fixedCost', 'riskAversion',
+  'shares',
+  'horizon',
+  'slices',
+  'volatility',
+  'temporaryImpact',
+  'permanentImpact',
+  'fixedCost',
+  'riskAversion',
 ] as const
 const OPTIONAL_COLUMNS: ReadonlySet<string> = new Set(['permanentImpact', 'fixedCost'])
 
 /** Checks a sweep's columns are Float64Arrays of one length and returns that length. */
 export function checkSweepInput(input: SweepInput): number {
   if (typeof input !== 'object' || input === null) {
-    throw new AcCoreError('AC_INVALID_PARAM', 'sweep input must be an object of Float64Array columns', { field: 'input' })
+    throw new AcCoreError('AC_INVALID_PARAM', 'sweep input must be an object of Float64Array columns', {
+      field: 'input',
+    })
   }
   const length = input.shares instanceof Float64Array ? input.shares.length : -1
   for (const column of SWEEP_COLUMNS) {

@@ -28,5 +28,4 @@ export class AcCoreError extends Error {
 }
 
 /** True for any AcCoreError, even one from another copy of this package. */
-export const isAcCoreError = (e: unknown): e is AcCoreError =>
-  e instanceof Error && e.name === 'AcCoreError'
+export const isAcCoreError = (e: unknown): e is AcCoreError => e instanceof Error && e.name === 'AcCoreError'

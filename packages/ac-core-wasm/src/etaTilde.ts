@@ -11,7 +11,7 @@
  */
 
 /** η̃ at or below this fraction of η is refused (ETA_TILDE_NONPOSITIVE). */
-export const ETA_TILDE_FLOOR = 2 ** -100
+const ETA_TILDE_FLOOR = 2 ** -100
 
 const SPLITTER = 134217729 // 2^27 + 1
 

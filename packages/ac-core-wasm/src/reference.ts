@@ -93,8 +93,7 @@ function costAndVariance(X: number, N: number, sigma: number, gamma: number, eps
   // E = ½γX² + εΣ|n_k| + (η̃/τ)Σn_k², V = σ²τΣx_k² (eq. 8), each factor meeting X where it is of
   // the natural scale (σX, (η̃/τ)X, γX), so no intermediate overflows or underflows before the result
   const sigmaX = sigma * X
-  rowExpectedCost =
-    0.5 * gamma * X * X + eps * X * (sumN + cN) + (rowEtaTilde / rowTau) * X * X * (sumN2 + cN2)
+  rowExpectedCost = 0.5 * gamma * X * X + eps * X * (sumN + cN) + (rowEtaTilde / rowTau) * X * X * (sumN2 + cN2)
   rowVariance = sigmaX * sigmaX * rowTau * (sumX2 + cX2)
 }
 
@@ -117,14 +116,26 @@ function trajectory(params: AcParams): Trajectory {
   const finite = [rowKappaTilde, rowKappa, rowExpectedCost, rowVariance].every(Number.isFinite)
   if (!finite) throw new AcCoreError('AC_NON_FINITE_RESULT')
   return {
-    kappa: rowKappa, kappaTilde: rowKappaTilde, halfLife: 1 / rowKappa, holdings, trades,
-    expectedCost: rowExpectedCost, variance: rowVariance,
+    kappa: rowKappa,
+    kappaTilde: rowKappaTilde,
+    halfLife: 1 / rowKappa,
+    holdings,
+    trades,
+    expectedCost: rowExpectedCost,
+    variance: rowVariance,
   }
 }
 
 /** Status of one row; on OK the row state holds κ, E and V. Allocates nothing. */
 function row(
-  X: number, T: number, N: number, sigma: number, eta: number, gamma: number, eps: number, lambda: number,
+  X: number,
+  T: number,
+  N: number,
+  sigma: number,
+  eta: number,
+  gamma: number,
+  eps: number,
+  lambda: number,
 ): number {
   const status = paramsStatus(X, T, N, sigma, eta, gamma, eps, lambda)
   if (status !== SweepStatus.OK) return status
@@ -144,8 +155,13 @@ function sweep(input: SweepInput): SweepResult {
   const status = new Int32Array(m)
   for (let i = 0; i < m; i++) {
     const s = row(
-      input.shares[i]!, input.horizon[i]!, input.slices[i]!, input.volatility[i]!, input.temporaryImpact[i]!,
-      permanentImpact === undefined ? 0 : permanentImpact[i]!, fixedCost === undefined ? 0 : fixedCost[i]!,
+      input.shares[i]!,
+      input.horizon[i]!,
+      input.slices[i]!,
+      input.volatility[i]!,
+      input.temporaryImpact[i]!,
+      permanentImpact === undefined ? 0 : permanentImpact[i]!,
+      fixedCost === undefined ? 0 : fixedCost[i]!,
       input.riskAversion[i]!,
     )
     status[i] = s
@@ -168,7 +184,14 @@ function frontier(base: AcBaseParams, riskAversions: Float64Array): Frontier {
   }
   for (let i = 0; i < m; i++) {
     const s = row(
-      p.shares, p.horizon, p.slices, p.volatility, p.temporaryImpact, p.permanentImpact, p.fixedCost, riskAversions[i]!,
+      p.shares,
+      p.horizon,
+      p.slices,
+      p.volatility,
+      p.temporaryImpact,
+      p.permanentImpact,
+      p.fixedCost,
+      riskAversions[i]!,
     )
     if (s !== SweepStatus.OK) {
       throw new AcCoreError('AC_NON_FINITE_RESULT', `riskAversions[${i}] leads to a non-finite result`, {

@@ -25,7 +25,7 @@ export type SweepStatusCode = (typeof SweepStatus)[keyof typeof SweepStatus]
 export const MAX_SLICES = 1_000_000
 
 /** The parameter each INVALID_* status names, and the rule it broke. */
-export const STATUS_FIELDS: Readonly<Record<number, readonly [field: string, rule: string]>> = {
+const STATUS_FIELDS: Readonly<Record<number, readonly [field: string, rule: string]>> = {
   [SweepStatus.INVALID_SHARES]: ['shares', 'a finite number > 0'],
   [SweepStatus.INVALID_HORIZON]: ['horizon', 'a finite number > 0'],
   [SweepStatus.INVALID_SLICES]: ['slices', `an integer from 1 to ${MAX_SLICES}`],

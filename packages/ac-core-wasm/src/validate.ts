@@ -22,8 +22,14 @@ const nonNegative = (v: number) => v >= 0 && v < Infinity
  * and `plan`, so the reference and the kernel agree row by row.
  */
 export function paramsStatus(
-  shares: number, horizon: number, slices: number, volatility: number, temporaryImpact: number,
-  permanentImpact: number, fixedCost: number, riskAversion: number,
+  shares: number,
+  horizon: number,
+  slices: number,
+  volatility: number,
+  temporaryImpact: number,
+  permanentImpact: number,
+  fixedCost: number,
+  riskAversion: number,
 ): number {
   if (!positive(shares)) return SweepStatus.INVALID_SHARES
   if (!positive(horizon)) return SweepStatus.INVALID_HORIZON
@@ -33,12 +39,20 @@ export function paramsStatus(
   if (!nonNegative(permanentImpact)) return SweepStatus.INVALID_PERMANENT_IMPACT
   if (!nonNegative(fixedCost)) return SweepStatus.INVALID_FIXED_COST
   if (!nonNegative(riskAversion)) return SweepStatus.INVALID_RISK_AVERSION
-  if (Number.isNaN(etaTilde(temporaryImpact, permanentImpact, horizon, slices))) return SweepStatus.ETA_TILDE_NONPOSITIVE
+  if (Number.isNaN(etaTilde(temporaryImpact, permanentImpact, horizon, slices)))
+    return SweepStatus.ETA_TILDE_NONPOSITIVE
   return SweepStatus.OK
 }
 
 const FIELDS = [
-  'shares', 'horizon', 'slices', 'volatility', 'temporaryImpact', 'permanentImpact', 'fixedCost', 'riskAversion',
+  'shares',
+  'horizon',
+  'slices',
+  'volatility',
+  'temporaryImpact',
+  'permanentImpact',
+  'fixedCost',
+  'riskAversion',
 ] as const
 
 /**
@@ -56,16 +70,27 @@ export function resolveParams(params: AcParams): ResolvedParams {
   }
   const n = (k: (typeof FIELDS)[number]) => (typeof p[k] === 'number' ? (p[k] as number) : NaN)
   const status = paramsStatus(
-    n('shares'), n('horizon'), n('slices'), n('volatility'), n('temporaryImpact'),
-    n('permanentImpact'), n('fixedCost'), n('riskAversion'),
+    n('shares'),
+    n('horizon'),
+    n('slices'),
+    n('volatility'),
+    n('temporaryImpact'),
+    n('permanentImpact'),
+    n('fixedCost'),
+    n('riskAversion'),
   )
   if (status !== SweepStatus.OK) {
     const field = FIELDS[status - 1]
     throw errorForStatus(status, field === undefined ? undefined : p[field])
   }
   return {
-    shares: n('shares'), horizon: n('horizon'), slices: n('slices'), volatility: n('volatility'),
-    temporaryImpact: n('temporaryImpact'), permanentImpact: n('permanentImpact'),
-    fixedCost: n('fixedCost'), riskAversion: n('riskAversion'),
+    shares: n('shares'),
+    horizon: n('horizon'),
+    slices: n('slices'),
+    volatility: n('volatility'),
+    temporaryImpact: n('temporaryImpact'),
+    permanentImpact: n('permanentImpact'),
+    fixedCost: n('fixedCost'),
+    riskAversion: n('riskAversion'),
   }
 }

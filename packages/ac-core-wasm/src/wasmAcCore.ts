@@ -5,7 +5,15 @@ import { errorForStatus, SweepStatus } from './status.js'
 import { resolveParams, type ResolvedParams } from './validate.js'
 import { webAssembly, type WasmModule } from './webAssembly.js'
 import type {
-  AcBaseParams, AcCoreApi, AcParams, Frontier, FrontierBatch, SweepBatch, SweepInput, SweepResult, Trajectory,
+  AcBaseParams,
+  AcCoreApi,
+  AcParams,
+  Frontier,
+  FrontierBatch,
+  SweepBatch,
+  SweepInput,
+  SweepResult,
+  Trajectory,
 } from './types.js'
 
 /** The exports of assembly/index.ts. */
@@ -13,18 +21,47 @@ interface KernelExports {
   readonly memory: { readonly buffer: ArrayBuffer; grow(pages: number): number }
   heapBase(): number
   trajectory(
-    X: number, T: number, N: number, sigma: number, eta: number, gamma: number, eps: number, lambda: number,
-    holdingsPtr: number, tradesPtr: number, scalarsPtr: number,
+    X: number,
+    T: number,
+    N: number,
+    sigma: number,
+    eta: number,
+    gamma: number,
+    eps: number,
+    lambda: number,
+    holdingsPtr: number,
+    tradesPtr: number,
+    scalarsPtr: number,
   ): number
   sweep(
-    count: number, sharesPtr: number, horizonPtr: number, slicesPtr: number, volatilityPtr: number,
-    temporaryImpactPtr: number, permanentImpactPtr: number, fixedCostPtr: number, riskAversionPtr: number,
-    kappaPtr: number, expectedCostPtr: number, variancePtr: number, statusPtr: number,
+    count: number,
+    sharesPtr: number,
+    horizonPtr: number,
+    slicesPtr: number,
+    volatilityPtr: number,
+    temporaryImpactPtr: number,
+    permanentImpactPtr: number,
+    fixedCostPtr: number,
+    riskAversionPtr: number,
+    kappaPtr: number,
+    expectedCostPtr: number,
+    variancePtr: number,
+    statusPtr: number,
   ): number
   frontier(
-    X: number, T: number, N: number, sigma: number, eta: number, gamma: number, eps: number,
-    count: number, riskAversionPtr: number,
-    kappaPtr: number, expectedCostPtr: number, variancePtr: number, statusPtr: number,
+    X: number,
+    T: number,
+    N: number,
+    sigma: number,
+    eta: number,
+    gamma: number,
+    eps: number,
+    count: number,
+    riskAversionPtr: number,
+    kappaPtr: number,
+    expectedCostPtr: number,
+    variancePtr: number,
+    statusPtr: number,
   ): number
   outOfMemoryStatus(): number
 }
@@ -36,7 +73,14 @@ interface KernelExports {
 export const CHUNK_ROWS = 4096
 
 const SWEEP_INPUTS = [
-  'shares', 'horizon', 'slices', 'volatility', 'temporaryImpact', 'permanentImpact', 'fixedCost', 'riskAversion',
+  'shares',
+  'horizon',
+  'slices',
+  'volatility',
+  'temporaryImpact',
+  'permanentImpact',
+  'fixedCost',
+  'riskAversion',
 ] as const
 const SWEEP_OUTPUTS = ['kappa', 'expectedCost', 'variance'] as const
 const PAGE = 65_536
@@ -68,7 +112,10 @@ class Columns {
     const buffer = this.memory.buffer
     if (buffer === this.#buffer) return
     this.#buffer = buffer
-    this.#f64 = Array.from({ length: this.f64Columns }, (_, i) => new Float64Array(buffer, this.ptr + i * this.rows * 8, this.rows))
+    this.#f64 = Array.from(
+      { length: this.f64Columns },
+      (_, i) => new Float64Array(buffer, this.ptr + i * this.rows * 8, this.rows),
+    )
     this.#status = new Int32Array(buffer, this.statusPtr, this.rows)
   }
 
@@ -173,13 +220,25 @@ export class WasmAcCore implements AcCoreApi {
       const tradesPtr = holdingsPtr + (n + 1) * 8
       const scalarsPtr = tradesPtr + n * 8
       const status = kernel.trajectory(
-        p.shares, p.horizon, n, p.volatility, p.temporaryImpact, p.permanentImpact, p.fixedCost, p.riskAversion,
-        holdingsPtr, tradesPtr, scalarsPtr,
+        p.shares,
+        p.horizon,
+        n,
+        p.volatility,
+        p.temporaryImpact,
+        p.permanentImpact,
+        p.fixedCost,
+        p.riskAversion,
+        holdingsPtr,
+        tradesPtr,
+        scalarsPtr,
       )
       if (status !== SweepStatus.OK) throw errorForStatus(status)
       const buffer = kernel.memory.buffer
       const [kappa, kappaTilde, expectedCost, variance] = new Float64Array(buffer, scalarsPtr, 4) as unknown as [
-        number, number, number, number,
+        number,
+        number,
+        number,
+        number,
       ]
       return {
         kappa,
@@ -217,9 +276,19 @@ export class WasmAcCore implements AcCoreApi {
           else inputs[i]!.set(count === m ? values : values.subarray(start, start + count))
         })
         kernel.sweep(
-          count, columns.f64Ptr(0), columns.f64Ptr(1), columns.f64Ptr(2), columns.f64Ptr(3), columns.f64Ptr(4),
-          columns.f64Ptr(5), columns.f64Ptr(6), columns.f64Ptr(7),
-          columns.f64Ptr(8), columns.f64Ptr(9), columns.f64Ptr(10), columns.statusPtr,
+          count,
+          columns.f64Ptr(0),
+          columns.f64Ptr(1),
+          columns.f64Ptr(2),
+          columns.f64Ptr(3),
+          columns.f64Ptr(4),
+          columns.f64Ptr(5),
+          columns.f64Ptr(6),
+          columns.f64Ptr(7),
+          columns.f64Ptr(8),
+          columns.f64Ptr(9),
+          columns.f64Ptr(10),
+          columns.statusPtr,
         )
         SWEEP_OUTPUTS.forEach((name, i) => result[name].set(outputs[i]!.subarray(0, count), start))
         result.status.set(status.subarray(0, count), start)
@@ -242,7 +311,10 @@ export class WasmAcCore implements AcCoreApi {
     return this.#run((kernel) => {
       const columns = new Columns(kernel.memory, this.#scratchOf(kernel, regionBytes(rows, 4)), rows, 4)
       const [lambda, kappa, expectedCost, variance] = [0, 1, 2, 3].map((i) => columns.f64(i)) as [
-        Float64Array, Float64Array, Float64Array, Float64Array,
+        Float64Array,
+        Float64Array,
+        Float64Array,
+        Float64Array,
       ]
       const status = columns.status()
       for (let start = 0; start < m; start += rows) {
@@ -266,8 +338,19 @@ export class WasmAcCore implements AcCoreApi {
 
   #frontierKernel(kernel: KernelExports, p: ResolvedParams, count: number, columns: Columns): number {
     return kernel.frontier(
-      p.shares, p.horizon, p.slices, p.volatility, p.temporaryImpact, p.permanentImpact, p.fixedCost,
-      count, columns.f64Ptr(0), columns.f64Ptr(1), columns.f64Ptr(2), columns.f64Ptr(3), columns.statusPtr,
+      p.shares,
+      p.horizon,
+      p.slices,
+      p.volatility,
+      p.temporaryImpact,
+      p.permanentImpact,
+      p.fixedCost,
+      count,
+      columns.f64Ptr(0),
+      columns.f64Ptr(1),
+      columns.f64Ptr(2),
+      columns.f64Ptr(3),
+      columns.statusPtr,
     )
   }
 
@@ -279,7 +362,9 @@ export class WasmAcCore implements AcCoreApi {
   createSweepBatch(capacity: number): SweepBatch {
     const rows = checkCapacity(capacity)
     const kernel = this.#kernel
-    const columns = this.#run((k) => new Columns(k.memory, this.#allocate(k, regionBytes(rows + (rows & 1), 11)), rows + (rows & 1), 11))
+    const columns = this.#run(
+      (k) => new Columns(k.memory, this.#allocate(k, regionBytes(rows + (rows & 1), 11)), rows + (rows & 1), 11),
+    )
     columns.f64(5).fill(0)
     columns.f64(6).fill(0)
     const live = () => {
@@ -291,33 +376,47 @@ export class WasmAcCore implements AcCoreApi {
         live()
         const n = checkCount(count, rows)
         return k.sweep(
-          n, columns.f64Ptr(0), columns.f64Ptr(1), columns.f64Ptr(2), columns.f64Ptr(3), columns.f64Ptr(4),
-          columns.f64Ptr(5), columns.f64Ptr(6), columns.f64Ptr(7),
-          columns.f64Ptr(8), columns.f64Ptr(9), columns.f64Ptr(10), columns.statusPtr,
+          n,
+          columns.f64Ptr(0),
+          columns.f64Ptr(1),
+          columns.f64Ptr(2),
+          columns.f64Ptr(3),
+          columns.f64Ptr(4),
+          columns.f64Ptr(5),
+          columns.f64Ptr(6),
+          columns.f64Ptr(7),
+          columns.f64Ptr(8),
+          columns.f64Ptr(9),
+          columns.f64Ptr(10),
+          columns.statusPtr,
         )
       })
     const view = (i: number) => () => live().f64(i).subarray(0, rows)
-    return Object.freeze(Object.defineProperties({ capacity: rows, run } as unknown as SweepBatch, {
-      shares: { get: view(0), enumerable: true },
-      horizon: { get: view(1), enumerable: true },
-      slices: { get: view(2), enumerable: true },
-      volatility: { get: view(3), enumerable: true },
-      temporaryImpact: { get: view(4), enumerable: true },
-      permanentImpact: { get: view(5), enumerable: true },
-      fixedCost: { get: view(6), enumerable: true },
-      riskAversion: { get: view(7), enumerable: true },
-      kappa: { get: view(8), enumerable: true },
-      expectedCost: { get: view(9), enumerable: true },
-      variance: { get: view(10), enumerable: true },
-      status: { get: () => live().status().subarray(0, rows), enumerable: true },
-    }))
+    return Object.freeze(
+      Object.defineProperties({ capacity: rows, run } as unknown as SweepBatch, {
+        shares: { get: view(0), enumerable: true },
+        horizon: { get: view(1), enumerable: true },
+        slices: { get: view(2), enumerable: true },
+        volatility: { get: view(3), enumerable: true },
+        temporaryImpact: { get: view(4), enumerable: true },
+        permanentImpact: { get: view(5), enumerable: true },
+        fixedCost: { get: view(6), enumerable: true },
+        riskAversion: { get: view(7), enumerable: true },
+        kappa: { get: view(8), enumerable: true },
+        expectedCost: { get: view(9), enumerable: true },
+        variance: { get: view(10), enumerable: true },
+        status: { get: () => live().status().subarray(0, rows), enumerable: true },
+      }),
+    )
   }
 
   /** A risk-aversion column and output columns of `capacity` rows, for frontiers without copies. */
   createFrontierBatch(capacity: number): FrontierBatch {
     const rows = checkCapacity(capacity)
     const kernel = this.#kernel
-    const columns = this.#run((k) => new Columns(k.memory, this.#allocate(k, regionBytes(rows + (rows & 1), 4)), rows + (rows & 1), 4))
+    const columns = this.#run(
+      (k) => new Columns(k.memory, this.#allocate(k, regionBytes(rows + (rows & 1), 4)), rows + (rows & 1), 4),
+    )
     const live = () => {
       if (this.#kernel !== kernel) throw staleBatch()
       return columns
@@ -330,13 +429,15 @@ export class WasmAcCore implements AcCoreApi {
       })
     }
     const view = (i: number) => () => live().f64(i).subarray(0, rows)
-    return Object.freeze(Object.defineProperties({ capacity: rows, run } as unknown as FrontierBatch, {
-      riskAversion: { get: view(0), enumerable: true },
-      kappa: { get: view(1), enumerable: true },
-      expectedCost: { get: view(2), enumerable: true },
-      variance: { get: view(3), enumerable: true },
-      status: { get: () => live().status().subarray(0, rows), enumerable: true },
-    }))
+    return Object.freeze(
+      Object.defineProperties({ capacity: rows, run } as unknown as FrontierBatch, {
+        riskAversion: { get: view(0), enumerable: true },
+        kappa: { get: view(1), enumerable: true },
+        expectedCost: { get: view(2), enumerable: true },
+        variance: { get: view(3), enumerable: true },
+        status: { get: () => live().status().subarray(0, rows), enumerable: true },
+      }),
+    )
   }
 }
 

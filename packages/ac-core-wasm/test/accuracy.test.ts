@@ -133,7 +133,9 @@ describe.each(wasmBuilds)('%s row independence', (_, core) => {
     const shuffled = core.sweep(toColumns(order.map((i) => some[i]!)))
     order.forEach((from, to) => {
       expect([shuffled.kappa[to], shuffled.expectedCost[to], shuffled.variance[to]]).toEqual([
-        straight.kappa[from], straight.expectedCost[from], straight.variance[from],
+        straight.kappa[from],
+        straight.expectedCost[from],
+        straight.variance[from],
       ])
     })
     // one row alone (paired with itself) and next to every kind of neighbour

@@ -5,8 +5,14 @@ import { toColumns, wasmBuilds } from './support/cores.js'
 import { createRandom, randomParams } from './support/random.js'
 
 const paper: AcParams = {
-  shares: 1e6, horizon: 5, slices: 5, volatility: 0.95, temporaryImpact: 2.5e-6,
-  permanentImpact: 2.5e-7, fixedCost: 0.0625, riskAversion: 1e-6,
+  shares: 1e6,
+  horizon: 5,
+  slices: 5,
+  volatility: 0.95,
+  temporaryImpact: 2.5e-6,
+  permanentImpact: 2.5e-7,
+  fixedCost: 0.0625,
+  riskAversion: 1e-6,
 }
 
 function fill(batch: SweepBatch, sets: readonly AcParams[]): void {
@@ -80,7 +86,10 @@ describe.each(wasmBuilds)('%s batches', (_, core) => {
     const kept = Array.from(a.expectedCost)
     b.run()
     core.sweep(toColumns(sets.slice(50)))
-    core.frontier(paper, Float64Array.from({ length: 5000 }, (_, i) => i * 1e-9))
+    core.frontier(
+      paper,
+      Float64Array.from({ length: 5000 }, (_, i) => i * 1e-9),
+    )
     expect(Array.from(a.expectedCost)).toEqual(kept)
     expect(Array.from(a.shares)).toEqual(sets.map((p) => p.shares))
   })

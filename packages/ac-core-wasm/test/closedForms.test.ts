@@ -5,8 +5,14 @@ import { expectAllClose, expectClose } from './support/close.js'
 
 // The paper's §3.4 example (dollars, days): X = 1e6 shares, T = 5 days, N = 5.
 const paper: AcParams = {
-  shares: 1e6, horizon: 5, slices: 5, volatility: 0.95, temporaryImpact: 2.5e-6,
-  permanentImpact: 2.5e-7, fixedCost: 0.0625, riskAversion: 1e-6,
+  shares: 1e6,
+  horizon: 5,
+  slices: 5,
+  volatility: 0.95,
+  temporaryImpact: 2.5e-6,
+  permanentImpact: 2.5e-7,
+  fixedCost: 0.0625,
+  riskAversion: 1e-6,
 }
 
 /** E and V of the straight line, eq. 9–11. */
@@ -31,7 +37,8 @@ function optimalClosedForm(p: AcParams, kappa: number) {
   const etaTilde = eta - 0.5 * gamma * tau
   const sh = Math.sinh
   const E =
-    0.5 * gamma * X * X + eps * X +
+    0.5 * gamma * X * X +
+    eps * X +
     (etaTilde * X * X * Math.tanh(0.5 * kappa * tau) * (tau * sh(2 * kappa * T) + 2 * T * sh(kappa * tau))) /
       (2 * tau * tau * sh(kappa * T) ** 2)
   const V =
@@ -50,7 +57,13 @@ describe.each(cores)('%s', (name, core) => {
     // the kernel forms n_k without subtraction; the reference differences the holdings (ulp(X) error)
     const tradeTolerance = name === 'reference' ? 1e-14 : 1e-15
     expectAllClose(t.trades, new Array(7).fill(p.shares / 7), tradeTolerance, 0, 'trades')
-    expectAllClose(t.holdings, Array.from({ length: 8 }, (_, k) => (p.shares * (7 - k)) / 7), 1e-15, 0, 'holdings')
+    expectAllClose(
+      t.holdings,
+      Array.from({ length: 8 }, (_, k) => (p.shares * (7 - k)) / 7),
+      1e-15,
+      0,
+      'holdings',
+    )
     const { E, V } = linear(p)
     expectClose(t.expectedCost, E, 1e-14, 0, 'E')
     expectClose(t.variance, V, 1e-14, 0, 'V')
@@ -93,7 +106,8 @@ describe.each(cores)('%s', (name, core) => {
     const p = { ...paper, slices: 20, riskAversion: 1e300 }
     const t = core.trajectory(p)
     expect(t.kappa * p.horizon).toBeGreaterThan(1e4)
-    for (const v of [...t.holdings, ...t.trades, t.expectedCost, t.variance, t.kappa]) expect(Number.isFinite(v)).toBe(true)
+    for (const v of [...t.holdings, ...t.trades, t.expectedCost, t.variance, t.kappa])
+      expect(Number.isFinite(v)).toBe(true)
     expect(t.holdings[0]).toBe(1e6)
     // x_1/x_0 ≈ e^{−κτ} ≈ 1e-304, then underflow: everything goes in the first slice
     expect(t.holdings[1]!).toBeLessThan(1e-290)
@@ -117,7 +131,13 @@ describe.each(cores)('%s', (name, core) => {
     const rises = t.holdings.filter((x, k) => k > 0 && x > t.holdings[k - 1]!).length
     expect(rises).toBe(0)
     expect(t.holdings[p.slices]).toBe(0)
-    expectClose(t.trades.reduce((a, b) => a + b, 0), p.shares, 1e-12, 0, 'Σn')
+    expectClose(
+      t.trades.reduce((a, b) => a + b, 0),
+      p.shares,
+      1e-12,
+      0,
+      'Σn',
+    )
   })
 
   it.each([1e-8, 1e-7, 1e-6, 1e-5, 1e-4, 1e-3])('agrees with the closed-form E and V (eq. 20) at λ = %s', (lambda) => {

@@ -15,14 +15,24 @@ const NORMAL = 2.2250738585072014e-308
 /** κ, E, V against the oracle: within REL, or within one subnormal step where the exact value is subnormal. */
 function expectLikeOracle(got: { kappa: number; expectedCost: number; variance: number }, p: AcParams): void {
   const o = oracle(p)
-  for (const [name, g, w] of [['κ', got.kappa, o.kappa], ['E', got.expectedCost, o.expectedCost], ['V', got.variance, o.variance]] as const) {
+  for (const [name, g, w] of [
+    ['κ', got.kappa, o.kappa],
+    ['E', got.expectedCost, o.expectedCost],
+    ['V', got.variance, o.variance],
+  ] as const) {
     expectClose(g, w, REL, Math.abs(w) < NORMAL ? 2 ** -1074 * 2 : 0, `${name} for ${JSON.stringify(p)}`)
   }
 }
 
 const paper: AcParams = {
-  shares: 1e6, horizon: 5, slices: 5, volatility: 0.95, temporaryImpact: 2.5e-6,
-  permanentImpact: 2.5e-7, fixedCost: 0.0625, riskAversion: 1e-6,
+  shares: 1e6,
+  horizon: 5,
+  slices: 5,
+  volatility: 0.95,
+  temporaryImpact: 2.5e-6,
+  permanentImpact: 2.5e-7,
+  fixedCost: 0.0625,
+  riskAversion: 1e-6,
 }
 
 describe.each(cores)('%s at the float64 edges', (name, core) => {

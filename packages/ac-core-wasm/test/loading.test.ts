@@ -6,7 +6,12 @@ import { WasmAcCore } from '../src/wasmAcCore.js'
 import { loadAcCore, loadAcCoreSync } from '../src/index.js'
 
 const params = {
-  shares: 1e6, horizon: 5, slices: 5, volatility: 0.95, temporaryImpact: 2.5e-6, riskAversion: 1e-6,
+  shares: 1e6,
+  horizon: 5,
+  slices: 5,
+  volatility: 0.95,
+  temporaryImpact: 2.5e-6,
+  riskAversion: 1e-6,
 }
 
 describe('loading the core', () => {

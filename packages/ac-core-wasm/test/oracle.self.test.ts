@@ -63,8 +63,14 @@ describe('the oracle', () => {
       const etaTilde = eta - (gamma * T) / N / 2
       const y = Math.sinh(kappaT / N / 2)
       const params = {
-        shares: 10 ** (8 * random()), horizon: T, slices: N, volatility: sigma, temporaryImpact: eta,
-        permanentImpact: gamma, fixedCost: random(), riskAversion: ((2 * y) / (T / N)) ** 2 * (etaTilde / sigma ** 2),
+        shares: 10 ** (8 * random()),
+        horizon: T,
+        slices: N,
+        volatility: sigma,
+        temporaryImpact: eta,
+        permanentImpact: gamma,
+        fixedCost: random(),
+        riskAversion: ((2 * y) / (T / N)) ** 2 * (etaTilde / sigma ** 2),
       }
       const o = oracle(params)
       // the direct sums cancel ~log2(1/κT) bits in each sinh: give them that many more

@@ -25,8 +25,15 @@ function atKappaT(kappaT: number, N: number, change: Partial<AcParams> = {}): Ac
   const sigma = 0.3
   const kappaTilde = (2 * Math.sinh(kappaT / N / 2)) / tau
   return {
-    shares: 1e6, horizon: 1, slices: N, volatility: sigma, temporaryImpact: eta, permanentImpact: 1e-7,
-    fixedCost: 0.01, riskAversion: kappaTilde ** 2 * (eta - (1e-7 * tau) / 2) / sigma ** 2, ...change,
+    shares: 1e6,
+    horizon: 1,
+    slices: N,
+    volatility: sigma,
+    temporaryImpact: eta,
+    permanentImpact: 1e-7,
+    fixedCost: 0.01,
+    riskAversion: (kappaTilde ** 2 * (eta - (1e-7 * tau) / 2)) / sigma ** 2,
+    ...change,
   }
 }
 
@@ -54,7 +61,10 @@ describe.each(wasmBuilds)('%s at its regime boundaries', (_, core) => {
   })
 
   it('keeps V within budget across κT ∈ [0.8, 1.25] at N = 2, where both forms cancel most', () => {
-    expectWithinBudget(core, Array.from({ length: 200 }, (_, i) => atKappaT(0.8 * 1.25 ** (2 * i / 199), 2)))
+    expectWithinBudget(
+      core,
+      Array.from({ length: 200 }, (_, i) => atKappaT(0.8 * 1.25 ** ((2 * i) / 199), 2)),
+    )
   })
 
   it.each([10, 1000])(
@@ -62,7 +72,10 @@ describe.each(wasmBuilds)('%s at its regime boundaries', (_, core) => {
     (N) => {
       const sets = [299.9, 300, 300.1, 354, 372, 400, 745, 746, 1e4, 1e5].map((k) => atKappaT(k, N))
       // (at N = 10, κT = 1e4 needs κ̃τ/2 = sinh(500): λ beyond float64)
-      expectWithinBudget(core, sets.filter((p) => Number.isFinite(p.riskAversion)))
+      expectWithinBudget(
+        core,
+        sets.filter((p) => Number.isFinite(p.riskAversion)),
+      )
     },
   )
 
@@ -78,19 +91,38 @@ describe.each(wasmBuilds)('%s at its regime boundaries', (_, core) => {
     const base = atKappaT(0.7, 16)
     const sets: AcParams[] = []
     for (const v of [...edge, ...justOutside]) {
-      sets.push({ ...base, shares: v }, { ...base, horizon: v }, { ...base, fixedCost: v }, { ...base, permanentImpact: v > 1 ? 0 : v })
+      sets.push(
+        { ...base, shares: v },
+        { ...base, horizon: v },
+        { ...base, fixedCost: v },
+        { ...base, permanentImpact: v > 1 ? 0 : v },
+      )
     }
     // σ and λ at the edges, keeping κT moderate
-    sets.push({ ...base, volatility: 2 ** -120, riskAversion: 2 ** 120 }, { ...base, volatility: 2 ** -120 * 0.75, riskAversion: 2 ** 120 })
-    sets.push({ ...base, temporaryImpact: 2 ** 120, riskAversion: 2 ** 100 }, { ...base, temporaryImpact: 2 ** 120 * 1.5, riskAversion: 2 ** 100 })
+    sets.push(
+      { ...base, volatility: 2 ** -120, riskAversion: 2 ** 120 },
+      { ...base, volatility: 2 ** -120 * 0.75, riskAversion: 2 ** 120 },
+    )
+    sets.push(
+      { ...base, temporaryImpact: 2 ** 120, riskAversion: 2 ** 100 },
+      { ...base, temporaryImpact: 2 ** 120 * 1.5, riskAversion: 2 ** 100 },
+    )
     expectWithinBudget(core, sets)
   })
 
   it('moves from the fast path to the asymptotic forms at y = κ̃τ/2 = 2^64 without a seam', () => {
     // X = 1, T = 1, N = 2 (τ = ½), η = 1, σ = 2^60: y = κ̃/4 and λ = (4y)²/σ²
     const at = (y: number): AcParams => ({
-      shares: 1, horizon: 1, slices: 2, volatility: 2 ** 60, temporaryImpact: 1, riskAversion: (4 * y) ** 2 / 2 ** 120,
+      shares: 1,
+      horizon: 1,
+      slices: 2,
+      volatility: 2 ** 60,
+      temporaryImpact: 1,
+      riskAversion: (4 * y) ** 2 / 2 ** 120,
     })
-    expectWithinBudget(core, [2 ** 63, 2 ** 64 * (1 - 2 ** -40), 2 ** 64, 2 ** 64 * (1 + 2 ** -40), 2 ** 65, 2 ** 200].map(at))
+    expectWithinBudget(
+      core,
+      [2 ** 63, 2 ** 64 * (1 - 2 ** -40), 2 ** 64, 2 ** 64 * (1 + 2 ** -40), 2 ** 65, 2 ** 200].map(at),
+    )
   })
 })

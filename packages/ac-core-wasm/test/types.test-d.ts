@@ -1,7 +1,16 @@
 import { describe, expectTypeOf, it } from 'vitest'
 import {
-  AcCoreError, loadAcCore, loadAcCoreSync, reference, type AcCoreApi, type AcCoreErrorCode, type AcParams,
-  type FrontierBatch, type SweepBatch, type SweepResult, type Trajectory,
+  AcCoreError,
+  loadAcCore,
+  loadAcCoreSync,
+  reference,
+  type AcCoreApi,
+  type AcCoreErrorCode,
+  type AcParams,
+  type FrontierBatch,
+  type SweepBatch,
+  type SweepResult,
+  type Trajectory,
 } from '../src/index.js'
 
 describe('the public types', () => {
@@ -27,8 +36,14 @@ describe('the public types', () => {
   })
 
   it('make permanent impact and fixed cost optional, the rest required', () => {
-    expectTypeOf<{ shares: number; horizon: number; slices: number; volatility: number; temporaryImpact: number; riskAversion: number }>()
-      .toMatchTypeOf<AcParams>()
+    expectTypeOf<{
+      shares: number
+      horizon: number
+      slices: number
+      volatility: number
+      temporaryImpact: number
+      riskAversion: number
+    }>().toMatchTypeOf<AcParams>()
     // @ts-expect-error riskAversion is required
     const missing: AcParams = { shares: 1, horizon: 1, slices: 1, volatility: 0, temporaryImpact: 1 }
     void missing

@@ -4,19 +4,50 @@ import { AcCoreError, isAcCoreError, MAX_SLICES, SweepStatus, type AcParams } fr
 import { cores } from './support/cores.js'
 
 const good: AcParams = {
-  shares: 1e6, horizon: 5, slices: 5, volatility: 0.95, temporaryImpact: 2.5e-6,
-  permanentImpact: 2.5e-7, fixedCost: 0.0625, riskAversion: 1e-6,
+  shares: 1e6,
+  horizon: 5,
+  slices: 5,
+  volatility: 0.95,
+  temporaryImpact: 2.5e-6,
+  permanentImpact: 2.5e-7,
+  fixedCost: 0.0625,
+  riskAversion: 1e-6,
 }
 
 const bad: ReadonlyArray<readonly [field: keyof AcParams, value: unknown]> = [
-  ['shares', 0], ['shares', -1], ['shares', NaN], ['shares', Infinity], ['shares', '1000'], ['shares', undefined],
-  ['horizon', 0], ['horizon', -5], ['horizon', NaN], ['horizon', Infinity],
-  ['slices', 0], ['slices', 2.5], ['slices', -3], ['slices', NaN], ['slices', Infinity], ['slices', MAX_SLICES + 1],
-  ['volatility', -0.1], ['volatility', NaN], ['volatility', Infinity],
-  ['temporaryImpact', 0], ['temporaryImpact', -1e-6], ['temporaryImpact', NaN], ['temporaryImpact', Infinity],
-  ['permanentImpact', -1e-9], ['permanentImpact', NaN], ['permanentImpact', Infinity],
-  ['fixedCost', -0.01], ['fixedCost', NaN], ['fixedCost', Infinity],
-  ['riskAversion', -1e-6], ['riskAversion', NaN], ['riskAversion', Infinity], ['riskAversion', null],
+  ['shares', 0],
+  ['shares', -1],
+  ['shares', NaN],
+  ['shares', Infinity],
+  ['shares', '1000'],
+  ['shares', undefined],
+  ['horizon', 0],
+  ['horizon', -5],
+  ['horizon', NaN],
+  ['horizon', Infinity],
+  ['slices', 0],
+  ['slices', 2.5],
+  ['slices', -3],
+  ['slices', NaN],
+  ['slices', Infinity],
+  ['slices', MAX_SLICES + 1],
+  ['volatility', -0.1],
+  ['volatility', NaN],
+  ['volatility', Infinity],
+  ['temporaryImpact', 0],
+  ['temporaryImpact', -1e-6],
+  ['temporaryImpact', NaN],
+  ['temporaryImpact', Infinity],
+  ['permanentImpact', -1e-9],
+  ['permanentImpact', NaN],
+  ['permanentImpact', Infinity],
+  ['fixedCost', -0.01],
+  ['fixedCost', NaN],
+  ['fixedCost', Infinity],
+  ['riskAversion', -1e-6],
+  ['riskAversion', NaN],
+  ['riskAversion', Infinity],
+  ['riskAversion', null],
 ]
 
 function caught(fn: () => unknown): AcCoreError {
@@ -63,7 +94,11 @@ describe.each(cores)('%s rejects bad parameters', (_, core) => {
   it('rejects sweep columns of different lengths or types, naming the column', () => {
     const col = (v: number, n = 3) => new Float64Array(n).fill(v)
     const input = {
-      shares: col(1e6), horizon: col(5), slices: col(5), volatility: col(0.95), temporaryImpact: col(2.5e-6),
+      shares: col(1e6),
+      horizon: col(5),
+      slices: col(5),
+      volatility: col(0.95),
+      temporaryImpact: col(2.5e-6),
       riskAversion: col(1e-6),
     }
     expect(caught(() => core.sweep({ ...input, volatility: col(0.95, 2) })).field).toBe('volatility')
@@ -89,9 +124,14 @@ describe.each(cores)('%s rejects bad parameters', (_, core) => {
     const sets = rows.map(([change]) => ({ ...good, ...change }) as Required<AcParams>)
     const column = (k: keyof AcParams) => Float64Array.from(sets, (p) => p[k])
     const s = core.sweep({
-      shares: column('shares'), horizon: column('horizon'), slices: column('slices'),
-      volatility: column('volatility'), temporaryImpact: column('temporaryImpact'),
-      permanentImpact: column('permanentImpact'), fixedCost: column('fixedCost'), riskAversion: column('riskAversion'),
+      shares: column('shares'),
+      horizon: column('horizon'),
+      slices: column('slices'),
+      volatility: column('volatility'),
+      temporaryImpact: column('temporaryImpact'),
+      permanentImpact: column('permanentImpact'),
+      fixedCost: column('fixedCost'),
+      riskAversion: column('riskAversion'),
     })
     expect(Array.from(s.status)).toEqual(rows.map(([, status]) => status))
     rows.forEach(([, status], i) => {
@@ -108,7 +148,11 @@ describe.each(cores)('%s rejects bad parameters', (_, core) => {
   it('defaults permanentImpact and fixedCost to zero in a sweep', () => {
     const one = (v: number) => Float64Array.of(v)
     const s = core.sweep({
-      shares: one(1e6), horizon: one(5), slices: one(5), volatility: one(0.95), temporaryImpact: one(2.5e-6),
+      shares: one(1e6),
+      horizon: one(5),
+      slices: one(5),
+      volatility: one(0.95),
+      temporaryImpact: one(2.5e-6),
       riskAversion: one(1e-6),
     })
     const t = core.trajectory({ ...good, permanentImpact: undefined, fixedCost: undefined })
@@ -118,7 +162,12 @@ describe.each(cores)('%s rejects bad parameters', (_, core) => {
   it('returns empty outputs for an empty sweep', () => {
     const none = new Float64Array(0)
     const s = core.sweep({
-      shares: none, horizon: none, slices: none, volatility: none, temporaryImpact: none, riskAversion: none,
+      shares: none,
+      horizon: none,
+      slices: none,
+      volatility: none,
+      temporaryImpact: none,
+      riskAversion: none,
     })
     expect([s.kappa.length, s.expectedCost.length, s.variance.length, s.status.length]).toEqual([0, 0, 0, 0])
   })

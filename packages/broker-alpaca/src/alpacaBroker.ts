@@ -62,7 +62,12 @@ export interface PreflightRequest {
 /** What a preflight can find wrong: the `reason` a submit refused by it carries on its `BrokerError`. */
 export type PreflightIssueReason = Extract<
   BrokerErrorReason,
-  'asset_not_found' | 'asset_not_tradable' | 'not_fractionable' | 'account_not_trading' | 'insufficient_buying_power' | 'insufficient_position'
+  | 'asset_not_found'
+  | 'asset_not_tradable'
+  | 'not_fractionable'
+  | 'account_not_trading'
+  | 'insufficient_buying_power'
+  | 'insufficient_position'
 >
 
 export interface PreflightIssue {
@@ -164,10 +169,13 @@ function combineReplaceChain(chain: readonly [AlpacaOrderView, ...AlpacaOrderVie
   const head = chain[chain.length - 1] as AlpacaOrderView
   if (chain.length === 1 && head.alpacaStatus !== 'replaced') return head.order
   const filledQty = sumDec(chain.map((v) => v.order.filledQty))
-  const notional = sumDec(chain.map((v) => (v.order.filledAvgPrice === null ? new Dec(0) : v.order.filledQty.mul(v.order.filledAvgPrice))))
+  const notional = sumDec(
+    chain.map((v) => (v.order.filledAvgPrice === null ? new Dec(0) : v.order.filledQty.mul(v.order.filledAvgPrice))),
+  )
   const qty = sumDec(chain.slice(0, -1).map((v) => v.order.filledQty)).add(head.order.qty)
   // A head that is itself `replaced` is a replacement not visible yet: the chain is still working.
-  const status = head.alpacaStatus === 'replaced' ? (filledQty.gt(0) ? 'partially_filled' : 'accepted') : head.order.status
+  const status =
+    head.alpacaStatus === 'replaced' ? (filledQty.gt(0) ? 'partially_filled' : 'accepted') : head.order.status
   return {
     ...first.order,
     ...(head.order.limitPrice === undefined ? {} : { limitPrice: head.order.limitPrice }),
@@ -186,11 +194,19 @@ function sdk<T>(secrets: readonly string[], build: () => T): T {
   } catch (e) {
     if (isAlpacaError(e)) throw e
     const message = redact(e instanceof Error ? e.message : String(e), secrets)
-    throw new AlpacaError('ALPACA_INVALID_CONFIG', `The Alpaca SDK refused the adapter's options: ${message}`, [], { cause: new Error(message) })
+    throw new AlpacaError('ALPACA_INVALID_CONFIG', `The Alpaca SDK refused the adapter's options: ${message}`, [], {
+      cause: new Error(message),
+    })
   }
 }
 
-const describeOrder = (o: { side: string; qty: Decimal; symbol: string; type: string; limitPrice?: Decimal | undefined }): string =>
+const describeOrder = (o: {
+  side: string
+  qty: Decimal
+  symbol: string
+  type: string
+  limitPrice?: Decimal | undefined
+}): string =>
   `${o.side} ${o.qty.toFixed()} ${o.symbol} ${o.type}${o.limitPrice === undefined ? '' : ` @ ${o.limitPrice.toFixed()}`}`
 
 /**
@@ -216,11 +232,24 @@ export function createAlpacaBroker(options: AlpacaBrokerOptions): AlpacaBroker {
 
   /** Logs, once per status, an order status the engine has no name for (it reads as open). */
   const noteStatus = (view: AlpacaOrderView): void => {
-    if (view.statusKind === 'native' || notedStatuses.has(view.alpacaStatus) || notedStatuses.size >= MAX_NOTED_STATUSES) return
+    if (
+      view.statusKind === 'native' ||
+      notedStatuses.has(view.alpacaStatus) ||
+      notedStatuses.size >= MAX_NOTED_STATUSES
+    )
+      return
     notedStatuses.add(view.alpacaStatus)
-    const fields = { alpacaStatus: view.alpacaStatus, orderId: view.order.id, clientOrderId: view.order.clientOrderId, treatedAs: view.order.status }
+    const fields = {
+      alpacaStatus: view.alpacaStatus,
+      orderId: view.order.id,
+      clientOrderId: view.order.clientOrderId,
+      treatedAs: view.order.status,
+    }
     if (view.statusKind === 'unknown') {
-      logger.warn(fields, `Alpaca order status "${view.alpacaStatus}" is not one this adapter knows; the order is treated as open (it can still be cancelled)`)
+      logger.warn(
+        fields,
+        `Alpaca order status "${view.alpacaStatus}" is not one this adapter knows; the order is treated as open (it can still be cancelled)`,
+      )
     } else {
       logger.info(fields, `Alpaca order status "${view.alpacaStatus}" is not final; the order is treated as open`)
     }
@@ -235,7 +264,10 @@ export function createAlpacaBroker(options: AlpacaBrokerOptions): AlpacaBroker {
       try {
         listener(order)
       } catch (e) {
-        logger.warn({ orderId: order.id, err: redact(e instanceof Error ? e.message : String(e), secrets) }, 'An order-update listener threw; ignored')
+        logger.warn(
+          { orderId: order.id, err: redact(e instanceof Error ? e.message : String(e), secrets) },
+          'An order-update listener threw; ignored',
+        )
       }
     }
   }
@@ -247,7 +279,11 @@ export function createAlpacaBroker(options: AlpacaBrokerOptions): AlpacaBroker {
     if (isBrokerError(e)) return e
     const failure = failureOf(e)
     if (failure) return toBrokerError(failure, context, secrets)
-    return new BrokerError('BROKER_BAD_RESPONSE', redact(`${context}: ${e instanceof Error ? e.message : String(e)}`, secrets), { cause: e })
+    return new BrokerError(
+      'BROKER_BAD_RESPONSE',
+      redact(`${context}: ${e instanceof Error ? e.message : String(e)}`, secrets),
+      { cause: e },
+    )
   }
 
   /**
@@ -259,7 +295,11 @@ export function createAlpacaBroker(options: AlpacaBrokerOptions): AlpacaBroker {
     const waitMs = retryAfter ?? RATE_LIMIT_PAUSE_MS
     bucket.pauseUntil(clock.now() + waitMs)
     logger.warn({ context, waitMs: Math.round(waitMs) }, 'Alpaca rate limit (429): requests paused until its reset')
-    return toBrokerError(failure, context, secrets, { code: 'BROKER_RATE_LIMITED', retryAfterMs: waitMs, ...(note === undefined ? {} : { note }) })
+    return toBrokerError(failure, context, secrets, {
+      code: 'BROKER_RATE_LIMITED',
+      retryAfterMs: waitMs,
+      ...(note === undefined ? {} : { note }),
+    })
   }
 
   /** One request, paced by the token bucket and sent once. Throws `BrokerError`. */
@@ -290,10 +330,13 @@ export function createAlpacaBroker(options: AlpacaBrokerOptions): AlpacaBroker {
     return tracker.remember(view)
   }
 
-  const fetchView = async (id: string): Promise<AlpacaOrderView> => readView(await send(`get order ${id}`, () => rest.getOrder(id)))
+  const fetchView = async (id: string): Promise<AlpacaOrderView> =>
+    readView(await send(`get order ${id}`, () => rest.getOrder(id)))
 
   const lookupViewByClientId = async (clientOrderId: ClientOrderId): Promise<AlpacaOrderView | null> => {
-    const raw = await notFoundToNull(send(`get order by client_order_id ${clientOrderId}`, () => rest.getOrderByClientOrderId(clientOrderId)))
+    const raw = await notFoundToNull(
+      send(`get order by client_order_id ${clientOrderId}`, () => rest.getOrderByClientOrderId(clientOrderId)),
+    )
     return raw === null ? null : readView(raw)
   }
 
@@ -308,7 +351,10 @@ export function createAlpacaBroker(options: AlpacaBrokerOptions): AlpacaBroker {
     let head = first
     while (head.alpacaStatus === 'replaced' && head.replacedBy !== null) {
       if (chain.length > MAX_REPLACE_CHAIN) {
-        throw new BrokerError('BROKER_BAD_RESPONSE', `order ${first.order.id} was replaced more than ${MAX_REPLACE_CHAIN} times; not followed further`)
+        throw new BrokerError(
+          'BROKER_BAD_RESPONSE',
+          `order ${first.order.id} was replaced more than ${MAX_REPLACE_CHAIN} times; not followed further`,
+        )
       }
       const next = await notFoundToNull(fetchView(head.replacedBy))
       if (next === null) break // not visible yet (asynchronous processing): the chain reads as still working
@@ -316,7 +362,10 @@ export function createAlpacaBroker(options: AlpacaBrokerOptions): AlpacaBroker {
       head = next
     }
     if (head.alpacaStatus === 'replaced') {
-      logger.warn({ orderId: first.order.id, replacedBy: head.replacedBy, headId: head.order.id }, 'Alpaca replacement order not visible yet; the order reads as open')
+      logger.warn(
+        { orderId: first.order.id, replacedBy: head.replacedBy, headId: head.order.id },
+        'Alpaca replacement order not visible yet; the order reads as open',
+      )
     }
     return combineReplaceChain(chain)
   }
@@ -329,7 +378,8 @@ export function createAlpacaBroker(options: AlpacaBrokerOptions): AlpacaBroker {
     return asset
   }
 
-  const getAccount = async (): Promise<AccountSnapshot> => parseAccount(await send('get account', () => rest.getAccount()))
+  const getAccount = async (): Promise<AccountSnapshot> =>
+    parseAccount(await send('get account', () => rest.getAccount()))
 
   const getPositionDetail = async (symbol: string): Promise<PositionDetail | null> => {
     const raw = await notFoundToNull(send(`get position ${symbol}`, () => rest.getPosition(symbol)))
@@ -359,11 +409,18 @@ export function createAlpacaBroker(options: AlpacaBrokerOptions): AlpacaBroker {
       }
       throw e
     }
-    if (!asset.tradable) issues.push({ reason: 'asset_not_tradable', message: `${req.symbol} is not tradable on Alpaca` })
+    if (!asset.tradable)
+      issues.push({ reason: 'asset_not_tradable', message: `${req.symbol} is not tradable on Alpaca` })
     if (!req.qty.isInteger() && !asset.fractionable) {
-      issues.push({ reason: 'not_fractionable', message: `${req.symbol} is not fractionable: ${req.qty.toFixed()} is not a whole number of shares` })
+      issues.push({
+        reason: 'not_fractionable',
+        message: `${req.symbol} is not fractionable: ${req.qty.toFixed()} is not a whole number of shares`,
+      })
     }
-    const [position, buyAccount] = await Promise.all([getPositionDetail(req.symbol), req.side === 'BUY' ? getAccount() : undefined])
+    const [position, buyAccount] = await Promise.all([
+      getPositionDetail(req.symbol),
+      req.side === 'BUY' ? getAccount() : undefined,
+    ])
     const bp: BuyingPowerRequest = {
       side: req.side,
       type: req.type,
@@ -383,13 +440,20 @@ export function createAlpacaBroker(options: AlpacaBrokerOptions): AlpacaBroker {
     }
     // Buying power: only for what opens or adds to a position (a short sale included).
     const account = buyAccount ?? (opening.gt(0) ? await getAccount() : undefined)
-    if (account && !account.canTrade) issues.push({ reason: 'account_not_trading', message: `the Alpaca account cannot trade (status ${account.status})` })
+    if (account && !account.canTrade)
+      issues.push({
+        reason: 'account_not_trading',
+        message: `the Alpaca account cannot trade (status ${account.status})`,
+      })
     let estimatedPrice: Decimal | undefined
     if (account && opening.gt(0)) {
       const needsQuote = req.side === 'SELL' || req.type === 'market'
       const valuation = openingPrice(bp, needsQuote ? await quoteForPreflight(req.symbol) : null)
       if (valuation === undefined) {
-        logger.warn({ symbol: req.symbol, side: req.side }, 'Preflight: no price to value the order at; buying power not checked (Alpaca checks it)')
+        logger.warn(
+          { symbol: req.symbol, side: req.side },
+          'Preflight: no price to value the order at; buying power not checked (Alpaca checks it)',
+        )
       } else {
         estimatedPrice = valuation.price
         const cost = valuation.price.mul(opening)
@@ -405,13 +469,23 @@ export function createAlpacaBroker(options: AlpacaBrokerOptions): AlpacaBroker {
     if (issues.length > 0) return { ok: false, issues }
     return {
       ok: true,
-      value: { asset, position, openingQty: opening, ...(account === undefined ? {} : { account }), ...(estimatedPrice === undefined ? {} : { estimatedPrice }) },
+      value: {
+        asset,
+        position,
+        openingQty: opening,
+        ...(account === undefined ? {} : { account }),
+        ...(estimatedPrice === undefined ? {} : { estimatedPrice }),
+      },
     }
   }
 
   const checkRequest = (req: SubmitOrderRequest): void => {
     const problems: string[] = []
-    if (typeof req.clientOrderId !== 'string' || req.clientOrderId.length === 0 || req.clientOrderId.length > MAX_CLIENT_ORDER_ID_LENGTH) {
+    if (
+      typeof req.clientOrderId !== 'string' ||
+      req.clientOrderId.length === 0 ||
+      req.clientOrderId.length > MAX_CLIENT_ORDER_ID_LENGTH
+    ) {
       problems.push(`client_order_id must be 1–${MAX_CLIENT_ORDER_ID_LENGTH} characters`)
     }
     if (typeof req.symbol !== 'string' || req.symbol.length === 0) problems.push('symbol is required')
@@ -420,7 +494,9 @@ export function createAlpacaBroker(options: AlpacaBrokerOptions): AlpacaBroker {
     if (req.timeInForce !== 'day') problems.push('time_in_force must be day')
     if (req.type === 'limit') {
       if (req.limitPrice === undefined || !req.limitPrice.isFinite() || !isOnTick(req.limitPrice)) {
-        problems.push(`limit_price ${req.limitPrice?.toFixed() ?? '(missing)'} is not on the tick ($0.01 at ≥ $1, $0.0001 below)`)
+        problems.push(
+          `limit_price ${req.limitPrice?.toFixed() ?? '(missing)'} is not on the tick ($0.01 at ≥ $1, $0.0001 below)`,
+        )
       }
     } else if (req.type === 'market') {
       if (req.limitPrice !== undefined) problems.push('a market order takes no limit_price')
@@ -428,21 +504,27 @@ export function createAlpacaBroker(options: AlpacaBrokerOptions): AlpacaBroker {
       problems.push('type must be market or limit')
     }
     if (problems.length > 0) {
-      throw new BrokerError('BROKER_REJECTED', `Order ${req.clientOrderId} not sent: ${problems.join('; ')}`, { reason: 'invalid_request' })
+      throw new BrokerError('BROKER_REJECTED', `Order ${req.clientOrderId} not sent: ${problems.join('; ')}`, {
+        reason: 'invalid_request',
+      })
     }
   }
 
   /** The order Alpaca shows under our client order id must be the one requested. */
   const checkIsOurs = (order: BrokerOrder, req: SubmitOrderRequest): void => {
     if (order.clientOrderId !== req.clientOrderId) {
-      throw new BrokerError('BROKER_BAD_RESPONSE', `Alpaca returned order ${order.id} (client_order_id ${order.clientOrderId}) for ${req.clientOrderId}`)
+      throw new BrokerError(
+        'BROKER_BAD_RESPONSE',
+        `Alpaca returned order ${order.id} (client_order_id ${order.clientOrderId}) for ${req.clientOrderId}`,
+      )
     }
     const same =
       order.symbol === req.symbol &&
       order.side === req.side &&
       order.type === req.type &&
       order.qty.eq(req.qty) &&
-      (req.type !== 'limit' || (order.limitPrice !== undefined && req.limitPrice !== undefined && order.limitPrice.eq(req.limitPrice)))
+      (req.type !== 'limit' ||
+        (order.limitPrice !== undefined && req.limitPrice !== undefined && order.limitPrice.eq(req.limitPrice)))
     if (!same) {
       // Same client order id, another order: an earlier intent reused the id. Never book it as this one.
       throw new BrokerError(
@@ -530,10 +612,18 @@ export function createAlpacaBroker(options: AlpacaBrokerOptions): AlpacaBroker {
       failure = failureOf(e) ?? { kind: 'bad_response', message: e instanceof Error ? e.message : String(e) }
     }
     if (isDuplicateClientOrderId(failure)) {
-      logger.info(log, 'Alpaca answered duplicate client_order_id (422 client_order_id must be unique): the order exists; looking it up')
-      return settleByLookUp(req, 'Alpaca answered 422 "client_order_id must be unique" (the order exists)', toBrokerError(failure, context, secrets))
+      logger.info(
+        log,
+        'Alpaca answered duplicate client_order_id (422 client_order_id must be unique): the order exists; looking it up',
+      )
+      return settleByLookUp(
+        req,
+        'Alpaca answered 422 "client_order_id must be unique" (the order exists)',
+        toBrokerError(failure, context, secrets),
+      )
     }
-    if (isRateLimited(failure)) throw rateLimited(failure, context, 'refused before processing: the order was not created')
+    if (isRateLimited(failure))
+      throw rateLimited(failure, context, 'refused before processing: the order was not created')
     if (mayHaveCreatedOrder(failure)) {
       markUnsettled(req.clientOrderId)
       const err = toBrokerError(failure, context, secrets, {
@@ -545,14 +635,21 @@ export function createAlpacaBroker(options: AlpacaBrokerOptions): AlpacaBroker {
     }
     const refusal = toBrokerError(failure, context, secrets)
     if (!resend) throw refusal
-    return settleByLookUp(req, `an earlier submit may have created it and this resend was refused (${refusal.message})`, refusal)
+    return settleByLookUp(
+      req,
+      `an earlier submit may have created it and this resend was refused (${refusal.message})`,
+      refusal,
+    )
   }
 
   const submitOrder = async (req: SubmitOrderRequest): Promise<BrokerOrder> => {
     checkRequest(req)
     const resend = unsettled.has(req.clientOrderId)
     if (resend) {
-      logger.info({ clientOrderId: req.clientOrderId }, "Resending an order an earlier submit may have created (same client_order_id); no preflight: Alpaca's answer settles it")
+      logger.info(
+        { clientOrderId: req.clientOrderId },
+        "Resending an order an earlier submit may have created (same client_order_id); no preflight: Alpaca's answer settles it",
+      )
     } else if (config.preflight) {
       const pf = await preflight(req)
       if (!pf.ok) {
@@ -560,9 +657,13 @@ export function createAlpacaBroker(options: AlpacaBrokerOptions): AlpacaBroker {
         const existing = await lookupViewByClientId(req.clientOrderId)
         if (existing) return accept(existing, req)
         const first = pf.issues[0] as PreflightIssue
-        throw new BrokerError(PREFLIGHT_ERROR[first.reason], `Order ${req.clientOrderId} not sent: ${pf.issues.map((i) => i.message).join('; ')}`, {
-          reason: first.reason,
-        })
+        throw new BrokerError(
+          PREFLIGHT_ERROR[first.reason],
+          `Order ${req.clientOrderId} not sent: ${pf.issues.map((i) => i.message).join('; ')}`,
+          {
+            reason: first.reason,
+          },
+        )
       }
     }
     return submitOnce(req, resend)
@@ -600,29 +701,46 @@ export function createAlpacaBroker(options: AlpacaBrokerOptions): AlpacaBroker {
       }
       const view = await notFoundToNull(fetchView(target))
       if (view === null) {
-        throw new BrokerError('BROKER_UNAVAILABLE', `cancel order ${target}: Alpaca answered 422 (not cancelable) but cannot show the order; ask again`, {
-          brokerStatus: 422,
-          cause: notCancelable,
-        })
+        throw new BrokerError(
+          'BROKER_UNAVAILABLE',
+          `cancel order ${target}: Alpaca answered 422 (not cancelable) but cannot show the order; ask again`,
+          {
+            brokerStatus: 422,
+            cause: notCancelable,
+          },
+        )
       }
       if (view.alpacaStatus === 'replaced' && view.replacedBy !== null) {
-        logger.info({ orderId: id, replaced: target, replacedBy: view.replacedBy }, 'Alpaca order was replaced; cancelling its replacement')
+        logger.info(
+          { orderId: id, replaced: target, replacedBy: view.replacedBy },
+          'Alpaca order was replaced; cancelling its replacement',
+        )
         target = view.replacedBy
         continue
       }
       if (BROKER_TERMINAL_STATUSES.has(view.order.status)) {
-        logger.info({ orderId: id, cancelled: target, alpacaStatus: view.alpacaStatus }, 'Alpaca order not cancelable: already final')
+        logger.info(
+          { orderId: id, cancelled: target, alpacaStatus: view.alpacaStatus },
+          'Alpaca order not cancelable: already final',
+        )
         return 'already_final'
       }
       if (view.order.status === 'pending_cancel') return 'requested'
-      throw new BrokerError('BROKER_REJECTED', `cancel order ${target}: Alpaca answered 422 (not cancelable) while the order is ${view.alpacaStatus}; ask again`, {
-        retryable: true,
-        brokerStatus: 422,
-        ...(notCancelable.brokerCode === undefined ? {} : { brokerCode: notCancelable.brokerCode }),
-        cause: notCancelable,
-      })
+      throw new BrokerError(
+        'BROKER_REJECTED',
+        `cancel order ${target}: Alpaca answered 422 (not cancelable) while the order is ${view.alpacaStatus}; ask again`,
+        {
+          retryable: true,
+          brokerStatus: 422,
+          ...(notCancelable.brokerCode === undefined ? {} : { brokerCode: notCancelable.brokerCode }),
+          cause: notCancelable,
+        },
+      )
     }
-    throw new BrokerError('BROKER_BAD_RESPONSE', `order ${id} was replaced more than ${MAX_REPLACE_CHAIN} times; cancel not sent to the head`)
+    throw new BrokerError(
+      'BROKER_BAD_RESPONSE',
+      `order ${id} was replaced more than ${MAX_REPLACE_CHAIN} times; cancel not sent to the head`,
+    )
   }
 
   /**
@@ -642,13 +760,20 @@ export function createAlpacaBroker(options: AlpacaBrokerOptions): AlpacaBroker {
       } catch (e) {
         failed = brokerError(e, `get order ${id}`)
         if (!failed.retryable) throw failed
-        logger.debug({ orderId: id, code: failed.code }, 'waitForOrder: a poll failed; polling again at the next interval')
+        logger.debug(
+          { orderId: id, code: failed.code },
+          'waitForOrder: a poll failed; polling again at the next interval',
+        )
       }
       if (order && BROKER_TERMINAL_STATUSES.has(order.status)) return order
       const left = deadline - clock.now()
       if (left <= 0 || opts.signal?.aborted) {
         const state = order ? `still ${order.status}` : `not read (${failed?.message ?? 'no answer'})`
-        throw new BrokerError('BROKER_TIMEOUT', `order ${id} ${state} after ${timeoutMs} ms`, failed === undefined ? {} : { cause: failed })
+        throw new BrokerError(
+          'BROKER_TIMEOUT',
+          `order ${id} ${state} after ${timeoutMs} ms`,
+          failed === undefined ? {} : { cause: failed },
+        )
       }
       const seen = tracker.latest(id)
       if (seen && BROKER_TERMINAL_STATUSES.has(seen.order.status)) return seen.order

@@ -58,7 +58,10 @@ export interface OpeningValuation {
  * The price Alpaca values the opening part at; undefined when it needs a quote and there is none (Alpaca
  * then checks alone). `ask`/`bid` are the latest quote's sides (0 when missing).
  */
-export function openingPrice(req: BuyingPowerRequest, quote: { readonly ask: Decimal; readonly bid: Decimal } | null): OpeningValuation | undefined {
+export function openingPrice(
+  req: BuyingPowerRequest,
+  quote: { readonly ask: Decimal; readonly bid: Decimal } | null,
+): OpeningValuation | undefined {
   if (req.side === 'BUY') {
     if (req.type === 'limit' && req.limitPrice !== undefined) return { price: req.limitPrice, basis: 'the limit price' }
     // The far side; the near side only as a lower bound when the quote has no ask.

@@ -45,13 +45,18 @@ function toFailure(e: unknown): AlpacaFailure {
   }
   if (e instanceof FetchError) {
     const name = (e.cause as { name?: unknown } | undefined)?.name
-    if (name === 'TimeoutError' || name === 'AbortError') return { kind: 'timeout', message: 'no response within the timeout' }
+    if (name === 'TimeoutError' || name === 'AbortError')
+      return { kind: 'timeout', message: 'no response within the timeout' }
     const causeMessage = (e.cause as { cause?: { code?: unknown } } | undefined)?.cause?.code
-    return { kind: 'network', message: typeof causeMessage === 'string' ? `request failed (${causeMessage})` : 'request failed' }
+    return {
+      kind: 'network',
+      message: typeof causeMessage === 'string' ? `request failed (${causeMessage})` : 'request failed',
+    }
   }
   if (e instanceof SyntaxError) return { kind: 'bad_response', message: 'response body is not JSON' }
   const name = (e as { name?: unknown } | undefined)?.name
-  if (name === 'TimeoutError' || name === 'AbortError') return { kind: 'timeout', message: 'no response within the timeout' }
+  if (name === 'TimeoutError' || name === 'AbortError')
+    return { kind: 'timeout', message: 'no response within the timeout' }
   return { kind: 'bad_response', message: e instanceof Error ? e.message : String(e) }
 }
 
@@ -126,7 +131,8 @@ export function createAlpacaRest(config: AlpacaConfig): AlpacaRest {
       }),
     getPosition: (symbol) => call(async () => json(await positions.getOpenPositionRaw({ symbolOrAssetId: symbol }))),
     getAccount: () => call(async () => json(await accounts.getAccountRaw())),
-    getAsset: (symbol) => call(async () => json(await assets.getV2AssetsSymbolOrAssetIdRaw({ symbolOrAssetId: symbol }))),
+    getAsset: (symbol) =>
+      call(async () => json(await assets.getV2AssetsSymbolOrAssetIdRaw({ symbolOrAssetId: symbol }))),
     getLatestQuote: (symbol) =>
       call(async () => json(await stocks.stockLatestQuoteSingleRaw({ symbol, feed: config.feed }))),
   }
@@ -153,7 +159,10 @@ export interface TradeUpdateStreamHandle {
   state(): StreamState
 }
 
-export function createTradeUpdateStream(config: AlpacaConfig, handlers: TradeUpdateStreamHandlers): TradeUpdateStreamHandle {
+export function createTradeUpdateStream(
+  config: AlpacaConfig,
+  handlers: TradeUpdateStreamHandlers,
+): TradeUpdateStreamHandle {
   const stream = new streaming.TradingStream({
     credentials: { keyId: config.keyId, secret: config.secretKey },
     url: config.streamUrl,

@@ -148,10 +148,18 @@ export function resolveAlpacaConfig(options: AlpacaBrokerOptions): AlpacaConfig 
   const base = (u: URL | undefined): string =>
     u ? `${u.protocol}//${u.host}${u.pathname}`.replace(/\/+$/, '').replace(/\/v2$/, '') : ''
 
-  const tradingUrl = url('tradingBaseUrl', o.tradingBaseUrl, ['https:', 'http:'], paper ? ALPACA_PAPER_TRADING_URL : ALPACA_LIVE_TRADING_URL)
+  const tradingUrl = url(
+    'tradingBaseUrl',
+    o.tradingBaseUrl,
+    ['https:', 'http:'],
+    paper ? ALPACA_PAPER_TRADING_URL : ALPACA_LIVE_TRADING_URL,
+  )
   if (tradingUrl) {
     if (paper && tradingUrl.hostname === LIVE_HOST) {
-      issues.push({ path: 'tradingBaseUrl', message: 'points at the LIVE host while paper is true; pass paper: false to trade live' })
+      issues.push({
+        path: 'tradingBaseUrl',
+        message: 'points at the LIVE host while paper is true; pass paper: false to trade live',
+      })
     }
     if (!paper && tradingUrl.hostname === PAPER_HOST) {
       issues.push({ path: 'tradingBaseUrl', message: 'points at the paper host while paper is false' })
@@ -166,22 +174,32 @@ export function resolveAlpacaConfig(options: AlpacaBrokerOptions): AlpacaConfig 
       : ALPACA_LIVE_STREAM_URL
   const streamUrl = url('streamUrl', o.streamUrl, ['wss:', 'ws:'], derivedStream)
   if (streamUrl) {
-    if (paper && streamUrl.hostname === LIVE_HOST) issues.push({ path: 'streamUrl', message: 'points at the LIVE host while paper is true' })
-    if (!paper && streamUrl.hostname === PAPER_HOST) issues.push({ path: 'streamUrl', message: 'points at the paper host while paper is false' })
+    if (paper && streamUrl.hostname === LIVE_HOST)
+      issues.push({ path: 'streamUrl', message: 'points at the LIVE host while paper is true' })
+    if (!paper && streamUrl.hostname === PAPER_HOST)
+      issues.push({ path: 'streamUrl', message: 'points at the paper host while paper is false' })
   }
 
   let feed: AlpacaFeed = 'iex'
   if (o.feed !== undefined) {
-    if (!(ALPACA_FEEDS as readonly unknown[]).includes(o.feed)) issues.push({ path: 'feed', message: `must be one of ${ALPACA_FEEDS.join(', ')}` })
+    if (!(ALPACA_FEEDS as readonly unknown[]).includes(o.feed))
+      issues.push({ path: 'feed', message: `must be one of ${ALPACA_FEEDS.join(', ')}` })
     else feed = o.feed
   }
 
-  const positive = (path: keyof AlpacaBrokerOptions, fallback: number, opts: { integer?: boolean; allowZero?: boolean } = {}): number => {
+  const positive = (
+    path: keyof AlpacaBrokerOptions,
+    fallback: number,
+    opts: { integer?: boolean; allowZero?: boolean } = {},
+  ): number => {
     const v = o[path]
     if (v === undefined) return fallback
     const ok = opts.allowZero ? typeof v === 'number' && Number.isFinite(v) && v >= 0 : isPositiveFinite(v)
     if (!ok || (opts.integer && !Number.isInteger(v))) {
-      issues.push({ path, message: `must be a ${opts.integer ? 'whole ' : ''}number ${opts.allowZero ? '≥ 0' : '> 0'} (got ${String(v)})` })
+      issues.push({
+        path,
+        message: `must be a ${opts.integer ? 'whole ' : ''}number ${opts.allowZero ? '≥ 0' : '> 0'} (got ${String(v)})`,
+      })
       return fallback
     }
     return v as number
@@ -218,7 +236,10 @@ export function resolveAlpacaConfig(options: AlpacaBrokerOptions): AlpacaConfig 
     if (typeof o.userAgent !== 'string') issues.push({ path: 'userAgent', message: 'must be a string' })
     else userAgent = o.userAgent
   }
-  if (o.logger !== undefined && (typeof o.logger !== 'object' || o.logger === null || typeof o.logger.info !== 'function')) {
+  if (
+    o.logger !== undefined &&
+    (typeof o.logger !== 'object' || o.logger === null || typeof o.logger.info !== 'function')
+  ) {
     issues.push({ path: 'logger', message: 'must be a pino-compatible logger' })
   }
   if (o.clock !== undefined && (typeof o.clock?.now !== 'function' || typeof o.clock?.sleep !== 'function')) {
@@ -227,7 +248,11 @@ export function resolveAlpacaConfig(options: AlpacaBrokerOptions): AlpacaConfig 
 
   for (const name of REMOVED_OPTIONS) {
     if ((o as Record<string, unknown>)[name] !== undefined) {
-      issues.push({ path: name, message: 'was removed: the adapter makes one attempt per call and the engine retries (README, "One attempt per call")' })
+      issues.push({
+        path: name,
+        message:
+          'was removed: the adapter makes one attempt per call and the engine retries (README, "One attempt per call")',
+      })
     }
   }
 

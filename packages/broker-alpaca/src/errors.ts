@@ -61,7 +61,7 @@ const PDT: Mapping = {
 }
 const WASH_TRADE: Mapping = {
   code: 'BROKER_WASH_TRADE',
-  hint: "Alpaca refused the order as a potential wash trade: an open order of this account on the other side of the symbol could trade with it; cancel that order first (https://docs.alpaca.markets/docs/user-protection)",
+  hint: 'Alpaca refused the order as a potential wash trade: an open order of this account on the other side of the symbol could trade with it; cancel that order first (https://docs.alpaca.markets/docs/user-protection)',
 }
 const MARKET_DATA_FORBIDDEN: Mapping = {
   code: 'BROKER_MARKET_DATA_FORBIDDEN',
@@ -190,14 +190,22 @@ export interface BrokerErrorOverrides {
 }
 
 /** Turns a failure into the engine's `BrokerError`, with the message redacted and a plain, redacted cause. */
-export function toBrokerError(failure: AlpacaFailure, context: string, secrets: readonly string[], overrides: BrokerErrorOverrides = {}): BrokerError {
+export function toBrokerError(
+  failure: AlpacaFailure,
+  context: string,
+  secrets: readonly string[],
+  overrides: BrokerErrorOverrides = {},
+): BrokerError {
   const mapping = mapFailure(failure)
   const code = overrides.code ?? mapping.code
   const detail =
     failure.kind === 'http'
       ? `HTTP ${failure.status}${failure.code === undefined ? '' : ` code ${failure.code}`}: ${failure.message}`
       : `${failure.kind}: ${failure.message}`
-  const hinted = mapping.hint === undefined || code !== mapping.code ? `${context}: ${detail}` : `${context}: ${mapping.hint} (${detail})`
+  const hinted =
+    mapping.hint === undefined || code !== mapping.code
+      ? `${context}: ${detail}`
+      : `${context}: ${mapping.hint} (${detail})`
   const message = redact(overrides.note === undefined ? hinted : `${hinted}; ${overrides.note}`, secrets)
   // The cause is a plain record of the failure (never the SDK's error, which holds the Response).
   const cause = new Error(redact(detail, secrets))

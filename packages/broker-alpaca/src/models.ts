@@ -4,7 +4,8 @@
  * ignored. DTO → domain conversion lives in `parse.ts`.
  */
 
-export type Validated<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly issues: readonly string[] }
+export type Validated<T> =
+  { readonly ok: true; readonly value: T } | { readonly ok: false; readonly issues: readonly string[] }
 
 /** `POST /v2/orders` body: amounts are decimal strings, never JSON numbers. */
 export interface OrderRequestDto {
@@ -94,7 +95,9 @@ class Reader {
 
   private fail(key: string, what: string): void {
     const got = this.rec[key]
-    this.issues.push(`${this.where}.${key} ${what} (got ${got === undefined ? 'nothing' : JSON.stringify(got)?.slice(0, 40)})`)
+    this.issues.push(
+      `${this.where}.${key} ${what} (got ${got === undefined ? 'nothing' : JSON.stringify(got)?.slice(0, 40)})`,
+    )
   }
 
   string(key: string): string {
@@ -156,7 +159,8 @@ class Reader {
   }
 }
 
-const done = <T>(r: Reader, value: T): Validated<T> => (r.issues.length > 0 ? { ok: false, issues: r.issues } : { ok: true, value })
+const done = <T>(r: Reader, value: T): Validated<T> =>
+  r.issues.length > 0 ? { ok: false, issues: r.issues } : { ok: true, value }
 
 const notObject = (where: string): Validated<never> => ({ ok: false, issues: [`${where} must be a JSON object`] })
 

@@ -111,7 +111,9 @@ function orderViewFromDto(dto: OrderDto): AlpacaOrderView {
   const native = NATIVE_STATUSES[dto.status]
   const statusKind = native !== undefined ? 'native' : ALPACA_OPEN_STATUSES.has(dto.status) ? 'documented' : 'unknown'
   // A replaced order is never `filled` on its own: what is left trades in its replacement.
-  const status = native ?? (dto.status === 'replaced' ? (filledQty.gt(0) ? 'partially_filled' : 'accepted') : openStatus(filledQty, qty))
+  const status =
+    native ??
+    (dto.status === 'replaced' ? (filledQty.gt(0) ? 'partially_filled' : 'accepted') : openStatus(filledQty, qty))
   const side = dto.side === 'buy' ? 'BUY' : dto.side === 'sell' ? 'SELL' : undefined
   if (side === undefined) issues.push(`unknown side ${JSON.stringify(dto.side)}`)
   const type = dto.type === 'market' || dto.type === 'limit' ? dto.type : undefined
@@ -151,7 +153,11 @@ export const parseOrderView = (raw: unknown): AlpacaOrderView => orderViewFromDt
 
 export const parseOrder = (raw: unknown): BrokerOrder => parseOrderView(raw).order
 
-export function parseTradeUpdate(raw: unknown): { readonly event: string; readonly order: BrokerOrder; readonly view: AlpacaOrderView } {
+export function parseTradeUpdate(raw: unknown): {
+  readonly event: string
+  readonly order: BrokerOrder
+  readonly view: AlpacaOrderView
+} {
   const dto = unwrap('trade update', readTradeUpdateDto(raw))
   const view = orderViewFromDto(dto.order)
   return { event: dto.event, order: view.order, view }

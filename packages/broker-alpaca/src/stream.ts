@@ -87,7 +87,12 @@ export interface OrderTrackerHooks {
   readonly onChange?: (view: AlpacaOrderView) => void
 }
 
-export function createOrderTracker(config: AlpacaConfig, clock: Clock, logger: Logger, hooks: OrderTrackerHooks = {}): OrderTracker {
+export function createOrderTracker(
+  config: AlpacaConfig,
+  clock: Clock,
+  logger: Logger,
+  hooks: OrderTrackerHooks = {},
+): OrderTracker {
   const orders = new Map<string, AlpacaOrderView>()
   /** Replacement id → the id it replaced (both directions of Alpaca's `replaces` / `replaced_by`). */
   const replacedFrom = new Map<string, string>()
@@ -159,7 +164,13 @@ export function createOrderTracker(config: AlpacaConfig, clock: Clock, logger: L
           hooks.onView?.(view)
           record(view)
           logger.debug(
-            { event, orderId: order.id, clientOrderId: order.clientOrderId, status: order.status, alpacaStatus: view.alpacaStatus },
+            {
+              event,
+              orderId: order.id,
+              clientOrderId: order.clientOrderId,
+              status: order.status,
+              alpacaStatus: view.alpacaStatus,
+            },
             'Alpaca trade update',
           )
           wake(order.id)
@@ -185,7 +196,10 @@ export function createOrderTracker(config: AlpacaConfig, clock: Clock, logger: L
       onAuthFailed() {
         if (status === 'auth_failed' || status === 'closed') return
         status = 'auth_failed'
-        logger.error({ streamUrl: config.streamUrl }, 'Alpaca trade-update stream refused the credentials; polling only')
+        logger.error(
+          { streamUrl: config.streamUrl },
+          'Alpaca trade-update stream refused the credentials; polling only',
+        )
       },
     })
     handle.connect()

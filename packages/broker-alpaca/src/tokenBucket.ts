@@ -15,7 +15,11 @@ export interface TokenBucket {
   available(): number
 }
 
-export function createTokenBucket(opts: { readonly maxPerMinute: number; readonly burst: number; readonly clock: Clock }): TokenBucket {
+export function createTokenBucket(opts: {
+  readonly maxPerMinute: number
+  readonly burst: number
+  readonly clock: Clock
+}): TokenBucket {
   const { clock } = opts
   const capacity = Math.max(1, Math.min(opts.burst, opts.maxPerMinute))
   const perMs = Math.max(opts.maxPerMinute - capacity, 1) / 60_000

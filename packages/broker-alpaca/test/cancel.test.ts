@@ -72,14 +72,20 @@ describe('cancel', () => {
     h.server.knobs.pendingCancelPolls = Number.POSITIVE_INFINITY
     const { id } = await restingBuy(h, 'cx-pending-422')
     expect(await h.broker.cancelOrder(id)).toBe('requested')
-    h.server.inject({ method: 'DELETE', path: '/v2/orders/' }, { kind: 'status', status: 422, body: { code: 42210000, message: 'order is not cancelable' } })
+    h.server.inject(
+      { method: 'DELETE', path: '/v2/orders/' },
+      { kind: 'status', status: 422, body: { code: 42210000, message: 'order is not cancelable' } },
+    )
     expect(await h.broker.cancelOrder(id)).toBe('requested')
   })
 
   it('a 422 while the order is open and no cancel pending (a state in between) → retryable BROKER_REJECTED: ask again', async () => {
     h = await startHarness({ broker: { tradeUpdates: false } })
     const { id } = await restingBuy(h, 'cx-between')
-    h.server.inject({ method: 'DELETE', path: '/v2/orders/' }, { kind: 'status', status: 422, body: { code: 42210000, message: 'order is not cancelable' } })
+    h.server.inject(
+      { method: 'DELETE', path: '/v2/orders/' },
+      { kind: 'status', status: 422, body: { code: 42210000, message: 'order is not cancelable' } },
+    )
     const err = await caught(h.broker.cancelOrder(id))
     expect(err).toMatchObject({ code: 'BROKER_REJECTED', retryable: true, brokerStatus: 422 })
     expect(await h.broker.cancelOrder(id)).toBe('requested')

@@ -66,7 +66,9 @@ describe('resolveAlpacaConfig', () => {
     expect(paths({ keyId: '' })).toEqual(['keyId'])
     expect(paths({ secretKey: undefined as unknown as string })).toEqual(['secretKey'])
     expect(paths({ secretKey: ' padded ' })).toEqual(['secretKey'])
-    const msgs = issuesOf({ keyId: 'has space' }).map((i) => i.message).join(' ')
+    const msgs = issuesOf({ keyId: 'has space' })
+      .map((i) => i.message)
+      .join(' ')
     expect(msgs).not.toContain('has space')
   })
 
@@ -151,10 +153,17 @@ describe('alpacaOptionsFromEnv', () => {
   })
 
   it('goes live only when APCA_API_BASE_URL names the live host', () => {
-    const live = alpacaOptionsFromEnv({ APCA_API_KEY_ID: 'k', APCA_API_SECRET_KEY: 's', APCA_API_BASE_URL: 'https://api.alpaca.markets' })
+    const live = alpacaOptionsFromEnv({
+      APCA_API_KEY_ID: 'k',
+      APCA_API_SECRET_KEY: 's',
+      APCA_API_BASE_URL: 'https://api.alpaca.markets',
+    })
     expect(live.paper).toBe(false)
     expect(resolveAlpacaConfig(live).streamUrl).toBe(ALPACA_LIVE_STREAM_URL)
-    const paper = alpacaOptionsFromEnv({ APCA_API_BASE_URL: 'https://paper-api.alpaca.markets/v2', APCA_DATA_BASE_URL: 'https://data.sandbox.alpaca.markets' })
+    const paper = alpacaOptionsFromEnv({
+      APCA_API_BASE_URL: 'https://paper-api.alpaca.markets/v2',
+      APCA_DATA_BASE_URL: 'https://data.sandbox.alpaca.markets',
+    })
     expect(paper).toMatchObject({ paper: true, dataBaseUrl: 'https://data.sandbox.alpaca.markets' })
   })
 

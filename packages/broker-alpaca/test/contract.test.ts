@@ -19,7 +19,12 @@ const ALPACA_FAULTS: Readonly<Record<ContractFault, FakeFault>> = {
   // Never answered: the adapter's timeoutMs (1 s below) runs out, whatever the machine's load.
   timeout: { kind: 'delay', ms: 600_000, process: 'never' },
   // Alpaca's 429 with a short Retry-After, so the bucket's pause after it stays short.
-  rate_limited: { kind: 'status', status: 429, body: { code: 42910000, message: 'rate limit exceeded' }, headers: { 'retry-after': '0.05' } },
+  rate_limited: {
+    kind: 'status',
+    status: 429,
+    body: { code: 42910000, message: 'rate limit exceeded' },
+    headers: { 'retry-after': '0.05' },
+  },
   rejected: { kind: 'status', status: 422, body: { code: 42210000, message: 'request refused (injected)' } },
 }
 
@@ -41,9 +46,13 @@ brokerPortContract(
       wholeShareSymbol: 'LOWP',
       unknownSymbol: 'NOPE',
       loseNextSubmitResponse: (how = 'no_answer') =>
-        h.server.inject({ method: 'POST', path: '/v2/orders' }, how === 'no_answer' ? { kind: 'drop', process: true } : { kind: 'garbage', process: true }),
+        h.server.inject(
+          { method: 'POST', path: '/v2/orders' },
+          how === 'no_answer' ? { kind: 'drop', process: true } : { kind: 'garbage', process: true },
+        ),
       failNext: (op, fault) => h.server.inject(ROUTES[op], ALPACA_FAULTS[fault]),
-      callsReceived: (op) => h.server.requests.filter((r) => r.method === ROUTES[op].method && ROUTES[op].path.test(r.path)).length,
+      callsReceived: (op) =>
+        h.server.requests.filter((r) => r.method === ROUTES[op].method && ROUTES[op].path.test(r.path)).length,
       ordersWithClientId: (id) => h.server.orders().filter((o) => o['client_order_id'] === id).length,
       sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 20))),
       venue: {
@@ -55,7 +64,8 @@ brokerPortContract(
         routeNextAs: (outcome) => h.server.routeNextAs(outcome),
         holdCancels: () => void (h.server.knobs.pendingCancelPolls = Number.POSITIVE_INFINITY),
         confirmCancel: (orderId) => h.server.confirmCancel(orderId),
-        updatesFlowing: () => eventually(() => h.broker.tradeUpdatesStatus() === 'live' && h.server.streamListeners() === 1),
+        updatesFlowing: () =>
+          eventually(() => h.broker.tradeUpdatesStatus() === 'live' && h.server.streamListeners() === 1),
         setBuyingPower: (value) => h.server.setBuyingPower(value),
       },
       close: () => h.close(),
@@ -72,48 +82,45 @@ const SIM_FAULTS: Readonly<Record<ContractFault, ScriptedFault>> = {
   rejected: 'reject',
 }
 
-brokerPortContract(
-  "the engine's simulated market",
-  async () => {
-    const clock = createVirtualClock()
-    const next = new Map<ContractOperation, ScriptedFault>()
-    const calls = new Map<ContractOperation, number>()
-    let loseNext: ScriptedFault
-    const broker = createSimulatedMarket({
-      clock,
-      seed: 7,
-      faults: {
-        script: (call) => {
-          calls.set(call.method, (calls.get(call.method) ?? 0) + 1)
-          const fault = next.get(call.method)
-          if (fault !== undefined) {
-            next.delete(call.method)
-            return fault
-          }
-          if (call.method !== 'submitOrder' || loseNext === undefined) return undefined
-          const lost = loseNext
-          loseNext = undefined
-          return lost
-        },
+brokerPortContract("the engine's simulated market", async () => {
+  const clock = createVirtualClock()
+  const next = new Map<ContractOperation, ScriptedFault>()
+  const calls = new Map<ContractOperation, number>()
+  let loseNext: ScriptedFault
+  const broker = createSimulatedMarket({
+    clock,
+    seed: 7,
+    faults: {
+      script: (call) => {
+        calls.set(call.method, (calls.get(call.method) ?? 0) + 1)
+        const fault = next.get(call.method)
+        if (fault !== undefined) {
+          next.delete(call.method)
+          return fault
+        }
+        if (call.method !== 'submitOrder' || loseNext === undefined) return undefined
+        const lost = loseNext
+        loseNext = undefined
+        return lost
       },
-      symbols: {
-        AAPL: { price: '190.02', spread: '0.04', position: '100', fractionable: true },
-        LOWP: { price: '5.005', spread: '0.01', fractionable: false },
-      },
-    })
-    return {
-      broker,
-      symbol: 'AAPL',
-      wholeShareSymbol: 'LOWP',
-      unknownSymbol: 'NOPE',
-      loseNextSubmitResponse: (how = 'no_answer') => {
-        loseNext = how === 'no_answer' ? 'lost_response' : 'garbled_response'
-      },
-      failNext: (op, fault) => void next.set(op, SIM_FAULTS[fault]),
-      callsReceived: (op) => calls.get(op) ?? 0,
-      ordersWithClientId: (id) => broker.orders().filter((o) => o.clientOrderId === id).length,
-      sleep: (ms) => clock.sleep(ms),
-      close: async () => {},
-    }
-  },
-)
+    },
+    symbols: {
+      AAPL: { price: '190.02', spread: '0.04', position: '100', fractionable: true },
+      LOWP: { price: '5.005', spread: '0.01', fractionable: false },
+    },
+  })
+  return {
+    broker,
+    symbol: 'AAPL',
+    wholeShareSymbol: 'LOWP',
+    unknownSymbol: 'NOPE',
+    loseNextSubmitResponse: (how = 'no_answer') => {
+      loseNext = how === 'no_answer' ? 'lost_response' : 'garbled_response'
+    },
+    failNext: (op, fault) => void next.set(op, SIM_FAULTS[fault]),
+    callsReceived: (op) => calls.get(op) ?? 0,
+    ordersWithClientId: (id) => broker.orders().filter((o) => o.clientOrderId === id).length,
+    sleep: (ms) => clock.sleep(ms),
+    close: async () => {},
+  }
+})

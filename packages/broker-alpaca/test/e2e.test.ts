@@ -19,10 +19,13 @@ function createScaledClock(scale: number): Clock {
     sleep: (ms, signal) =>
       new Promise<void>((resolve) => {
         if (signal?.aborted) return resolve()
-        const timer = setTimeout(() => {
-          signal?.removeEventListener('abort', onAbort)
-          resolve()
-        }, Math.max(0, ms / scale))
+        const timer = setTimeout(
+          () => {
+            signal?.removeEventListener('abort', onAbort)
+            resolve()
+          },
+          Math.max(0, ms / scale),
+        )
         const onAbort = (): void => {
           clearTimeout(timer)
           resolve()
@@ -86,7 +89,11 @@ const sum = (xs: readonly Decimal[]): Decimal => xs.reduce((a, b) => a.add(b), n
 
 describe('an Almgren–Chriss execution end to end through the adapter and the fake Alpaca', () => {
   it('sends the right child orders, on the tick, cancels confirmed, fill totals exact', async () => {
-    const { result, server: s, logger } = await run({ side: 'BUY', quantity: '1000', urgency: 'MEDIUM', correlationId: 'e2e-ac-1' })
+    const {
+      result,
+      server: s,
+      logger,
+    } = await run({ side: 'BUY', quantity: '1000', urgency: 'MEDIUM', correlationId: 'e2e-ac-1' })
 
     expect(result.executionStrategy).toBe('almgren_chriss')
     expect(result.error).toBeUndefined()
@@ -120,10 +127,16 @@ describe('an Almgren–Chriss execution end to end through the adapter and the f
     // only once it was final at Alpaca (openOrders === 0 above); all orders end final.
     const final = s.orders()
     expect(final.every((o) => ['filled', 'canceled'].includes(o['status'] as string))).toBe(true)
-    expect(s.count('DELETE', '/v2/orders/')).toBe(final.filter((o) => o['type'] === 'limit' && o['status'] === 'canceled').length)
+    expect(s.count('DELETE', '/v2/orders/')).toBe(
+      final.filter((o) => o['type'] === 'limit' && o['status'] === 'canceled').length,
+    )
     // Fills that raced a cancel were booked.
     expect(s.fills.some((f) => f.afterCancelRequest)).toBe(true)
-    expect(sum(result.attempts.map((a) => a.lateFillQty)).eq(sum(s.fills.filter((f) => f.afterCancelRequest).map((f) => f.qty)))).toBe(true)
+    expect(
+      sum(result.attempts.map((a) => a.lateFillQty)).eq(
+        sum(s.fills.filter((f) => f.afterCancelRequest).map((f) => f.qty)),
+      ),
+    ).toBe(true)
 
     // Exact fill totals: the engine's totals equal the broker's fills.
     const filled = sum(s.fills.map((f) => f.qty))
@@ -141,7 +154,12 @@ describe('an Almgren–Chriss execution end to end through the adapter and the f
   }, 20_000)
 
   it('walks the book for a LOW-urgency sell, with the same guarantees', async () => {
-    const { result, server: s } = await run({ side: 'SELL', quantity: '300', urgency: 'LOW', correlationId: 'e2e-wtb-1' })
+    const { result, server: s } = await run({
+      side: 'SELL',
+      quantity: '300',
+      urgency: 'LOW',
+      correlationId: 'e2e-wtb-1',
+    })
     expect(result.executionStrategy).toBe('walk_the_book')
     expect(result.success).toBe(true)
     expect(result.totalFilled.eq(300)).toBe(true)
@@ -155,7 +173,11 @@ describe('an Almgren–Chriss execution end to end through the adapter and the f
 
   it('an order in a status Alpaca adds later does not stop the execution: the engine cancels it and carries on', async () => {
     // The first child is accepted, then parked by the venue in a status no version of the adapter knew.
-    const { result, server: s, logger } = await run({ side: 'BUY', quantity: '300', urgency: 'MEDIUM', correlationId: 'e2e-unknown-1' }, (x) =>
+    const {
+      result,
+      server: s,
+      logger,
+    } = await run({ side: 'BUY', quantity: '300', urgency: 'MEDIUM', correlationId: 'e2e-unknown-1' }, (x) =>
       x.routeNextAs('pending_review'),
     )
     expect(result.error).toBeUndefined()

@@ -1,7 +1,22 @@
 import { inspect } from 'node:util'
-import { BROKER_ERRORS, Dec, brokerOrderId, createVirtualClock, isBrokerError, type BrokerError, type ClientOrderId } from '@acx/engine'
+import {
+  BROKER_ERRORS,
+  Dec,
+  brokerOrderId,
+  createVirtualClock,
+  isBrokerError,
+  type BrokerError,
+  type ClientOrderId,
+} from '@acx/engine'
 import { afterEach, describe, expect, it } from 'vitest'
-import { isDuplicateClientOrderId, mapFailure, possiblyCreatedCode, reasonOf, toBrokerError, type AlpacaFailure } from '../src/errors.js'
+import {
+  isDuplicateClientOrderId,
+  mapFailure,
+  possiblyCreatedCode,
+  reasonOf,
+  toBrokerError,
+  type AlpacaFailure,
+} from '../src/errors.js'
 import { FAKE_KEY_ID, FAKE_SECRET_KEY, readAlpacaFixture } from '@acx/test-utils'
 import { eventually, startHarness, type Harness } from './support/harness.js'
 
@@ -28,7 +43,12 @@ describe('the error table', () => {
   const rows: [string, AlpacaFailure, BrokerError['code'], boolean][] = [
     ['401 40110000 auth', http(401, 40110000, 'request is not authorized'), 'BROKER_AUTH', false],
     ['403 40310000 buying power', http(403, 40310000, 'insufficient buying power'), 'BROKER_INSUFFICIENT_FUNDS', false],
-    ['403 40310000 qty', http(403, 40310000, 'insufficient qty available for order'), 'BROKER_INSUFFICIENT_FUNDS', false],
+    [
+      '403 40310000 qty',
+      http(403, 40310000, 'insufficient qty available for order'),
+      'BROKER_INSUFFICIENT_FUNDS',
+      false,
+    ],
     ['404 40410000 not found', http(404, 40410000, 'order not found'), 'BROKER_NOT_FOUND', false],
     ['422 42210000 validation', http(422, 42210000, 'order is not cancelable'), 'BROKER_REJECTED', false],
     ['422 40010001 validation', http(422, 40010001, 'qty must be > 0'), 'BROKER_REJECTED', false],
@@ -41,10 +61,30 @@ describe('the error table', () => {
     ['599 any other 5xx', http(599), 'BROKER_UNAVAILABLE', true],
     ['403 without a code', http(403, undefined, 'forbidden'), 'BROKER_AUTH', false],
     ['418 any other 4xx', http(418, undefined, 'teapot'), 'BROKER_REJECTED', false],
-    ['an unknown code with a known message', http(403, 99999999, 'Insufficient buying power'), 'BROKER_INSUFFICIENT_FUNDS', false],
-    ['403 40310100 pattern day trader protection', http(403, 40310100, 'trade denied due to pattern day trading protection'), 'BROKER_PATTERN_DAY_TRADER', false],
-    ['403 40310000 wash trade (the code of insufficient buying power)', http(403, 40310000, 'potential wash trade detected. use complex orders'), 'BROKER_WASH_TRADE', false],
-    ['403 market data without a SIP plan', http(403, undefined, 'subscription does not permit querying recent SIP data'), 'BROKER_MARKET_DATA_FORBIDDEN', false],
+    [
+      'an unknown code with a known message',
+      http(403, 99999999, 'Insufficient buying power'),
+      'BROKER_INSUFFICIENT_FUNDS',
+      false,
+    ],
+    [
+      '403 40310100 pattern day trader protection',
+      http(403, 40310100, 'trade denied due to pattern day trading protection'),
+      'BROKER_PATTERN_DAY_TRADER',
+      false,
+    ],
+    [
+      '403 40310000 wash trade (the code of insufficient buying power)',
+      http(403, 40310000, 'potential wash trade detected. use complex orders'),
+      'BROKER_WASH_TRADE',
+      false,
+    ],
+    [
+      '403 market data without a SIP plan',
+      http(403, undefined, 'subscription does not permit querying recent SIP data'),
+      'BROKER_MARKET_DATA_FORBIDDEN',
+      false,
+    ],
     ['403 forbidden (bad keys) stays auth', http(403, undefined, 'forbidden'), 'BROKER_AUTH', false],
     ['network', { kind: 'network', message: 'request failed (ECONNRESET)' }, 'BROKER_UNAVAILABLE', true],
     ['timeout', { kind: 'timeout', message: 'no response within the timeout' }, 'BROKER_TIMEOUT', true],
@@ -90,22 +130,37 @@ describe('the error table', () => {
 
   it('treats 40010001 as a duplicate only when the message says client_order_id must be unique', () => {
     expect(isDuplicateClientOrderId(http(422, 40010001, 'client_order_id must be unique'))).toBe(true)
-    expect(isDuplicateClientOrderId(http(422, 40010001, 'client_order_id must be no more than 128 characters'))).toBe(false)
+    expect(isDuplicateClientOrderId(http(422, 40010001, 'client_order_id must be no more than 128 characters'))).toBe(
+      false,
+    )
     expect(isDuplicateClientOrderId(http(422, 40010001, 'qty must be > 0'))).toBe(false)
     expect(isDuplicateClientOrderId(http(422, 40010001, 'duplicate legs in order'))).toBe(false)
     expect(isDuplicateClientOrderId(http(500, 50010000, 'client_order_id must be unique'))).toBe(false)
   })
 
   it('names the cause in the message of the new codes', () => {
-    expect(toBrokerError(http(403, 40310100, 'trade denied due to pattern day trading protection'), 'submit order x', []).message).toContain('pattern day trader')
-    expect(toBrokerError(http(403, 40310000, 'potential wash trade detected. use complex orders'), 'submit order x', []).message).toContain('cancel that order first')
-    expect(toBrokerError(http(403, undefined, 'subscription does not permit querying recent SIP data'), 'quote', []).message).toContain('feed "iex"')
+    expect(
+      toBrokerError(http(403, 40310100, 'trade denied due to pattern day trading protection'), 'submit order x', [])
+        .message,
+    ).toContain('pattern day trader')
+    expect(
+      toBrokerError(http(403, 40310000, 'potential wash trade detected. use complex orders'), 'submit order x', [])
+        .message,
+    ).toContain('cancel that order first')
+    expect(
+      toBrokerError(http(403, undefined, 'subscription does not permit querying recent SIP data'), 'quote', []).message,
+    ).toContain('feed "iex"')
   })
 
   it('names the reason of the refusals whose documented message says it', () => {
-    const payloads = readAlpacaFixture<{ payload: Record<string, { status: number; body: { code?: number; message: string } }> }>('errors').payload
+    const payloads = readAlpacaFixture<{
+      payload: Record<string, { status: number; body: { code?: number; message: string } }>
+    }>('errors').payload
     const reasons = Object.fromEntries(
-      Object.entries(payloads).map(([name, { status, body }]) => [name, toBrokerError(http(status, body.code, body.message), 'ctx', []).reason]),
+      Object.entries(payloads).map(([name, { status, body }]) => [
+        name,
+        toBrokerError(http(status, body.code, body.message), 'ctx', []).reason,
+      ]),
     )
     expect(reasons).toMatchObject({
       insufficientBuyingPower: 'insufficient_buying_power',
@@ -127,7 +182,10 @@ describe('the error table', () => {
     // A 5xx whose message the tables would read as a refusal may still have created the order.
     expect(mapFailure(http(500, undefined, 'order not found')).code).toBe('BROKER_NOT_FOUND')
     expect(possiblyCreatedCode(http(500, undefined, 'order not found'))).toBe('BROKER_UNAVAILABLE')
-    const err = toBrokerError(http(500, undefined, 'order not found'), 'submit', [], { code: 'BROKER_UNAVAILABLE', note: 'may exist' })
+    const err = toBrokerError(http(500, undefined, 'order not found'), 'submit', [], {
+      code: 'BROKER_UNAVAILABLE',
+      note: 'may exist',
+    })
     expect(err).toMatchObject({ code: 'BROKER_UNAVAILABLE', retryable: true, brokerStatus: 500 })
     expect(err.message).toMatch(/order not found; may exist$/)
   })
@@ -140,7 +198,10 @@ describe('the error table', () => {
   })
 
   it('redacts keys from the message and the cause', () => {
-    const err = toBrokerError(http(500, undefined, `echo ${FAKE_SECRET_KEY} ${FAKE_KEY_ID}`), 'ctx', [FAKE_KEY_ID, FAKE_SECRET_KEY])
+    const err = toBrokerError(http(500, undefined, `echo ${FAKE_SECRET_KEY} ${FAKE_KEY_ID}`), 'ctx', [
+      FAKE_KEY_ID,
+      FAKE_SECRET_KEY,
+    ])
     const all = `${err.message} ${inspect(err, { depth: 5 })}`
     expect(all).not.toContain(FAKE_SECRET_KEY)
     expect(all).not.toContain(FAKE_KEY_ID)
@@ -174,7 +235,13 @@ describe('the error table through the SDK and the fake server: one request per c
     h = await startHarness({ broker: { preflight: false } })
     h.server.setBuyingPower('10')
     const err = await caught(h.broker.submitOrder(order('bp-1', 'BUY', '10')))
-    expect(err).toMatchObject({ code: 'BROKER_INSUFFICIENT_FUNDS', reason: 'insufficient_buying_power', retryable: false, brokerStatus: 403, brokerCode: 40310000 })
+    expect(err).toMatchObject({
+      code: 'BROKER_INSUFFICIENT_FUNDS',
+      reason: 'insufficient_buying_power',
+      retryable: false,
+      brokerStatus: 403,
+      brokerCode: 40310000,
+    })
     expect(h.server.orders()).toHaveLength(0)
   })
 
@@ -196,7 +263,10 @@ describe('the error table through the SDK and the fake server: one request per c
     [400, 40010001],
   ])('%i %i → BROKER_REJECTED, the order not looked up', async (status, code) => {
     h = await startHarness()
-    h.server.inject({ method: 'POST', path: '/v2/orders' }, { kind: 'status', status, body: { code, message: 'invalid order' } })
+    h.server.inject(
+      { method: 'POST', path: '/v2/orders' },
+      { kind: 'status', status, body: { code, message: 'invalid order' } },
+    )
     const err = await caught(h.broker.submitOrder(order(`rej-${status}-${code}`, 'BUY', '1')))
     expect(err).toMatchObject({ code: 'BROKER_REJECTED', retryable: false, brokerStatus: status, brokerCode: code })
     expect(h.server.count('POST', '/v2/orders')).toBe(1)
@@ -207,7 +277,14 @@ describe('the error table through the SDK and the fake server: one request per c
     h = await startHarness()
     h.server.inject(
       { method: 'POST', path: '/v2/orders' },
-      { kind: 'status', status: 422, body: { code: 42210000, message: 'invalid limit_price 150.125. sub-penny increment does not fulfill minimum pricing criteria' } },
+      {
+        kind: 'status',
+        status: 422,
+        body: {
+          code: 42210000,
+          message: 'invalid limit_price 150.125. sub-penny increment does not fulfill minimum pricing criteria',
+        },
+      },
     )
     const err = await caught(h.broker.submitOrder(order('sub-penny', 'BUY', '1')))
     expect(err).toMatchObject({ code: 'BROKER_REJECTED', reason: 'invalid_request', brokerStatus: 422 })
@@ -215,9 +292,21 @@ describe('the error table through the SDK and the fake server: one request per c
 
   it('403 40310100 on a submit → BROKER_PATTERN_DAY_TRADER, not looked up', async () => {
     h = await startHarness()
-    h.server.inject({ method: 'POST', path: '/v2/orders' }, { kind: 'status', status: 403, body: { code: 40310100, message: 'trade denied due to pattern day trading protection' } })
+    h.server.inject(
+      { method: 'POST', path: '/v2/orders' },
+      {
+        kind: 'status',
+        status: 403,
+        body: { code: 40310100, message: 'trade denied due to pattern day trading protection' },
+      },
+    )
     const err = await caught(h.broker.submitOrder(order('pdt-1', 'SELL', '10')))
-    expect(err).toMatchObject({ code: 'BROKER_PATTERN_DAY_TRADER', retryable: false, brokerStatus: 403, brokerCode: 40310100 })
+    expect(err).toMatchObject({
+      code: 'BROKER_PATTERN_DAY_TRADER',
+      retryable: false,
+      brokerStatus: 403,
+      brokerCode: 40310100,
+    })
     expect(err.message).toContain('pattern day trader protection')
     expect(h.server.count('GET', '/v2/orders:by_client_order_id')).toBe(0)
     expect(h.server.count('POST', '/v2/orders')).toBe(1)
@@ -227,7 +316,9 @@ describe('the error table through the SDK and the fake server: one request per c
     h = await startHarness()
     h.server.knobs.washTradeProtection = true
     await h.broker.submitOrder({ ...order('wash-buy', 'BUY', '5'), type: 'limit', limitPrice: new Dec('189.90') })
-    const err = await caught(h.broker.submitOrder({ ...order('wash-sell', 'SELL', '5'), type: 'limit', limitPrice: new Dec('189.80') }))
+    const err = await caught(
+      h.broker.submitOrder({ ...order('wash-sell', 'SELL', '5'), type: 'limit', limitPrice: new Dec('189.80') }),
+    )
     expect(err).toMatchObject({ code: 'BROKER_WASH_TRADE', retryable: false, brokerStatus: 403, brokerCode: 40310000 })
     expect(err.reason).toBeUndefined()
     expect(err.message).toContain('potential wash trade detected')
@@ -266,7 +357,10 @@ describe('the error table through the SDK and the fake server: one request per c
   it('a 429 without a reset time pauses requests for a second', async () => {
     const clock = createVirtualClock({ autoAdvance: false })
     h = await startHarness({ broker: { clock, tradeUpdates: false } })
-    h.server.inject({ method: 'GET', path: '/v2/account' }, { kind: 'status', status: 429, body: { code: 42910000, message: 'rate limit exceeded' } })
+    h.server.inject(
+      { method: 'GET', path: '/v2/account' },
+      { kind: 'status', status: 429, body: { code: 42910000, message: 'rate limit exceeded' } },
+    )
     const err = await caught(h.broker.getAccount())
     expect(err).toMatchObject({ code: 'BROKER_RATE_LIMITED', retryAfterMs: 1_000 })
   })
@@ -278,7 +372,11 @@ describe('the error table through the SDK and the fake server: one request per c
     [504, 'BROKER_TIMEOUT'],
   ] as const)('%i on a read → %s (retryable) at once, one request; the next call succeeds', async (status, code) => {
     h = await startHarness()
-    const { id } = await h.broker.submitOrder({ ...order('5xx-read', 'BUY', '1'), type: 'limit', limitPrice: new Dec('189.00') })
+    const { id } = await h.broker.submitOrder({
+      ...order('5xx-read', 'BUY', '1'),
+      type: 'limit',
+      limitPrice: new Dec('189.00'),
+    })
     const before = h.server.count('GET', '/v2/orders/')
     h.server.inject({ method: 'GET', path: '/v2/orders/' }, { kind: 'status', status })
     const err = await caught(h.broker.getOrder(id))
@@ -315,7 +413,10 @@ describe('the error table through the SDK and the fake server: one request per c
 
   it('an order body that breaks the documented shape → BROKER_BAD_RESPONSE', async () => {
     h = await startHarness()
-    h.server.inject({ method: 'GET', path: '/v2/orders/' }, { kind: 'status', status: 200, body: { id: 'x', status: 'new' } })
+    h.server.inject(
+      { method: 'GET', path: '/v2/orders/' },
+      { kind: 'status', status: 200, body: { id: 'x', status: 'new' } },
+    )
     const err = await caught(h.broker.getOrder(brokerOrderId('x')))
     expect(err.code).toBe('BROKER_BAD_RESPONSE')
   })
@@ -324,11 +425,17 @@ describe('the error table through the SDK and the fake server: one request per c
     h = await startHarness()
     const errors: unknown[] = []
     const keep = (p: Promise<unknown>) => p.catch((e: unknown) => errors.push(e))
-    h.server.inject({ path: '/v2/account' }, { kind: 'status', status: 500, body: { code: 1, message: `bad key ${FAKE_KEY_ID}:${FAKE_SECRET_KEY}` } })
+    h.server.inject(
+      { path: '/v2/account' },
+      { kind: 'status', status: 500, body: { code: 1, message: `bad key ${FAKE_KEY_ID}:${FAKE_SECRET_KEY}` } },
+    )
     await keep(h.broker.getAccount())
     h.server.inject({ path: '/v2/account' }, { kind: 'drop', process: false })
     await keep(h.broker.getAccount())
-    h.server.inject({ method: 'POST', path: '/v2/orders' }, { kind: 'status', status: 503, body: { code: 1, message: `echo ${FAKE_SECRET_KEY}` } })
+    h.server.inject(
+      { method: 'POST', path: '/v2/orders' },
+      { kind: 'status', status: 503, body: { code: 1, message: `echo ${FAKE_SECRET_KEY}` } },
+    )
     await keep(h.broker.submitOrder(order('leak-1', 'BUY', '1')))
     await keep(h.broker.getOrder(brokerOrderId('nope')))
     await eventually(() => h!.broker.tradeUpdatesStatus() === 'live')

@@ -44,7 +44,15 @@ describe('exactly once under random faults, with the engine retrying', () => {
           const postsBefore = h.server.count('POST', '/v2/orders')
           const r = await submitAsTheEngine(
             h.broker,
-            { clientOrderId, symbol: 'AAPL', side: 'BUY', qty: new Dec(1), type: 'limit', limitPrice: new Dec('189.00'), timeInForce: 'day' },
+            {
+              clientOrderId,
+              symbol: 'AAPL',
+              side: 'BUY',
+              qty: new Dec(1),
+              type: 'limit',
+              limitPrice: new Dec('189.00'),
+              timeInForce: 'day',
+            },
             { retries: 3, lookups: 8 },
           )
           expect(h.server.count('POST', '/v2/orders') - postsBefore).toBe(r.submits)

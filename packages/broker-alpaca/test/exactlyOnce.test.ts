@@ -1,4 +1,11 @@
-import { Dec, createVirtualClock, isBrokerError, type BrokerError, type ClientOrderId, type SubmitOrderRequest } from '@acx/engine'
+import {
+  Dec,
+  createVirtualClock,
+  isBrokerError,
+  type BrokerError,
+  type ClientOrderId,
+  type SubmitOrderRequest,
+} from '@acx/engine'
 import { afterEach, describe, expect, it } from 'vitest'
 import { submitAsTheEngine } from './support/engineProtocol.js'
 import { startHarness, type Harness } from './support/harness.js'
@@ -20,7 +27,9 @@ const limitBuy = (clientOrderId: string, qty = '10'): SubmitOrderRequest => ({
 })
 
 const posts = (x: Harness): { client_order_id: string }[] =>
-  x.server.requests.filter((r) => r.method === 'POST' && r.path === '/v2/orders').map((r) => r.body as { client_order_id: string })
+  x.server.requests
+    .filter((r) => r.method === 'POST' && r.path === '/v2/orders')
+    .map((r) => r.body as { client_order_id: string })
 const lookups = (x: Harness): number => x.server.count('GET', '/v2/orders:by_client_order_id')
 
 async function caught(p: Promise<unknown>): Promise<BrokerError> {
@@ -59,7 +68,10 @@ describe('exactly once: every order carries our client_order_id', () => {
 
   it('two concurrent submits of one order create it once', async () => {
     h = await startHarness()
-    const [a, b] = await Promise.all([h.broker.submitOrder(limitBuy('eo-race')), h.broker.submitOrder(limitBuy('eo-race'))])
+    const [a, b] = await Promise.all([
+      h.broker.submitOrder(limitBuy('eo-race')),
+      h.broker.submitOrder(limitBuy('eo-race')),
+    ])
     expect(a.id).toBe(b.id)
     expect(h.server.orders()).toHaveLength(1)
   })
@@ -67,14 +79,49 @@ describe('exactly once: every order carries our client_order_id', () => {
 
 describe('one attempt per submit: a failure that may have created the order is thrown at once, never "not created"', () => {
   it.each([
-    { name: 'no answer in time, the order created', fault: { kind: 'delay', ms: NEVER, process: 'before' }, code: 'BROKER_TIMEOUT', retryable: true },
-    { name: 'no answer in time, nothing processed', fault: { kind: 'delay', ms: NEVER, process: 'never' }, code: 'BROKER_TIMEOUT', retryable: true },
-    { name: 'a 500 after the order was created', fault: { kind: 'status_after_process', status: 500 }, code: 'BROKER_UNAVAILABLE', retryable: true },
-    { name: 'a 503 before anything happened', fault: { kind: 'status', status: 503 }, code: 'BROKER_UNAVAILABLE', retryable: true },
+    {
+      name: 'no answer in time, the order created',
+      fault: { kind: 'delay', ms: NEVER, process: 'before' },
+      code: 'BROKER_TIMEOUT',
+      retryable: true,
+    },
+    {
+      name: 'no answer in time, nothing processed',
+      fault: { kind: 'delay', ms: NEVER, process: 'never' },
+      code: 'BROKER_TIMEOUT',
+      retryable: true,
+    },
+    {
+      name: 'a 500 after the order was created',
+      fault: { kind: 'status_after_process', status: 500 },
+      code: 'BROKER_UNAVAILABLE',
+      retryable: true,
+    },
+    {
+      name: 'a 503 before anything happened',
+      fault: { kind: 'status', status: 503 },
+      code: 'BROKER_UNAVAILABLE',
+      retryable: true,
+    },
     { name: 'a 504', fault: { kind: 'status', status: 504 }, code: 'BROKER_TIMEOUT', retryable: true },
-    { name: 'the answer dropped after the order was created', fault: { kind: 'drop', process: true }, code: 'BROKER_UNAVAILABLE', retryable: true },
-    { name: 'the connection lost before the order was created', fault: { kind: 'drop', process: false }, code: 'BROKER_UNAVAILABLE', retryable: true },
-    { name: 'an unreadable 2xx after the order was created', fault: { kind: 'garbage', process: true }, code: 'BROKER_BAD_RESPONSE', retryable: false },
+    {
+      name: 'the answer dropped after the order was created',
+      fault: { kind: 'drop', process: true },
+      code: 'BROKER_UNAVAILABLE',
+      retryable: true,
+    },
+    {
+      name: 'the connection lost before the order was created',
+      fault: { kind: 'drop', process: false },
+      code: 'BROKER_UNAVAILABLE',
+      retryable: true,
+    },
+    {
+      name: 'an unreadable 2xx after the order was created',
+      fault: { kind: 'garbage', process: true },
+      code: 'BROKER_BAD_RESPONSE',
+      retryable: false,
+    },
   ] as const)('$name → $code (retryable: $retryable): one POST, no look-up', async ({ fault, code, retryable }) => {
     h = await startHarness({ broker: { timeoutMs: 1_000, tradeUpdates: false } })
     h.server.inject({ method: 'POST', path: '/v2/orders' }, fault)
@@ -88,7 +135,10 @@ describe('one attempt per submit: a failure that may have created the order is t
 
   it('a 5xx whose message reads like a refusal is still "may have created it" (BROKER_UNAVAILABLE), not the refusal', async () => {
     h = await startHarness()
-    h.server.inject({ method: 'POST', path: '/v2/orders' }, { kind: 'status', status: 500, body: { code: 40310000, message: 'insufficient buying power' } })
+    h.server.inject(
+      { method: 'POST', path: '/v2/orders' },
+      { kind: 'status', status: 500, body: { code: 40310000, message: 'insufficient buying power' } },
+    )
     const err = await caught(h.broker.submitOrder(limitBuy('eo-500-refusal')))
     expect(err).toMatchObject({ code: 'BROKER_UNAVAILABLE', retryable: true, brokerStatus: 500 })
     expect(err.reason).toBeUndefined()
@@ -109,8 +159,16 @@ describe('one attempt per submit: a failure that may have created the order is t
 
 describe('exactly once with the engine retrying (look up by client order id, then resend with the same id)', () => {
   it.each([
-    { name: 'no answer in time, the order created', fault: { kind: 'delay', ms: NEVER, process: 'before' }, postCount: 1 },
-    { name: 'no answer in time, nothing processed', fault: { kind: 'delay', ms: NEVER, process: 'never' }, postCount: 2 },
+    {
+      name: 'no answer in time, the order created',
+      fault: { kind: 'delay', ms: NEVER, process: 'before' },
+      postCount: 1,
+    },
+    {
+      name: 'no answer in time, nothing processed',
+      fault: { kind: 'delay', ms: NEVER, process: 'never' },
+      postCount: 2,
+    },
     { name: 'a 500 after the order was created', fault: { kind: 'status_after_process', status: 500 }, postCount: 1 },
     { name: 'a 503 before anything happened', fault: { kind: 'status', status: 503 }, postCount: 2 },
     { name: 'the answer dropped after the order was created', fault: { kind: 'drop', process: true }, postCount: 1 },
@@ -154,7 +212,14 @@ describe('exactly once with the engine retrying (look up by client order id, the
 describe('a 422 "client_order_id must be unique" is proof the order exists', () => {
   it('is answered with the existing order (one POST, one look-up)', async () => {
     h = await startHarness()
-    const existingId = h.server.seedOrder({ clientOrderId: 'eo-dup', symbol: 'AAPL', side: 'buy', type: 'limit', qty: '10', limitPrice: '189.50' })
+    const existingId = h.server.seedOrder({
+      clientOrderId: 'eo-dup',
+      symbol: 'AAPL',
+      side: 'buy',
+      type: 'limit',
+      qty: '10',
+      limitPrice: '189.50',
+    })
     const o = await h.broker.submitOrder(limitBuy('eo-dup'))
     expect(o.id).toBe(existingId)
     expect(posts(h)).toHaveLength(1)
@@ -165,8 +230,18 @@ describe('a 422 "client_order_id must be unique" is proof the order exists', () 
 
   it('when the look-up cannot show it yet: BROKER_UNKNOWN_OUTCOME at once (one look-up, no loop), never BROKER_REJECTED; a later look-up finds it', async () => {
     h = await startHarness({ broker: { tradeUpdates: false } })
-    const existingId = h.server.seedOrder({ clientOrderId: 'dup-unseen', symbol: 'AAPL', side: 'buy', type: 'limit', qty: '10', limitPrice: '189.50' })
-    h.server.inject({ method: 'GET', path: '/v2/orders:by_client_order_id' }, { kind: 'status', status: 404, body: { code: 40410000, message: 'order not found' } })
+    const existingId = h.server.seedOrder({
+      clientOrderId: 'dup-unseen',
+      symbol: 'AAPL',
+      side: 'buy',
+      type: 'limit',
+      qty: '10',
+      limitPrice: '189.50',
+    })
+    h.server.inject(
+      { method: 'GET', path: '/v2/orders:by_client_order_id' },
+      { kind: 'status', status: 404, body: { code: 40410000, message: 'order not found' } },
+    )
     const err = await caught(h.broker.submitOrder(limitBuy('dup-unseen')))
     expect(err).toMatchObject({ code: 'BROKER_UNKNOWN_OUTCOME', retryable: false, brokerStatus: 422 })
     expect(err.message).toContain('client_order_id must be unique')
@@ -177,7 +252,14 @@ describe('a 422 "client_order_id must be unique" is proof the order exists', () 
 
   it('when the look-up fails: BROKER_UNKNOWN_OUTCOME naming the failure', async () => {
     h = await startHarness()
-    h.server.seedOrder({ clientOrderId: 'dup-down', symbol: 'AAPL', side: 'buy', type: 'limit', qty: '10', limitPrice: '189.50' })
+    h.server.seedOrder({
+      clientOrderId: 'dup-down',
+      symbol: 'AAPL',
+      side: 'buy',
+      type: 'limit',
+      qty: '10',
+      limitPrice: '189.50',
+    })
     h.server.inject({ method: 'GET', path: '/v2/orders:by_client_order_id' }, { kind: 'status', status: 503 })
     const err = await caught(h.broker.submitOrder(limitBuy('dup-down')))
     expect(err.code).toBe('BROKER_UNKNOWN_OUTCOME')
@@ -209,7 +291,14 @@ describe('a 422 "client_order_id must be unique" is proof the order exists', () 
 
   it('for a different order under the same id → BROKER_REJECTED, reason client_order_id_reused, never booked as ours', async () => {
     h = await startHarness()
-    h.server.seedOrder({ clientOrderId: 'eo-reused', symbol: 'AAPL', side: 'buy', type: 'limit', qty: '99', limitPrice: '189.50' })
+    h.server.seedOrder({
+      clientOrderId: 'eo-reused',
+      symbol: 'AAPL',
+      side: 'buy',
+      type: 'limit',
+      qty: '99',
+      limitPrice: '189.50',
+    })
     const err = await caught(h.broker.submitOrder(limitBuy('eo-reused')))
     expect(err).toMatchObject({ code: 'BROKER_REJECTED', reason: 'client_order_id_reused', retryable: false })
     expect(err.message).toContain('BUY 99 AAPL limit @ 189.5')
@@ -217,14 +306,28 @@ describe('a 422 "client_order_id must be unique" is proof the order exists', () 
 
   it('a different limit price under the same id is a reused id too', async () => {
     h = await startHarness()
-    h.server.seedOrder({ clientOrderId: 'eo-reused-px', symbol: 'AAPL', side: 'buy', type: 'limit', qty: '10', limitPrice: '189.40' })
+    h.server.seedOrder({
+      clientOrderId: 'eo-reused-px',
+      symbol: 'AAPL',
+      side: 'buy',
+      type: 'limit',
+      qty: '10',
+      limitPrice: '189.40',
+    })
     const err = await caught(h.broker.submitOrder(limitBuy('eo-reused-px')))
     expect(err.reason).toBe('client_order_id_reused')
   })
 
   it('a 422 40010001 whose message is not "client_order_id must be unique" is a validation refusal: no look-up', async () => {
     h = await startHarness()
-    h.server.inject({ method: 'POST', path: '/v2/orders' }, { kind: 'status', status: 422, body: { code: 40010001, message: 'client_order_id must be no more than 128 characters' } })
+    h.server.inject(
+      { method: 'POST', path: '/v2/orders' },
+      {
+        kind: 'status',
+        status: 422,
+        body: { code: 40010001, message: 'client_order_id must be no more than 128 characters' },
+      },
+    )
     const err = await caught(h.broker.submitOrder(limitBuy('dup-not')))
     expect(err.code).toBe('BROKER_REJECTED')
     expect(lookups(h)).toBe(0)
@@ -235,7 +338,10 @@ describe('a resend after a submit that may have created the order', () => {
   it('a refused resend ends in BROKER_UNKNOWN_OUTCOME, not in the refusal (the refusal proves nothing about the first send)', async () => {
     h = await startHarness()
     h.server.inject({ method: 'POST', path: '/v2/orders' }, { kind: 'status', status: 500 })
-    h.server.inject({ method: 'POST', path: '/v2/orders' }, { kind: 'status', status: 403, body: { code: 40310000, message: 'insufficient buying power' } })
+    h.server.inject(
+      { method: 'POST', path: '/v2/orders' },
+      { kind: 'status', status: 403, body: { code: 40310000, message: 'insufficient buying power' } },
+    )
     expect((await caught(h.broker.submitOrder(limitBuy('eo-refused-resend')))).code).toBe('BROKER_UNAVAILABLE')
     const err = await caught(h.broker.submitOrder(limitBuy('eo-refused-resend')))
     expect(err).toMatchObject({ code: 'BROKER_UNKNOWN_OUTCOME', brokerStatus: 403 })
@@ -247,7 +353,10 @@ describe('a resend after a submit that may have created the order', () => {
   it('a refused resend whose look-up finds the order answers with it', async () => {
     h = await startHarness()
     h.server.inject({ method: 'POST', path: '/v2/orders' }, { kind: 'drop', process: true })
-    h.server.inject({ method: 'POST', path: '/v2/orders' }, { kind: 'status', status: 403, body: { code: 40310000, message: 'insufficient buying power' } })
+    h.server.inject(
+      { method: 'POST', path: '/v2/orders' },
+      { kind: 'status', status: 403, body: { code: 40310000, message: 'insufficient buying power' } },
+    )
     await caught(h.broker.submitOrder(limitBuy('eo-refused-found')))
     const o = await h.broker.submitOrder(limitBuy('eo-refused-found'))
     expect(o.id).toBe(h.server.orders()[0]?.['id'])
@@ -277,7 +386,12 @@ describe('a resend after a submit that may have created the order', () => {
 
   it('a retried submit whose order already filled returns it instead of failing preflight', async () => {
     h = await startHarness()
-    const sell = { ...limitBuy('eo-sold', '100'), side: 'SELL' as const, type: 'market' as const, limitPrice: undefined }
+    const sell = {
+      ...limitBuy('eo-sold', '100'),
+      side: 'SELL' as const,
+      type: 'market' as const,
+      limitPrice: undefined,
+    }
     const first = await h.broker.submitOrder(sell)
     expect(h.server.order(first.id)?.['status']).toBe('filled') // routed and filled by the venue after the 200
     expect(h.server.positionQty('AAPL').isZero()).toBe(true)

@@ -5,13 +5,17 @@ import type { AlpacaBroker, AlpacaBrokerOptions, PreflightIssueReason } from '..
 
 describe('the public surface', () => {
   it('exports the adapter, its options and its error, and nothing internal', () => {
-    expectTypeOf<keyof typeof api>().toEqualTypeOf<'createAlpacaBroker' | 'alpacaOptionsFromEnv' | 'ALPACA_ERRORS' | 'AlpacaError' | 'isAlpacaError'>()
+    expectTypeOf<keyof typeof api>().toEqualTypeOf<
+      'createAlpacaBroker' | 'alpacaOptionsFromEnv' | 'ALPACA_ERRORS' | 'AlpacaError' | 'isAlpacaError'
+    >()
   })
 
   it('is a BrokerPort whose order-update subscription is always there', () => {
     expectTypeOf<AlpacaBroker>().toExtend<BrokerPort>()
     expectTypeOf<AlpacaBroker['cancelOrder']>().returns.toEqualTypeOf<Promise<CancelOutcome>>()
-    expectTypeOf<AlpacaBroker['subscribeOrderUpdates']>().toEqualTypeOf<(listener: (order: BrokerOrder) => void) => () => void>()
+    expectTypeOf<AlpacaBroker['subscribeOrderUpdates']>().toEqualTypeOf<
+      (listener: (order: BrokerOrder) => void) => () => void
+    >()
   })
 
   it('names preflight issues with the engine’s refusal reasons', () => {

@@ -14,7 +14,8 @@ import {
   parseTradeUpdate,
 } from '../src/parse.js'
 
-const fixture = (name: string): Record<string, unknown> => readAlpacaFixture<{ payload: Record<string, unknown> }>(name).payload
+const fixture = (name: string): Record<string, unknown> =>
+  readAlpacaFixture<{ payload: Record<string, unknown> }>(name).payload
 
 const bad = (fn: () => unknown): string => {
   try {
@@ -46,7 +47,7 @@ describe('parsing Alpaca payloads (fixtures captured from docs.alpaca.markets)',
   })
 
   it('reads a trade update (fill) with the cumulative fill on its order', () => {
-    const u = parseTradeUpdate((fixture('tradeUpdateFill')['data'] as Record<string, unknown>))
+    const u = parseTradeUpdate(fixture('tradeUpdateFill')['data'] as Record<string, unknown>)
     expect(u.event).toBe('fill')
     expect(u.order.status).toBe('filled')
     expect(u.order.filledQty.eq(10)).toBe(true)
@@ -71,8 +72,12 @@ describe('parsing Alpaca payloads (fixtures captured from docs.alpaca.markets)',
 
   it('returns null for no quote: missing, Go zero time, or both sides zero', () => {
     expect(parseLatestQuote({ symbol: 'X' }, 'X')).toBeNull()
-    expect(parseLatestQuote({ symbol: 'X', quote: { t: '0001-01-01T00:00:00Z', ap: 0, as: 0, bp: 0, bs: 0 } }, 'X')).toBeNull()
-    expect(parseLatestQuote({ symbol: 'X', quote: { t: '2024-01-02T15:00:00Z', ap: 0, as: 0, bp: 0, bs: 0 } }, 'X')).toBeNull()
+    expect(
+      parseLatestQuote({ symbol: 'X', quote: { t: '0001-01-01T00:00:00Z', ap: 0, as: 0, bp: 0, bs: 0 } }, 'X'),
+    ).toBeNull()
+    expect(
+      parseLatestQuote({ symbol: 'X', quote: { t: '2024-01-02T15:00:00Z', ap: 0, as: 0, bp: 0, bs: 0 } }, 'X'),
+    ).toBeNull()
   })
 
   it('reads an asset: tradable only when active', () => {
@@ -109,19 +114,26 @@ describe('parsing Alpaca payloads (fixtures captured from docs.alpaca.markets)',
     expect(at('rejected')).toBe('rejected')
   })
 
-  it.each(['done_for_day', 'held', 'accepted_for_bidding', 'stopped', 'suspended', 'pending_replace', 'calculated', 'replaced', 'a_status_alpaca_adds_later'])(
-    'reads %s as open (not final), with its fills',
-    (status) => {
-      const view = parseOrderView({ ...fixture('order'), status })
-      expect(view.alpacaStatus).toBe(status)
-      expect(view.statusKind).toBe(status === 'a_status_alpaca_adds_later' ? 'unknown' : 'documented')
-      expect(view.order.status).toBe('accepted')
-      expect(BROKER_TERMINAL_STATUSES.has(view.order.status)).toBe(false)
-      const part = parseOrder({ ...fixture('order'), status, filled_qty: '4', filled_avg_price: '150' })
-      expect(part.status).toBe('partially_filled')
-      expect(part.filledQty.eq(4)).toBe(true)
-    },
-  )
+  it.each([
+    'done_for_day',
+    'held',
+    'accepted_for_bidding',
+    'stopped',
+    'suspended',
+    'pending_replace',
+    'calculated',
+    'replaced',
+    'a_status_alpaca_adds_later',
+  ])('reads %s as open (not final), with its fills', (status) => {
+    const view = parseOrderView({ ...fixture('order'), status })
+    expect(view.alpacaStatus).toBe(status)
+    expect(view.statusKind).toBe(status === 'a_status_alpaca_adds_later' ? 'unknown' : 'documented')
+    expect(view.order.status).toBe('accepted')
+    expect(BROKER_TERMINAL_STATUSES.has(view.order.status)).toBe(false)
+    const part = parseOrder({ ...fixture('order'), status, filled_qty: '4', filled_avg_price: '150' })
+    expect(part.status).toBe('partially_filled')
+    expect(part.filledQty.eq(4)).toBe(true)
+  })
 
   it('reads a fully filled order in an open status as filled, except a replaced one (its replacement trades on)', () => {
     const full = { ...fixture('order'), filled_qty: '10', filled_avg_price: '150' }

@@ -8,7 +8,10 @@ afterEach(async () => {
   h = undefined
 })
 
-const submitErr = async (x: Harness, req: { symbol: string; side: 'BUY' | 'SELL'; qty: string; limitPrice?: string }) => {
+const submitErr = async (
+  x: Harness,
+  req: { symbol: string; side: 'BUY' | 'SELL'; qty: string; limitPrice?: string },
+) => {
   const err = await x.broker
     .submitOrder({
       clientOrderId: `pf-${Math.random()}` as ClientOrderId,
@@ -57,7 +60,14 @@ describe('preflight', () => {
 
   it('allows a fractional quantity of a fractionable asset, sent as a decimal string', async () => {
     h = await startHarness()
-    await h.broker.submitOrder({ clientOrderId: 'pf-frac' as ClientOrderId, symbol: 'AAPL', side: 'BUY', qty: new Dec('0.125'), type: 'market', timeInForce: 'day' })
+    await h.broker.submitOrder({
+      clientOrderId: 'pf-frac' as ClientOrderId,
+      symbol: 'AAPL',
+      side: 'BUY',
+      qty: new Dec('0.125'),
+      type: 'market',
+      timeInForce: 'day',
+    })
     expect(h.server.requests.find((r) => r.method === 'POST')?.rawBody).toContain('"qty":"0.125"')
   })
 
@@ -87,7 +97,14 @@ describe('preflight', () => {
     h = await startHarness()
     h.server.setPosition('AAPL', '-50')
     h.server.setBuyingPower('0')
-    const cover = await h.broker.submitOrder({ clientOrderId: 'pf-cover' as ClientOrderId, symbol: 'AAPL', side: 'BUY', qty: new Dec(50), type: 'market', timeInForce: 'day' })
+    const cover = await h.broker.submitOrder({
+      clientOrderId: 'pf-cover' as ClientOrderId,
+      symbol: 'AAPL',
+      side: 'BUY',
+      qty: new Dec(50),
+      type: 'market',
+      timeInForce: 'day',
+    })
     expect(cover.clientOrderId).toBe('pf-cover')
     expect(h.server.order(cover.id)?.['status']).toBe('filled') // accepted by Alpaca: covering needs no buying power
     h.server.setPosition('AAPL', '-50')
@@ -113,12 +130,34 @@ describe('preflight', () => {
     expect(market).toMatchObject({ code: 'BROKER_INSUFFICIENT_FUNDS', reason: 'insufficient_buying_power' })
     expect(market.message).toContain('short-selling 5 LOWP valued at 0.51706') // 0.502 × 1.03
     // A limit above the ask + 3% is valued at the limit: 3 × 0.60 = 1.80.
-    const atLimit = await h.broker.preflight({ symbol: 'LOWP', side: 'SELL', qty: new Dec(3), type: 'limit', limitPrice: new Dec('0.60') })
+    const atLimit = await h.broker.preflight({
+      symbol: 'LOWP',
+      side: 'SELL',
+      qty: new Dec(3),
+      type: 'limit',
+      limitPrice: new Dec('0.60'),
+    })
     expect(atLimit.ok && atLimit.value.estimatedPrice?.toFixed()).toBe('0.6')
     h.server.setBuyingPower('1.79')
-    expect((await h.broker.preflight({ symbol: 'LOWP', side: 'SELL', qty: new Dec(3), type: 'limit', limitPrice: new Dec('0.60') })).ok).toBe(false)
+    expect(
+      (
+        await h.broker.preflight({
+          symbol: 'LOWP',
+          side: 'SELL',
+          qty: new Dec(3),
+          type: 'limit',
+          limitPrice: new Dec('0.60'),
+        })
+      ).ok,
+    ).toBe(false)
     // A limit below the ask + 3% is valued at the ask + 3%: 3 × 0.51706 = 1.55118.
-    const belowAsk = await h.broker.preflight({ symbol: 'LOWP', side: 'SELL', qty: new Dec(3), type: 'limit', limitPrice: new Dec('0.45') })
+    const belowAsk = await h.broker.preflight({
+      symbol: 'LOWP',
+      side: 'SELL',
+      qty: new Dec(3),
+      type: 'limit',
+      limitPrice: new Dec('0.45'),
+    })
     expect(belowAsk.ok && belowAsk.value.estimatedPrice?.toFixed()).toBe('0.51706')
     // Selling the long first, then short: only the part beyond the long is valued.
     const partly = await h.broker.preflight({ symbol: 'AAPL', side: 'SELL', qty: new Dec(101), type: 'market' })
@@ -128,7 +167,10 @@ describe('preflight', () => {
 
   it('does not let a market-data failure block a market buy (buying power left to Alpaca)', async () => {
     h = await startHarness()
-    h.server.inject({ path: '/v2/stocks/' }, { kind: 'status', status: 403, body: { message: 'subscription does not permit querying recent SIP data' } })
+    h.server.inject(
+      { path: '/v2/stocks/' },
+      { kind: 'status', status: 403, body: { message: 'subscription does not permit querying recent SIP data' } },
+    )
     const r = await h.broker.preflight({ symbol: 'AAPL', side: 'BUY', qty: new Dec(1), type: 'market' })
     expect(r.ok && r.value.estimatedPrice).toBeUndefined()
     expect(h.logger.records.some((x) => x.msg?.includes('buying power not checked'))).toBe(true)
@@ -141,7 +183,15 @@ describe('preflight', () => {
     const flat = await submitErr(h, { symbol: 'LOWP', side: 'SELL', qty: '1' })
     expect(flat.message).toContain('only 0 is held')
     // Shares held for an open sell order are not free to sell again.
-    await h.broker.submitOrder({ clientOrderId: 'pf-hold' as ClientOrderId, symbol: 'AAPL', side: 'SELL', qty: new Dec(60), type: 'limit', limitPrice: new Dec('250.00'), timeInForce: 'day' })
+    await h.broker.submitOrder({
+      clientOrderId: 'pf-hold' as ClientOrderId,
+      symbol: 'AAPL',
+      side: 'SELL',
+      qty: new Dec(60),
+      type: 'limit',
+      limitPrice: new Dec('250.00'),
+      timeInForce: 'day',
+    })
     const held = await submitErr(h, { symbol: 'AAPL', side: 'SELL', qty: '50' })
     expect(held.message).toContain('only 40 is held')
   })
@@ -170,7 +220,13 @@ describe('preflight', () => {
     const offTick = await submitErr(h, { symbol: 'AAPL', side: 'BUY', qty: '1', limitPrice: '189.995' })
     expect(offTick).toMatchObject({ code: 'BROKER_REJECTED', reason: 'invalid_request' })
     expect(offTick.message).toContain('not on the tick')
-    const subPenny = await h.broker.preflight({ symbol: 'LOWP', side: 'BUY', qty: new Dec(10), type: 'limit', limitPrice: new Dec('0.5013') })
+    const subPenny = await h.broker.preflight({
+      symbol: 'LOWP',
+      side: 'BUY',
+      qty: new Dec(10),
+      type: 'limit',
+      limitPrice: new Dec('0.5013'),
+    })
     expect(subPenny.ok).toBe(true)
     const zero = await submitErr(h, { symbol: 'AAPL', side: 'BUY', qty: '0' })
     expect(zero.message).toContain('qty must be > 0')

@@ -83,7 +83,9 @@ describe('a replaced order is not a canceled one', () => {
     await eventually(() => h!.broker.tradeUpdatesStatus() === 'live' && h!.server.streamListeners() === 1)
     const { id } = await restingBuy(h, 'rp-stream')
     const replacement = h.server.replace(id, { limitPrice: '189.95' })
-    await eventually(() => h!.logger.records.some((r) => r.obj['orderId'] === id && r.obj['alpacaStatus'] === 'replaced'))
+    await eventually(() =>
+      h!.logger.records.some((r) => r.obj['orderId'] === id && r.obj['alpacaStatus'] === 'replaced'),
+    )
     const o = await h.broker.getOrder(id)
     expect(o.status).toBe('new')
     setTimeout(() => h!.server.fill(replacement, '10'), 20)

@@ -31,7 +31,9 @@ describe('an unknown status does not blind the engine', () => {
     await eventually(() => h!.server.streamListeners() === 1)
     const { id } = await restingBuy(h, 'st-unknown-stream')
     h.server.setStatus(id, 'pending_review')
-    await eventually(() => h!.logger.records.some((r) => r.msg === 'Alpaca trade update' && r.obj['alpacaStatus'] === 'pending_review'))
+    await eventually(() =>
+      h!.logger.records.some((r) => r.msg === 'Alpaca trade update' && r.obj['alpacaStatus'] === 'pending_review'),
+    )
     expect(h.logger.records.some((r) => r.msg?.includes('unreadable'))).toBe(false)
   })
 

@@ -102,7 +102,8 @@ describe('trade-update stream', () => {
 })
 
 describe('order-update subscriptions', () => {
-  const statusesOf = (seen: readonly BrokerOrder[], id: string): string[] => seen.filter((o) => o.id === id).map((o) => o.status)
+  const statusesOf = (seen: readonly BrokerOrder[], id: string): string[] =>
+    seen.filter((o) => o.id === id).map((o) => o.status)
 
   it('tells a subscriber of each change on the stream, up to the fill', async () => {
     h = await startHarness({ broker: { pollIntervalMs: 10_000 } })
@@ -162,7 +163,9 @@ describe('order-update subscriptions', () => {
     const o = await restingBuy(h, 'sub-throws')
     h.server.fill(o.id, '10')
     await eventually(() => statusesOf(seen, o.id).includes('filled'))
-    expect(h.logger.records.some((r) => r.level === 'warn' && r.msg === 'An order-update listener threw; ignored')).toBe(true)
+    expect(
+      h.logger.records.some((r) => r.level === 'warn' && r.msg === 'An order-update listener threw; ignored'),
+    ).toBe(true)
     expect(h.broker.tradeUpdatesStatus()).toBe('live')
   })
 
@@ -179,9 +182,20 @@ describe('order-update subscriptions', () => {
 describe('the order tracker', () => {
   const order = readAlpacaFixture<{ payload: Record<string, unknown> }>('order').payload
   const at = (status: string, filledQty = '0', updatedAt = '2026-01-05T15:00:00.123456Z'): AlpacaOrderView =>
-    parseOrderView({ ...order, status, filled_qty: filledQty, filled_avg_price: filledQty === '0' ? null : '190', updated_at: updatedAt })
+    parseOrderView({
+      ...order,
+      status,
+      filled_qty: filledQty,
+      filled_avg_price: filledQty === '0' ? null : '190',
+      updated_at: updatedAt,
+    })
   const tracker = (onChange: (v: AlpacaOrderView) => void) =>
-    createOrderTracker(resolveAlpacaConfig({ keyId: 'k', secretKey: 's', tradeUpdates: false }), createVirtualClock(), noopLogger, { onChange })
+    createOrderTracker(
+      resolveAlpacaConfig({ keyId: 'k', secretKey: 's', tradeUpdates: false }),
+      createVirtualClock(),
+      noopLogger,
+      { onChange },
+    )
 
   it('never moves an order back to an earlier stage read in the same millisecond (the POST answer after the stream’s new)', () => {
     const changes: string[] = []

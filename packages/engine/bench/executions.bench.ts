@@ -16,7 +16,13 @@ import {
 const config = createAcConfig()
 const core: AcCoreApi = loadAcCoreSync()
 const intent = (i: number) =>
-  ({ side: i % 2 ? 'SELL' : 'BUY', symbol: 'AAPL', quantity: '1000', urgency: 'MEDIUM', correlationId: `bench-${i}` }) as const
+  ({
+    side: i % 2 ? 'SELL' : 'BUY',
+    symbol: 'AAPL',
+    quantity: '1000',
+    urgency: 'MEDIUM',
+    correlationId: `bench-${i}`,
+  }) as const
 
 const decisions: number[] = []
 
@@ -56,7 +62,13 @@ async function sequential(n: number, measureDecisions: boolean): Promise<void> {
   for (let i = 0; i < n; i++) {
     const clock = createVirtualClock()
     const market = createSimulatedMarket({ clock, seed: i, symbols: { AAPL: { price: '190', spread: '0.02' } } })
-    const engine = createEngine({ broker: measureDecisions ? timed(market) : market, clock, config, core, journal: createInMemoryJournal() })
+    const engine = createEngine({
+      broker: measureDecisions ? timed(market) : market,
+      clock,
+      config,
+      core,
+      journal: createInMemoryJournal(),
+    })
     await engine.execute(intent(i))
   }
 }
@@ -70,7 +82,8 @@ async function concurrent(n: number, batch: number): Promise<void> {
   }
 }
 
-const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))] ?? NaN
+const pct = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))] ?? NaN
 
 await sequential(300, false) // warm-up
 const seq = await rate(2_000, () => sequential(2_000, false))

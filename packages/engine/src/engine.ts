@@ -1,7 +1,13 @@
 import { loadAcCoreSync, type AcCoreApi } from '@acx/ac-core-wasm'
 import { acParamsFor, type AcConfig, type AcStrategyParams } from './config/acConfig.js'
 import { createAcConfig } from './config/createAcConfig.js'
-import { fromKernelSchedule, halfSpreadFraction, planSliceQty, toKernelParams, type KernelSchedule } from './config/kernelParams.js'
+import {
+  fromKernelSchedule,
+  halfSpreadFraction,
+  planSliceQty,
+  toKernelParams,
+  type KernelSchedule,
+} from './config/kernelParams.js'
 import { Dec } from './domain/dec.js'
 import type { Decimal } from 'decimal.js'
 import type { ChildOrder } from './domain/childOrder.js'
@@ -154,7 +160,10 @@ function assertKernelAccepts(config: AcConfig, core: AcCoreApi): void {
   const issues: ConfigIssue[] = []
   const sets: [readonly string[], AcStrategyParams][] = [
     [['ac'], config.ac],
-    ...Object.entries(config.acBySymbol).map(([sym, p]): [readonly string[], AcStrategyParams] => [['symbolProfiles', sym], p]),
+    ...Object.entries(config.acBySymbol).map(([sym, p]): [readonly string[], AcStrategyParams] => [
+      ['symbolProfiles', sym],
+      p,
+    ]),
   ]
   for (const [at, params] of sets) {
     for (const twap of [false, true]) {
@@ -164,7 +173,10 @@ function assertKernelAccepts(config: AcConfig, core: AcCoreApi): void {
         const field = kernelField(e)
         // a symbol's parameters are its profile plus the explicit `ac` values: name the field under `ac`
         const path = field === undefined ? at : at[0] === 'ac' ? ['ac', field] : [...at]
-        issues.push({ path, message: `rejected by the Almgren–Chriss core${at[0] === 'ac' ? '' : ` (${at[1]})`}: ${(e as Error).message}` })
+        issues.push({
+          path,
+          message: `rejected by the Almgren–Chriss core${at[0] === 'ac' ? '' : ` (${at[1]})`}: ${(e as Error).message}`,
+        })
         break
       }
     }
@@ -184,17 +196,32 @@ export function createEngine(options: EngineOptions): Engine {
 
   const schedule = (intent: OrderIntent, strategy: StrategyName, fixedCost: number): KernelSchedule => {
     const params = acParamsFor(config, intent.symbol)
-    const kernelParams = toKernelParams(params, { tradingDaySeconds: config.tradingDaySeconds, twap: strategy === 'twap', fixedCost })
+    const kernelParams = toKernelParams(params, {
+      tradingDaySeconds: config.tradingDaySeconds,
+      twap: strategy === 'twap',
+      fixedCost,
+    })
     try {
       return fromKernelSchedule(core.trajectory(kernelParams), params)
     } catch (cause) {
-      throw new EngineError('ENGINE_KERNEL_FAILED', `Almgren–Chriss core failed (${kernelField(cause) ?? 'parameters'}): ${(cause as Error).message}`, { cause })
+      throw new EngineError(
+        'ENGINE_KERNEL_FAILED',
+        `Almgren–Chriss core failed (${kernelField(cause) ?? 'parameters'}): ${(cause as Error).message}`,
+        { cause },
+      )
     }
   }
 
   const run = async (ex: Execution): Promise<void> => {
     const { intent, strategy } = ex
-    await ex.journal({ type: 'execution_started', executionId: ex.id, atMs: clock.now(), intent, strategy, resumed: ex.resuming })
+    await ex.journal({
+      type: 'execution_started',
+      executionId: ex.id,
+      atMs: clock.now(),
+      intent,
+      strategy,
+      resumed: ex.resuming,
+    })
     if (ex.resuming) {
       await ex.orders.reconcile()
       if (!ex.remainingLots().gt(0)) return
@@ -202,10 +229,16 @@ export function createEngine(options: EngineOptions): Engine {
     await preflight(ex)
     await ex.arrive(await ex.venue.quote())
     const { arrival } = ex
-    if (arrival === null && intent.urgency !== 'HIGH') ex.stop('no_quote_available', `no usable quote for ${intent.symbol}`)
+    if (arrival === null && intent.urgency !== 'HIGH')
+      ex.stop('no_quote_available', `no usable quote for ${intent.symbol}`)
     await ex.checkParentRisk()
     logger.info(
-      { ...ex.fields(), quantity: intent.quantity.toNumber(), urgency: intent.urgency, arrival_mid: arrival?.mid.toNumber() ?? null },
+      {
+        ...ex.fields(),
+        quantity: intent.quantity.toNumber(),
+        urgency: intent.urgency,
+        arrival_mid: arrival?.mid.toNumber() ?? null,
+      },
       'Execution started',
     )
     switch (strategy) {
@@ -230,7 +263,10 @@ export function createEngine(options: EngineOptions): Engine {
       const early = risk.checkParent({ symbol: intent.symbol, quantity: intent.quantity, mid: null })
       if (early) return { ok: false, refusal: early }
       const raw = await broker.getQuote(intent.symbol).catch((err: unknown) => {
-        logger.warn({ symbol: intent.symbol, broker_error: isBrokerError(err) ? err.code : String(err) }, 'No quote to check the notional at intake')
+        logger.warn(
+          { symbol: intent.symbol, broker_error: isBrokerError(err) ? err.code : String(err) },
+          'No quote to check the notional at intake',
+        )
         return null
       })
       const quote = checkQuote(raw, clock.now(), config.quoteMaxAgeSeconds * 1000)
@@ -244,7 +280,13 @@ export function createEngine(options: EngineOptions): Engine {
       const intent = parseOrThrow(input)
       const strategy = routeStrategy(intent, config.routing)
       if (strategy !== 'almgren_chriss' && strategy !== 'twap') {
-        return { strategy, slices: [{ index: 0, startSeconds: 0, fraction: 1, qty: intent.quantity }], kappa: null, expectedCostBps: null, expectedStdBps: null }
+        return {
+          strategy,
+          slices: [{ index: 0, startSeconds: 0, fraction: 1, qty: intent.quantity }],
+          kappa: null,
+          expectedCostBps: null,
+          expectedStdBps: null,
+        }
       }
       const plan = schedule(intent, strategy, 0)
       const one = new Dec(1)
@@ -253,9 +295,20 @@ export function createEngine(options: EngineOptions): Engine {
         const last = k === plan.fractionOfRemaining.length - 1
         const qty = last ? left : planSliceQty(left, f, one)
         left = left.sub(qty)
-        return { index: k, startSeconds: plan.startSeconds[k] as number, fraction: plan.sliceFractions[k] as number, qty }
+        return {
+          index: k,
+          startSeconds: plan.startSeconds[k] as number,
+          fraction: plan.sliceFractions[k] as number,
+          qty,
+        }
       })
-      return { strategy, slices, kappa: plan.kappa, expectedCostBps: plan.expectedCostBps, expectedStdBps: plan.expectedStdBps }
+      return {
+        strategy,
+        slices,
+        kappa: plan.kappa,
+        expectedCostBps: plan.expectedCostBps,
+        expectedStdBps: plan.expectedStdBps,
+      }
     },
 
     async execute(input, opts = {}) {
@@ -264,7 +317,14 @@ export function createEngine(options: EngineOptions): Engine {
       const ac = strategy === 'almgren_chriss' || strategy === 'twap'
       const n = acParamsFor(config, intent.symbol).numSlices
       const resume = opts.resume && { ...opts.resume, isFallbackSlice: (k: number) => ac && k === n }
-      const ex = new Execution(parentOrderId(opts.executionId ?? intent.correlationId), intent, strategy, deps, opts.signal, resume)
+      const ex = new Execution(
+        parentOrderId(opts.executionId ?? intent.correlationId),
+        intent,
+        strategy,
+        deps,
+        opts.signal,
+        resume,
+      )
       let stopped: ExecutionFailure | undefined
       try {
         await run(ex)
@@ -276,7 +336,13 @@ export function createEngine(options: EngineOptions): Engine {
       }
       ex.finish(stopped)
       const result = ex.result()
-      await ex.journal({ type: 'execution_finished', executionId: ex.id, atMs: result.finishedAt, status: ex.status(result), result })
+      await ex.journal({
+        type: 'execution_finished',
+        executionId: ex.id,
+        atMs: result.finishedAt,
+        status: ex.status(result),
+        result,
+      })
       logger.info(
         {
           ...ex.fields(),

@@ -51,7 +51,10 @@ export class ConfigError extends EngineError {
     super(
       'ENGINE_CONFIG_INVALID',
       `Invalid configuration: ${issues
-        .map((i) => `${i.path.join('.') || '(config)'}: ${i.message}${i.value === undefined ? '' : ` (got ${JSON.stringify(i.value)})`}`)
+        .map(
+          (i) =>
+            `${i.path.join('.') || '(config)'}: ${i.message}${i.value === undefined ? '' : ` (got ${JSON.stringify(i.value)})`}`,
+        )
         .join('; ')}`,
       { issues },
     )

@@ -1,6 +1,14 @@
 // Engine
 export { createEngine } from './engine.js'
-export type { Engine, EngineOptions, ExecuteOptions, ExecutionPreview, IntentRiskCheck, PreviewSlice, ResumeFrom } from './engine.js'
+export type {
+  Engine,
+  EngineOptions,
+  ExecuteOptions,
+  ExecutionPreview,
+  IntentRiskCheck,
+  PreviewSlice,
+  ResumeFrom,
+} from './engine.js'
 
 // Risk
 export { createRiskGate } from './risk/riskGate.js'
@@ -42,15 +50,16 @@ export type { Fill } from './domain/fill.js'
 export { checkQuote } from './domain/quote.js'
 export type { Quote, QuoteCheck, QuoteFlag, UsableQuote } from './domain/quote.js'
 export { tickSize, roundToTick, isOnTick } from './domain/tick.js'
-export type {
-  ExecutionFailure,
-  ExecutionFailureCode,
-  ExecutionResult,
-  SliceAttempt,
-} from './domain/executionResult.js'
+export type { ExecutionFailure, ExecutionFailureCode, ExecutionResult, SliceAttempt } from './domain/executionResult.js'
 
 // Ports
-export { BROKER_ERRORS, BROKER_ERROR_REASONS, BROKER_TERMINAL_STATUSES, BrokerError, isBrokerError } from './ports/broker.js'
+export {
+  BROKER_ERRORS,
+  BROKER_ERROR_REASONS,
+  BROKER_TERMINAL_STATUSES,
+  BrokerError,
+  isBrokerError,
+} from './ports/broker.js'
 export type {
   Asset,
   BrokerErrorCode,
@@ -93,7 +102,14 @@ export type {
 export { AC_DEFAULTS, PROFILES } from './config/profiles.js'
 export { toKernelParams, fromKernelSchedule, planSliceQty, halfSpreadFraction } from './config/kernelParams.js'
 export type { KernelSchedule } from './config/kernelParams.js'
-export { DEFAULT_ROUTES, checkRouteSpec, fnv1a32, parseRouteSpec, pickWeighted, routeStrategy } from './routing/routeStrategy.js'
+export {
+  DEFAULT_ROUTES,
+  checkRouteSpec,
+  fnv1a32,
+  parseRouteSpec,
+  pickWeighted,
+  routeStrategy,
+} from './routing/routeStrategy.js'
 export { limitPrice, aggressionAt } from './strategy/limitPrice.js'
 
 // Simulated market

@@ -38,7 +38,13 @@ test('parseOrderIntent has the safeParse shape', () => {
 
 test('journal entries are discriminated on type', () => {
   expectTypeOf<JournalEntry['type']>().toEqualTypeOf<
-    'execution_started' | 'arrival_quote' | 'child_order_created' | 'child_order_status' | 'fill' | 'risk_check_failed' | 'execution_finished'
+    | 'execution_started'
+    | 'arrival_quote'
+    | 'child_order_created'
+    | 'child_order_status'
+    | 'fill'
+    | 'risk_check_failed'
+    | 'execution_finished'
   >()
 })
 
@@ -46,13 +52,15 @@ test('configuration is typed data: every field optional in, every field present 
   expectTypeOf(createAcConfig).parameter(0).toEqualTypeOf<AcConfigInput | undefined>()
   expectTypeOf(createAcConfig).returns.toEqualTypeOf<AcConfig>()
   expectTypeOf<AcConfig['risk']['maxOrderNotional']>().toEqualTypeOf<Decimal>()
-  expectTypeOf<{}>().toMatchTypeOf<AcConfigInput>()
+  expectTypeOf<Record<never, never>>().toMatchTypeOf<AcConfigInput>()
 })
 
 test('the broker port answers a cancel and may push order updates', () => {
   expectTypeOf<BrokerPort['cancelOrder']>().returns.resolves.toEqualTypeOf<CancelOutcome>()
   expectTypeOf<CancelOutcome>().toEqualTypeOf<'requested' | 'already_final'>()
-  expectTypeOf<BrokerPort['subscribeOrderUpdates']>().toEqualTypeOf<((listener: (order: BrokerOrder) => void) => () => void) | undefined>()
+  expectTypeOf<BrokerPort['subscribeOrderUpdates']>().toEqualTypeOf<
+    ((listener: (order: BrokerOrder) => void) => () => void) | undefined
+  >()
 })
 
 test('a risk refusal names its limit', () => {

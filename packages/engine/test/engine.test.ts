@@ -8,7 +8,13 @@ describe('createEngine', () => {
     const broker = api.createSimulatedMarket({ clock, seed: 7, symbols: { AAPL: { price: '190', spread: '0.02' } } })
     const logger = api.createMemoryLogger()
     const engine = api.createEngine({ broker, clock, config: api.createAcConfig(), logger })
-    const result = await engine.execute({ side: 'BUY', symbol: 'AAPL', quantity: '1000', urgency: 'MEDIUM', correlationId: 'embed-1' })
+    const result = await engine.execute({
+      side: 'BUY',
+      symbol: 'AAPL',
+      quantity: '1000',
+      urgency: 'MEDIUM',
+      correlationId: 'embed-1',
+    })
     expect(result.totalFilled.toString()).toBe('1000')
     expect(result.success).toBe(true)
     expect(result.attempts[0]?.qty.toString()).toBe('234')
@@ -46,7 +52,18 @@ describe('createEngine', () => {
   })
 
   it('routes by urgency and by the split, the same way every time', () => {
-    const h = aHarness({ config: { routing: { byUrgency: { MEDIUM: [{ strategy: 'almgren_chriss', weight: 50 }, { strategy: 'walk_the_book', weight: 50 }] } } } })
+    const h = aHarness({
+      config: {
+        routing: {
+          byUrgency: {
+            MEDIUM: [
+              { strategy: 'almgren_chriss', weight: 50 },
+              { strategy: 'walk_the_book', weight: 50 },
+            ],
+          },
+        },
+      },
+    })
     const picks = new Set<string>()
     for (let i = 0; i < 50; i++) {
       const s = h.engine.route(anIntent({ correlationId: `r-${i}` }))
@@ -74,7 +91,10 @@ describe('createEngine checks the configuration against the core', () => {
     const broker = api.createSimulatedMarket({ clock, seed: 1, symbols: {} })
     const core = {
       trajectory: () => {
-        throw Object.assign(new Error('η̃ = η − γτ/2 must be > 0'), { name: 'AcCoreError', code: 'AC_ETA_TILDE_NONPOSITIVE' })
+        throw Object.assign(new Error('η̃ = η − γτ/2 must be > 0'), {
+          name: 'AcCoreError',
+          code: 'AC_ETA_TILDE_NONPOSITIVE',
+        })
       },
       frontier: () => {
         throw new Error('unused')

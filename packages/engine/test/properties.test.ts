@@ -88,7 +88,9 @@ describe('execution invariants (random intents, markets and faults)', () => {
         // what was filled before plus the new order never exceeds the parent
         const orders = market.orders()
         for (const [i, o] of orders.entries()) {
-          expect(journal.entries.some((e) => e.type === 'child_order_created' && e.order.clientOrderId === o.clientOrderId)).toBe(true)
+          expect(
+            journal.entries.some((e) => e.type === 'child_order_created' && e.order.clientOrderId === o.clientOrderId),
+          ).toBe(true)
           const before = sum(orders.slice(0, i).map((p) => p.filledQty))
           expect(before.add(o.qty).lte(q)).toBe(true)
           expect(['filled', 'canceled', 'rejected', 'expired']).toContain(o.status)
@@ -107,17 +109,35 @@ describe('execution invariants (random intents, markets and faults)', () => {
       fc.constant<OrderEvent>({ type: 'cancel_confirm', tsEvent: 0 }),
       fc.constant<OrderEvent>({ type: 'expire', tsEvent: 0 }),
       fc.constant<OrderEvent>({ type: 'reject', tsEvent: 0, reason: 'r' }),
-      fc.record({ id: fc.integer({ min: 0, max: 5 }), qty: fc.integer({ min: 1, max: 60 }) }).map(
-        ({ id, qty }): OrderEvent => ({
+      fc
+        .record({ id: fc.integer({ min: 0, max: 5 }), qty: fc.integer({ min: 1, max: 60 }) })
+        .map(({ id, qty }): OrderEvent => ({
           type: 'fill',
           tsEvent: 0,
-          fill: { fillId: fillId(`f${id}`), clientOrderId: cid, brokerOrderId: brokerOrderId('b'), qty: new Dec(qty), price: new Dec(10), tsEvent: 0, tsInit: 0 },
-        }),
-      ),
+          fill: {
+            fillId: fillId(`f${id}`),
+            clientOrderId: cid,
+            brokerOrderId: brokerOrderId('b'),
+            qty: new Dec(qty),
+            price: new Dec(10),
+            tsEvent: 0,
+            tsInit: 0,
+          },
+        })),
     )
     fc.assert(
       fc.property(fc.array(eventArb, { maxLength: 30 }), (events) => {
-        let o = createChildOrder({ clientOrderId: cid, symbol: 'X', side: 'BUY', type: 'limit', qty: new Dec(100), limitPrice: new Dec(10), sliceIndex: 0, attempt: 0, createdAt: 0 })
+        let o = createChildOrder({
+          clientOrderId: cid,
+          symbol: 'X',
+          side: 'BUY',
+          type: 'limit',
+          qty: new Dec(100),
+          limitPrice: new Dec(10),
+          sliceIndex: 0,
+          attempt: 0,
+          createdAt: 0,
+        })
         for (const ev of events) {
           try {
             o = applyOrderEvent(o, ev)

@@ -30,9 +30,13 @@ async function measure(label: string, send: (i: number) => Promise<Response>): P
 
 const dir = mkdtempSync(join(tmpdir(), 'acx-bench-'))
 const loaded = loadConfig({
-  ACX_PORT: '0', ACX_DB_PATH: join(dir, 'acx.sqlite'), ACX_LOG_LEVEL: 'silent',
+  ACX_PORT: '0',
+  ACX_DB_PATH: join(dir, 'acx.sqlite'),
+  ACX_LOG_LEVEL: 'silent',
   // executions queue behind one slow runner, so the figure is intake, not trading
-  ACX_MAX_CONCURRENT_EXECUTIONS: '1', AC_TOTAL_TIME_SECONDS: '3600', AC_SLICE_WAIT_SECONDS: '60',
+  ACX_MAX_CONCURRENT_EXECUTIONS: '1',
+  AC_TOTAL_TIME_SECONDS: '3600',
+  AC_SLICE_WAIT_SECONDS: '60',
 })
 if (!loaded.ok) throw new Error(JSON.stringify(loaded.problems))
 const service = await createService(loaded.config, pino({ level: 'silent' }))

@@ -16,11 +16,15 @@ const all = availableParallelism()
 
 function writeGrid(rows: number): void {
   let s = 42
-  const u = (): number => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296)
-  const lines: string[] = ['shares,horizon,slices,volatility,temporary_impact,permanent_impact,fixed_cost,risk_aversion']
+  const u = (): number => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296
+  const lines: string[] = [
+    'shares,horizon,slices,volatility,temporary_impact,permanent_impact,fixed_cost,risk_aversion',
+  ]
   for (let i = 0; i < rows; i++) {
     const x = 1e4 + Math.floor(u() * 1e6)
-    lines.push(`${x},${(1 + u() * 9).toFixed(6)},10,${(0.1 + u()).toFixed(6)},${(1e-7 + u() * 1e-6).toExponential(6)},${(u() * 1e-8).toExponential(6)},${(u() * 0.1).toFixed(6)},${(u() * 1e-5).toExponential(6)}`)
+    lines.push(
+      `${x},${(1 + u() * 9).toFixed(6)},10,${(0.1 + u()).toFixed(6)},${(1e-7 + u() * 1e-6).toExponential(6)},${(u() * 1e-8).toExponential(6)},${(u() * 0.1).toFixed(6)},${(u() * 1e-5).toExponential(6)}`,
+    )
   }
   writeFileSync(grid, `${lines.join('\n')}\n`)
 }
@@ -35,7 +39,11 @@ async function frontier(workers: number): Promise<number> {
 
 const fmt = (x: number): string => Math.round(x).toLocaleString('en-US')
 
-console.log(`machine: ${cpus()[0]?.model ?? '?'} × ${all}, Node ${process.version}, load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`)
+console.log(
+  `machine: ${cpus()[0]?.model ?? '?'} × ${all}, Node ${process.version}, load average ${loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')}`,
+)
 writeGrid(ROWS)
 console.log(`grid: ${fmt(ROWS)} rows, ${(statSync(grid).size / 2 ** 20).toFixed(1)} MiB (N = 10)`)
 writeGrid(20_000)
@@ -51,12 +59,23 @@ for (let round = 0; round < 3; round++) {
 const single = Math.min(...singles)
 const multi = Math.min(...multis)
 const list = (xs: number[]): string => xs.map((x) => x.toFixed(2)).join(', ')
-console.log(`acx frontier --grid … --out … (CSV in and out, ${(statSync(out).size / 2 ** 20).toFixed(1)} MiB written), best of 3`)
+console.log(
+  `acx frontier --grid … --out … (CSV in and out, ${(statSync(out).size / 2 ** 20).toFixed(1)} MiB written), best of 3`,
+)
 console.log(`  1 worker:   ${single.toFixed(2)} s, ${fmt(ROWS / single)} rows/s  (runs: ${list(singles)} s)`)
-console.log(`  ${all} workers:  ${multi.toFixed(2)} s, ${fmt(ROWS / multi)} rows/s  (×${(single / multi).toFixed(2)}; runs: ${list(multis)} s)`)
+console.log(
+  `  ${all} workers:  ${multi.toFixed(2)} s, ${fmt(ROWS / multi)} rows/s  (×${(single / multi).toFixed(2)}; runs: ${list(multis)} s)`,
+)
 
 const spec = (market: 'engine' | 'model'): SimulationSpec => ({
-  strategy: 'almgren_chriss', config: {}, market, side: 'BUY', quantity: 1000, price: 100, spread: 0.02, seed: 1,
+  strategy: 'almgren_chriss',
+  config: {},
+  market,
+  side: 'BUY',
+  quantity: 1000,
+  price: 100,
+  spread: 0.02,
+  seed: 1,
 })
 const simRate = async (market: 'engine' | 'model', workers: number): Promise<number> => {
   const pool = await createWorkerPool(workers)
@@ -76,12 +95,21 @@ const simRate = async (market: 'engine' | 'model', workers: number): Promise<num
 const cpuRates = new Map<number, number[]>()
 for (const market of ['engine', 'model'] as const) {
   cpuRates.set(1, []).set(all, [])
-  const rates = new Map<number, number[]>([[1, []], [all, []]])
+  const rates = new Map<number, number[]>([
+    [1, []],
+    [all, []],
+  ])
   for (let round = 0; round < 3; round++) for (const w of rates.keys()) rates.get(w)?.push(await simRate(market, w))
   for (const [w, xs] of rates) {
     const cpu = Math.max(...(cpuRates.get(w) ?? []))
-    console.log(`acx simulate (almgren_chriss, N = 5, ${market} market), ${w} worker${w > 1 ? 's' : ''}: ${fmt(Math.max(...xs))} executions/s best of 3 (runs: ${xs.map(fmt).join(', ')}); ${fmt(cpu)} per CPU-second`)
+    console.log(
+      `acx simulate (almgren_chriss, N = 5, ${market} market), ${w} worker${w > 1 ? 's' : ''}: ${fmt(Math.max(...xs))} executions/s best of 3 (runs: ${xs.map(fmt).join(', ')}); ${fmt(cpu)} per CPU-second`,
+    )
   }
 }
-console.log(`load average after: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`)
+console.log(
+  `load average after: ${loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')}`,
+)
 rmSync(dir, { recursive: true, force: true })

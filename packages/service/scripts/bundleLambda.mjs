@@ -13,7 +13,9 @@ await build({
   target: 'node20',
   external: ['better-sqlite3'],
   conditions: ['@acx/source'],
-  banner: { js: "import { createRequire as __acxRequire } from 'node:module'; const require = __acxRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __acxRequire } from 'node:module'; const require = __acxRequire(import.meta.url);",
+  },
   logLevel: 'warning',
   legalComments: 'none',
 })

@@ -39,7 +39,10 @@ function createProgram(): Command {
   program
     .command('report')
     .description('execution quality from the store, per symbol and overall, strategies side by side')
-    .option('--db <path>', 'SQLite store to read (default: the store ACX_STORE / ACX_DB_PATH / ACX_DYNAMODB_TABLE name)')
+    .option(
+      '--db <path>',
+      'SQLite store to read (default: the store ACX_STORE / ACX_DB_PATH / ACX_DYNAMODB_TABLE name)',
+    )
     .option('--since <when>', 'only executions created since: 7d, 24h, 30m or an ISO date', (v) => {
       const at = parseSince(v, new Date())
       if (!at) throw new InvalidArgumentError('use 7d, 24h, 30m or an ISO date such as 2026-11-01')
@@ -50,9 +53,16 @@ function createProgram(): Command {
     .action(async (opts: { db?: string; since?: Date; symbol?: string; format: 'table' | 'json' | 'csv' }) => {
       const store = opts.db ? openExisting(opts.db) : storeFromEnv()
       try {
-        const report = await loadReport(store, { since: opts.since ?? null, ...(opts.symbol ? { symbol: opts.symbol } : {}) })
+        const report = await loadReport(store, {
+          since: opts.since ?? null,
+          ...(opts.symbol ? { symbol: opts.symbol } : {}),
+        })
         const out =
-          opts.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : opts.format === 'csv' ? formatReportCsv(report) : formatReportTable(report)
+          opts.format === 'json'
+            ? `${JSON.stringify(report, null, 2)}\n`
+            : opts.format === 'csv'
+              ? formatReportCsv(report)
+              : formatReportTable(report)
         process.stdout.write(out)
       } finally {
         await store.close()
@@ -61,19 +71,28 @@ function createProgram(): Command {
 
   program
     .command('prune')
-    .description('delete finished executions (with their child orders, fills and journal) created before a date; running and queued ones are never touched')
-    .requiredOption('--before <when>', 'cut-off: an ISO date (2026-01-01, 2026-01-01T00:00:00Z) or an age (90d, 12h)', (v) => {
-      const at = parseSince(v, new Date())
-      if (at === null) throw new InvalidArgumentError('use an ISO date such as 2026-01-01, or an age such as 90d, 12h, 30m')
-      return at
-    })
+    .description(
+      'delete finished executions (with their child orders, fills and journal) created before a date; running and queued ones are never touched',
+    )
+    .requiredOption(
+      '--before <when>',
+      'cut-off: an ISO date (2026-01-01, 2026-01-01T00:00:00Z) or an age (90d, 12h)',
+      (v) => {
+        const at = parseSince(v, new Date())
+        if (at === null)
+          throw new InvalidArgumentError('use an ISO date such as 2026-01-01, or an age such as 90d, 12h, 30m')
+        return at
+      },
+    )
     .option('--db <path>', 'SQLite store (default: the store ACX_STORE / ACX_DB_PATH / ACX_DYNAMODB_TABLE name)')
     .action(async (opts: { before: Date; db?: string }) => {
       const store = opts.db ? openExisting(opts.db) : storeFromEnv()
       try {
         let total = 0
         for (let n = -1; n !== 0; total += n) n = await store.prune(opts.before.getTime(), 500)
-        process.stdout.write(`pruned ${total} finished execution${total === 1 ? '' : 's'} created before ${opts.before.toISOString()}\n`)
+        process.stdout.write(
+          `pruned ${total} finished execution${total === 1 ? '' : 's'} created before ${opts.before.toISOString()}\n`,
+        )
       } finally {
         await store.close()
       }

@@ -7,7 +7,10 @@ export const DEFAULT_SIM_SYMBOLS = 'AAPL:190:0.02,MSFT:410:0.04,SPY:520:0.01,TSL
 
 const int = (min: number, max: number) =>
   z.coerce.number({ error: 'must be a number' }).int('must be an integer').min(min).max(max)
-const positive = z.coerce.number({ error: 'must be a number' }).positive('must be > 0').refine(Number.isFinite, 'must be finite')
+const positive = z.coerce
+  .number({ error: 'must be a number' })
+  .positive('must be > 0')
+  .refine(Number.isFinite, 'must be finite')
 const url = z.url({ error: 'must be an http(s) URL' }).refine((u) => /^https?:\/\//.test(u), 'must be an http(s) URL')
 
 const simSymbol = /^[A-Z0-9./]*[A-Z][A-Z0-9./]*:\d+(\.\d+)?:\d+(\.\d+)?$/
@@ -35,7 +38,11 @@ export const ConfigSchema = z
     ACX_BROKER: z.enum(['sim', 'alpaca']).default('sim'),
     ACX_STORE: z.enum(['sqlite', 'dynamodb']).default('sqlite'),
     ACX_DB_PATH: z.string().trim().min(1).default('./data/acx.sqlite'),
-    ACX_DYNAMODB_TABLE: z.string().trim().regex(/^[A-Za-z0-9_.-]{3,255}$/, 'must be 3–255 of a-z A-Z 0-9 _ - .').optional(),
+    ACX_DYNAMODB_TABLE: z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z0-9_.-]{3,255}$/, 'must be 3–255 of a-z A-Z 0-9 _ - .')
+      .optional(),
     ACX_DYNAMODB_ENDPOINT: url.optional(),
     ACX_INTAKE: z.enum(['http', 'sqs']).default('http'),
     ACX_SQS_QUEUE_URL: url.optional(),

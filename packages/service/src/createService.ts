@@ -1,4 +1,12 @@
-import { Dec, createEngine, createRealClock, createSimulatedMarket, type BrokerPort, type Clock, type Engine } from '@acx/engine'
+import {
+  Dec,
+  createEngine,
+  createRealClock,
+  createSimulatedMarket,
+  type BrokerPort,
+  type Clock,
+  type Engine,
+} from '@acx/engine'
 import { alpacaOptionsFromEnv, createAlpacaBroker } from '@acx/broker-alpaca'
 import type { FastifyInstance } from 'fastify'
 import { randomUUID } from 'node:crypto'
@@ -49,12 +57,16 @@ export interface ServiceDeps {
  */
 export function createSimBroker(config: ServiceConfig, clock: Clock): BrokerPort & { close(): Promise<void> } {
   const db = config.ACX_DB_PATH
-  const path = config.ACX_SIM_STATE_PATH ?? (db === ':memory:' ? db : join(dirname(db), `${basename(db, extname(db))}.sim-venue.sqlite`))
+  const path =
+    config.ACX_SIM_STATE_PATH ??
+    (db === ':memory:' ? db : join(dirname(db), `${basename(db, extname(db))}.sim-venue.sqlite`))
   let store: ReturnType<typeof createSqliteSimVenueStore>
   try {
     store = createSqliteSimVenueStore({ path })
   } catch (err) {
-    throw new ServiceError('SERVICE_STORE_UNAVAILABLE', `ACX_SIM_STATE_PATH=${path}: ${(err as Error).message}`, { cause: err })
+    throw new ServiceError('SERVICE_STORE_UNAVAILABLE', `ACX_SIM_STATE_PATH=${path}: ${(err as Error).message}`, {
+      cause: err,
+    })
   }
   try {
     const market = createSimulatedMarket({ clock, seed: config.ACX_SIM_SEED, symbols: config.ACX_SIM_SYMBOLS, store })
@@ -88,7 +100,9 @@ export function createBroker(config: ServiceConfig, clock: Clock, logger: Logger
 
 /** The setting that names the store, for messages: `ACX_DB_PATH=…` or `ACX_DYNAMODB_TABLE=…`. */
 const storeSetting = (config: ServiceConfig): string =>
-  config.ACX_STORE === 'sqlite' ? `ACX_DB_PATH=${config.ACX_DB_PATH}` : `ACX_DYNAMODB_TABLE=${config.ACX_DYNAMODB_TABLE ?? ''}`
+  config.ACX_STORE === 'sqlite'
+    ? `ACX_DB_PATH=${config.ACX_DB_PATH}`
+    : `ACX_DYNAMODB_TABLE=${config.ACX_DYNAMODB_TABLE ?? ''}`
 
 /**
  * The store ACX_STORE names: SQLite at ACX_DB_PATH, or the DynamoDB table ACX_DYNAMODB_TABLE. A store
@@ -112,7 +126,9 @@ export function createStore(config: ServiceConfig): ExecutionStore {
 
 /** Wires configuration, broker, clock, store, engine, execution manager, HTTP app and queue intake. */
 export async function createService(config: ServiceConfig, logger: Logger, deps: ServiceDeps = {}): Promise<Service> {
-  const clock = deps.clock ?? (config.ACX_BROKER === 'sim' ? createRealClock({ scale: config.ACX_SIM_TIME_SCALE }) : createRealClock())
+  const clock =
+    deps.clock ??
+    (config.ACX_BROKER === 'sim' ? createRealClock({ scale: config.ACX_SIM_TIME_SCALE }) : createRealClock())
   const metrics = createMetrics()
   // the store first: if it cannot be used, that is the message an operator needs
   const store = deps.store ?? createStore(config)
@@ -122,7 +138,10 @@ export async function createService(config: ServiceConfig, logger: Logger, deps:
   const engineRef: { current?: Engine } = {}
   const manager = createExecutionManager({
     engine: () => engineRef.current!,
-    store, clock, logger, metrics,
+    store,
+    clock,
+    logger,
+    metrics,
     maxConcurrent: config.ACX_MAX_CONCURRENT_EXECUTIONS,
     recovery: config.ACX_RECOVERY,
     workerId: config.ACX_WORKER_ID ?? `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`,
@@ -135,7 +154,11 @@ export async function createService(config: ServiceConfig, logger: Logger, deps:
   const engine = createEngine({ broker, clock, config: config.engine, logger, journal: manager.journal })
   engineRef.current = engine
   const app = buildApp({
-    manager, engine, metrics, logger, bodyLimitBytes: config.ACX_BODY_LIMIT_BYTES,
+    manager,
+    engine,
+    metrics,
+    logger,
+    bodyLimitBytes: config.ACX_BODY_LIMIT_BYTES,
     ...(config.ACX_API_TOKEN ? { apiToken: config.ACX_API_TOKEN } : {}),
   })
   const consumer =
@@ -172,16 +195,28 @@ export async function createService(config: ServiceConfig, logger: Logger, deps:
     if (config.ACX_RETENTION_DAYS === 0) return
     const before = Date.now() - config.ACX_RETENTION_DAYS * 86_400_000
     const n = await manager.prune(before)
-    if (n > 0) logger.info({ pruned: n, before: new Date(before).toISOString() }, 'Pruned finished executions past retention')
+    if (n > 0)
+      logger.info({ pruned: n, before: new Date(before).toISOString() }, 'Pruned finished executions past retention')
   }
   return {
-    config, app, engine, manager, store, broker, clock, metrics,
+    config,
+    app,
+    engine,
+    manager,
+    store,
+    broker,
+    clock,
+    metrics,
     async start() {
       // a store that cannot take a write now would answer 500 on every POST: refuse to start instead
       try {
         await store.probe(Date.now())
       } catch (err) {
-        throw new ServiceError('SERVICE_STORE_UNAVAILABLE', `${storeSetting(config)}: cannot write: ${(err as Error).message}`, { cause: err })
+        throw new ServiceError(
+          'SERVICE_STORE_UNAVAILABLE',
+          `${storeSetting(config)}: cannot write: ${(err as Error).message}`,
+          { cause: err },
+        )
       }
       const address = await app.listen({ host: config.ACX_HOST, port: config.ACX_PORT })
       await manager.recover()

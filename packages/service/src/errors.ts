@@ -81,5 +81,8 @@ export const errorBody = (e: ServiceError) => ({
 
 /** Refusals of an intent that retrying the same message cannot change (queue intake dead-letters them). */
 export const PERMANENT_REFUSALS: ReadonlySet<ServiceErrorCode> = new Set([
-  'SERVICE_IDEMPOTENCY_CONFLICT', 'SERVICE_RISK_LIMIT', 'SERVICE_INVALID_REQUEST', 'SERVICE_UNPROCESSABLE',
+  'SERVICE_IDEMPOTENCY_CONFLICT',
+  'SERVICE_RISK_LIMIT',
+  'SERVICE_INVALID_REQUEST',
+  'SERVICE_UNPROCESSABLE',
 ])

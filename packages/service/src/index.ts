@@ -6,8 +6,15 @@ export { SERVICE_ERRORS, ServiceError, isServiceError } from './errors.js'
 export type { ServiceErrorCode, ServiceErrorIssue } from './errors.js'
 export { createExecutionManager, totalsOf } from './executions/executionManager.js'
 export type {
-  CancelOutcome, ExecutionDetail, ExecutionManager, ExecutionManagerOptions, ExecutionTotals, NotReadyReason,
-  OpenNotionalPolicy, Readiness, RecoveryPolicy,
+  CancelOutcome,
+  ExecutionDetail,
+  ExecutionManager,
+  ExecutionManagerOptions,
+  ExecutionTotals,
+  NotReadyReason,
+  OpenNotionalPolicy,
+  Readiness,
+  RecoveryPolicy,
 } from './executions/executionManager.js'
 export { buildApp } from './http/app.js'
 export type { AppOptions } from './http/app.js'
@@ -19,9 +26,20 @@ export type { ServiceMetrics } from './observability/metrics.js'
 export { instrumentBroker } from './observability/instrumentBroker.js'
 export { EXECUTION_STATUSES, FINAL_STATUSES } from './persistence/executionStore.js'
 export type {
-  ChildOrderRecord, CreateExecution, ExecutionFilter, ExecutionJournalStore, ExecutionLeases, ExecutionQueries,
-  ExecutionRecord, ExecutionStore, FillRecord, HaltRecord, Json, StoreControl,
-  RunStart, ServiceExecutionStatus,
+  ChildOrderRecord,
+  CreateExecution,
+  ExecutionFilter,
+  ExecutionJournalStore,
+  ExecutionLeases,
+  ExecutionQueries,
+  ExecutionRecord,
+  ExecutionStore,
+  FillRecord,
+  HaltRecord,
+  Json,
+  StoreControl,
+  RunStart,
+  ServiceExecutionStatus,
 } from './persistence/executionStore.js'
 export { createSqliteStore } from './persistence/sqliteStore.js'
 export type { SqliteStoreOptions } from './persistence/sqliteStore.js'

@@ -44,7 +44,7 @@ function createRng(seed: number): () => number {
 }
 
 type Rng = () => number
-const pick = <T,>(rng: Rng, items: readonly T[]): T => items[Math.floor(rng() * items.length)] as T
+const pick = <T>(rng: Rng, items: readonly T[]): T => items[Math.floor(rng() * items.length)] as T
 const between = (rng: Rng, min: number, max: number): number => min + (max - min) * rng()
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
 const sum = (qtys: Iterable<string | Decimal>): Decimal => [...qtys].reduce<Decimal>((s, q) => s.add(q), new Dec(0))
@@ -63,7 +63,12 @@ function planOrders(rng: Rng, prefix: string, symbols: readonly string[]): { int
   for (let i = 0; i < ORDERS; i++) {
     const u = rng()
     // mostly round lots; some odd and tiny quantities (1 share, a few shares), where rounding bites
-    const quantity = u < 0.1 ? String(1 + Math.floor(rng() * 9)) : u < 0.25 ? String(1 + Math.floor(rng() * 3000)) : String(100 * (1 + Math.floor(rng() * 20)))
+    const quantity =
+      u < 0.1
+        ? String(1 + Math.floor(rng() * 9))
+        : u < 0.25
+          ? String(1 + Math.floor(rng() * 3000))
+          : String(100 * (1 + Math.floor(rng() * 20)))
     intents.push({
       side: rng() < 0.5 ? 'BUY' : 'SELL',
       symbol: pick(rng, symbols),
@@ -131,8 +136,16 @@ async function postAll(url: string, intents: readonly Intent[], intake: Intake):
 type StoredChild = { clientOrderId: string; brokerOrderId: string | null; status: string; filledQty: string }
 type StoredFill = { fillId: string; clientOrderId: string; qty: string; price: string }
 type Execution = {
-  executionId: string; correlationId: string; status: string; quantity: string; side: 'BUY' | 'SELL'; symbol: string
-  resumes: number; totals: { filledQuantity: string }; childOrders: StoredChild[]; fills: StoredFill[]
+  executionId: string
+  correlationId: string
+  status: string
+  quantity: string
+  side: 'BUY' | 'SELL'
+  symbol: string
+  resumes: number
+  totals: { filledQuantity: string }
+  childOrders: StoredChild[]
+  fills: StoredFill[]
   result: { error?: { code: string; message: string } } | null
 }
 
@@ -168,14 +181,20 @@ interface Scenario {
 const clientOrderIdPattern = /^(.+)-s(\d+)-a(\d+)$/
 
 /** Runs a scenario: KILLS runs killed at random moments, then one that finishes everything; returns the stored executions. */
-async function runScenario(s: Scenario, children: ChildService[], log: (line: string) => void): Promise<{ executions: Execution[]; intake: Intake; intents: Intent[] }> {
+async function runScenario(
+  s: Scenario,
+  children: ChildService[],
+  log: (line: string) => void,
+): Promise<{ executions: Execution[]; intake: Intake; intents: Intent[] }> {
   const rng = createRng(SEED ^ [...s.name].reduce((h, c) => Math.imul(h ^ c.charCodeAt(0), 16777619), 2166136261))
   const { intents, posts } = planOrders(rng, `chaos-${s.name}-${SEED}`, s.symbols)
   const intake: Intake = { unanswered: new Set(), answers: new Map(), unexpected: [] }
   const byId = new Map(intents.map((i) => [i.correlationId, i]))
   const t0 = Date.now()
   const count = (f: (i: Intent) => boolean) => intents.filter(f).length
-  log(`${s.name}: ${intents.length} orders (${count((i) => i.side === 'BUY')} BUY, ${count((i) => i.urgency === 'LOW')} LOW / ${count((i) => i.urgency === 'MEDIUM')} MEDIUM / ${count((i) => i.urgency === 'HIGH')} HIGH), ${posts.flat().length - intents.length} posted twice`)
+  log(
+    `${s.name}: ${intents.length} orders (${count((i) => i.side === 'BUY')} BUY, ${count((i) => i.urgency === 'LOW')} LOW / ${count((i) => i.urgency === 'MEDIUM')} MEDIUM / ${count((i) => i.urgency === 'HIGH')} HIGH), ${posts.flat().length - intents.length} posted twice`,
+  )
 
   for (let run = 0; run < KILLS; run++) {
     const child = startChildService(s.env)
@@ -189,7 +208,9 @@ async function runScenario(s: Scenario, children: ChildService[], log: (line: st
     await killHard(child)
     stopChaos()
     await posting
-    log(`${s.name}: run ${run + 1} killed ${killAfter} ms after listening (${((Date.now() - t0) / 1000).toFixed(1)} s), ${intake.unanswered.size} POSTs unanswered`)
+    log(
+      `${s.name}: run ${run + 1} killed ${killAfter} ms after listening (${((Date.now() - t0) / 1000).toFixed(1)} s), ${intake.unanswered.size} POSTs unanswered`,
+    )
   }
 
   const last = startChildService(s.env)
@@ -204,16 +225,27 @@ async function runScenario(s: Scenario, children: ChildService[], log: (line: st
   }, 90_000)
   const executions: Execution[] = []
   for (const e of listed) executions.push((await http(`${url}/v1/orders/${e.executionId}`, 'GET')).json as Execution)
-  log(`${s.name}: all ${executions.length} executions finished ${((Date.now() - t0) / 1000).toFixed(1)} s after the first start`)
+  log(
+    `${s.name}: all ${executions.length} executions finished ${((Date.now() - t0) / 1000).toFixed(1)} s after the first start`,
+  )
   return { executions, intake, intents }
 }
 
 /** Every invariant between the client's view, the store and the venue. */
-function checkBooks(s: Scenario, intents: readonly Intent[], intake: Intake, executions: readonly Execution[], venue: Venue, log: (line: string) => void): void {
+function checkBooks(
+  s: Scenario,
+  intents: readonly Intent[],
+  intake: Intake,
+  executions: readonly Execution[],
+  venue: Venue,
+  log: (line: string) => void,
+): void {
   expect(intake.unexpected).toEqual([])
   const statusCounts: Record<string, number> = {}
   for (const e of executions) statusCounts[e.status] = (statusCounts[e.status] ?? 0) + 1
-  log(`${s.name}: statuses ${JSON.stringify(statusCounts)}; ${venue.orders.length} orders and ${venue.orders.reduce((n, o) => n + o.fills.length, 0)} fills at the venue; resumed executions: ${executions.filter((e) => e.resumes > 0).length}`)
+  log(
+    `${s.name}: statuses ${JSON.stringify(statusCounts)}; ${venue.orders.length} orders and ${venue.orders.reduce((n, o) => n + o.fills.length, 0)} fills at the venue; resumed executions: ${executions.filter((e) => e.resumes > 0).length}`,
+  )
   const reasons: Record<string, number> = {}
   for (const e of executions.filter((x) => x.status !== 'filled')) {
     const why = `${e.result?.error?.code ?? 'unknown'}: ${(e.result?.error?.message ?? '').replace(/[0-9a-f-]{36}|chaos-\S+|\d+(\.\d+)?/g, '…')}`
@@ -232,8 +264,12 @@ function checkBooks(s: Scenario, intents: readonly Intent[], intake: Intake, exe
   }
   for (const intent of intents) {
     const e = byCorrelation.get(intent.correlationId)!
-    expect({ cid: intent.correlationId, side: e.side, symbol: e.symbol, quantity: e.quantity })
-      .toEqual({ cid: intent.correlationId, side: intent.side, symbol: intent.symbol, quantity: intent.quantity })
+    expect({ cid: intent.correlationId, side: e.side, symbol: e.symbol, quantity: e.quantity }).toEqual({
+      cid: intent.correlationId,
+      side: intent.side,
+      symbol: intent.symbol,
+      quantity: intent.quantity,
+    })
   }
 
   // no client order id used twice: in the store, and at the venue
@@ -251,15 +287,27 @@ function checkBooks(s: Scenario, intents: readonly Intent[], intake: Intake, exe
   const venueById = new Map(venue.orders.map((o) => [o.clientOrderId, o]))
   for (const o of venue.orders) {
     const c = storedById.get(o.clientOrderId)
-    expect({ clientOrderId: o.clientOrderId, stored: c !== undefined }).toEqual({ clientOrderId: o.clientOrderId, stored: true })
-    expect({ clientOrderId: o.clientOrderId, brokerOrderId: c!.brokerOrderId }).toEqual({ clientOrderId: o.clientOrderId, brokerOrderId: o.id })
+    expect({ clientOrderId: o.clientOrderId, stored: c !== undefined }).toEqual({
+      clientOrderId: o.clientOrderId,
+      stored: true,
+    })
+    expect({ clientOrderId: o.clientOrderId, brokerOrderId: c!.brokerOrderId }).toEqual({
+      clientOrderId: o.clientOrderId,
+      brokerOrderId: o.id,
+    })
     expect(clientOrderIdPattern.exec(o.clientOrderId)?.[1]).toBe(c!.execution.correlationId)
   }
   for (const c of storedChildren) {
-    expect({ clientOrderId: c.clientOrderId, terminal: TERMINAL_CHILD.has(c.status) }).toEqual({ clientOrderId: c.clientOrderId, terminal: true })
+    expect({ clientOrderId: c.clientOrderId, terminal: TERMINAL_CHILD.has(c.status) }).toEqual({
+      clientOrderId: c.clientOrderId,
+      terminal: true,
+    })
     if (!venueById.has(c.clientOrderId)) {
-      expect({ clientOrderId: c.clientOrderId, brokerOrderId: c.brokerOrderId, status: c.status })
-        .toEqual({ clientOrderId: c.clientOrderId, brokerOrderId: null, status: 'rejected' })
+      expect({ clientOrderId: c.clientOrderId, brokerOrderId: c.brokerOrderId, status: c.status }).toEqual({
+        clientOrderId: c.clientOrderId,
+        brokerOrderId: null,
+        status: 'rejected',
+      })
     }
   }
 
@@ -268,18 +316,28 @@ function checkBooks(s: Scenario, intents: readonly Intent[], intake: Intake, exe
   const fillIds = executions.flatMap((e) => e.fills.map((f) => f.fillId))
   expect(fillIds.length - new Set(fillIds).size).toBe(0)
   const storedFills = new Map<string, StoredFill[]>()
-  for (const f of executions.flatMap((e) => e.fills)) storedFills.set(f.clientOrderId, [...(storedFills.get(f.clientOrderId) ?? []), f])
+  for (const f of executions.flatMap((e) => e.fills))
+    storedFills.set(f.clientOrderId, [...(storedFills.get(f.clientOrderId) ?? []), f])
   for (const cid of storedFills.keys()) expect({ cid, atVenue: venueById.has(cid) }).toEqual({ cid, atVenue: true })
   for (const o of venue.orders) {
     const mine = storedFills.get(o.clientOrderId) ?? []
     const venueQty = sum(o.fills.map((f) => f.qty))
     const venueValue = o.fills.reduce((v, f) => v.add(f.qty.mul(f.price)), new Dec(0))
     const storedValue = mine.reduce((v, f) => v.add(new Dec(f.qty).mul(f.price)), new Dec(0))
-    expect({ cid: o.clientOrderId, venueFills: venueQty.toString(), venueOrder: o.filledQty.toString() })
-      .toEqual({ cid: o.clientOrderId, venueFills: o.filledQty.toString(), venueOrder: o.filledQty.toString() })
-    expect({ cid: o.clientOrderId, stored: sum(mine.map((f) => f.qty)).toString(), child: new Dec(storedById.get(o.clientOrderId)!.filledQty).toString() })
-      .toEqual({ cid: o.clientOrderId, stored: venueQty.toString(), child: venueQty.toString() })
-    expect({ cid: o.clientOrderId, valueDiff: storedValue.sub(venueValue).abs().lte('0.0001') }).toEqual({ cid: o.clientOrderId, valueDiff: true })
+    expect({ cid: o.clientOrderId, venueFills: venueQty.toString(), venueOrder: o.filledQty.toString() }).toEqual({
+      cid: o.clientOrderId,
+      venueFills: o.filledQty.toString(),
+      venueOrder: o.filledQty.toString(),
+    })
+    expect({
+      cid: o.clientOrderId,
+      stored: sum(mine.map((f) => f.qty)).toString(),
+      child: new Dec(storedById.get(o.clientOrderId)!.filledQty).toString(),
+    }).toEqual({ cid: o.clientOrderId, stored: venueQty.toString(), child: venueQty.toString() })
+    expect({ cid: o.clientOrderId, valueDiff: storedValue.sub(venueValue).abs().lte('0.0001') }).toEqual({
+      cid: o.clientOrderId,
+      valueDiff: true,
+    })
   }
 
   // no overfill, and every status says what the fills say (the engine's ExecutionStatus rules, plus the
@@ -287,17 +345,32 @@ function checkBooks(s: Scenario, intents: readonly Intent[], intake: Intake, exe
   // (ACX_RECOVERY=fail maps to partially_filled when anything filled); cancelled ⇒ short of the quantity
   for (const e of executions) {
     const stored = sum(e.fills.map((f) => f.qty))
-    const atVenue = sum(venue.orders.filter((o) => clientOrderIdPattern.exec(o.clientOrderId)?.[1] === e.correlationId).flatMap((o) => o.fills.map((f) => f.qty)))
+    const atVenue = sum(
+      venue.orders
+        .filter((o) => clientOrderIdPattern.exec(o.clientOrderId)?.[1] === e.correlationId)
+        .flatMap((o) => o.fills.map((f) => f.qty)),
+    )
     const qty = new Dec(e.quantity)
-    const facts = { cid: e.correlationId, status: e.status, quantity: e.quantity, stored: stored.toString(), atVenue: atVenue.toString(), totals: e.totals.filledQuantity }
+    const facts = {
+      cid: e.correlationId,
+      status: e.status,
+      quantity: e.quantity,
+      stored: stored.toString(),
+      atVenue: atVenue.toString(),
+      totals: e.totals.filledQuantity,
+    }
     expect({ ...facts, overfilled: stored.gt(qty) || atVenue.gt(qty) }).toEqual({ ...facts, overfilled: false })
     expect(facts.totals).toBe(facts.stored)
     const consistent =
-      e.status === 'filled' ? stored.eq(qty)
-      : e.status === 'partially_filled' ? stored.gt(0) && stored.lt(qty)
-      : e.status === 'failed' ? stored.isZero()
-      : e.status === 'cancelled' ? stored.lt(qty)
-      : false
+      e.status === 'filled'
+        ? stored.eq(qty)
+        : e.status === 'partially_filled'
+          ? stored.gt(0) && stored.lt(qty)
+          : e.status === 'failed'
+            ? stored.isZero()
+            : e.status === 'cancelled'
+              ? stored.lt(qty)
+              : false
     expect({ ...facts, consistent }).toEqual({ ...facts, consistent: true })
   }
   if (s.allFilled) expect(statusCounts).toEqual({ filled: executions.length })
@@ -309,18 +382,24 @@ function checkBooks(s: Scenario, intents: readonly Intent[], intake: Intake, exe
     signed.set(e.symbol, (signed.get(e.symbol) ?? new Dec(0)).add(e.side === 'BUY' ? q : q.neg()))
   }
   for (const symbol of s.symbols) {
-    expect({ symbol, position: (venue.positionChange.get(symbol) ?? new Dec(0)).toString() })
-      .toEqual({ symbol, position: (signed.get(symbol) ?? new Dec(0)).toString() })
+    expect({ symbol, position: (venue.positionChange.get(symbol) ?? new Dec(0)).toString() }).toEqual({
+      symbol,
+      position: (signed.get(symbol) ?? new Dec(0)).toString(),
+    })
   }
 }
 
 /** Execution settings both scenarios share: generous risk limits for the load, short leases, fast polls. */
 const COMMON_ENV = {
-  ACX_PORT: '0', ACX_LOG_LEVEL: 'info',
+  ACX_PORT: '0',
+  ACX_LOG_LEVEL: 'info',
   ACX_MAX_CONCURRENT_EXECUTIONS: '64',
   // the killed worker's leases expire quickly, and the next start scans for them often
-  ACX_LEASE_SECONDS: '1.5', ACX_TAKEOVER_INTERVAL_SECONDS: '0.25', UNKNOWN_OUTCOME_TIMEOUT_SECONDS: '2',
-  RISK_MAX_ORDER_NOTIONAL: '100000000', RISK_MAX_CHILD_ORDERS_PER_MINUTE: '1000000',
+  ACX_LEASE_SECONDS: '1.5',
+  ACX_TAKEOVER_INTERVAL_SECONDS: '0.25',
+  UNKNOWN_OUTCOME_TIMEOUT_SECONDS: '2',
+  RISK_MAX_ORDER_NOTIONAL: '100000000',
+  RISK_MAX_CHILD_ORDERS_PER_MINUTE: '1000000',
 }
 
 /** The simulated market 20× faster than wall time: a MEDIUM order takes 3 s in 4 slices, a LOW one ~1.5 s plus its market order. */
@@ -333,25 +412,52 @@ function simScenario(dir: string): Scenario {
       ...COMMON_ENV,
       ACX_DB_PATH: join(dir, 'acx.sqlite'), // the venue: acx.sim-venue.sqlite
       ACX_SIM_SEED: String(SEED % 1_000_000),
-      ACX_SIM_TIME_SCALE: '20', AC_TOTAL_TIME_SECONDS: '60', AC_NUM_SLICES: '4', AC_SLICE_WAIT_SECONDS: '10',
+      ACX_SIM_TIME_SCALE: '20',
+      AC_TOTAL_TIME_SECONDS: '60',
+      AC_NUM_SLICES: '4',
+      AC_SLICE_WAIT_SECONDS: '10',
       WTB_STEP_WAIT_SECONDS: '10',
       // at 20× a busy CI machine that stalls the process for half a second would make a 10-second quote
       // stale or time a cancel out (30 s of market time is 1.5 s of wall time): not what this test is about
-      QUOTE_MAX_AGE_SECONDS: '600', CANCEL_CONFIRM_TIMEOUT_SECONDS: '600', MARKET_ORDER_TIMEOUT_SECONDS: '600',
+      QUOTE_MAX_AGE_SECONDS: '600',
+      CANCEL_CONFIRM_TIMEOUT_SECONDS: '600',
+      MARKET_ORDER_TIMEOUT_SECONDS: '600',
     },
     allFilled: true,
     venue: () => {
       const db = new Database(join(dir, 'acx.sim-venue.sqlite'), { readonly: true })
       try {
         const orders = db.prepare('SELECT id, client_order_id, symbol, status, filled_qty FROM orders').all() as Array<{
-          id: string; client_order_id: string; symbol: string; status: string; filled_qty: string
+          id: string
+          client_order_id: string
+          symbol: string
+          status: string
+          filled_qty: string
         }>
-        const fills = db.prepare('SELECT order_id, qty, price FROM fills ORDER BY order_id, idx').all() as Array<{ order_id: string; qty: string; price: string }>
-        const positions = db.prepare('SELECT symbol, position FROM symbols').all() as Array<{ symbol: string; position: string }>
+        const fills = db.prepare('SELECT order_id, qty, price FROM fills ORDER BY order_id, idx').all() as Array<{
+          order_id: string
+          qty: string
+          price: string
+        }>
+        const positions = db.prepare('SELECT symbol, position FROM symbols').all() as Array<{
+          symbol: string
+          position: string
+        }>
         const fillsOf = new Map<string, Array<{ qty: Decimal; price: Decimal }>>()
-        for (const f of fills) fillsOf.set(f.order_id, [...(fillsOf.get(f.order_id) ?? []), { qty: new Dec(f.qty), price: new Dec(f.price) }])
+        for (const f of fills)
+          fillsOf.set(f.order_id, [
+            ...(fillsOf.get(f.order_id) ?? []),
+            { qty: new Dec(f.qty), price: new Dec(f.price) },
+          ])
         return {
-          orders: orders.map((o) => ({ id: o.id, clientOrderId: o.client_order_id, symbol: o.symbol, status: o.status, filledQty: new Dec(o.filled_qty), fills: fillsOf.get(o.id) ?? [] })),
+          orders: orders.map((o) => ({
+            id: o.id,
+            clientOrderId: o.client_order_id,
+            symbol: o.symbol,
+            status: o.status,
+            filledQty: new Dec(o.filled_qty),
+            fills: fillsOf.get(o.id) ?? [],
+          })),
           // the venue started flat
           positionChange: new Map(positions.map((p) => [p.symbol, new Dec(p.position)])),
         }
@@ -391,11 +497,19 @@ function alpacaScenario(dir: string, fake: FakeAlpacaServer): Scenario {
     env: {
       ...COMMON_ENV,
       ACX_DB_PATH: join(dir, 'acx.sqlite'),
-      ACX_BROKER: 'alpaca', APCA_API_KEY_ID: fake.keyId, APCA_API_SECRET_KEY: fake.secretKey,
-      APCA_API_BASE_URL: fake.tradingBaseUrl, APCA_DATA_BASE_URL: fake.dataBaseUrl,
+      ACX_BROKER: 'alpaca',
+      APCA_API_KEY_ID: fake.keyId,
+      APCA_API_SECRET_KEY: fake.secretKey,
+      APCA_API_BASE_URL: fake.tradingBaseUrl,
+      APCA_DATA_BASE_URL: fake.dataBaseUrl,
       ACX_ALPACA_MAX_REQUESTS_PER_MINUTE: '1000000',
-      AC_TOTAL_TIME_SECONDS: '3', AC_NUM_SLICES: '3', AC_SLICE_WAIT_SECONDS: '0.5', WTB_STEP_WAIT_SECONDS: '0.3',
-      ORDER_POLL_INTERVAL_SECONDS: '0.05', BROKER_RETRY_BASE_SECONDS: '0.05', UNKNOWN_OUTCOME_TIMEOUT_SECONDS: '5',
+      AC_TOTAL_TIME_SECONDS: '3',
+      AC_NUM_SLICES: '3',
+      AC_SLICE_WAIT_SECONDS: '0.5',
+      WTB_STEP_WAIT_SECONDS: '0.3',
+      ORDER_POLL_INTERVAL_SECONDS: '0.05',
+      BROKER_RETRY_BASE_SECONDS: '0.05',
+      UNKNOWN_OUTCOME_TIMEOUT_SECONDS: '5',
     },
     allFilled: false,
     chaos: (rng) => {
@@ -413,11 +527,16 @@ function alpacaScenario(dir: string, fake: FakeAlpacaServer): Scenario {
     },
     venue: () => {
       const fillsOf = new Map<string, Array<{ qty: Decimal; price: Decimal }>>()
-      for (const f of fake.fills) fillsOf.set(f.clientOrderId, [...(fillsOf.get(f.clientOrderId) ?? []), { qty: f.qty, price: f.price }])
+      for (const f of fake.fills)
+        fillsOf.set(f.clientOrderId, [...(fillsOf.get(f.clientOrderId) ?? []), { qty: f.qty, price: f.price }])
       return {
         orders: fake.orders().map((o) => ({
-          id: o.id as string, clientOrderId: o.client_order_id as string, symbol: o.symbol as string, status: o.status as string,
-          filledQty: new Dec(o.filled_qty as string), fills: fillsOf.get(o.client_order_id as string) ?? [],
+          id: o.id as string,
+          clientOrderId: o.client_order_id as string,
+          symbol: o.symbol as string,
+          status: o.status as string,
+          filledQty: new Dec(o.filled_qty as string),
+          fills: fillsOf.get(o.client_order_id as string) ?? [],
         })),
         positionChange: new Map(symbols.map((sym) => [sym, fake.positionQty(sym).sub(ALPACA_START_POSITION)])),
       }
@@ -462,7 +581,9 @@ describe(`chaos: SIGKILL at random moments under load (seed ${SEED}; ACX_CHAOS_S
     tmp = tempDir()
     fake = await startFakeAlpaca({
       assets: Object.fromEntries(Object.keys(ALPACA_SYMBOLS).map((s) => [s, { tradable: true, fractionable: false }])),
-      quotes: Object.fromEntries(Object.entries(ALPACA_SYMBOLS).map(([s, q]) => [s, { ...q, bidSize: '500', askSize: '500' }])),
+      quotes: Object.fromEntries(
+        Object.entries(ALPACA_SYMBOLS).map(([s, q]) => [s, { ...q, bidSize: '500', askSize: '500' }]),
+      ),
       positions: Object.fromEntries(Object.keys(ALPACA_SYMBOLS).map((s) => [s, ALPACA_START_POSITION])),
       buyingPower: '1000000000000',
     })
@@ -490,16 +611,29 @@ describe(`chaos: SIGKILL at random moments under load (seed ${SEED}; ACX_CHAOS_S
     fake.knobs.restingFillRatio = 0.3
     fake.knobs.unseenReads = 1
     const env = {
-      ...COMMON_ENV, ACX_DB_PATH: join(tmp.dir, 'acx.sqlite'),
-      ACX_BROKER: 'alpaca', APCA_API_KEY_ID: fake.keyId, APCA_API_SECRET_KEY: fake.secretKey,
-      APCA_API_BASE_URL: fake.tradingBaseUrl, APCA_DATA_BASE_URL: fake.dataBaseUrl,
-      AC_TOTAL_TIME_SECONDS: '4', AC_NUM_SLICES: '4', AC_SLICE_WAIT_SECONDS: '0.5', ORDER_POLL_INTERVAL_SECONDS: '0.05',
+      ...COMMON_ENV,
+      ACX_DB_PATH: join(tmp.dir, 'acx.sqlite'),
+      ACX_BROKER: 'alpaca',
+      APCA_API_KEY_ID: fake.keyId,
+      APCA_API_SECRET_KEY: fake.secretKey,
+      APCA_API_BASE_URL: fake.tradingBaseUrl,
+      APCA_DATA_BASE_URL: fake.dataBaseUrl,
+      AC_TOTAL_TIME_SECONDS: '4',
+      AC_NUM_SLICES: '4',
+      AC_SLICE_WAIT_SECONDS: '0.5',
+      ORDER_POLL_INTERVAL_SECONDS: '0.05',
     }
     // the first child order is created at Alpaca (and rests, part filled), its answer held back; then the kill
     fake.inject({ method: 'POST', path: '/v2/orders' }, { kind: 'delay', ms: 10_000, process: 'before' })
     const first = startChildService(env)
     children.push(first)
-    const posted = await http(`${await first.url}/v1/orders`, 'POST', { side: 'BUY', symbol: 'AAPL', quantity: '1000', urgency: 'MEDIUM', correlationId: 'unseen-1' })
+    const posted = await http(`${await first.url}/v1/orders`, 'POST', {
+      side: 'BUY',
+      symbol: 'AAPL',
+      quantity: '1000',
+      urgency: 'MEDIUM',
+      correlationId: 'unseen-1',
+    })
     expect(posted.status).toBe(202)
     await eventually(async () => (fake!.fills.length >= 1 ? true : undefined))
     fake.knobs.unseenReads = 0 // only that first order is still in its processing window at the restart
@@ -515,8 +649,12 @@ describe(`chaos: SIGKILL at random moments under load (seed ${SEED}; ACX_CHAOS_S
     }, 30_000)
     const atAlpaca = fake.orders()
     // every order Alpaca has is in the store under its id, none is left open, and the fills agree
-    expect(done.childOrders.filter((c) => c.brokerOrderId !== null).map((c) => c.clientOrderId).sort())
-      .toEqual(atAlpaca.map((o) => o.client_order_id as string).sort())
+    expect(
+      done.childOrders
+        .filter((c) => c.brokerOrderId !== null)
+        .map((c) => c.clientOrderId)
+        .sort(),
+    ).toEqual(atAlpaca.map((o) => o.client_order_id as string).sort())
     expect(atAlpaca.filter((o) => !['filled', 'canceled'].includes(o.status as string))).toEqual([])
     expect(sum(done.fills.map((f) => f.qty)).toString()).toBe(sum(fake.fills.map((f) => f.qty)).toString())
     expect(fake.positionQty('AAPL').lte(1000)).toBe(true)

@@ -7,8 +7,13 @@ describe('loadConfig', () => {
     expect(r.ok).toBe(true)
     if (!r.ok) return
     expect(r.config).toMatchObject({
-      ACX_HOST: '127.0.0.1', ACX_PORT: 8080, ACX_BROKER: 'sim', ACX_DB_PATH: './data/acx.sqlite',
-      ACX_RECOVERY: 'resume', ACX_MAX_CONCURRENT_EXECUTIONS: 16, ACX_SIM_TIME_SCALE: 1,
+      ACX_HOST: '127.0.0.1',
+      ACX_PORT: 8080,
+      ACX_BROKER: 'sim',
+      ACX_DB_PATH: './data/acx.sqlite',
+      ACX_RECOVERY: 'resume',
+      ACX_MAX_CONCURRENT_EXECUTIONS: 16,
+      ACX_SIM_TIME_SCALE: 1,
       APCA_API_BASE_URL: 'https://paper-api.alpaca.markets',
     })
     expect(r.config.ACX_SIM_SYMBOLS.AAPL).toEqual({ price: '190', spread: '0.02' })
@@ -17,15 +22,27 @@ describe('loadConfig', () => {
 
   it('names every bad variable at once, engine settings included', () => {
     const r = loadConfig({
-      ACX_PORT: '99999', ACX_BROKER: 'ib', ACX_RECOVERY: 'maybe', ACX_SIM_TIME_SCALE: '-2',
-      ACX_MAX_CONCURRENT_EXECUTIONS: '1.5', ACX_SIM_SYMBOLS: 'AAPL=190', AC_NUM_SLICES: 'ten', AC_RISK_AVERSION: '-1',
+      ACX_PORT: '99999',
+      ACX_BROKER: 'ib',
+      ACX_RECOVERY: 'maybe',
+      ACX_SIM_TIME_SCALE: '-2',
+      ACX_MAX_CONCURRENT_EXECUTIONS: '1.5',
+      ACX_SIM_SYMBOLS: 'AAPL=190',
+      AC_NUM_SLICES: 'ten',
+      AC_RISK_AVERSION: '-1',
     })
     expect(r.ok).toBe(false)
     if (r.ok) return
     const named = r.problems.map((p) => p.variable)
     for (const v of [
-      'ACX_PORT', 'ACX_BROKER', 'ACX_RECOVERY', 'ACX_SIM_TIME_SCALE', 'ACX_MAX_CONCURRENT_EXECUTIONS',
-      'ACX_SIM_SYMBOLS', 'AC_NUM_SLICES', 'AC_RISK_AVERSION',
+      'ACX_PORT',
+      'ACX_BROKER',
+      'ACX_RECOVERY',
+      'ACX_SIM_TIME_SCALE',
+      'ACX_MAX_CONCURRENT_EXECUTIONS',
+      'ACX_SIM_SYMBOLS',
+      'AC_NUM_SLICES',
+      'AC_RISK_AVERSION',
     ]) {
       expect(named).toContain(v)
     }

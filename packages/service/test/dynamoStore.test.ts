@@ -1,6 +1,10 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import {
-  DeleteItemCommand, DescribeTableCommand, DynamoDBClient, GetItemCommand, QueryCommand,
+  DeleteItemCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  GetItemCommand,
+  QueryCommand,
 } from '@aws-sdk/client-dynamodb'
 import { Command } from 'commander'
 import { Dec, clientOrderIdFor, createChildOrder, fillId, parentOrderId, type BrokerOrderId } from '@acx/engine'
@@ -52,7 +56,9 @@ describe('the DynamoDB table', () => {
       const program = new Command('acx').exitOverride()
       registerDynamoCommands(program)
       // endpoint only: a loopback endpoint gets a region and placeholder credentials
-      await program.parseAsync(['dynamodb', 'create-table', '--table', tableName, '--endpoint', dynalite.endpoint], { from: 'user' })
+      await program.parseAsync(['dynamodb', 'create-table', '--table', tableName, '--endpoint', dynalite.endpoint], {
+        from: 'user',
+      })
     }
     await run()
     await run()
@@ -77,7 +83,11 @@ describe('the DynamoDB store', () => {
     await store.close()
   })
   const item = async (pk: string, sk: string) =>
-    (await raw.send(new GetItemCommand({ TableName: tableName, Key: { pk: { S: pk }, sk: { S: sk } }, ConsistentRead: true }))).Item
+    (
+      await raw.send(
+        new GetItemCommand({ TableName: tableName, Key: { pk: { S: pk }, sk: { S: sk } }, ConsistentRead: true }),
+      )
+    ).Item
 
   it('serves `acx report` (a list with no practical limit) over everything it holds', async () => {
     for (let i = 0; i < 3; i++) {
@@ -94,21 +104,38 @@ describe('the DynamoDB store', () => {
     await store.createExecution({ id: 'ex-1', intent: anIntent('c-1', { quantity: '100.125' }), nowMs: 1 })
     const id = parentOrderId('ex-1')
     const child = createChildOrder({
-      clientOrderId: clientOrderIdFor('c-1', 0, 0), symbol: 'AAPL', side: 'BUY', type: 'limit',
-      qty: new Dec('0.1'), limitPrice: new Dec('190.015'), sliceIndex: 0, attempt: 0, createdAt: 3,
+      clientOrderId: clientOrderIdFor('c-1', 0, 0),
+      symbol: 'AAPL',
+      side: 'BUY',
+      type: 'limit',
+      qty: new Dec('0.1'),
+      limitPrice: new Dec('190.015'),
+      sliceIndex: 0,
+      attempt: 0,
+      createdAt: 3,
     })
     await store.append({ type: 'child_order_created', executionId: id, atMs: 3, order: child })
     await store.append({
-      type: 'fill', executionId: id, atMs: 4,
+      type: 'fill',
+      executionId: id,
+      atMs: 4,
       fill: {
-        fillId: fillId('f-1'), clientOrderId: child.clientOrderId, brokerOrderId: 'b-1' as BrokerOrderId,
-        qty: new Dec('0.1'), price: new Dec('190.0150000001'), tsEvent: 4, tsInit: 4,
+        fillId: fillId('f-1'),
+        clientOrderId: child.clientOrderId,
+        brokerOrderId: 'b-1' as BrokerOrderId,
+        qty: new Dec('0.1'),
+        price: new Dec('190.0150000001'),
+        tsEvent: 4,
+        tsInit: 4,
       },
     })
     expect((await item('EX#ex-1', 'EXECUTION'))?.quantity).toEqual({ S: '100.125' })
     const stored = await item('EX#ex-1', `CHILD#${child.clientOrderId}`)
     expect([stored?.qty, stored?.limit_price, stored?.filled_qty, stored?.avg_px]).toEqual([
-      { S: '0.1' }, { S: '190.015' }, { S: '0' }, { S: '0' },
+      { S: '0.1' },
+      { S: '190.015' },
+      { S: '0' },
+      { S: '0' },
     ])
     const fill = await item('EX#ex-1', 'FILL#f-1')
     expect([fill?.qty, fill?.price]).toEqual([{ S: '0.1' }, { S: '190.0150000001' }])
@@ -118,21 +145,41 @@ describe('the DynamoDB store', () => {
     await store.createExecution({ id: 'ex-1', intent: anIntent('c-1'), nowMs: 1 })
     const id = parentOrderId('ex-1')
     const child = createChildOrder({
-      clientOrderId: clientOrderIdFor('c-1', 0, 0), symbol: 'AAPL', side: 'BUY', type: 'market',
-      qty: new Dec(1), sliceIndex: 0, attempt: 0, createdAt: 3,
+      clientOrderId: clientOrderIdFor('c-1', 0, 0),
+      symbol: 'AAPL',
+      side: 'BUY',
+      type: 'market',
+      qty: new Dec(1),
+      sliceIndex: 0,
+      attempt: 0,
+      createdAt: 3,
     })
     const fill = {
-      fillId: fillId('f-1'), clientOrderId: child.clientOrderId, brokerOrderId: 'b-1' as BrokerOrderId,
-      qty: new Dec(1), price: new Dec(2), tsEvent: 4, tsInit: 4,
+      fillId: fillId('f-1'),
+      clientOrderId: child.clientOrderId,
+      brokerOrderId: 'b-1' as BrokerOrderId,
+      qty: new Dec(1),
+      price: new Dec(2),
+      tsEvent: 4,
+      tsInit: 4,
     }
-    await store.append({ type: 'execution_started', executionId: id, atMs: 2, intent: anIntent('c-1'), strategy: 'twap', resumed: false })
+    await store.append({
+      type: 'execution_started',
+      executionId: id,
+      atMs: 2,
+      intent: anIntent('c-1'),
+      strategy: 'twap',
+      resumed: false,
+    })
     await store.append({ type: 'child_order_created', executionId: id, atMs: 3, order: child })
     await store.append({ type: 'fill', executionId: id, atMs: 4, fill })
     await store.append({ type: 'fill', executionId: id, atMs: 5, fill })
     const { Items = [] } = await raw.send(
       new QueryCommand({
-        TableName: tableName, KeyConditionExpression: 'pk = :pk AND begins_with(sk, :j)',
-        ExpressionAttributeValues: { ':pk': { S: 'EX#ex-1' }, ':j': { S: 'J#' } }, ConsistentRead: true,
+        TableName: tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :j)',
+        ExpressionAttributeValues: { ':pk': { S: 'EX#ex-1' }, ':j': { S: 'J#' } },
+        ConsistentRead: true,
       }),
     )
     expect(Items.map((i) => i.type?.S)).toEqual(['execution_started', 'child_order_created', 'fill', 'fill'])
@@ -143,7 +190,9 @@ describe('the DynamoDB store', () => {
   it('finishes the create of a worker that died between the correlation guard and the execution', async () => {
     await store.createExecution({ id: 'ex-1', intent: anIntent('c-1'), nowMs: 1 })
     // as if the creator died after writing the guard: the execution item is missing
-    await raw.send(new DeleteItemCommand({ TableName: tableName, Key: { pk: { S: 'EX#ex-1' }, sk: { S: 'EXECUTION' } } }))
+    await raw.send(
+      new DeleteItemCommand({ TableName: tableName, Key: { pk: { S: 'EX#ex-1' }, sk: { S: 'EXECUTION' } } }),
+    )
     expect(await store.getExecutionByCorrelationId('c-1')).toBeNull()
     const again = await store.createExecution({ id: 'ex-2', intent: anIntent('c-1'), nowMs: 5 })
     expect(again.created).toBe(false)
@@ -155,16 +204,22 @@ describe('the DynamoDB store', () => {
 
   it('treats a create retried with its own execution id as the same create (a lost response)', async () => {
     await store.createExecution({ id: 'ex-1', intent: anIntent('c-1'), nowMs: 1 })
-    await raw.send(new DeleteItemCommand({ TableName: tableName, Key: { pk: { S: 'EX#ex-1' }, sk: { S: 'EXECUTION' } } }))
+    await raw.send(
+      new DeleteItemCommand({ TableName: tableName, Key: { pk: { S: 'EX#ex-1' }, sk: { S: 'EXECUTION' } } }),
+    )
     const retried = await store.createExecution({ id: 'ex-1', intent: anIntent('c-1'), nowMs: 1 })
     expect(retried).toMatchObject({ created: true, record: { id: 'ex-1', status: 'queued' } })
   })
 
   it('refuses an execution id used by another correlation id, and frees the correlation id', async () => {
     await store.createExecution({ id: 'ex-1', intent: anIntent('c-1'), nowMs: 1 })
-    await expect(store.createExecution({ id: 'ex-1', intent: anIntent('c-2'), nowMs: 2 })).rejects.toThrow(/already used/)
+    await expect(store.createExecution({ id: 'ex-1', intent: anIntent('c-2'), nowMs: 2 })).rejects.toThrow(
+      /already used/,
+    )
     expect((await store.getExecution('ex-1'))!.correlationId).toBe('c-1')
-    expect(await store.createExecution({ id: 'ex-2', intent: anIntent('c-2'), nowMs: 3 })).toMatchObject({ created: true })
+    expect(await store.createExecution({ id: 'ex-2', intent: anIntent('c-2'), nowMs: 3 })).toMatchObject({
+      created: true,
+    })
   })
 
   it('connects with only a loopback endpoint (placeholder region and credentials)', async () => {

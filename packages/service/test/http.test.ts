@@ -5,7 +5,12 @@ import { eventually, FAST_ENV, http, startService, tempDir, type RunningService 
 
 const TOKEN = 'test-token-0123456789abcdef'
 const order = (correlationId: string, extra: Record<string, unknown> = {}) => ({
-  side: 'BUY', symbol: 'AAPL', quantity: '1000', urgency: 'MEDIUM', correlationId, ...extra,
+  side: 'BUY',
+  symbol: 'AAPL',
+  quantity: '1000',
+  urgency: 'MEDIUM',
+  correlationId,
+  ...extra,
 })
 
 describe('the HTTP API on a real listening server', () => {
@@ -20,7 +25,10 @@ describe('the HTTP API on a real listening server', () => {
 
   beforeAll(async () => {
     svc = await startService({
-      ...FAST_ENV, ACX_DB_PATH: join(tmp.dir, 'acx.sqlite'), ACX_API_TOKEN: TOKEN, ACX_SIM_TIME_SCALE: '1000',
+      ...FAST_ENV,
+      ACX_DB_PATH: join(tmp.dir, 'acx.sqlite'),
+      ACX_API_TOKEN: TOKEN,
+      ACX_SIM_TIME_SCALE: '1000',
     })
   })
   afterAll(async () => {
@@ -54,8 +62,10 @@ describe('the HTTP API on a real listening server', () => {
 
   it('rejects a bad intent with 400 listing each problem, and stores nothing', async () => {
     const bad = await http(
-      `${svc.url}/v1/orders`, 'POST',
-      { side: 'HOLD', symbol: 'aa pl', quantity: '-3', urgency: 'SOON', correlationId: 'bad-1', color: 'red' }, auth,
+      `${svc.url}/v1/orders`,
+      'POST',
+      { side: 'HOLD', symbol: 'aa pl', quantity: '-3', urgency: 'SOON', correlationId: 'bad-1', color: 'red' },
+      auth,
     )
     expect(bad.status).toBe(400)
     expect(bad.json.error).toBe('SERVICE_INVALID_REQUEST')
@@ -76,7 +86,9 @@ describe('the HTTP API on a real listening server', () => {
 
   it('requires the bearer token on /v1/* only', async () => {
     expect((await http(`${svc.url}/v1/orders`, 'GET')).status).toBe(401)
-    expect((await http(`${svc.url}/v1/orders`, 'GET', undefined, { authorization: `Bearer ${TOKEN}x` })).status).toBe(401)
+    expect((await http(`${svc.url}/v1/orders`, 'GET', undefined, { authorization: `Bearer ${TOKEN}x` })).status).toBe(
+      401,
+    )
     expect((await http(`${svc.url}/v1/orders`, 'GET', undefined, { authorization: TOKEN })).status).toBe(401)
     expect((await http(`${svc.url}/healthz`, 'GET')).status).toBe(200)
   })
@@ -93,7 +105,9 @@ describe('the HTTP API on a real listening server', () => {
     expect(r.status).toBe(200)
     expect(r.json.strategy).toBe('almgren_chriss')
     expect(r.json.slices).toHaveLength(3)
-    expect(r.json.slices.reduce((s: Dec, x: { quantity: string }) => s.add(x.quantity), new Dec(0)).toString()).toBe('1000')
+    expect(r.json.slices.reduce((s: Dec, x: { quantity: string }) => s.add(x.quantity), new Dec(0)).toString()).toBe(
+      '1000',
+    )
     expect(r.json.expectedCostBps).toBeGreaterThan(0)
     expect(r.json.expectedStdBps).toBeGreaterThan(0)
     const list = await http(`${svc.url}/v1/orders?limit=1000`, 'GET', undefined, auth)
@@ -103,7 +117,10 @@ describe('the HTTP API on a real listening server', () => {
   it('cancels a running execution: its open child is cancelled and confirmed, nothing more is sent', async () => {
     // its own service, slower (×20), so the execution is surely still running when the cancel lands
     const slow = await startService({
-      ...FAST_ENV, ACX_DB_PATH: join(tmp.dir, 'cancel.sqlite'), ACX_SIM_TIME_SCALE: '20', RISK_MAX_ORDER_NOTIONAL: '100000000',
+      ...FAST_ENV,
+      ACX_DB_PATH: join(tmp.dir, 'cancel.sqlite'),
+      ACX_SIM_TIME_SCALE: '20',
+      RISK_MAX_ORDER_NOTIONAL: '100000000',
     })
     try {
       const r = await http(`${slow.url}/v1/orders`, 'POST', order('cancel-1', { quantity: '100000' }))
@@ -147,7 +164,10 @@ describe('the HTTP API on a real listening server', () => {
   it('logs a summary line per execution with the operators’ field names', () => {
     const summary = svc.logs().find((l) => l.correlation_id === 'http-1' && 'fill_percentage' in l)
     expect(summary).toMatchObject({
-      execution_strategy: 'almgren_chriss', total_filled: 1000, fill_percentage: 100, symbol: 'AAPL',
+      execution_strategy: 'almgren_chriss',
+      total_filled: 1000,
+      fill_percentage: 100,
+      symbol: 'AAPL',
     })
     for (const k of ['slices_used', 'avg_fill_price', 'execution_time_seconds']) expect(summary).toHaveProperty(k)
     expect(JSON.stringify(svc.logs())).not.toContain(TOKEN)

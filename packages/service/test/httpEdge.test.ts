@@ -6,7 +6,12 @@ import { FAST_ENV, http, startService, tempDir, type RunningService } from './su
 const TOKEN = 'edge-token-0123456789abcdef'
 const auth = { authorization: `Bearer ${TOKEN}` }
 const order = (correlationId: string, extra: Record<string, unknown> = {}) => ({
-  side: 'BUY', symbol: 'AAPL', quantity: '10', urgency: 'HIGH', correlationId, ...extra,
+  side: 'BUY',
+  symbol: 'AAPL',
+  quantity: '10',
+  urgency: 'HIGH',
+  correlationId,
+  ...extra,
 })
 
 interface Raw {
@@ -17,23 +22,38 @@ interface Raw {
 }
 
 /** A request with the path sent byte for byte as given (fetch would normalise `/./`, `..` and case). */
-function raw(base: string, method: string, path: string, body?: string, headers: Record<string, string> = {}): Promise<Raw> {
+function raw(
+  base: string,
+  method: string,
+  path: string,
+  body?: string,
+  headers: Record<string, string> = {},
+): Promise<Raw> {
   const { hostname, port } = new URL(base)
   return new Promise((resolve, reject) => {
-    const req = request({ host: hostname, port, method, path, headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers } }, (res) => {
-      let text = ''
-      res.setEncoding('utf8')
-      res.on('data', (c: string) => (text += c))
-      res.on('end', () => {
-        let json: unknown
-        try {
-          json = JSON.parse(text)
-        } catch {
-          json = undefined
-        }
-        resolve({ status: res.statusCode ?? 0, text, json })
-      })
-    })
+    const req = request(
+      {
+        host: hostname,
+        port,
+        method,
+        path,
+        headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+      },
+      (res) => {
+        let text = ''
+        res.setEncoding('utf8')
+        res.on('data', (c: string) => (text += c))
+        res.on('end', () => {
+          let json: unknown
+          try {
+            json = JSON.parse(text)
+          } catch {
+            json = undefined
+          }
+          resolve({ status: res.statusCode ?? 0, text, json })
+        })
+      },
+    )
     req.on('error', reject)
     req.end(body)
   })
@@ -76,7 +96,11 @@ describe('the HTTP edge, attacked', () => {
 
   beforeAll(async () => {
     svc = await startService({
-      ...FAST_ENV, ACX_DB_PATH: join(tmp.dir, 'edge.sqlite'), ACX_API_TOKEN: TOKEN, ACX_SIM_TIME_SCALE: '1000', ACX_BODY_LIMIT_BYTES: '2048',
+      ...FAST_ENV,
+      ACX_DB_PATH: join(tmp.dir, 'edge.sqlite'),
+      ACX_API_TOKEN: TOKEN,
+      ACX_SIM_TIME_SCALE: '1000',
+      ACX_BODY_LIMIT_BYTES: '2048',
     })
     const r = await http(`${svc.url}/v1/orders`, 'POST', order('edge-seed'), auth)
     expect(r.status).toBe(202)
@@ -87,7 +111,8 @@ describe('the HTTP edge, attacked', () => {
     tmp.cleanup()
   })
 
-  const count = async () => (await http(`${svc.url}/v1/orders?limit=1000`, 'GET', undefined, auth)).json.executions.length as number
+  const count = async () =>
+    (await http(`${svc.url}/v1/orders?limit=1000`, 'GET', undefined, auth)).json.executions.length as number
 
   it('never serves a protected route without the token, however its path is spelt', async () => {
     const before = await count()
@@ -108,7 +133,11 @@ describe('the HTTP edge, attacked', () => {
           tried++
           expect(r.status, `${m} ${spelt}`).toBeGreaterThanOrEqual(400)
           expect([400, 401, 404], `${m} ${spelt}`).toContain(r.status)
-          if (m !== 'HEAD') expect(r.json, `${m} ${spelt}`).toMatchObject({ error: expect.stringMatching(/^SERVICE_/), message: expect.any(String) })
+          if (m !== 'HEAD')
+            expect(r.json, `${m} ${spelt}`).toMatchObject({
+              error: expect.stringMatching(/^SERVICE_/),
+              message: expect.any(String),
+            })
         }
       }
     }
@@ -134,7 +163,13 @@ describe('the HTTP edge, attacked', () => {
     expect(badUrl.json).toMatchObject({ error: 'SERVICE_INVALID_REQUEST', message: expect.any(String) })
     const bigHeader = await raw(svc.url, 'GET', '/v1/orders', undefined, { ...auth, 'x-filler': 'x'.repeat(20_000) })
     expect(bigHeader).toMatchObject({ status: 431, json: { error: 'SERVICE_HEADERS_TOO_LARGE' } })
-    const tooBig = await raw(svc.url, 'POST', '/v1/orders', JSON.stringify(order('big', { strategy: 'x'.repeat(4000) })), auth)
+    const tooBig = await raw(
+      svc.url,
+      'POST',
+      '/v1/orders',
+      JSON.stringify(order('big', { strategy: 'x'.repeat(4000) })),
+      auth,
+    )
     expect(tooBig).toMatchObject({ status: 413, json: { error: 'SERVICE_PAYLOAD_TOO_LARGE' } })
     const emptyJson = await raw(svc.url, 'POST', '/v1/orders', '', auth)
     expect(emptyJson.status).toBe(400)
@@ -147,7 +182,10 @@ describe('the HTTP edge, attacked', () => {
       const r = await raw(svc.url, 'POST', '/v1/orders', body, { ...auth, 'content-type': type })
       expect(r, type).toMatchObject({ status: 415, json: { error: 'SERVICE_UNSUPPORTED_MEDIA_TYPE' } })
     }
-    const charset = await raw(svc.url, 'POST', '/v1/preview', body, { ...auth, 'content-type': 'application/json; charset=utf-8' })
+    const charset = await raw(svc.url, 'POST', '/v1/preview', body, {
+      ...auth,
+      'content-type': 'application/json; charset=utf-8',
+    })
     expect(charset.status).toBe(200)
     expect(await count()).toBe(1)
   })
@@ -170,12 +208,23 @@ describe('the HTTP edge, attacked', () => {
     }
     expect(await count()).toBe(before)
     // an exact JSON number is fine, and is parsed as the decimal it spells
-    const exact = await raw(svc.url, 'POST', '/v1/preview', '{"side":"BUY","symbol":"AAPL","quantity":250,"urgency":"MEDIUM","correlationId":"n"}', auth)
+    const exact = await raw(
+      svc.url,
+      'POST',
+      '/v1/preview',
+      '{"side":"BUY","symbol":"AAPL","quantity":250,"urgency":"MEDIUM","correlationId":"n"}',
+      auth,
+    )
     expect(exact.status).toBe(200)
   })
 
   it('matches enums and symbols on ASCII only: ſell, ſpy, hıgh are refused, never folded', async () => {
-    for (const [field, value] of [['side', 'ſell'], ['symbol', 'ſpy'], ['urgency', 'hıgh'], ['side', 'ＢＵＹ']] as const) {
+    for (const [field, value] of [
+      ['side', 'ſell'],
+      ['symbol', 'ſpy'],
+      ['urgency', 'hıgh'],
+      ['side', 'ＢＵＹ'],
+    ] as const) {
       const r = await http(`${svc.url}/v1/orders`, 'POST', order(`ascii-${field}`, { [field]: value }), auth)
       expect(r.status, value).toBe(400)
       expect(r.json.issues.map((i: { path: string }) => i.path)).toEqual([field])

@@ -1,7 +1,13 @@
 import { expectTypeOf, test } from 'vitest'
 import type { Logger } from 'pino'
 import type {
-  ConfigResult, ExecutionQueries, ExecutionStore, Readiness, Service, ServiceConfig, ServiceErrorCode,
+  ConfigResult,
+  ExecutionQueries,
+  ExecutionStore,
+  Readiness,
+  Service,
+  ServiceConfig,
+  ServiceErrorCode,
 } from '../src/index.js'
 import { createService, createSqliteStore, loadConfig, ServiceError } from '../src/index.js'
 

@@ -11,10 +11,16 @@ import { tempDir } from './support/testService.js'
 const packageDir = join(import.meta.dirname, '..')
 const context = (remainingMs: number): LambdaContext => ({ getRemainingTimeInMillis: () => remainingMs })
 const message = (messageId: string, body: unknown): SqsEvent['Records'][number] => ({
-  messageId, body: typeof body === 'string' ? body : JSON.stringify(body),
+  messageId,
+  body: typeof body === 'string' ? body : JSON.stringify(body),
 })
 const intent = (correlationId: string, extra: Record<string, unknown> = {}) => ({
-  side: 'BUY', symbol: 'AAPL', quantity: '500', urgency: 'MEDIUM', correlationId, ...extra,
+  side: 'BUY',
+  symbol: 'AAPL',
+  quantity: '500',
+  urgency: 'MEDIUM',
+  correlationId,
+  ...extra,
 })
 
 describe('the time budget', () => {
@@ -39,9 +45,14 @@ describe('the bundled Lambda handler', () => {
   beforeAll(async () => {
     execFileSync('npm', ['run', '--silent', 'bundle'], { cwd: packageDir, stdio: 'pipe' })
     Object.assign(process.env, {
-      ACX_DB_PATH: dbPath, ACX_SIM_TIME_SCALE: '1000', ACX_LOG_LEVEL: 'silent', AC_NUM_SLICES: '3',
+      ACX_DB_PATH: dbPath,
+      ACX_SIM_TIME_SCALE: '1000',
+      ACX_LOG_LEVEL: 'silent',
+      AC_NUM_SLICES: '3',
     })
-    ;({ handler } = (await import(pathToFileURL(join(packageDir, 'dist/lambda/index.mjs')).href)) as { handler: typeof handler })
+    ;({ handler } = (await import(pathToFileURL(join(packageDir, 'dist/lambda/index.mjs')).href)) as {
+      handler: typeof handler
+    })
   })
   afterAll(() => {
     for (const k of ['ACX_DB_PATH', 'ACX_SIM_TIME_SCALE', 'ACX_LOG_LEVEL', 'AC_NUM_SLICES']) delete process.env[k]
@@ -65,7 +76,8 @@ describe('the bundled Lambda handler', () => {
     const store = createSqliteStore({ path: dbPath })
     const list = await store.listExecutions({ limit: 100 })
     expect(list.map((r) => [r.correlationId, r.status]).sort()).toEqual([
-      ['lambda-1', 'filled'], ['lambda-3', 'filled'],
+      ['lambda-1', 'filled'],
+      ['lambda-3', 'filled'],
     ])
     await store.close()
   })

@@ -4,7 +4,13 @@ import { join } from 'node:path'
 import { createRealClock, createSimulatedMarket, Dec } from '@acx/engine'
 import { eventually, FAST_ENV, http, startService, tempDir, type RunningService } from './support/testService.js'
 
-const order = (correlationId: string) => ({ side: 'BUY', symbol: 'AAPL', quantity: '1000', urgency: 'MEDIUM', correlationId })
+const order = (correlationId: string) => ({
+  side: 'BUY',
+  symbol: 'AAPL',
+  quantity: '1000',
+  urgency: 'MEDIUM',
+  correlationId,
+})
 
 describe('two workers on one store', () => {
   let tmp: ReturnType<typeof tempDir>
@@ -20,7 +26,11 @@ describe('two workers on one store', () => {
     const clock = createRealClock({ scale: 100 })
     const broker = createSimulatedMarket({ clock, seed: 5, symbols: { AAPL: { price: '190', spread: '0.02' } } })
     const env = {
-      ...FAST_ENV, ACX_DB_PATH: dbPath, AC_NUM_SLICES: '6', ACX_LEASE_SECONDS: '0.6', ACX_TAKEOVER_INTERVAL_SECONDS: '0.1',
+      ...FAST_ENV,
+      ACX_DB_PATH: dbPath,
+      AC_NUM_SLICES: '6',
+      ACX_LEASE_SECONDS: '0.6',
+      ACX_TAKEOVER_INTERVAL_SECONDS: '0.1',
     }
     const a = await startService({ ...env, ACX_WORKER_ID: 'worker-a' }, { broker, clock })
     const b = await startService({ ...env, ACX_WORKER_ID: 'worker-b' }, { broker, clock })
@@ -28,7 +38,9 @@ describe('two workers on one store', () => {
 
     const posted = await http(`${a.url}/v1/orders`, 'POST', order('lease-1'))
     const id = posted.json.executionId as string
-    await eventually(async () => ((await http(`${a.url}/v1/orders/${id}`, 'GET')).json.childOrders.length >= 2 ? true : undefined))
+    await eventually(async () =>
+      (await http(`${a.url}/v1/orders/${id}`, 'GET')).json.childOrders.length >= 2 ? true : undefined,
+    )
     // worker B sees it held: it takes nothing over
     expect(await b.service.manager.takeOver()).toBe(0)
     expect(b.service.manager.running).toBe(0)
@@ -41,19 +53,28 @@ describe('two workers on one store', () => {
 
     const done = await eventually(async () => {
       const d = await http(`${b.url}/v1/orders/${id}`, 'GET')
-      return d.json.status === 'filled' || d.json.status === 'partially_filled' || d.json.status === 'failed' ? d.json : undefined
+      return d.json.status === 'filled' || d.json.status === 'partially_filled' || d.json.status === 'failed'
+        ? d.json
+        : undefined
     }, 20_000)
     expect(done.status).toBe('filled')
     expect(done.resumes).toBeGreaterThanOrEqual(1)
     const logsA = a.logs()
     // A either noticed at its next renewal or at its next send; either way it did not finish it
-    expect(logsA.some((l) => /Lease lost|lease on .* lost/.test(String(l.msg) + String((l.err as { message?: string })?.message ?? '')))).toBe(true)
+    expect(
+      logsA.some((l) =>
+        /Lease lost|lease on .* lost/.test(String(l.msg) + String((l.err as { message?: string })?.message ?? '')),
+      ),
+    ).toBe(true)
     // exactly once: unique client order ids, and what the broker filled is what the store booked
     const ids: string[] = done.childOrders.map((c: { clientOrderId: string }) => c.clientOrderId)
     expect(new Set(ids).size).toBe(ids.length)
     const atBroker = broker.orders().filter((o) => o.clientOrderId.startsWith('lease-1'))
     expect(new Set(atBroker.map((o) => o.clientOrderId)).size).toBe(atBroker.length)
-    const brokerFilled = broker.fills().filter((f) => f.clientOrderId.startsWith('lease-1')).reduce((s, f) => s.add(f.qty), new Dec(0))
+    const brokerFilled = broker
+      .fills()
+      .filter((f) => f.clientOrderId.startsWith('lease-1'))
+      .reduce((s, f) => s.add(f.qty), new Dec(0))
     expect(brokerFilled.toString()).toBe('1000')
     expect(done.totals.filledQuantity).toBe('1000')
   })
@@ -62,12 +83,20 @@ describe('two workers on one store', () => {
     const dbPath = join(tmp.dir, 'acx.sqlite')
     const clock = createRealClock({ scale: 20 })
     const broker = createSimulatedMarket({ clock, seed: 6, symbols: { AAPL: { price: '190', spread: '0.02' } } })
-    const env = { ...FAST_ENV, ACX_DB_PATH: dbPath, ACX_SIM_TIME_SCALE: '20', ACX_LEASE_SECONDS: '0.6', ACX_TAKEOVER_INTERVAL_SECONDS: '60' }
+    const env = {
+      ...FAST_ENV,
+      ACX_DB_PATH: dbPath,
+      ACX_SIM_TIME_SCALE: '20',
+      ACX_LEASE_SECONDS: '0.6',
+      ACX_TAKEOVER_INTERVAL_SECONDS: '60',
+    }
     const a = await startService({ ...env, ACX_WORKER_ID: 'worker-a' }, { broker, clock })
     const b = await startService({ ...env, ACX_WORKER_ID: 'worker-b' }, { broker, clock })
     running.push(a, b)
     const id = (await http(`${a.url}/v1/orders`, 'POST', order('lease-cancel'))).json.executionId as string
-    await eventually(async () => ((await http(`${a.url}/v1/orders/${id}`, 'GET')).json.childOrders.length >= 1 ? true : undefined))
+    await eventually(async () =>
+      (await http(`${a.url}/v1/orders/${id}`, 'GET')).json.childOrders.length >= 1 ? true : undefined,
+    )
     expect((await http(`${b.url}/v1/orders/${id}/cancel`, 'POST')).status).toBe(202)
     const done = await eventually(async () => {
       const d = await http(`${b.url}/v1/orders/${id}`, 'GET')

@@ -6,7 +6,11 @@ import { createLogger, createMetrics, instrumentBroker } from '../src/index.js'
 describe('instrumentBroker', () => {
   it('counts failed broker calls by broker error code and passes results and errors through', async () => {
     const metrics = createMetrics()
-    const sim = createSimulatedMarket({ clock: createRealClock(), seed: 1, symbols: { AAPL: { price: '190', spread: '0.02' } } })
+    const sim = createSimulatedMarket({
+      clock: createRealClock(),
+      seed: 1,
+      symbols: { AAPL: { price: '190', spread: '0.02' } },
+    })
     let calls = 0
     const broker = instrumentBroker(
       {
@@ -44,7 +48,11 @@ describe('the service logger', () => {
     logger.info(
       {
         req: { headers: { authorization: 'Bearer hunter2-token-0000', 'apca-api-secret-key': 'SECRETKEY1' } },
-        config: { APCA_API_SECRET_KEY: 'SECRETKEY2', APCA_API_KEY_ID: 'PKKEYID3', ACX_API_TOKEN: 'tok-4444444444444444' },
+        config: {
+          APCA_API_SECRET_KEY: 'SECRETKEY2',
+          APCA_API_KEY_ID: 'PKKEYID3',
+          ACX_API_TOKEN: 'tok-4444444444444444',
+        },
         alpaca: { keyId: 'PKKEYID5', secretKey: 'SECRETKEY6' },
       },
       'configured',

@@ -4,7 +4,11 @@ import { createRealClock, createSimulatedMarket, Dec, type SimulatedMarket } fro
 import { eventually, FAST_ENV, http, startService, tempDir, type RunningService } from './support/testService.js'
 
 const order = (correlationId: string) => ({
-  side: 'BUY', symbol: 'AAPL', quantity: '1000', urgency: 'MEDIUM', correlationId,
+  side: 'BUY',
+  symbol: 'AAPL',
+  quantity: '1000',
+  urgency: 'MEDIUM',
+  correlationId,
 })
 
 /** The broker outlives the service, as a real one does across a restart. */
@@ -63,7 +67,10 @@ describe('stopping and restarting the service', () => {
     expect(ids.every((c) => /^resume-1-s\d+-a\d+$/.test(c))).toBe(true)
     // exact totals: the store's fills, the broker's fills and the requested quantity agree
     const stored = done.fills.reduce((s: Dec, f: { qty: string }) => s.add(f.qty), new Dec(0))
-    const atBroker = broker.fills().filter((f) => f.clientOrderId.startsWith('resume-1')).reduce((s, f) => s.add(f.qty), new Dec(0))
+    const atBroker = broker
+      .fills()
+      .filter((f) => f.clientOrderId.startsWith('resume-1'))
+      .reduce((s, f) => s.add(f.qty), new Dec(0))
     expect(stored.toString()).toBe('1000')
     expect(atBroker.toString()).toBe('1000')
     expect(done.totals.filledQuantity).toBe('1000')

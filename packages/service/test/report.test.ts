@@ -1,7 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { join } from 'node:path'
 import {
-  Dec, clientOrderIdFor, fillId, parentOrderId, parseOrderIntent, type BrokerOrderId, type ExecutionResult,
+  Dec,
+  clientOrderIdFor,
+  fillId,
+  parentOrderId,
+  parseOrderIntent,
+  type BrokerOrderId,
+  type ExecutionResult,
 } from '@acx/engine'
 import { createSqliteStore, type ExecutionStore } from '../src/index.js'
 import { runCli } from '../src/cli.js'
@@ -26,30 +32,75 @@ async function seed(store: ExecutionStore, seeds: readonly Seed[]): Promise<void
   let n = 0
   for (const s of seeds) {
     const cid = `seed-${n++}`
-    const parsed = parseOrderIntent({ side: 'BUY', symbol: s.symbol, quantity: String(s.qty), urgency: 'MEDIUM', correlationId: cid })
+    const parsed = parseOrderIntent({
+      side: 'BUY',
+      symbol: s.symbol,
+      quantity: String(s.qty),
+      urgency: 'MEDIUM',
+      correlationId: cid,
+    })
     if (!parsed.ok) throw new Error('bad seed')
     const id = parentOrderId(cid)
     await store.createExecution({ id, intent: parsed.value, nowMs: s.createdAt })
-    await store.append({ type: 'execution_started', executionId: id, atMs: s.createdAt, intent: parsed.value, strategy: s.strategy as never, resumed: false })
+    await store.append({
+      type: 'execution_started',
+      executionId: id,
+      atMs: s.createdAt,
+      intent: parsed.value,
+      strategy: s.strategy as never,
+      resumed: false,
+    })
     if (s.filled > 0) {
       const coid = clientOrderIdFor(cid, 0, 0)
       await store.append({
-        type: 'child_order_created', executionId: id, atMs: s.createdAt,
+        type: 'child_order_created',
+        executionId: id,
+        atMs: s.createdAt,
         order: {
-          clientOrderId: coid, symbol: s.symbol, side: 'BUY', type: 'limit', qty: new Dec(s.filled), sliceIndex: 0,
-          attempt: 0, status: 'created', filledQty: new Dec(0), avgPx: new Dec(0), fillIds: [], createdAt: s.createdAt, updatedAt: s.createdAt,
+          clientOrderId: coid,
+          symbol: s.symbol,
+          side: 'BUY',
+          type: 'limit',
+          qty: new Dec(s.filled),
+          sliceIndex: 0,
+          attempt: 0,
+          status: 'created',
+          filledQty: new Dec(0),
+          avgPx: new Dec(0),
+          fillIds: [],
+          createdAt: s.createdAt,
+          updatedAt: s.createdAt,
         },
       })
       await store.append({
-        type: 'fill', executionId: id, atMs: s.createdAt,
-        fill: { fillId: fillId(`${cid}:1`), clientOrderId: coid, brokerOrderId: 'b' as BrokerOrderId, qty: new Dec(s.filled), price: new Dec(100), tsEvent: s.createdAt, tsInit: s.createdAt },
+        type: 'fill',
+        executionId: id,
+        atMs: s.createdAt,
+        fill: {
+          fillId: fillId(`${cid}:1`),
+          clientOrderId: coid,
+          brokerOrderId: 'b' as BrokerOrderId,
+          qty: new Dec(s.filled),
+          price: new Dec(100),
+          tsEvent: s.createdAt,
+          tsInit: s.createdAt,
+        },
       })
     }
     const result = {
-      executionStrategy: s.strategy, executionTimeSeconds: s.seconds, implementationShortfallBps: s.shortfallBps,
-      marketFallbackUsed: s.fallback, fillPercentage: (100 * s.filled) / s.qty,
+      executionStrategy: s.strategy,
+      executionTimeSeconds: s.seconds,
+      implementationShortfallBps: s.shortfallBps,
+      marketFallbackUsed: s.fallback,
+      fillPercentage: (100 * s.filled) / s.qty,
     } as unknown as ExecutionResult
-    await store.append({ type: 'execution_finished', executionId: id, atMs: s.createdAt + 1, status: s.filled === s.qty ? 'filled' : 'partially_filled', result })
+    await store.append({
+      type: 'execution_finished',
+      executionId: id,
+      atMs: s.createdAt + 1,
+      status: s.filled === s.qty ? 'filled' : 'partially_filled',
+      result,
+    })
   }
 }
 
@@ -81,11 +132,21 @@ describe('acx report', () => {
     const row = (symbol: string, strategy: string) => r.rows.find((x) => x.symbol === symbol && x.strategy === strategy)
     expect(row('ALL', 'ALL')).toMatchObject({ executions: 5, usagePct: 100 })
     expect(row('ALL', 'almgren_chriss')).toEqual({
-      symbol: 'ALL', strategy: 'almgren_chriss', executions: 3,
+      symbol: 'ALL',
+      strategy: 'almgren_chriss',
+      executions: 3,
       fillRatePct: 99.6, // 2490 of 2500
-      avgExecutionSeconds: 440, priceImprovementBps: -1, marketFallbackRatePct: 33.33, usagePct: 60,
+      avgExecutionSeconds: 440,
+      priceImprovementBps: -1,
+      marketFallbackRatePct: 33.33,
+      usagePct: 60,
     })
-    expect(row('ALL', 'walk_the_book')).toMatchObject({ executions: 2, fillRatePct: 100, priceImprovementBps: -7, marketFallbackRatePct: 50 })
+    expect(row('ALL', 'walk_the_book')).toMatchObject({
+      executions: 2,
+      fillRatePct: 100,
+      priceImprovementBps: -7,
+      marketFallbackRatePct: 50,
+    })
     expect(row('AAPL', 'almgren_chriss')).toMatchObject({ executions: 2, usagePct: 66.67, priceImprovementBps: -3 })
     expect(row('MSFT', 'ALL')).toMatchObject({ executions: 2, fillRatePct: 99 })
   })
@@ -93,7 +154,10 @@ describe('acx report', () => {
   it('judges the success criteria on Almgren–Chriss', async () => {
     const r = await loadReport(store, { since: new Date(NOW - 7 * DAY), now: new Date(NOW) })
     expect(Object.fromEntries(r.criteria.map((c) => [c.name, c.pass]))).toEqual({
-      'fill rate': true, 'execution time': true, 'market fallback': false, 'slippage vs walk-the-book': true,
+      'fill rate': true,
+      'execution time': true,
+      'market fallback': false,
+      'slippage vs walk-the-book': true,
     })
   })
 
@@ -118,7 +182,9 @@ describe('acx report', () => {
     const json = JSON.parse(out[0]!)
     expect(json.rows.length).toBeGreaterThan(0)
     const csv = out[1]!.trim().split('\n')
-    expect(csv[0]).toBe('symbol,strategy,executions,fill_rate_pct,avg_execution_seconds,price_improvement_bps,market_fallback_rate_pct,strategy_usage_pct')
+    expect(csv[0]).toBe(
+      'symbol,strategy,executions,fill_rate_pct,avg_execution_seconds,price_improvement_bps,market_fallback_rate_pct,strategy_usage_pct',
+    )
     expect(csv.slice(1).every((l) => l.startsWith('AAPL,') || l.startsWith('ALL,'))).toBe(true)
     expect(out[2]).toMatch(/FAIL\s+market fallback/)
     expect(out[2]).toMatch(/PASS\s+fill rate/)

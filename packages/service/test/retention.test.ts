@@ -18,9 +18,21 @@ const intent = (correlationId: string): OrderIntent => {
 async function seed(path: string): Promise<void> {
   const store = createSqliteStore({ path })
   const now = Date.now()
-  for (const [id, ageDays, status] of [['d200', 200, 'filled'], ['d100', 100, 'cancelled'], ['d10', 10, 'filled'], ['run200', 200, 'running']] as const) {
+  for (const [id, ageDays, status] of [
+    ['d200', 200, 'filled'],
+    ['d100', 100, 'cancelled'],
+    ['d10', 10, 'filled'],
+    ['run200', 200, 'running'],
+  ] as const) {
     await store.createExecution({ id, intent: intent(`c-${id}`), nowMs: now - ageDays * DAY })
-    await store.append({ type: 'execution_started', executionId: parentOrderId(id), atMs: now - ageDays * DAY, intent: intent(`c-${id}`), strategy: 'market', resumed: false })
+    await store.append({
+      type: 'execution_started',
+      executionId: parentOrderId(id),
+      atMs: now - ageDays * DAY,
+      intent: intent(`c-${id}`),
+      strategy: 'market',
+      resumed: false,
+    })
     if (status !== 'running') await store.setStatus(id, status, now - ageDays * DAY + 1000)
   }
   await store.close()
@@ -45,7 +57,9 @@ describe('retention', () => {
     expect(await runCli(['prune', '--db', path, '--before', '150d'])).toBe(0)
     expect(out.join('')).toMatch(/^pruned 1 finished execution created before /)
     expect(await ids(path)).toEqual(['d10', 'd100', 'run200'])
-    expect(await runCli(['prune', '--db', path, '--before', new Date(Date.now() - 50 * DAY).toISOString().slice(0, 10)])).toBe(0)
+    expect(
+      await runCli(['prune', '--db', path, '--before', new Date(Date.now() - 50 * DAY).toISOString().slice(0, 10)]),
+    ).toBe(0)
     expect(await ids(path)).toEqual(['d10', 'run200'])
   })
 

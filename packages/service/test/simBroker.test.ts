@@ -6,7 +6,14 @@ import { createSimBroker } from '../src/index.js'
 import { configFor, tempDir } from './support/testService.js'
 
 const buy = (id: string) =>
-  ({ clientOrderId: id as ClientOrderId, symbol: 'AAPL', side: 'BUY', qty: new Dec(5), type: 'market', timeInForce: 'day' }) as const
+  ({
+    clientOrderId: id as ClientOrderId,
+    symbol: 'AAPL',
+    side: 'BUY',
+    qty: new Dec(5),
+    type: 'market',
+    timeInForce: 'day',
+  }) as const
 
 describe('createSimBroker', () => {
   let tmp: ReturnType<typeof tempDir> | undefined
@@ -31,7 +38,10 @@ describe('createSimBroker', () => {
     tmp = tempDir()
     const path = join(tmp.dir, 'elsewhere', 'venue.sqlite')
     const clock = createVirtualClock()
-    const named = createSimBroker(configFor({ ACX_DB_PATH: join(tmp.dir, 'acx.sqlite'), ACX_SIM_STATE_PATH: path }), clock)
+    const named = createSimBroker(
+      configFor({ ACX_DB_PATH: join(tmp.dir, 'acx.sqlite'), ACX_SIM_STATE_PATH: path }),
+      clock,
+    )
     await named.submitOrder(buy('n-1'))
     await named.close()
     expect(existsSync(path)).toBe(true)

@@ -13,22 +13,38 @@ const FINISHED = new Set(['filled', 'partially_filled', 'failed', 'cancelled'])
 
 /** A MEDIUM execution runs 60 s of venue time in 4 slices; the venue and the engine run 20× faster than wall time. */
 const serviceEnv = (dir: string, extra: Record<string, string> = {}): Record<string, string> => ({
-  ACX_PORT: '0', ACX_DB_PATH: join(dir, 'acx.sqlite'), ACX_LOG_LEVEL: 'info', // the venue file: acx.sim-venue.sqlite
-  ACX_SIM_TIME_SCALE: '20', AC_TOTAL_TIME_SECONDS: '60', AC_NUM_SLICES: '4', AC_SLICE_WAIT_SECONDS: '10',
+  ACX_PORT: '0',
+  ACX_DB_PATH: join(dir, 'acx.sqlite'),
+  ACX_LOG_LEVEL: 'info', // the venue file: acx.sim-venue.sqlite
+  ACX_SIM_TIME_SCALE: '20',
+  AC_TOTAL_TIME_SECONDS: '60',
+  AC_NUM_SLICES: '4',
+  AC_SLICE_WAIT_SECONDS: '10',
   ...extra,
 })
 
 type StoredChild = { clientOrderId: string; brokerOrderId: string | null; status: string; filledQty: string }
 type StoredFill = { fillId: string; clientOrderId: string; qty: string; price: string }
 type Execution = {
-  executionId: string; status: string; quantity: string; resumes: number
-  totals: { filledQuantity: string }; childOrders: StoredChild[]; fills: StoredFill[]
+  executionId: string
+  status: string
+  quantity: string
+  resumes: number
+  totals: { filledQuantity: string }
+  childOrders: StoredChild[]
+  fills: StoredFill[]
 }
 
 const sum = (qtys: Iterable<string | Dec>) => [...qtys].reduce<Dec>((s, q) => s.add(q), new Dec(0))
 
 async function post(url: string, correlationId: string, symbol: string): Promise<string> {
-  const r = await http(`${url}/v1/orders`, 'POST', { side: 'BUY', symbol, quantity: '1000', urgency: 'MEDIUM', correlationId })
+  const r = await http(`${url}/v1/orders`, 'POST', {
+    side: 'BUY',
+    symbol,
+    quantity: '1000',
+    urgency: 'MEDIUM',
+    correlationId,
+  })
   expect(r.status).toBe(202)
   return r.json.executionId as string
 }
@@ -56,10 +72,18 @@ function venueState(dir: string): Map<string, { id: string; status: string; fill
   const db = new Database(join(dir, 'acx.sim-venue.sqlite'), { readonly: true })
   try {
     const orders = db.prepare('SELECT id, client_order_id, status, filled_qty FROM orders').all() as Array<{
-      id: string; client_order_id: string; status: string; filled_qty: string
+      id: string
+      client_order_id: string
+      status: string
+      filled_qty: string
     }>
-    const fills = db.prepare('SELECT order_id, qty FROM fills ORDER BY order_id, idx').all() as Array<{ order_id: string; qty: string }>
-    const byId = new Map(orders.map((o) => [o.id, { id: o.id, status: o.status, filledQty: o.filled_qty, fills: [] as string[] }]))
+    const fills = db.prepare('SELECT order_id, qty FROM fills ORDER BY order_id, idx').all() as Array<{
+      order_id: string
+      qty: string
+    }>
+    const byId = new Map(
+      orders.map((o) => [o.id, { id: o.id, status: o.status, filledQty: o.filled_qty, fills: [] as string[] }]),
+    )
     for (const f of fills) byId.get(f.order_id)!.fills.push(f.qty)
     return new Map(orders.map((o) => [o.client_order_id, byId.get(o.id)!]))
   } finally {
@@ -81,8 +105,10 @@ function expectStoreMatchesVenue(executions: readonly Execution[], venue: Return
     const v = venue.get(c.clientOrderId)!
     expect(v.id).toBe(c.brokerOrderId)
     const stored = executions.flatMap((e) => e.fills).filter((f) => f.clientOrderId === c.clientOrderId)
-    expect({ cid: c.clientOrderId, filled: sum(stored.map((f) => f.qty)).toString() })
-      .toEqual({ cid: c.clientOrderId, filled: sum(v.fills).toString() })
+    expect({ cid: c.clientOrderId, filled: sum(stored.map((f) => f.qty)).toString() }).toEqual({
+      cid: c.clientOrderId,
+      filled: sum(v.fills).toString(),
+    })
     expect(sum(v.fills).toString()).toBe(new Dec(v.filledQty).toString())
     expect(new Dec(c.filledQty).toString()).toBe(new Dec(v.filledQty).toString()) // no fill dropped as a "duplicate"
   }
@@ -119,7 +145,9 @@ describe('the service on the simulated market across a restart', () => {
       return all.every((e) => FINISHED.has(e.status)) ? all : undefined
     }, 30_000)
     expect(done.map((e) => e.status)).toEqual(ids.map(() => 'filled'))
-    const executions = await Promise.all(ids.map(async (id) => (await http(`${url2}/v1/orders/${id}`, 'GET')).json as Execution))
+    const executions = await Promise.all(
+      ids.map(async (id) => (await http(`${url2}/v1/orders/${id}`, 'GET')).json as Execution),
+    )
     for (const e of executions) {
       expect(e.resumes).toBe(1)
       expect(sum(e.fills.map((f) => f.qty)).toString()).toBe('1000')
@@ -138,14 +166,20 @@ describe('the service on the simulated market across a restart', () => {
     const env = serviceEnv(tmp.dir, {
       ACX_MAX_CONCURRENT_EXECUTIONS: '100',
       // the killed worker's leases must expire before the next start takes its executions over
-      ACX_LEASE_SECONDS: '1.5', ACX_TAKEOVER_INTERVAL_SECONDS: '0.25', UNKNOWN_OUTCOME_TIMEOUT_SECONDS: '2',
+      ACX_LEASE_SECONDS: '1.5',
+      ACX_TAKEOVER_INTERVAL_SECONDS: '0.25',
+      UNKNOWN_OUTCOME_TIMEOUT_SECONDS: '2',
     })
     const first = startChildService(env)
     children.push(first)
     const url = await first.url
     const ids: string[] = []
     for (let i = 0; i < 100; i += 10) {
-      ids.push(...(await Promise.all(Array.from({ length: 10 }, (_, j) => post(url, `kill-${i + j}`, SYMBOLS[(i + j) % SYMBOLS.length]!)))))
+      ids.push(
+        ...(await Promise.all(
+          Array.from({ length: 10 }, (_, j) => post(url, `kill-${i + j}`, SYMBOLS[(i + j) % SYMBOLS.length]!)),
+        )),
+      )
     }
     // kill once about one and a half child orders per execution are out: orders resting, in flight, filling
     await eventually(async () => ((await childOrdersSent(url)) >= 150 ? true : undefined), 30_000)
@@ -167,7 +201,10 @@ describe('the service on the simulated market across a restart', () => {
       if (e.status === 'filled') expect(filled.toString()).toBe(e.quantity)
       else expect(filled.lt(e.quantity)).toBe(true)
     }
-    const statuses = executions.reduce<Record<string, number>>((n, e) => ({ ...n, [e.status]: (n[e.status] ?? 0) + 1 }), {})
+    const statuses = executions.reduce<Record<string, number>>(
+      (n, e) => ({ ...n, [e.status]: (n[e.status] ?? 0) + 1 }),
+      {},
+    )
     expect(statuses).toEqual({ filled: 100 })
     expect(await stop(second)).toBe(0)
     expect(expectStoreMatchesVenue(executions, venueState(tmp.dir))).toBeGreaterThan(150)

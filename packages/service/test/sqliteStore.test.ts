@@ -2,8 +2,15 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import Database from 'better-sqlite3'
 import { join } from 'node:path'
 import {
-  Dec, clientOrderIdFor, createChildOrder, fillId, parentOrderId, parseOrderIntent, type BrokerOrderId,
-  type ExecutionResult, type OrderIntent,
+  Dec,
+  clientOrderIdFor,
+  createChildOrder,
+  fillId,
+  parentOrderId,
+  parseOrderIntent,
+  type BrokerOrderId,
+  type ExecutionResult,
+  type OrderIntent,
 } from '@acx/engine'
 import { createSqliteStore, type ExecutionStore } from '../src/index.js'
 import { MIGRATIONS } from '../src/persistence/migrations.js'
@@ -49,30 +56,77 @@ describe('the SQLite store', () => {
   it('projects journal entries: started, child orders, fills (once each), finished', async () => {
     await store.createExecution({ id: 'ex-1', intent: intent('c-1'), nowMs: 1 })
     const id = parentOrderId('ex-1')
-    await store.append({ type: 'execution_started', executionId: id, atMs: 2, intent: intent('c-1'), strategy: 'almgren_chriss', resumed: false })
+    await store.append({
+      type: 'execution_started',
+      executionId: id,
+      atMs: 2,
+      intent: intent('c-1'),
+      strategy: 'almgren_chriss',
+      resumed: false,
+    })
     const child = createChildOrder({
-      clientOrderId: clientOrderIdFor('c-1', 0, 0), symbol: 'AAPL', side: 'BUY', type: 'limit',
-      qty: new Dec(60), limitPrice: new Dec('190.01'), sliceIndex: 0, attempt: 0, createdAt: 3,
+      clientOrderId: clientOrderIdFor('c-1', 0, 0),
+      symbol: 'AAPL',
+      side: 'BUY',
+      type: 'limit',
+      qty: new Dec(60),
+      limitPrice: new Dec('190.01'),
+      sliceIndex: 0,
+      attempt: 0,
+      createdAt: 3,
     })
     await store.append({ type: 'child_order_created', executionId: id, atMs: 3, order: child })
     const fill = {
-      fillId: fillId('b-1:60'), clientOrderId: child.clientOrderId, brokerOrderId: 'b-1' as BrokerOrderId,
-      qty: new Dec(60), price: new Dec('190.01'), tsEvent: 4, tsInit: 4,
+      fillId: fillId('b-1:60'),
+      clientOrderId: child.clientOrderId,
+      brokerOrderId: 'b-1' as BrokerOrderId,
+      qty: new Dec(60),
+      price: new Dec('190.01'),
+      tsEvent: 4,
+      tsInit: 4,
     }
     await store.append({ type: 'fill', executionId: id, atMs: 4, fill })
     await store.append({ type: 'fill', executionId: id, atMs: 5, fill }) // a duplicate: ignored
-    const filled = { ...child, status: 'filled' as const, filledQty: new Dec(60), avgPx: new Dec('190.01'), updatedAt: 5 }
+    const filled = {
+      ...child,
+      status: 'filled' as const,
+      filledQty: new Dec(60),
+      avgPx: new Dec('190.01'),
+      updatedAt: 5,
+    }
     await store.append({
-      type: 'child_order_status', executionId: id, atMs: 5, clientOrderId: child.clientOrderId, from: 'created', to: 'filled', order: filled,
+      type: 'child_order_status',
+      executionId: id,
+      atMs: 5,
+      clientOrderId: child.clientOrderId,
+      from: 'created',
+      to: 'filled',
+      order: filled,
     })
     expect((await store.getExecution('ex-1'))!.status).toBe('running')
     expect(await store.runStart('ex-1')).toEqual({ startedAt: 2, arrivalMid: null })
     expect(await store.runStart('nope')).toBeNull()
     expect(await store.fills('ex-1')).toEqual([
-      { fillId: 'b-1:60', executionId: 'ex-1', clientOrderId: 'c-1-s0-a0', brokerOrderId: 'b-1', qty: '60', price: '190.01', tsEvent: 4, tsInit: 4 },
+      {
+        fillId: 'b-1:60',
+        executionId: 'ex-1',
+        clientOrderId: 'c-1-s0-a0',
+        brokerOrderId: 'b-1',
+        qty: '60',
+        price: '190.01',
+        tsEvent: 4,
+        tsInit: 4,
+      },
     ])
     expect(await store.childOrders('ex-1')).toMatchObject([
-      { clientOrderId: 'c-1-s0-a0', status: 'filled', filledQty: '60', avgPx: '190.01', limitPrice: '190.01', qty: '60' },
+      {
+        clientOrderId: 'c-1-s0-a0',
+        status: 'filled',
+        filledQty: '60',
+        avgPx: '190.01',
+        limitPrice: '190.01',
+        qty: '60',
+      },
     ])
     expect((await store.unfinished()).map((r) => r.id)).toEqual(['ex-1'])
     const result = { totalFilled: new Dec(60), fillPercentage: 60 } as unknown as ExecutionResult

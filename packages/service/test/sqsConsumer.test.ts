@@ -2,10 +2,19 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { randomUUID } from 'node:crypto'
 import { join } from 'node:path'
 import {
-  CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient, SendMessageCommand,
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SQSClient,
+  SendMessageCommand,
 } from '@aws-sdk/client-sqs'
 import type { OrderIntent } from '@acx/engine'
-import { createSqsConsumer, type SqsConsumerLogger, type SqsConsumer, type SqsConsumerOptions } from '../src/intake/sqsConsumer.js'
+import {
+  createSqsConsumer,
+  type SqsConsumerLogger,
+  type SqsConsumer,
+  type SqsConsumerOptions,
+} from '../src/intake/sqsConsumer.js'
 import { checkIntentMessage } from '../src/intake/sqsMessage.js'
 import { createDynamoStore } from '../src/persistence/dynamoStore.js'
 import { createDynamoTable } from '../src/persistence/dynamoTable.js'
@@ -68,10 +77,17 @@ describe('the SQS consumer', { timeout: 20_000 }, () => {
 
   const consumer = (over: Partial<SqsConsumerOptions> = {}) => {
     const c = createSqsConsumer({
-      client, queueUrl, deadLetterQueueUrl: dlqUrl, submit: storeIntent, logger: memoryLogger(),
+      client,
+      queueUrl,
+      deadLetterQueueUrl: dlqUrl,
+      submit: storeIntent,
+      logger: memoryLogger(),
       // local-aws-sqs holds a receive open for the whole wait to fill the batch: keep the wait below the
       // visibility timeout, or a message that times out comes back inside the same batch
-      waitTimeSeconds: 1, maxMessages: 10, visibilityTimeoutSeconds: 2, ...over,
+      waitTimeSeconds: 1,
+      maxMessages: 10,
+      visibilityTimeoutSeconds: 2,
+      ...over,
     })
     consumers.push(c)
     return c
@@ -93,8 +109,9 @@ describe('the SQS consumer', { timeout: 20_000 }, () => {
     started = []
     const name = `intents-${randomUUID().slice(0, 8)}`
     dlqUrl = (await sqs.client.send(new CreateQueueCommand({ QueueName: `${name}-dlq` }))).QueueUrl!
-    queueUrl = (await sqs.client.send(new CreateQueueCommand({ QueueName: name, Attributes: { VisibilityTimeout: '2' } })))
-      .QueueUrl!
+    queueUrl = (
+      await sqs.client.send(new CreateQueueCommand({ QueueName: name, Attributes: { VisibilityTimeout: '2' } }))
+    ).QueueUrl!
     client = new SQSClient({ endpoint: sqs.endpoint, region: LOCAL_REGION, credentials: FAKE_CREDENTIALS })
     // observes (does not change) every DeleteMessage the consumer sends
     deletes = 0
@@ -189,7 +206,12 @@ describe('the SQS consumer', { timeout: 20_000 }, () => {
     expect(started).toHaveLength(1)
     expect(await store.getExecutionByCorrelationId('bad-1')).toBeNull()
     const { Messages: dead = [] } = await sqs.client.send(
-      new ReceiveMessageCommand({ QueueUrl: dlqUrl, MaxNumberOfMessages: 10, MessageAttributeNames: ['All'], WaitTimeSeconds: 1 }),
+      new ReceiveMessageCommand({
+        QueueUrl: dlqUrl,
+        MaxNumberOfMessages: 10,
+        MessageAttributeNames: ['All'],
+        WaitTimeSeconds: 1,
+      }),
     )
     const reasons = Object.fromEntries(dead.map((m) => [m.Body, m.MessageAttributes?.['acx-error']?.StringValue]))
     expect(reasons['{"side": "BUY", ']).toMatch(/^body is not acceptable JSON/)
@@ -201,16 +223,26 @@ describe('the SQS consumer', { timeout: 20_000 }, () => {
 
   it('dead-letters an intent the service refuses for good (risk limit, reused correlation id) with the refusal as reason', async () => {
     const c = consumer({
-      submit: async (intent) => (intent.correlationId === 'refused-1' ? { refused: 'SERVICE_RISK_LIMIT: quantity 5000000 exceeds RISK_MAX_ORDER_QUANTITY 1000000' } : storeIntent(intent)),
+      submit: async (intent) =>
+        intent.correlationId === 'refused-1'
+          ? { refused: 'SERVICE_RISK_LIMIT: quantity 5000000 exceeds RISK_MAX_ORDER_QUANTITY 1000000' }
+          : storeIntent(intent),
     })
     await send(body('refused-1'))
     await send(body('fine-1'))
-    await send('{"side":"BUY","side":"SELL","symbol":"AAPL","quantity":"1","urgency":"HIGH","correlationId":"dup-keys"}')
+    await send(
+      '{"side":"BUY","side":"SELL","symbol":"AAPL","quantity":"1","urgency":"HIGH","correlationId":"dup-keys"}',
+    )
     c.start()
     await until(async () => (await onQueue()) === 0 && (await onQueue(dlqUrl)) === 2)
     expect(started).toHaveLength(1)
     const { Messages: dead = [] } = await sqs.client.send(
-      new ReceiveMessageCommand({ QueueUrl: dlqUrl, MaxNumberOfMessages: 10, MessageAttributeNames: ['All'], WaitTimeSeconds: 1 }),
+      new ReceiveMessageCommand({
+        QueueUrl: dlqUrl,
+        MaxNumberOfMessages: 10,
+        MessageAttributeNames: ['All'],
+        WaitTimeSeconds: 1,
+      }),
     )
     const reasons = dead.map((m) => m.MessageAttributes?.['acx-error']?.StringValue ?? '').sort()
     expect(reasons[0]).toMatch(/^SERVICE_RISK_LIMIT: .*RISK_MAX_ORDER_QUANTITY/)
@@ -234,10 +266,16 @@ describe('the SQS consumer', { timeout: 20_000 }, () => {
     const c = consumer({ deadLetterQueueUrl: undefined, logger })
     await send('not json')
     const [report] = await c.pollOnce()
-    expect(report).toMatchObject({ outcome: 'rejected', deleted: false, reason: expect.stringMatching(/^body is not acceptable JSON/) })
+    expect(report).toMatchObject({
+      outcome: 'rejected',
+      deleted: false,
+      reason: expect.stringMatching(/^body is not acceptable JSON/),
+    })
     expect(deletes).toBe(0)
     expect(await onQueue()).toBe(1)
-    expect(logger.lines).toContainEqual(expect.objectContaining({ level: 'warn', obj: expect.objectContaining({ reason: report!.reason }) }))
+    expect(logger.lines).toContainEqual(
+      expect.objectContaining({ level: 'warn', obj: expect.objectContaining({ reason: report!.reason }) }),
+    )
   })
 
   it('recovers from a consumer killed between store and delete without a second execution', async () => {
@@ -324,7 +362,11 @@ describe('the SQS consumer', { timeout: 20_000 }, () => {
     c.start()
     const failures = () => logger.lines.filter((l) => l.level === 'error' && l.msg === 'SQS receive failed')
     await until(() => failures().length >= 3)
-    expect(failures().map((l) => (l.obj as { retryInMs: number }).retryInMs).slice(0, 3)).toEqual([50, 100, 200])
+    expect(
+      failures()
+        .map((l) => (l.obj as { retryInMs: number }).retryInMs)
+        .slice(0, 3),
+    ).toEqual([50, 100, 200])
     const t0 = Date.now()
     await c.stop()
     expect(Date.now() - t0).toBeLessThan(1000)
@@ -332,12 +374,24 @@ describe('the SQS consumer', { timeout: 20_000 }, () => {
 
   it('rejects out-of-range options', () => {
     const base = { queueUrl: 'http://127.0.0.1:1/q', submit: storeIntent, logger: memoryLogger(), client }
-    expect(() => createSqsConsumer({ ...base, maxMessages: 11 })).toThrowError(expect.objectContaining({ code: 'SERVICE_INVALID_ARGUMENT' }))
-    expect(() => createSqsConsumer({ ...base, maxMessages: 0 })).toThrowError(expect.objectContaining({ code: 'SERVICE_INVALID_ARGUMENT' }))
-    expect(() => createSqsConsumer({ ...base, waitTimeSeconds: 21 })).toThrowError(expect.objectContaining({ code: 'SERVICE_INVALID_ARGUMENT' }))
-    expect(() => createSqsConsumer({ ...base, waitTimeSeconds: Number.NaN })).toThrowError(expect.objectContaining({ code: 'SERVICE_INVALID_ARGUMENT' }))
-    expect(() => createSqsConsumer({ ...base, visibilityTimeoutSeconds: -1 })).toThrowError(expect.objectContaining({ code: 'SERVICE_INVALID_ARGUMENT' }))
-    expect(() => createSqsConsumer({ ...base, queueUrl: '' })).toThrowError(expect.objectContaining({ code: 'SERVICE_INVALID_ARGUMENT' }))
+    expect(() => createSqsConsumer({ ...base, maxMessages: 11 })).toThrowError(
+      expect.objectContaining({ code: 'SERVICE_INVALID_ARGUMENT' }),
+    )
+    expect(() => createSqsConsumer({ ...base, maxMessages: 0 })).toThrowError(
+      expect.objectContaining({ code: 'SERVICE_INVALID_ARGUMENT' }),
+    )
+    expect(() => createSqsConsumer({ ...base, waitTimeSeconds: 21 })).toThrowError(
+      expect.objectContaining({ code: 'SERVICE_INVALID_ARGUMENT' }),
+    )
+    expect(() => createSqsConsumer({ ...base, waitTimeSeconds: Number.NaN })).toThrowError(
+      expect.objectContaining({ code: 'SERVICE_INVALID_ARGUMENT' }),
+    )
+    expect(() => createSqsConsumer({ ...base, visibilityTimeoutSeconds: -1 })).toThrowError(
+      expect.objectContaining({ code: 'SERVICE_INVALID_ARGUMENT' }),
+    )
+    expect(() => createSqsConsumer({ ...base, queueUrl: '' })).toThrowError(
+      expect.objectContaining({ code: 'SERVICE_INVALID_ARGUMENT' }),
+    )
   })
 })
 
@@ -347,30 +401,41 @@ describe('two SQS consumers on one queue and one DynamoDB table', { timeout: 30_
     const connection = { endpoint: dynalite.endpoint, region: LOCAL_REGION, credentials: FAKE_CREDENTIALS }
     const tableName = 'acx-two-workers'
     await createDynamoTable({ tableName, ...connection })
-    const queueUrl = (await sqs.client.send(new CreateQueueCommand({ QueueName: `burst-${randomUUID().slice(0, 8)}` }))).QueueUrl!
+    const queueUrl = (await sqs.client.send(new CreateQueueCommand({ QueueName: `burst-${randomUUID().slice(0, 8)}` })))
+      .QueueUrl!
     const created: string[] = []
     const workers = ['w1', 'w2'].map(() => {
       const store = createDynamoStore({ tableName, ...connection })
       const consumer = createSqsConsumer({
-        endpoint: sqs.endpoint, region: LOCAL_REGION, credentials: FAKE_CREDENTIALS, queueUrl,
+        endpoint: sqs.endpoint,
+        region: LOCAL_REGION,
+        credentials: FAKE_CREDENTIALS,
+        queueUrl,
         submit: async (intent) => {
           const out = await store.createExecution({ id: randomUUID(), intent, nowMs: Date.now() })
           if (out.created) created.push(intent.correlationId)
           return out
         },
-        logger: memoryLogger(), waitTimeSeconds: 1, visibilityTimeoutSeconds: 5,
+        logger: memoryLogger(),
+        waitTimeSeconds: 1,
+        visibilityTimeoutSeconds: 5,
       })
       return { store, consumer }
     })
     try {
       const ids = Array.from({ length: 15 }, (_, i) => `burst-${i}`)
       const bodies = ids.flatMap((id, i) => Array.from({ length: i % 3 === 0 ? 3 : 2 }, () => body(id)))
-      await Promise.all(bodies.map((b) => sqs.client.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: b }))))
+      await Promise.all(
+        bodies.map((b) => sqs.client.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: b }))),
+      )
       for (const w of workers) w.consumer.start()
       const remaining = async () =>
         Number(
-          (await sqs.client.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages'] })))
-            .Attributes?.ApproximateNumberOfMessages,
+          (
+            await sqs.client.send(
+              new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }),
+            )
+          ).Attributes?.ApproximateNumberOfMessages,
         )
       await until(async () => (await remaining()) === 0, 20_000)
       expect([...created].sort()).toEqual([...ids].sort())
@@ -390,8 +455,13 @@ describe('checkIntentMessage', () => {
   it('accepts a valid intent and lists every problem of an invalid one', () => {
     expect(checkIntentMessage(body('c-1'))).toMatchObject({ ok: true, intent: { correlationId: 'c-1' } })
     expect(checkIntentMessage(undefined)).toEqual({ ok: false, reason: 'empty message body' })
-    expect(checkIntentMessage('[')).toEqual({ ok: false, reason: 'body is not acceptable JSON: unexpected end of input at character 1' })
-    expect(checkIntentMessage(body('c-2', { quantity: 0 }).replace('"quantity":0', '"quantity":9007199254740993'))).toMatchObject({ ok: false, reason: expect.stringContaining('cannot be held exactly') })
+    expect(checkIntentMessage('[')).toEqual({
+      ok: false,
+      reason: 'body is not acceptable JSON: unexpected end of input at character 1',
+    })
+    expect(
+      checkIntentMessage(body('c-2', { quantity: 0 }).replace('"quantity":0', '"quantity":9007199254740993')),
+    ).toMatchObject({ ok: false, reason: expect.stringContaining('cannot be held exactly') })
     const bad = checkIntentMessage(body('c-1', { side: 'HOLD', quantity: 0 }))
     expect(bad.ok).toBe(false)
     expect(!bad.ok && bad.reason).toMatch(/side: .*; quantity: /)

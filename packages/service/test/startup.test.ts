@@ -1,7 +1,17 @@
 // Start-up on a store that cannot be used: the process must stop with a message naming the setting and
 // the problem — never start on an empty database, never answer /readyz 200 and then 500 on every POST.
 import { spawn } from 'node:child_process'
-import { chmodSync, chownSync, copyFileSync, mkdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs'
+import {
+  chmodSync,
+  chownSync,
+  copyFileSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -18,17 +28,36 @@ async function bundledMain(): Promise<string> {
   const { build } = await import('esbuild')
   const outfile = join(packageDir, 'node_modules/.cache/acx-run', `startup-main.${process.pid}.mjs`)
   await build({
-    entryPoints: [join(packageDir, 'src/main.ts')], outfile, bundle: true, platform: 'node', format: 'esm', target: 'node20',
-    conditions: ['@acx/source'], logLevel: 'warning',
-    banner: { js: "import { createRequire as __acxCreateRequire } from 'node:module'; const require = __acxCreateRequire(import.meta.url);" },
-    plugins: [{ name: 'external', setup: (b) => b.onResolve({ filter: /^[^./]/ }, (a) => (a.path.startsWith('@acx/') ? undefined : { path: a.path, external: true })) }],
+    entryPoints: [join(packageDir, 'src/main.ts')],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    conditions: ['@acx/source'],
+    logLevel: 'warning',
+    banner: {
+      js: "import { createRequire as __acxCreateRequire } from 'node:module'; const require = __acxCreateRequire(import.meta.url);",
+    },
+    plugins: [
+      {
+        name: 'external',
+        setup: (b) =>
+          b.onResolve({ filter: /^[^./]/ }, (a) =>
+            a.path.startsWith('@acx/') ? undefined : { path: a.path, external: true },
+          ),
+      },
+    ],
   })
   chmodSync(outfile, 0o644)
   return outfile
 }
 
 /** Runs the service until it exits (or listens, which is a failure here); returns its exit code and stderr. */
-async function startExpectingFailure(env: Record<string, string>, uid?: number): Promise<{ code: number | null; stderr: string; stdout: string }> {
+async function startExpectingFailure(
+  env: Record<string, string>,
+  uid?: number,
+): Promise<{ code: number | null; stderr: string; stdout: string }> {
   const args = uid === undefined ? [runTs, 'src/main.ts'] : [await bundledMain()]
   return new Promise((resolve) => {
     const proc = spawn(process.execPath, args, {
@@ -57,7 +86,13 @@ describe('start-up on a store that cannot be used', () => {
     good = join(tmp.dir, 'good.sqlite')
     const store = createSqliteStore({ path: good })
     const { parseOrderIntent } = await import('@acx/engine')
-    const intent = parseOrderIntent({ side: 'BUY', symbol: 'AAPL', quantity: '10', urgency: 'HIGH', correlationId: 'c1' })
+    const intent = parseOrderIntent({
+      side: 'BUY',
+      symbol: 'AAPL',
+      quantity: '10',
+      urgency: 'HIGH',
+      correlationId: 'c1',
+    })
     if (!intent.ok) throw new Error('bad intent')
     for (let i = 0; i < 200; i++) {
       await store.createExecution({ id: `ex-${i}`, intent: { ...intent.value, correlationId: `c-${i}` }, nowMs: i })
@@ -174,7 +209,11 @@ describe('start-up on a store that cannot be used', () => {
   })
 
   it('starts on a fresh path and reports ready', async () => {
-    const child = startChildService({ ACX_PORT: '0', ACX_DB_PATH: join(tmp.dir, 'fresh', 'acx.sqlite'), ACX_LOG_LEVEL: 'info' })
+    const child = startChildService({
+      ACX_PORT: '0',
+      ACX_DB_PATH: join(tmp.dir, 'fresh', 'acx.sqlite'),
+      ACX_LOG_LEVEL: 'info',
+    })
     try {
       const url = await child.url
       const ready = await http(`${url}/readyz`, 'GET')

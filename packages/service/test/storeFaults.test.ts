@@ -11,8 +11,17 @@ import { createSqliteStore } from '../src/persistence/sqliteStore.js'
 import { eventually, FAST_ENV, http, startService, tempDir, type RunningService } from './support/testService.js'
 
 const WRITES = new Set([
-  'append', 'createExecution', 'setStatus', 'requestCancel', 'markResumed', 'acquireLease', 'renewLease', 'releaseLease',
-  'setHalt', 'prune', 'probe',
+  'append',
+  'createExecution',
+  'setStatus',
+  'requestCancel',
+  'markResumed',
+  'acquireLease',
+  'renewLease',
+  'releaseLease',
+  'setHalt',
+  'prune',
+  'probe',
 ])
 
 /** SQLite's own error for a full disk, as better-sqlite3 throws it. */
@@ -53,7 +62,12 @@ function faulty(inner: ExecutionStore): FaultyStore {
 }
 
 const order = (correlationId: string, extra: Record<string, unknown> = {}) => ({
-  side: 'BUY', symbol: 'AAPL', quantity: '1000', urgency: 'MEDIUM', correlationId, ...extra,
+  side: 'BUY',
+  symbol: 'AAPL',
+  quantity: '1000',
+  urgency: 'MEDIUM',
+  correlationId,
+  ...extra,
 })
 
 const sum = (xs: ReadonlyArray<{ qty: Dec | string }>) => xs.reduce((s, x) => s.add(x.qty), new Dec(0))
@@ -71,9 +85,21 @@ describe('a store that stops taking writes', () => {
     tmp = tempDir()
     const store = faulty(createSqliteStore({ path: join(tmp.dir, 'acx.sqlite') }))
     const clock = createRealClock({ scale: 50 })
-    const market = createSimulatedMarket({ clock, seed: 3, symbols: { AAPL: { price: '190', spread: '0.02' } }, tradeProbability, dailyVolatility: tradeProbability < 0.1 ? 0 : 0.02 })
+    const market = createSimulatedMarket({
+      clock,
+      seed: 3,
+      symbols: { AAPL: { price: '190', spread: '0.02' } },
+      tradeProbability,
+      dailyVolatility: tradeProbability < 0.1 ? 0 : 0.02,
+    })
     svc = await startService(
-      { ...FAST_ENV, ACX_DB_PATH: join(tmp.dir, 'acx.sqlite'), ACX_STORE_PROBE_SECONDS: '0.1', ACX_TAKEOVER_INTERVAL_SECONDS: '0.2', ACX_LEASE_SECONDS: '2' },
+      {
+        ...FAST_ENV,
+        ACX_DB_PATH: join(tmp.dir, 'acx.sqlite'),
+        ACX_STORE_PROBE_SECONDS: '0.1',
+        ACX_TAKEOVER_INTERVAL_SECONDS: '0.2',
+        ACX_LEASE_SECONDS: '2',
+      },
       { store, broker: market, clock },
     )
     return { store, market }
@@ -92,7 +118,17 @@ describe('a store that stops taking writes', () => {
     // while down, the next attempt is refused at once (no half-stored intent either way)
     const again = await http(`${svc!.url}/v1/orders`, 'POST', order('full-2'))
     expect(again.status).toBe(503)
-    expect(Number((await fetch(`${svc!.url}/v1/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(order('full-3')) })).headers.get('retry-after'))).toBeGreaterThan(0)
+    expect(
+      Number(
+        (
+          await fetch(`${svc!.url}/v1/orders`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify(order('full-3')),
+          })
+        ).headers.get('retry-after'),
+      ),
+    ).toBeGreaterThan(0)
     store.full = false
     await eventually(async () => ((await http(`${svc!.url}/readyz`, 'GET')).status === 200 ? true : undefined))
     for (const id of ['full-1', 'full-2', 'full-3']) expect(await store.getExecutionByCorrelationId(id)).toBeNull()
@@ -103,7 +139,8 @@ describe('a store that stops taking writes', () => {
   it('stops running executions at a safe point (open child cancelled and confirmed), sends nothing while down, then resumes and fills', async () => {
     const { store, market } = await start(0.02) // children rest, mostly unfilled
     const ids: string[] = []
-    for (const c of ['run-1', 'run-2', 'run-3']) ids.push((await http(`${svc!.url}/v1/orders`, 'POST', order(c))).json.executionId)
+    for (const c of ['run-1', 'run-2', 'run-3'])
+      ids.push((await http(`${svc!.url}/v1/orders`, 'POST', order(c))).json.executionId)
     // every execution has a child resting at the venue
     await eventually(async () => {
       const open = market.orders().filter((o) => o.status === 'new' || o.status === 'partially_filled')
@@ -111,7 +148,9 @@ describe('a store that stops taking writes', () => {
     })
     store.full = true
     // a safe point: every child the venue holds is final (cancelled or filled), and it stays that way
-    await eventually(async () => (market.orders().every((o) => ['canceled', 'filled'].includes(o.status)) ? true : undefined))
+    await eventually(async () =>
+      market.orders().every((o) => ['canceled', 'filled'].includes(o.status)) ? true : undefined,
+    )
     // the stop cancelled what was resting (confirmed: the venue says canceled), it did not wait for fills
     expect(market.orders().some((o) => o.status === 'canceled')).toBe(true)
     const sentWhileDown = market.orders().length
@@ -146,7 +185,9 @@ describe('a store that stops taking writes', () => {
     store.only = new Set(['releaseLease'])
     store.full = true
     const id = (await http(`${svc!.url}/v1/orders`, 'POST', order('rel-1', { urgency: 'HIGH' }))).json.executionId
-    await eventually(async () => ((await http(`${svc!.url}/readyz`, 'GET')).json.reasons?.includes('store_unavailable') ? true : undefined))
+    await eventually(async () =>
+      (await http(`${svc!.url}/readyz`, 'GET')).json.reasons?.includes('store_unavailable') ? true : undefined,
+    )
     expect((await http(`${svc!.url}/healthz`, 'GET')).status).toBe(200)
     store.full = false
     await eventually(async () => ((await http(`${svc!.url}/readyz`, 'GET')).status === 200 ? true : undefined))
@@ -192,38 +233,55 @@ describe('a real full disk under the SQLite store (tmpfs)', () => {
     tmp.cleanup()
   })
 
-  it.skipIf(skip)('keeps the process up, refuses intake, stops executions, and recovers when space returns', async () => {
-    const child = startChildService({
-      ACX_PORT: '0', ACX_LOG_LEVEL: 'info', ACX_DB_PATH: join(mnt, 'acx.sqlite'), ACX_SIM_STATE_PATH: join(tmp.dir, 'venue.sqlite'),
-      ACX_SIM_TIME_SCALE: '50', AC_TOTAL_TIME_SECONDS: '300', AC_NUM_SLICES: '3', AC_SLICE_WAIT_SECONDS: '30',
-      ACX_STORE_PROBE_SECONDS: '0.2', ACX_TAKEOVER_INTERVAL_SECONDS: '0.3', ACX_LEASE_SECONDS: '2',
-    })
-    try {
-      const url = await child.url
-      const ids: string[] = []
-      for (const c of ['disk-1', 'disk-2']) ids.push((await http(`${url}/v1/orders`, 'POST', order(c))).json.executionId)
-      const filler = fillDisk(mnt)
-      // the next write fails: not ready, intake refused, the process alive
-      await eventually(async () => ((await http(`${url}/readyz`, 'GET')).json.reasons?.includes('store_unavailable') ? true : undefined), 20_000)
-      const refused = await http(`${url}/v1/orders`, 'POST', order('disk-3'))
-      expect(refused).toMatchObject({ status: 503, json: { error: 'SERVICE_STORE_UNAVAILABLE' } })
-      expect((await http(`${url}/healthz`, 'GET')).status).toBe(200)
-      rmSync(filler)
-      await eventually(async () => ((await http(`${url}/readyz`, 'GET')).status === 200 ? true : undefined), 20_000)
-      for (const id of ids) {
-        const done = await eventually(async () => {
-          const d = await http(`${url}/v1/orders/${id}`, 'GET')
-          return ['filled', 'partially_filled', 'failed', 'cancelled'].includes(d.json.status) ? d.json : undefined
-        }, 30_000)
-        expect(done.status).toBe('filled')
-        expect(sum(done.fills).toString()).toBe('1000')
+  it.skipIf(skip)(
+    'keeps the process up, refuses intake, stops executions, and recovers when space returns',
+    async () => {
+      const child = startChildService({
+        ACX_PORT: '0',
+        ACX_LOG_LEVEL: 'info',
+        ACX_DB_PATH: join(mnt, 'acx.sqlite'),
+        ACX_SIM_STATE_PATH: join(tmp.dir, 'venue.sqlite'),
+        ACX_SIM_TIME_SCALE: '50',
+        AC_TOTAL_TIME_SECONDS: '300',
+        AC_NUM_SLICES: '3',
+        AC_SLICE_WAIT_SECONDS: '30',
+        ACX_STORE_PROBE_SECONDS: '0.2',
+        ACX_TAKEOVER_INTERVAL_SECONDS: '0.3',
+        ACX_LEASE_SECONDS: '2',
+      })
+      try {
+        const url = await child.url
+        const ids: string[] = []
+        for (const c of ['disk-1', 'disk-2'])
+          ids.push((await http(`${url}/v1/orders`, 'POST', order(c))).json.executionId)
+        const filler = fillDisk(mnt)
+        // the next write fails: not ready, intake refused, the process alive
+        await eventually(
+          async () =>
+            (await http(`${url}/readyz`, 'GET')).json.reasons?.includes('store_unavailable') ? true : undefined,
+          20_000,
+        )
+        const refused = await http(`${url}/v1/orders`, 'POST', order('disk-3'))
+        expect(refused).toMatchObject({ status: 503, json: { error: 'SERVICE_STORE_UNAVAILABLE' } })
+        expect((await http(`${url}/healthz`, 'GET')).status).toBe(200)
+        rmSync(filler)
+        await eventually(async () => ((await http(`${url}/readyz`, 'GET')).status === 200 ? true : undefined), 20_000)
+        for (const id of ids) {
+          const done = await eventually(async () => {
+            const d = await http(`${url}/v1/orders/${id}`, 'GET')
+            return ['filled', 'partially_filled', 'failed', 'cancelled'].includes(d.json.status) ? d.json : undefined
+          }, 30_000)
+          expect(done.status).toBe('filled')
+          expect(sum(done.fills).toString()).toBe('1000')
+        }
+        expect(child.proc.exitCode).toBeNull()
+      } catch (e) {
+        console.error(child.output().slice(-3000))
+        throw e
+      } finally {
+        await killHard(child)
       }
-      expect(child.proc.exitCode).toBeNull()
-    } catch (e) {
-      console.error(child.output().slice(-3000))
-      throw e
-    } finally {
-      await killHard(child)
-    }
-  }, 90_000)
+    },
+    90_000,
+  )
 })

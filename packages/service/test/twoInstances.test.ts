@@ -13,8 +13,12 @@ import { startDynalite, startLocalSqs, type LocalServer, type LocalSqs } from '.
 import { eventually } from './support/testService.js'
 
 const INTENTS = [
-  ['two-1', 'AAPL', 'BUY', '800'], ['two-2', 'MSFT', 'BUY', '600'], ['two-3', 'AAPL', 'BUY', '500'],
-  ['two-4', 'MSFT', 'BUY', '700'], ['two-5', 'AAPL', 'BUY', '400'], ['two-6', 'MSFT', 'BUY', '900'],
+  ['two-1', 'AAPL', 'BUY', '800'],
+  ['two-2', 'MSFT', 'BUY', '600'],
+  ['two-3', 'AAPL', 'BUY', '500'],
+  ['two-4', 'MSFT', 'BUY', '700'],
+  ['two-5', 'AAPL', 'BUY', '400'],
+  ['two-6', 'MSFT', 'BUY', '900'],
 ] as const
 
 describe('two instances on one DynamoDB table and one SQS queue', () => {
@@ -48,14 +52,31 @@ describe('two instances on one DynamoDB table and one SQS queue', () => {
     fake.knobs.restingFillRatio = 0.3
     fake.knobs.fillOnCancelRatio = 0.2
     const env = {
-      ACX_PORT: '0', ACX_LOG_LEVEL: 'info',
-      ACX_BROKER: 'alpaca', APCA_API_KEY_ID: fake.keyId, APCA_API_SECRET_KEY: fake.secretKey,
-      APCA_API_BASE_URL: fake.tradingBaseUrl, APCA_DATA_BASE_URL: fake.dataBaseUrl,
-      ACX_STORE: 'dynamodb', ACX_DYNAMODB_TABLE: 'acx-two', ACX_DYNAMODB_ENDPOINT: dynamo.endpoint,
-      ACX_INTAKE: 'sqs', ACX_SQS_QUEUE_URL: sqs.queueUrl('intents'), ACX_SQS_DLQ_URL: sqs.queueUrl('intents-dlq'),
-      ACX_SQS_ENDPOINT: sqs.endpoint, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x',
-      AC_TOTAL_TIME_SECONDS: '4', AC_NUM_SLICES: '4', AC_SLICE_WAIT_SECONDS: '0.5', ORDER_POLL_INTERVAL_SECONDS: '0.05',
-      ACX_LEASE_SECONDS: '1.5', ACX_TAKEOVER_INTERVAL_SECONDS: '0.25', ACX_MAX_CONCURRENT_EXECUTIONS: '8', UNKNOWN_OUTCOME_TIMEOUT_SECONDS: '2',
+      ACX_PORT: '0',
+      ACX_LOG_LEVEL: 'info',
+      ACX_BROKER: 'alpaca',
+      APCA_API_KEY_ID: fake.keyId,
+      APCA_API_SECRET_KEY: fake.secretKey,
+      APCA_API_BASE_URL: fake.tradingBaseUrl,
+      APCA_DATA_BASE_URL: fake.dataBaseUrl,
+      ACX_STORE: 'dynamodb',
+      ACX_DYNAMODB_TABLE: 'acx-two',
+      ACX_DYNAMODB_ENDPOINT: dynamo.endpoint,
+      ACX_INTAKE: 'sqs',
+      ACX_SQS_QUEUE_URL: sqs.queueUrl('intents'),
+      ACX_SQS_DLQ_URL: sqs.queueUrl('intents-dlq'),
+      ACX_SQS_ENDPOINT: sqs.endpoint,
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'x',
+      AWS_SECRET_ACCESS_KEY: 'x',
+      AC_TOTAL_TIME_SECONDS: '4',
+      AC_NUM_SLICES: '4',
+      AC_SLICE_WAIT_SECONDS: '0.5',
+      ORDER_POLL_INTERVAL_SECONDS: '0.05',
+      ACX_LEASE_SECONDS: '1.5',
+      ACX_TAKEOVER_INTERVAL_SECONDS: '0.25',
+      ACX_MAX_CONCURRENT_EXECUTIONS: '8',
+      UNKNOWN_OUTCOME_TIMEOUT_SECONDS: '2',
       ACX_ALPACA_MAX_REQUESTS_PER_MINUTE: '100000',
     }
     const w1 = startChildService({ ...env, ACX_WORKER_ID: 'worker-1' })
@@ -63,7 +84,8 @@ describe('two instances on one DynamoDB table and one SQS queue', () => {
     children.push(w1, w2)
     await Promise.all([w1.url, w2.url])
 
-    const send = (body: string) => sqs!.client.send(new SendMessageCommand({ QueueUrl: sqs!.queueUrl('intents'), MessageBody: body }))
+    const send = (body: string) =>
+      sqs!.client.send(new SendMessageCommand({ QueueUrl: sqs!.queueUrl('intents'), MessageBody: body }))
     for (const [correlationId, symbol, side, quantity] of INTENTS) {
       const body = JSON.stringify({ side, symbol, quantity, urgency: 'MEDIUM', correlationId })
       await send(body)
@@ -77,8 +99,12 @@ describe('two instances on one DynamoDB table and one SQS queue', () => {
     const { victim, held } = await eventually(async () => {
       const running = await store!.listExecutions({ status: 'running', limit: 100 })
       for (const r of running) {
-        if (r.leaseOwner === null || !(r.leaseOwner in workers) || (await store!.childOrders(r.id)).length === 0) continue
-        return { victim: r.leaseOwner as keyof typeof workers, held: running.filter((x) => x.leaseOwner === r.leaseOwner).map((x) => x.id) }
+        if (r.leaseOwner === null || !(r.leaseOwner in workers) || (await store!.childOrders(r.id)).length === 0)
+          continue
+        return {
+          victim: r.leaseOwner as keyof typeof workers,
+          held: running.filter((x) => x.leaseOwner === r.leaseOwner).map((x) => x.id),
+        }
       }
       return undefined
     }, 20_000)
@@ -86,7 +112,8 @@ describe('two instances on one DynamoDB table and one SQS queue', () => {
 
     const all = await eventually(async () => {
       const list = await store!.listExecutions({ limit: 100 })
-      return list.length === INTENTS.length && list.every((r) => ['filled', 'partially_filled', 'failed', 'cancelled'].includes(r.status))
+      return list.length === INTENTS.length &&
+        list.every((r) => ['filled', 'partially_filled', 'failed', 'cancelled'].includes(r.status))
         ? list
         : undefined
     }, 40_000)
@@ -104,13 +131,18 @@ describe('two instances on one DynamoDB table and one SQS queue', () => {
     for (const record of all) {
       const fills = await store.fills(record.id)
       const stored = fills.reduce((s, f) => s.add(f.qty), new Dec(0))
-      const atBroker = fake.fills.filter((f) => f.clientOrderId.startsWith(`${record.correlationId}-`)).reduce((s, f) => s.add(f.qty), new Dec(0))
+      const atBroker = fake.fills
+        .filter((f) => f.clientOrderId.startsWith(`${record.correlationId}-`))
+        .reduce((s, f) => s.add(f.qty), new Dec(0))
       expect([record.correlationId, stored.toString()]).toEqual([record.correlationId, record.quantity])
       expect([record.correlationId, atBroker.toString()]).toEqual([record.correlationId, record.quantity])
       // every order the broker has is in the store (a child journaled but never sent, because its
       // worker died first, is in the store only, rejected)
       const children = await store.childOrders(record.id)
-      const sent = children.filter((c) => c.brokerOrderId !== null).map((c) => c.clientOrderId).sort()
+      const sent = children
+        .filter((c) => c.brokerOrderId !== null)
+        .map((c) => c.clientOrderId)
+        .sort()
       expect(sent).toEqual(ids.filter((i) => i.startsWith(`${record.correlationId}-`)).sort())
       for (const c of children.filter((x) => x.brokerOrderId === null)) expect(c.status).toBe('rejected')
     }
@@ -120,7 +152,11 @@ describe('two instances on one DynamoDB table and one SQS queue', () => {
     // (a poison message the killed worker had received comes back after the visibility timeout)
     const dead = await eventually(async () => {
       const r = await sqs!.client.send(
-        new ReceiveMessageCommand({ QueueUrl: sqs!.queueUrl('intents-dlq'), MaxNumberOfMessages: 10, MessageAttributeNames: ['All'] }),
+        new ReceiveMessageCommand({
+          QueueUrl: sqs!.queueUrl('intents-dlq'),
+          MaxNumberOfMessages: 10,
+          MessageAttributeNames: ['All'],
+        }),
       )
       return r.Messages?.length ? r : undefined
     }, 15_000)

@@ -39,7 +39,8 @@ import {
 import { afterEach, describe, expect, it } from 'vitest'
 
 /** The port's methods, as the venue sees them (`callsReceived`, `failNext`). */
-export type ContractOperation = 'submitOrder' | 'getOrder' | 'getOrderByClientId' | 'cancelOrder' | 'getQuote' | 'getPosition' | 'getAsset'
+export type ContractOperation =
+  'submitOrder' | 'getOrder' | 'getOrderByClientId' | 'cancelOrder' | 'getQuote' | 'getPosition' | 'getAsset'
 
 /** How the venue fails one call, before processing it. */
 export type ContractFault =
@@ -124,7 +125,12 @@ export type ContractFactory = () => Promise<ContractSubject>
 const cid = (s: string): ClientOrderId => `contract-${s}-${Math.random().toString(36).slice(2, 10)}` as ClientOrderId
 
 /** The codes of a submit that may have created its order. */
-const POSSIBLY_CREATED: readonly BrokerErrorCode[] = ['BROKER_TIMEOUT', 'BROKER_UNAVAILABLE', 'BROKER_BAD_RESPONSE', 'BROKER_UNKNOWN_OUTCOME']
+const POSSIBLY_CREATED: readonly BrokerErrorCode[] = [
+  'BROKER_TIMEOUT',
+  'BROKER_UNAVAILABLE',
+  'BROKER_BAD_RESPONSE',
+  'BROKER_UNKNOWN_OUTCOME',
+]
 
 const FAULT_ERRORS: Readonly<Record<ContractFault, { readonly code: BrokerErrorCode; readonly retryable: boolean }>> = {
   unavailable: { code: 'BROKER_UNAVAILABLE', retryable: true },
@@ -252,18 +258,31 @@ export function brokerPortContract(name: string, factory: ContractFactory, optio
         expect(await s.broker.getPosition(s.wholeShareSymbol)).toBeNull()
       })
 
-      kase('unknown-ids', 'returns null for an unknown client order id and BROKER_NOT_FOUND for an unknown order id', async () => {
-        const s = await open()
-        expect(await s.broker.getOrderByClientId(cid('nope'))).toBeNull()
-        await expectBrokerError(s.broker.getOrder(brokerOrderId('00000000-0000-4000-8000-000000000000')), ['BROKER_NOT_FOUND'])
-      })
+      kase(
+        'unknown-ids',
+        'returns null for an unknown client order id and BROKER_NOT_FOUND for an unknown order id',
+        async () => {
+          const s = await open()
+          expect(await s.broker.getOrderByClientId(cid('nope'))).toBeNull()
+          await expectBrokerError(s.broker.getOrder(brokerOrderId('00000000-0000-4000-8000-000000000000')), [
+            'BROKER_NOT_FOUND',
+          ])
+        },
+      )
     })
 
     describe('orders', () => {
       kase('market-fill', 'fills a market order in full and reports the cumulative fill on the order', async () => {
         const s = await open()
         const clientOrderId = cid('mkt')
-        const sent = await s.broker.submitOrder({ clientOrderId, symbol: s.symbol, side: 'BUY', qty: new Dec(7), type: 'market', timeInForce: 'day' })
+        const sent = await s.broker.submitOrder({
+          clientOrderId,
+          symbol: s.symbol,
+          side: 'BUY',
+          qty: new Dec(7),
+          type: 'market',
+          timeInForce: 'day',
+        })
         expect(sent.clientOrderId).toBe(clientOrderId)
         const done = await untilTerminal(s, sent.id)
         expect(done.status).toBe('filled')
@@ -308,7 +327,15 @@ export function brokerPortContract(name: string, factory: ContractFactory, optio
           }
         }
       }
-      const operations: readonly ContractOperation[] = ['submitOrder', 'getOrder', 'getOrderByClientId', 'cancelOrder', 'getQuote', 'getPosition', 'getAsset']
+      const operations: readonly ContractOperation[] = [
+        'submitOrder',
+        'getOrder',
+        'getOrderByClientId',
+        'cancelOrder',
+        'getQuote',
+        'getPosition',
+        'getAsset',
+      ]
       const cases: (readonly [ContractOperation, ContractFault])[] = [
         ...operations.flatMap((op) => [[op, 'unavailable'] as const, [op, 'rate_limited'] as const]),
         ['submitOrder', 'timeout'],
@@ -316,49 +343,61 @@ export function brokerPortContract(name: string, factory: ContractFactory, optio
       ]
       for (const [op, fault] of cases) {
         const { code, retryable } = FAULT_ERRORS[fault]
-        kase(`once-${op}-${fault}`, `${op}: ${fault} → one call reached the venue, ${code} (retryable: ${retryable}); the call made again succeeds`, async () => {
-          const s = await open()
-          const call = await prepare(s, op)
-          const before = s.callsReceived(op)
-          s.failNext(op, fault)
-          const err = await caught(call())
-          expect(err.code).toBe(code)
-          expect(err.retryable).toBe(retryable)
-          if (fault === 'rate_limited') expect(err.retryAfterMs).toBeGreaterThan(0)
-          expect(s.callsReceived(op) - before, 'calls that reached the venue').toBe(1)
-          const again = await call()
-          if (op === 'submitOrder') {
-            const order = again as BrokerOrder
-            expect(s.ordersWithClientId(order.clientOrderId)).toBe(1)
-            await s.broker.cancelOrder(order.id)
-          }
-        })
+        kase(
+          `once-${op}-${fault}`,
+          `${op}: ${fault} → one call reached the venue, ${code} (retryable: ${retryable}); the call made again succeeds`,
+          async () => {
+            const s = await open()
+            const call = await prepare(s, op)
+            const before = s.callsReceived(op)
+            s.failNext(op, fault)
+            const err = await caught(call())
+            expect(err.code).toBe(code)
+            expect(err.retryable).toBe(retryable)
+            if (fault === 'rate_limited') expect(err.retryAfterMs).toBeGreaterThan(0)
+            expect(s.callsReceived(op) - before, 'calls that reached the venue').toBe(1)
+            const again = await call()
+            if (op === 'submitOrder') {
+              const order = again as BrokerOrder
+              expect(s.ordersWithClientId(order.clientOrderId)).toBe(1)
+              await s.broker.cancelOrder(order.id)
+            }
+          },
+        )
       }
     })
 
     describe('exactly once', () => {
-      kase('idempotent', 'is idempotent on the client order id: the same request again answers with the one order', async () => {
-        const s = await open()
-        const req = await restingBuy(s, 'idem')
-        const a = await s.broker.submitOrder(req)
-        const b = await s.broker.submitOrder(req)
-        expect(b.id).toBe(a.id)
-        expect(s.ordersWithClientId(req.clientOrderId)).toBe(1)
-        expect((await s.broker.getOrderByClientId(req.clientOrderId))?.id).toBe(a.id)
-        await s.broker.cancelOrder(a.id)
-        await untilTerminal(s, a.id)
-      })
+      kase(
+        'idempotent',
+        'is idempotent on the client order id: the same request again answers with the one order',
+        async () => {
+          const s = await open()
+          const req = await restingBuy(s, 'idem')
+          const a = await s.broker.submitOrder(req)
+          const b = await s.broker.submitOrder(req)
+          expect(b.id).toBe(a.id)
+          expect(s.ordersWithClientId(req.clientOrderId)).toBe(1)
+          expect((await s.broker.getOrderByClientId(req.clientOrderId))?.id).toBe(a.id)
+          await s.broker.cancelOrder(a.id)
+          await untilTerminal(s, a.id)
+        },
+      )
 
-      kase('client-order-id-reused', 'refuses a request whose client order id names another order (BROKER_REJECTED, reason client_order_id_reused), never answers with that order', async () => {
-        const s = await open()
-        const req = await restingBuy(s, 'reused', 3)
-        const first = await s.broker.submitOrder(req)
-        const err = await caught(s.broker.submitOrder({ ...req, qty: new Dec(4) }))
-        expect(err.code).toBe('BROKER_REJECTED')
-        expect(err.reason).toBe('client_order_id_reused')
-        expect(s.ordersWithClientId(req.clientOrderId)).toBe(1)
-        await s.broker.cancelOrder(first.id)
-      })
+      kase(
+        'client-order-id-reused',
+        'refuses a request whose client order id names another order (BROKER_REJECTED, reason client_order_id_reused), never answers with that order',
+        async () => {
+          const s = await open()
+          const req = await restingBuy(s, 'reused', 3)
+          const first = await s.broker.submitOrder(req)
+          const err = await caught(s.broker.submitOrder({ ...req, qty: new Dec(4) }))
+          expect(err.code).toBe('BROKER_REJECTED')
+          expect(err.reason).toBe('client_order_id_reused')
+          expect(s.ordersWithClientId(req.clientOrderId)).toBe(1)
+          await s.broker.cancelOrder(first.id)
+        },
+      )
 
       for (const how of ['no_answer', 'unreadable'] as const) {
         kase(
@@ -396,73 +435,113 @@ export function brokerPortContract(name: string, factory: ContractFactory, optio
         expect(done.filledQty.isZero()).toBe(true)
       })
 
-      kase('cancel-already-final', 'answers already_final for an order that filled and for one already canceled, never an error', async () => {
-        const s = await open()
-        const filled = await s.broker.submitOrder(marketSell(s, 'cx-filled'))
-        expect((await untilTerminal(s, filled.id)).status).toBe('filled')
-        expect(await s.broker.cancelOrder(filled.id)).toBe('already_final')
-        const after = await s.broker.getOrder(filled.id)
-        expect(after.status).toBe('filled')
-        expect(after.filledQty.eq(2)).toBe(true)
-        const resting = await s.broker.submitOrder(await restingBuy(s, 'cx-twice'))
-        expect(await s.broker.cancelOrder(resting.id)).toBe('requested')
-        expect((await untilTerminal(s, resting.id)).status).toBe('canceled')
-        expect(await s.broker.cancelOrder(resting.id)).toBe('already_final')
-      })
+      kase(
+        'cancel-already-final',
+        'answers already_final for an order that filled and for one already canceled, never an error',
+        async () => {
+          const s = await open()
+          const filled = await s.broker.submitOrder(marketSell(s, 'cx-filled'))
+          expect((await untilTerminal(s, filled.id)).status).toBe('filled')
+          expect(await s.broker.cancelOrder(filled.id)).toBe('already_final')
+          const after = await s.broker.getOrder(filled.id)
+          expect(after.status).toBe('filled')
+          expect(after.filledQty.eq(2)).toBe(true)
+          const resting = await s.broker.submitOrder(await restingBuy(s, 'cx-twice'))
+          expect(await s.broker.cancelOrder(resting.id)).toBe('requested')
+          expect((await untilTerminal(s, resting.id)).status).toBe('canceled')
+          expect(await s.broker.cancelOrder(resting.id)).toBe('already_final')
+        },
+      )
 
       kase('cancel-unknown', 'throws BROKER_NOT_FOUND for an unknown order id', async () => {
         const s = await open()
-        await expectBrokerError(s.broker.cancelOrder(brokerOrderId('00000000-0000-4000-8000-000000000000')), ['BROKER_NOT_FOUND'])
+        await expectBrokerError(s.broker.cancelOrder(brokerOrderId('00000000-0000-4000-8000-000000000000')), [
+          'BROKER_NOT_FOUND',
+        ])
       })
     })
 
     describe('order updates', () => {
-      kase('updates', 'tells a subscriber of the changes to an order, its final state included, until it unsubscribes', async () => {
-        const s = await open()
-        const subscribe = s.broker.subscribeOrderUpdates?.bind(s.broker)
-        if (subscribe === undefined) return // optional in the port
-        const seen: BrokerOrder[] = []
-        const stop = subscribe((o) => seen.push(o))
-        const sent = await s.broker.submitOrder(await restingBuy(s, 'upd'))
-        expect(await s.broker.cancelOrder(sent.id)).toBe('requested')
-        await untilTerminal(s, sent.id)
-        await until(s, 'the canceled order told', () => seen.some((o) => o.id === sent.id && o.status === 'canceled'))
-        const mine = seen.filter((o) => o.id === sent.id)
-        expect(mine.every((o) => o.clientOrderId === sent.clientOrderId && o.symbol === s.symbol)).toBe(true)
-        stop()
-        stop() // twice is harmless
-        const later = await s.broker.submitOrder(marketSell(s, 'upd-after'))
-        await untilTerminal(s, later.id)
-        await s.sleep(50)
-        expect(seen.filter((o) => o.id === later.id)).toEqual([])
-      })
+      kase(
+        'updates',
+        'tells a subscriber of the changes to an order, its final state included, until it unsubscribes',
+        async () => {
+          const s = await open()
+          const subscribe = s.broker.subscribeOrderUpdates?.bind(s.broker)
+          if (subscribe === undefined) return // optional in the port
+          const seen: BrokerOrder[] = []
+          const stop = subscribe((o) => seen.push(o))
+          const sent = await s.broker.submitOrder(await restingBuy(s, 'upd'))
+          expect(await s.broker.cancelOrder(sent.id)).toBe('requested')
+          await untilTerminal(s, sent.id)
+          await until(s, 'the canceled order told', () => seen.some((o) => o.id === sent.id && o.status === 'canceled'))
+          const mine = seen.filter((o) => o.id === sent.id)
+          expect(mine.every((o) => o.clientOrderId === sent.clientOrderId && o.symbol === s.symbol)).toBe(true)
+          stop()
+          stop() // twice is harmless
+          const later = await s.broker.submitOrder(marketSell(s, 'upd-after'))
+          await untilTerminal(s, later.id)
+          await s.sleep(50)
+          expect(seen.filter((o) => o.id === later.id)).toEqual([])
+        },
+      )
     })
 
     describe('refusals say why', () => {
-      kase('reason-invalid-request', 'refuses a limit price off the tick: BROKER_REJECTED, reason invalid_request, nothing created', async () => {
-        const s = await open()
-        const clientOrderId = cid('tick')
-        const err = await expectBrokerError(
-          s.broker.submitOrder({ clientOrderId, symbol: s.symbol, side: 'BUY', qty: new Dec(1), type: 'limit', limitPrice: new Dec('150.005'), timeInForce: 'day' }),
-          ['BROKER_REJECTED'],
-        )
-        expect(err.reason).toBe('invalid_request')
-        expect(await s.broker.getOrderByClientId(clientOrderId)).toBeNull()
-      })
+      kase(
+        'reason-invalid-request',
+        'refuses a limit price off the tick: BROKER_REJECTED, reason invalid_request, nothing created',
+        async () => {
+          const s = await open()
+          const clientOrderId = cid('tick')
+          const err = await expectBrokerError(
+            s.broker.submitOrder({
+              clientOrderId,
+              symbol: s.symbol,
+              side: 'BUY',
+              qty: new Dec(1),
+              type: 'limit',
+              limitPrice: new Dec('150.005'),
+              timeInForce: 'day',
+            }),
+            ['BROKER_REJECTED'],
+          )
+          expect(err.reason).toBe('invalid_request')
+          expect(await s.broker.getOrderByClientId(clientOrderId)).toBeNull()
+        },
+      )
 
-      kase('reason-not-fractionable', 'refuses a fractional quantity of a whole-share asset: BROKER_REJECTED, reason not_fractionable', async () => {
-        const s = await open()
-        const err = await expectBrokerError(
-          s.broker.submitOrder({ clientOrderId: cid('frac'), symbol: s.wholeShareSymbol, side: 'BUY', qty: new Dec('1.5'), type: 'market', timeInForce: 'day' }),
-          ['BROKER_REJECTED'],
-        )
-        expect(err.reason).toBe('not_fractionable')
-      })
+      kase(
+        'reason-not-fractionable',
+        'refuses a fractional quantity of a whole-share asset: BROKER_REJECTED, reason not_fractionable',
+        async () => {
+          const s = await open()
+          const err = await expectBrokerError(
+            s.broker.submitOrder({
+              clientOrderId: cid('frac'),
+              symbol: s.wholeShareSymbol,
+              side: 'BUY',
+              qty: new Dec('1.5'),
+              type: 'market',
+              timeInForce: 'day',
+            }),
+            ['BROKER_REJECTED'],
+          )
+          expect(err.reason).toBe('not_fractionable')
+        },
+      )
 
       kase('reason-asset-not-found', 'refuses an order for an unknown symbol with reason asset_not_found', async () => {
         const s = await open()
         const err = await expectBrokerError(
-          s.broker.submitOrder({ clientOrderId: cid('nosym'), symbol: s.unknownSymbol, side: 'BUY', qty: new Dec(1), type: 'market', timeInForce: 'day' }),
+          s.broker.submitOrder({
+            clientOrderId: cid('nosym'),
+            symbol: s.unknownSymbol,
+            side: 'BUY',
+            qty: new Dec(1),
+            type: 'market',
+            timeInForce: 'day',
+          }),
           ['BROKER_NOT_FOUND', 'BROKER_REJECTED'],
         )
         expect(err.reason).toBe('asset_not_found')
@@ -476,19 +555,24 @@ export function brokerPortContract(name: string, factory: ContractFactory, optio
           if (!s.venue) throw new Error('venueControls set but the subject has no venue')
           return s.venue
         }
-        const resting = async (s: ContractSubject, tag: string, qty = 10): Promise<BrokerOrder> => s.broker.submitOrder(await restingBuy(s, tag, qty))
+        const resting = async (s: ContractSubject, tag: string, qty = 10): Promise<BrokerOrder> =>
+          s.broker.submitOrder(await restingBuy(s, tag, qty))
 
-        kase('venue-async', 'may answer a submit before the venue routes it (accepted / pending_new); the order then works', async () => {
-          const s = await open()
-          const sent = await resting(s, 'async')
-          expect(['accepted', 'pending_new', 'new']).toContain(sent.status)
-          let o = await s.broker.getOrder(sent.id)
-          for (let i = 0; i < 50 && o.status !== 'new'; i++) {
-            await s.sleep(10)
-            o = await s.broker.getOrder(sent.id)
-          }
-          expect(o.status).toBe('new')
-        })
+        kase(
+          'venue-async',
+          'may answer a submit before the venue routes it (accepted / pending_new); the order then works',
+          async () => {
+            const s = await open()
+            const sent = await resting(s, 'async')
+            expect(['accepted', 'pending_new', 'new']).toContain(sent.status)
+            let o = await s.broker.getOrder(sent.id)
+            for (let i = 0; i < 50 && o.status !== 'new'; i++) {
+              await s.sleep(10)
+              o = await s.broker.getOrder(sent.id)
+            }
+            expect(o.status).toBe('new')
+          },
+        )
 
         kase(
           'venue-unseen',
@@ -510,57 +594,73 @@ export function brokerPortContract(name: string, factory: ContractFactory, optio
           },
         )
 
-        kase('venue-close', 'reads done_for_day as open (fills kept, still cancelable) and expired at the close as final', async () => {
-          const s = await open()
-          const sent = await resting(s, 'close')
-          venueOf(s).fill(sent.id, '3')
-          venueOf(s).endOfDay('done_for_day')
-          const dfd = await s.broker.getOrder(sent.id)
-          expect(BROKER_TERMINAL_STATUSES.has(dfd.status)).toBe(false)
-          expect(dfd.filledQty.eq(3)).toBe(true)
-          venueOf(s).endOfDay('expired')
-          const done = await untilTerminal(s, sent.id)
-          expect(done.status).toBe('expired')
-          expect(done.filledQty.eq(3)).toBe(true)
-          expect(await s.broker.cancelOrder(sent.id)).toBe('already_final')
-        })
+        kase(
+          'venue-close',
+          'reads done_for_day as open (fills kept, still cancelable) and expired at the close as final',
+          async () => {
+            const s = await open()
+            const sent = await resting(s, 'close')
+            venueOf(s).fill(sent.id, '3')
+            venueOf(s).endOfDay('done_for_day')
+            const dfd = await s.broker.getOrder(sent.id)
+            expect(BROKER_TERMINAL_STATUSES.has(dfd.status)).toBe(false)
+            expect(dfd.filledQty.eq(3)).toBe(true)
+            venueOf(s).endOfDay('expired')
+            const done = await untilTerminal(s, sent.id)
+            expect(done.status).toBe('expired')
+            expect(done.filledQty.eq(3)).toBe(true)
+            expect(await s.broker.cancelOrder(sent.id)).toBe('already_final')
+          },
+        )
 
-        kase('venue-replaced', 'reads a replaced order as one order under its original id, and cancelling the original cancels the head', async () => {
-          const s = await open()
-          const sent = await resting(s, 'replaced')
-          venueOf(s).fill(sent.id, '4')
-          const head = venueOf(s).replace(sent.id, { limitPrice: sent.limitPrice!.add('0.01').toFixed() })
-          venueOf(s).fill(head, '1')
-          const o = await s.broker.getOrder(sent.id)
-          expect(o.id).toBe(sent.id)
-          expect(BROKER_TERMINAL_STATUSES.has(o.status)).toBe(false)
-          expect(o.filledQty.eq(5)).toBe(true)
-          expect(await s.broker.cancelOrder(sent.id)).toBe('requested')
-          const done = await untilTerminal(s, sent.id)
-          expect(done.status).toBe('canceled')
-          expect(done.filledQty.eq(5)).toBe(true)
-          expect(await s.broker.cancelOrder(sent.id)).toBe('already_final')
-        })
+        kase(
+          'venue-replaced',
+          'reads a replaced order as one order under its original id, and cancelling the original cancels the head',
+          async () => {
+            const s = await open()
+            const sent = await resting(s, 'replaced')
+            venueOf(s).fill(sent.id, '4')
+            const head = venueOf(s).replace(sent.id, { limitPrice: sent.limitPrice!.add('0.01').toFixed() })
+            venueOf(s).fill(head, '1')
+            const o = await s.broker.getOrder(sent.id)
+            expect(o.id).toBe(sent.id)
+            expect(BROKER_TERMINAL_STATUSES.has(o.status)).toBe(false)
+            expect(o.filledQty.eq(5)).toBe(true)
+            expect(await s.broker.cancelOrder(sent.id)).toBe('requested')
+            const done = await untilTerminal(s, sent.id)
+            expect(done.status).toBe('canceled')
+            expect(done.filledQty.eq(5)).toBe(true)
+            expect(await s.broker.cancelOrder(sent.id)).toBe('already_final')
+          },
+        )
 
-        kase('venue-foreign-status', 'reads a status the engine has no name for as open, and the order can still be cancelled', async () => {
-          const s = await open()
-          const sent = await resting(s, 'foreign')
-          venueOf(s).setStatus(sent.id, 'pending_review')
-          const o = await s.broker.getOrder(sent.id)
-          expect(BROKER_TERMINAL_STATUSES.has(o.status)).toBe(false)
-          expect(await s.broker.cancelOrder(sent.id)).toBe('requested')
-          expect((await untilTerminal(s, sent.id)).status).toBe('canceled')
-        })
+        kase(
+          'venue-foreign-status',
+          'reads a status the engine has no name for as open, and the order can still be cancelled',
+          async () => {
+            const s = await open()
+            const sent = await resting(s, 'foreign')
+            venueOf(s).setStatus(sent.id, 'pending_review')
+            const o = await s.broker.getOrder(sent.id)
+            expect(BROKER_TERMINAL_STATUSES.has(o.status)).toBe(false)
+            expect(await s.broker.cancelOrder(sent.id)).toBe('requested')
+            expect((await untilTerminal(s, sent.id)).status).toBe('canceled')
+          },
+        )
 
-        kase('venue-late-reject', 'ends an order the venue rejected after answering 200 as rejected, with nothing filled; cancelling it answers already_final', async () => {
-          const s = await open()
-          venueOf(s).routeNextAs('rejected')
-          const sent = await resting(s, 'late-reject')
-          const done = await untilTerminal(s, sent.id)
-          expect(done.status).toBe('rejected')
-          expect(done.filledQty.isZero()).toBe(true)
-          expect(await s.broker.cancelOrder(sent.id)).toBe('already_final')
-        })
+        kase(
+          'venue-late-reject',
+          'ends an order the venue rejected after answering 200 as rejected, with nothing filled; cancelling it answers already_final',
+          async () => {
+            const s = await open()
+            venueOf(s).routeNextAs('rejected')
+            const sent = await resting(s, 'late-reject')
+            const done = await untilTerminal(s, sent.id)
+            expect(done.status).toBe('rejected')
+            expect(done.filledQty.isZero()).toBe(true)
+            expect(await s.broker.cancelOrder(sent.id)).toBe('already_final')
+          },
+        )
 
         kase('venue-held', 'reads a held order as open and cancels it', async () => {
           const s = await open()
@@ -572,16 +672,20 @@ export function brokerPortContract(name: string, factory: ContractFactory, optio
           expect((await untilTerminal(s, sent.id)).status).toBe('canceled')
         })
 
-        kase('venue-pending-cancel', 'keeps a lasting pending_cancel non-final until the venue confirms it; a second cancel meanwhile answers requested', async () => {
-          const s = await open()
-          venueOf(s).holdCancels()
-          const sent = await resting(s, 'slow-cancel')
-          expect(await s.broker.cancelOrder(sent.id)).toBe('requested')
-          for (let i = 0; i < 3; i++) expect((await s.broker.getOrder(sent.id)).status).toBe('pending_cancel')
-          expect(await s.broker.cancelOrder(sent.id)).toBe('requested')
-          venueOf(s).confirmCancel(sent.id)
-          expect((await untilTerminal(s, sent.id)).status).toBe('canceled')
-        })
+        kase(
+          'venue-pending-cancel',
+          'keeps a lasting pending_cancel non-final until the venue confirms it; a second cancel meanwhile answers requested',
+          async () => {
+            const s = await open()
+            venueOf(s).holdCancels()
+            const sent = await resting(s, 'slow-cancel')
+            expect(await s.broker.cancelOrder(sent.id)).toBe('requested')
+            for (let i = 0; i < 3; i++) expect((await s.broker.getOrder(sent.id)).status).toBe('pending_cancel')
+            expect(await s.broker.cancelOrder(sent.id)).toBe('requested')
+            venueOf(s).confirmCancel(sent.id)
+            expect((await untilTerminal(s, sent.id)).status).toBe('canceled')
+          },
+        )
 
         kase('venue-pushed-update', 'tells a subscriber of a change the venue pushes, without any read', async () => {
           const s = await open()
@@ -597,37 +701,54 @@ export function brokerPortContract(name: string, factory: ContractFactory, optio
           stop()
         })
 
-        kase('venue-pushed-replace', 'tells a fill on a replacement under the original order id, with the fills of the whole chain', async () => {
-          const s = await open()
-          await venueOf(s).updatesFlowing()
-          const seen: BrokerOrder[] = []
-          const stop = s.broker.subscribeOrderUpdates!((o) => seen.push(o))
-          const sent = await resting(s, 'pushed-replace')
-          venueOf(s).fill(sent.id, '4')
-          const head = venueOf(s).replace(sent.id, { limitPrice: sent.limitPrice!.add('0.01').toFixed() })
-          venueOf(s).fill(head, '1')
-          await until(s, 'the chain told with 5 filled', () => seen.some((o) => o.id === sent.id && o.filledQty.eq(5)))
-          expect(seen.every((o) => o.id !== head)).toBe(true)
-          const last = seen.filter((o) => o.id === sent.id).at(-1)!
-          expect(last.clientOrderId).toBe(sent.clientOrderId)
-          expect(BROKER_TERMINAL_STATUSES.has(last.status)).toBe(false)
-          stop()
-        })
+        kase(
+          'venue-pushed-replace',
+          'tells a fill on a replacement under the original order id, with the fills of the whole chain',
+          async () => {
+            const s = await open()
+            await venueOf(s).updatesFlowing()
+            const seen: BrokerOrder[] = []
+            const stop = s.broker.subscribeOrderUpdates!((o) => seen.push(o))
+            const sent = await resting(s, 'pushed-replace')
+            venueOf(s).fill(sent.id, '4')
+            const head = venueOf(s).replace(sent.id, { limitPrice: sent.limitPrice!.add('0.01').toFixed() })
+            venueOf(s).fill(head, '1')
+            await until(s, 'the chain told with 5 filled', () =>
+              seen.some((o) => o.id === sent.id && o.filledQty.eq(5)),
+            )
+            expect(seen.every((o) => o.id !== head)).toBe(true)
+            const last = seen.filter((o) => o.id === sent.id).at(-1)!
+            expect(last.clientOrderId).toBe(sent.clientOrderId)
+            expect(BROKER_TERMINAL_STATUSES.has(last.status)).toBe(false)
+            stop()
+          },
+        )
 
-        kase('venue-insufficient-position', 'refuses a sell beyond the position: BROKER_INSUFFICIENT_FUNDS, reason insufficient_position', async () => {
-          const s = await open()
-          const err = await expectBrokerError(s.broker.submitOrder({ ...marketSell(s, 'short'), symbol: s.wholeShareSymbol, qty: new Dec(1) }), [
-            'BROKER_INSUFFICIENT_FUNDS',
-          ])
-          expect(err.reason).toBe('insufficient_position')
-        })
+        kase(
+          'venue-insufficient-position',
+          'refuses a sell beyond the position: BROKER_INSUFFICIENT_FUNDS, reason insufficient_position',
+          async () => {
+            const s = await open()
+            const err = await expectBrokerError(
+              s.broker.submitOrder({ ...marketSell(s, 'short'), symbol: s.wholeShareSymbol, qty: new Dec(1) }),
+              ['BROKER_INSUFFICIENT_FUNDS'],
+            )
+            expect(err.reason).toBe('insufficient_position')
+          },
+        )
 
-        kase('venue-insufficient-buying-power', 'refuses a buy beyond buying power: BROKER_INSUFFICIENT_FUNDS, reason insufficient_buying_power', async () => {
-          const s = await open()
-          venueOf(s).setBuyingPower('10')
-          const err = await expectBrokerError(s.broker.submitOrder(await restingBuy(s, 'bp', 5)), ['BROKER_INSUFFICIENT_FUNDS'])
-          expect(err.reason).toBe('insufficient_buying_power')
-        })
+        kase(
+          'venue-insufficient-buying-power',
+          'refuses a buy beyond buying power: BROKER_INSUFFICIENT_FUNDS, reason insufficient_buying_power',
+          async () => {
+            const s = await open()
+            venueOf(s).setBuyingPower('10')
+            const err = await expectBrokerError(s.broker.submitOrder(await restingBuy(s, 'bp', 5)), [
+              'BROKER_INSUFFICIENT_FUNDS',
+            ])
+            expect(err.reason).toBe('insufficient_buying_power')
+          },
+        )
       },
     )
 

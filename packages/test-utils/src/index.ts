@@ -2,10 +2,23 @@
 // and the BrokerPort contract suite every broker implementation runs.
 export { FAKE_KEY_ID, FAKE_SECRET_KEY, startFakeAlpaca } from './alpaca/fakeAlpacaServer.js'
 export type {
-  FakeAlpacaOptions, FakeAlpacaServer, FakeAsset, FakeFault, FakeFill, FakeKnobs, FakeQuote, FakeRequest, FakeRouteOutcome,
+  FakeAlpacaOptions,
+  FakeAlpacaServer,
+  FakeAsset,
+  FakeFault,
+  FakeFill,
+  FakeKnobs,
+  FakeQuote,
+  FakeRequest,
+  FakeRouteOutcome,
 } from './alpaca/fakeAlpacaServer.js'
 export { readAlpacaFixture } from './alpaca/fixtures.js'
 export { brokerPortContract } from './brokerPortContract.js'
 export type {
-  ContractFactory, ContractFault, ContractOperation, ContractOptions, ContractSubject, ContractVenue,
+  ContractFactory,
+  ContractFault,
+  ContractOperation,
+  ContractOptions,
+  ContractSubject,
+  ContractVenue,
 } from './brokerPortContract.js'

@@ -4,8 +4,14 @@ import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 
 const params = {
-  shares: 1e6, horizon: 5, slices: 5, volatility: 0.95, temporaryImpact: 2.5e-6,
-  permanentImpact: 2.5e-7, fixedCost: 0.0625, riskAversion: 1e-6,
+  shares: 1e6,
+  horizon: 5,
+  slices: 5,
+  volatility: 0.95,
+  temporaryImpact: 2.5e-6,
+  permanentImpact: 2.5e-7,
+  fixedCost: 0.0625,
+  riskAversion: 1e-6,
 }
 const core = await loadAcCore()
 const t = core.trajectory(params)
@@ -22,6 +28,15 @@ const wasm = readFileSync(createRequire(import.meta.url).resolve('@acx/ac-core-w
 if (!WebAssembly.validate(wasm)) throw new Error('@acx/ac-core-wasm/wasm is not a valid module')
 // sweeps without copies work from the published package too
 const batch = loadAcCoreSync().createSweepBatch(1)
-Object.entries({ shares: 1e6, horizon: 5, slices: 5, volatility: 0.95, temporaryImpact: 2.5e-6, permanentImpact: 2.5e-7, fixedCost: 0.0625, riskAversion: 1e-6 })
-  .forEach(([name, value]) => (batch[name][0] = value))
-if (batch.run() !== 0 || Math.abs(batch.expectedCost[0] / 911226.9863037935 - 1) > 1e-12) throw new Error('batch sweep differs')
+Object.entries({
+  shares: 1e6,
+  horizon: 5,
+  slices: 5,
+  volatility: 0.95,
+  temporaryImpact: 2.5e-6,
+  permanentImpact: 2.5e-7,
+  fixedCost: 0.0625,
+  riskAversion: 1e-6,
+}).forEach(([name, value]) => (batch[name][0] = value))
+if (batch.run() !== 0 || Math.abs(batch.expectedCost[0] / 911226.9863037935 - 1) > 1e-12)
+  throw new Error('batch sweep differs')

@@ -15,7 +15,7 @@ export interface BigFloat {
 const ZERO: BigFloat = { man: 0n, exp: 0 }
 
 /** Number of bits of |m| (0 for 0). */
-export function bitLength(m: bigint): number {
+function bitLength(m: bigint): number {
   if (m < 0n) m = -m
   if (m === 0n) return 0
   const hex = m.toString(16)
@@ -34,7 +34,8 @@ export function fromNumber(x: number): BigFloat {
   const biased = (hi >>> 20) & 0x7ff
   let man = (BigInt(hi & 0xfffff) << 32n) | BigInt(lo)
   let exp: number
-  if (biased === 0) exp = -1074 // subnormal
+  if (biased === 0)
+    exp = -1074 // subnormal
   else {
     man |= 1n << 52n
     exp = biased - 1075

@@ -12,7 +12,11 @@ export function expectClose(actual: number, expected: number, rel: number, abs =
 }
 
 export function expectAllClose(
-  actual: ArrayLike<number>, expected: ArrayLike<number>, rel: number, abs = 0, label = '',
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  rel: number,
+  abs = 0,
+  label = '',
 ): void {
   expect(actual.length, `${label} length`).toBe(expected.length)
   for (let i = 0; i < expected.length; i++) expectClose(actual[i]!, expected[i]!, rel, abs, `${label}[${i}]`)

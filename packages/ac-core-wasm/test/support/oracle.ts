@@ -16,9 +16,7 @@
  * the paper's sinh ratio, and the whole oracle against the paper's 50-digit worked example.
  */
 import { SweepStatus, type AcParams } from '../../src/index.js'
-import {
-  BigFloatContext, exactAdd, exactMul, fromNumber, log2Magnitude, toNumber, type BigFloat,
-} from './bigFloat.js'
+import { BigFloatContext, exactAdd, exactMul, fromNumber, log2Magnitude, toNumber, type BigFloat } from './bigFloat.js'
 
 export type OracleParams = AcParams
 
@@ -56,8 +54,15 @@ export function oracle(p: OracleParams): OracleResult {
   if (etaTilde2N.man <= 0n) {
     const nan = () => NaN
     return {
-      status: SweepStatus.ETA_TILDE_NONPOSITIVE, kappa: NaN, kappaTilde: NaN, expectedCost: NaN, variance: NaN,
-      kappaT: NaN, bits: 0, holding: nan, trade: nan,
+      status: SweepStatus.ETA_TILDE_NONPOSITIVE,
+      kappa: NaN,
+      kappaTilde: NaN,
+      expectedCost: NaN,
+      variance: NaN,
+      kappaT: NaN,
+      bits: 0,
+      holding: nan,
+      trade: nan,
     }
   }
   // y and its factors have no cancellation: 320 bits are plenty.
@@ -85,7 +90,11 @@ export function oracle(p: OracleParams): OracleResult {
     // λσ² = 0: the straight line x_k = X(N − k)/N, eq. 9–11
     const sumX2 = c.div(c.mul(c.mul(c.sub(Nb, ONE), c.sub(c.mul(c.int(2), Nb), ONE)), X2), c.int(6 * N))
     return {
-      status: SweepStatus.OK, kappa: 0, kappaTilde: 0, kappaT: 0, bits,
+      status: SweepStatus.OK,
+      kappa: 0,
+      kappaTilde: 0,
+      kappaT: 0,
+      bits,
       expectedCost: toF(c.add(fixed, c.div(c.mul(temporary, X2), Nb))),
       variance: toF(c.mul(risk, sumX2)),
       holding: (k) => toF(c.div(c.mul(X, c.int(N - k)), Nb)),
@@ -108,10 +117,7 @@ export function oracle(p: OracleParams): OracleResult {
       k === N ? 0 : toF(c.div(c.mul(c.mul(X, c.pow(q, k)), c.sub(ONE, c.pow(q, 2 * (N - k)))), oneMinusP)),
     trade: (k) =>
       toF(
-        c.div(
-          c.mul(c.mul(c.mul(X, c.pow(q, k - 1)), oneMinusQ), c.add(ONE, c.pow(q, 2 * N - 2 * k + 1))),
-          oneMinusP,
-        ),
+        c.div(c.mul(c.mul(c.mul(X, c.pow(q, k - 1)), oneMinusQ), c.add(ONE, c.pow(q, 2 * N - 2 * k + 1))), oneMinusP),
       ),
   }
 }
@@ -122,7 +128,8 @@ export function oracle(p: OracleParams): OracleResult {
  * geometric-sum forms at small N; `bits` must cover the cancellation in w^{2m} − w^{−2m}.
  */
 export function directSums(
-  p: OracleParams, bits: number,
+  p: OracleParams,
+  bits: number,
 ): { expectedCost: number; variance: number; holdings: number[]; trades: number[] } {
   const c = new BigFloatContext(bits)
   const N = p.slices
@@ -187,15 +194,4 @@ function geometricSums(c: BigFloatContext, y: BigFloat, N: number) {
     c.add(c.div(c.add(ONE, P), c.mul(oneMinusQ2, oneMinusP)), c.div(c.div(twoNP, q), oneMinusP2)),
   )
   return { w, q, oneMinusQ, oneMinusP, sumX2Unit, sumN2Unit }
-}
-
-/**
- * Σx_k²/X², Σn_k²/X² and κτ for a given y = κ̃τ/2 (a float64, taken as exact) and N: the two
- * dimensionless sums the closed forms compute, for tests that aim at regime boundaries.
- */
-export function oracleUnitSums(y: number, N: number): { sumX2: number; sumN2: number; kappaTau: number } {
-  const yb = fromNumber(y)
-  const c = new BigFloatContext(bitsFor(yb, N))
-  const { w, sumX2Unit, sumN2Unit } = geometricSums(c, yb, N)
-  return { sumX2: toNumber(sumX2Unit), sumN2: toNumber(sumN2Unit), kappaTau: toNumber(c.mul(c.int(2), c.log1p(c.sub(w, ONE)))) }
 }

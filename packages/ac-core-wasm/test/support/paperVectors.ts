@@ -3,7 +3,16 @@ import { readFileSync } from 'node:fs'
 /** One case of the paper's worked example (§3.4), values computed at 50 digits. */
 export interface PaperCase {
   id: string
-  params: { X: number; T: number; N: number; sigma: number; eta: number; gamma: number; epsilon: number; lambda: number }
+  params: {
+    X: number
+    T: number
+    N: number
+    sigma: number
+    eta: number
+    gamma: number
+    epsilon: number
+    lambda: number
+  }
   kappa: number
   x: number[]
   n: number[]
@@ -18,7 +27,12 @@ export const paperCases = (JSON.parse(readFileSync(paperFixture, 'utf8')) as { c
 
 /** The case's parameters in the API's words. */
 export const paperParams = (c: PaperCase) => ({
-  shares: c.params.X, horizon: c.params.T, slices: c.params.N, volatility: c.params.sigma,
-  temporaryImpact: c.params.eta, permanentImpact: c.params.gamma, fixedCost: c.params.epsilon,
+  shares: c.params.X,
+  horizon: c.params.T,
+  slices: c.params.N,
+  volatility: c.params.sigma,
+  temporaryImpact: c.params.eta,
+  permanentImpact: c.params.gamma,
+  fixedCost: c.params.epsilon,
   riskAversion: c.params.lambda,
 })

@@ -40,7 +40,8 @@ export function randomParams(random: () => number, maxSlices = 200): AcParams {
  * N log-uniform in [1, maxSlices]: the whole documented range, regime boundaries included.
  */
 export function randomParamsByKappaT(
-  random: () => number, { maxSlices = 1_000_000, maxKappaT = 1e5 }: { maxSlices?: number; maxKappaT?: number } = {},
+  random: () => number,
+  { maxSlices = 1_000_000, maxKappaT = 1e5 }: { maxSlices?: number; maxKappaT?: number } = {},
 ): AcParams {
   const logUniform = (lo: number, hi: number) => 10 ** (lo + (hi - lo) * random())
   const slices = Math.max(1, Math.round(logUniform(0, Math.log10(maxSlices))))
@@ -56,8 +57,14 @@ export function randomParamsByKappaT(
   const straight = random() < 0.05
   const riskAversion = straight ? 0 : Math.min(1e300, kappaTilde ** 2 * (etaTilde / volatility ** 2))
   return {
-    shares: logUniform(0, 8), horizon, slices, volatility, temporaryImpact, permanentImpact,
-    fixedCost: random(), riskAversion,
+    shares: logUniform(0, 8),
+    horizon,
+    slices,
+    volatility,
+    temporaryImpact,
+    permanentImpact,
+    fixedCost: random(),
+    riskAversion,
   }
 }
 

@@ -9,7 +9,13 @@ const server = createServer((req, res) => {
 server.listen(0, '127.0.0.1', async () => {
   const url = `http://127.0.0.1:${server.address().port}`
   try {
-    const broker = createAlpacaBroker({ keyId: 'PKSMOKE', secretKey: 'smoke-secret', tradingBaseUrl: url, dataBaseUrl: url, tradeUpdates: false })
+    const broker = createAlpacaBroker({
+      keyId: 'PKSMOKE',
+      secretKey: 'smoke-secret',
+      tradingBaseUrl: url,
+      dataBaseUrl: url,
+      tradeUpdates: false,
+    })
     const asset = await broker.getAsset('AAPL')
     if (!asset.tradable || asset.fractionable) throw new Error(`unexpected asset ${JSON.stringify(asset)}`)
     await broker.close()

@@ -12,11 +12,15 @@ export interface EngineSubmitResult {
 }
 
 const asBrokerError = (e: unknown): BrokerError =>
-  isBrokerError(e) ? e : new BrokerError('BROKER_BAD_RESPONSE', e instanceof Error ? e.message : String(e), { cause: e })
+  isBrokerError(e)
+    ? e
+    : new BrokerError('BROKER_BAD_RESPONSE', e instanceof Error ? e.message : String(e), { cause: e })
 
 /** As the engine's `isUnknownOutcome`: a failure after which the order may exist. */
 const mayExist = (err: BrokerError): boolean =>
-  err.code === 'BROKER_UNKNOWN_OUTCOME' || err.code === 'BROKER_BAD_RESPONSE' || (err.retryable && err.code !== 'BROKER_RATE_LIMITED')
+  err.code === 'BROKER_UNKNOWN_OUTCOME' ||
+  err.code === 'BROKER_BAD_RESPONSE' ||
+  (err.retryable && err.code !== 'BROKER_RATE_LIMITED')
 
 /**
  * What the engine does with one child order (packages/engine/src/execution/childOrders.ts `place`, through

@@ -77,7 +77,12 @@ export async function eventually(cond: () => boolean, timeoutMs = 2_000): Promis
 }
 
 /** A limit buy of AAPL below the fake's bid (189.90 by default): it rests until filled or cancelled. */
-export const restingBuy = (x: Harness, clientOrderId: string, qty = '10', limitPrice = '189.90'): Promise<BrokerOrder> =>
+export const restingBuy = (
+  x: Harness,
+  clientOrderId: string,
+  qty = '10',
+  limitPrice = '189.90',
+): Promise<BrokerOrder> =>
   x.broker.submitOrder({
     clientOrderId: clientOrderId as ClientOrderId,
     symbol: 'AAPL',

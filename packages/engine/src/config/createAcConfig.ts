@@ -107,12 +107,12 @@ class Checker {
   }
 
   number(path: readonly (string | number)[], v: unknown, rule: Rule): v is number {
-    if (typeof v !== 'number' || Number.isNaN(v)) return this.fail(path, 'must be a number', v), false
-    if (!Number.isFinite(v)) return this.fail(path, 'must be finite', v), false
-    if (rule.integer && !Number.isInteger(v)) return this.fail(path, 'must be an integer', v), false
-    if (rule.above !== undefined && !(v > rule.above)) return this.fail(path, `must be > ${rule.above}`, v), false
-    if (rule.min !== undefined && v < rule.min) return this.fail(path, `must be ≥ ${rule.min}`, v), false
-    if (rule.max !== undefined && v > rule.max) return this.fail(path, `must be ≤ ${rule.max}`, v), false
+    if (typeof v !== 'number' || Number.isNaN(v)) return (this.fail(path, 'must be a number', v), false)
+    if (!Number.isFinite(v)) return (this.fail(path, 'must be finite', v), false)
+    if (rule.integer && !Number.isInteger(v)) return (this.fail(path, 'must be an integer', v), false)
+    if (rule.above !== undefined && !(v > rule.above)) return (this.fail(path, `must be > ${rule.above}`, v), false)
+    if (rule.min !== undefined && v < rule.min) return (this.fail(path, `must be ≥ ${rule.min}`, v), false)
+    if (rule.max !== undefined && v > rule.max) return (this.fail(path, `must be ≤ ${rule.max}`, v), false)
     return true
   }
 
@@ -125,12 +125,18 @@ class Checker {
     if (v === undefined) return new Dec(fallback)
     let d: Decimal | undefined
     try {
-      d = isDecimal(v) ? new Dec(v) : typeof v === 'string' && /^(\d+(\.\d*)?|\.\d+)$/.test(v.trim()) ? new Dec(v.trim()) : typeof v === 'number' ? new Dec(v) : undefined
+      d = isDecimal(v)
+        ? new Dec(v)
+        : typeof v === 'string' && /^(\d+(\.\d*)?|\.\d+)$/.test(v.trim())
+          ? new Dec(v.trim())
+          : typeof v === 'number'
+            ? new Dec(v)
+            : undefined
     } catch {
       d = undefined
     }
-    if (d === undefined || !d.isFinite()) return this.fail(path, 'must be a decimal number', v), new Dec(fallback)
-    if (!d.gt(0)) return this.fail(path, 'must be > 0', v), new Dec(fallback)
+    if (d === undefined || !d.isFinite()) return (this.fail(path, 'must be a decimal number', v), new Dec(fallback))
+    if (!d.gt(0)) return (this.fail(path, 'must be > 0', v), new Dec(fallback))
     return d
   }
 
@@ -173,19 +179,38 @@ export function createAcConfig(input: AcConfigInput = {}): AcConfig {
     if (typeof explicitInput.marketFallback === 'boolean') explicit.marketFallback = explicitInput.marketFallback
     else c.fail(['ac', 'marketFallback'], 'must be true or false', explicitInput.marketFallback)
   }
-  const defaultProfile: ProfileName = profileInput === undefined ? 'mid_cap' : c.profile(['ac', 'profile'], profileInput) ? profileInput : 'mid_cap'
-  const resolve = (profile: ProfileName): AcStrategyParams => ({ profile, ...AC_DEFAULTS, ...PROFILES[profile], ...explicit })
+  const defaultProfile: ProfileName =
+    profileInput === undefined ? 'mid_cap' : c.profile(['ac', 'profile'], profileInput) ? profileInput : 'mid_cap'
+  const resolve = (profile: ProfileName): AcStrategyParams => ({
+    profile,
+    ...AC_DEFAULTS,
+    ...PROFILES[profile],
+    ...explicit,
+  })
 
-  const tradingDaySeconds = c.numberOr(['tradingDaySeconds'], input.tradingDaySeconds, { above: 0 }, CONFIG_DEFAULTS.tradingDaySeconds)
+  const tradingDaySeconds = c.numberOr(
+    ['tradingDaySeconds'],
+    input.tradingDaySeconds,
+    { above: 0 },
+    CONFIG_DEFAULTS.tradingDaySeconds,
+  )
 
   // Issues name the field to change (under `ac`, where explicit values go); `where` names the profile.
   const checkAc = (p: AcStrategyParams, where: string): void => {
     const tau = p.totalTimeSeconds / p.numSlices
     if (p.sliceWaitSeconds > tau + 1e-9) {
-      c.fail(['ac', 'sliceWaitSeconds'], `slice wait ${p.sliceWaitSeconds} s must be ≤ total time / slices = ${+tau.toFixed(6)} s${where}`, p.sliceWaitSeconds)
+      c.fail(
+        ['ac', 'sliceWaitSeconds'],
+        `slice wait ${p.sliceWaitSeconds} s must be ≤ total time / slices = ${+tau.toFixed(6)} s${where}`,
+        p.sliceWaitSeconds,
+      )
     }
     if (!(p.temporaryImpact - 0.5 * p.permanentImpact * tau > 0)) {
-      c.fail(['ac', 'permanentImpact'], `η̃ = temporary impact − permanent impact·τ/2 must be > 0 (τ = ${+tau.toFixed(6)} s)${where}`, p.permanentImpact)
+      c.fail(
+        ['ac', 'permanentImpact'],
+        `η̃ = temporary impact − permanent impact·τ/2 must be > 0 (τ = ${+tau.toFixed(6)} s)${where}`,
+        p.permanentImpact,
+      )
     }
   }
   const ac = resolve(defaultProfile)
@@ -203,11 +228,19 @@ export function createAcConfig(input: AcConfigInput = {}): AcConfig {
   const wtb = input.walkTheBook ?? {}
   let priceSteps: readonly number[] = CONFIG_DEFAULTS.walkTheBook.priceSteps
   if (wtb.priceSteps !== undefined) {
-    if (!Array.isArray(wtb.priceSteps) || wtb.priceSteps.length === 0) c.fail(['walkTheBook', 'priceSteps'], 'must be a list of 1–50 fractions')
-    else if (wtb.priceSteps.length > 50) c.fail(['walkTheBook', 'priceSteps'], 'at most 50 steps', wtb.priceSteps.length)
-    else if (wtb.priceSteps.every((s, i) => c.number(['walkTheBook', 'priceSteps', i], s, { min: 0, max: 1 }))) priceSteps = [...wtb.priceSteps]
+    if (!Array.isArray(wtb.priceSteps) || wtb.priceSteps.length === 0)
+      c.fail(['walkTheBook', 'priceSteps'], 'must be a list of 1–50 fractions')
+    else if (wtb.priceSteps.length > 50)
+      c.fail(['walkTheBook', 'priceSteps'], 'at most 50 steps', wtb.priceSteps.length)
+    else if (wtb.priceSteps.every((s, i) => c.number(['walkTheBook', 'priceSteps', i], s, { min: 0, max: 1 })))
+      priceSteps = [...wtb.priceSteps]
   }
-  const stepWaitSeconds = c.numberOr(['walkTheBook', 'stepWaitSeconds'], wtb.stepWaitSeconds, { above: 0 }, CONFIG_DEFAULTS.walkTheBook.stepWaitSeconds)
+  const stepWaitSeconds = c.numberOr(
+    ['walkTheBook', 'stepWaitSeconds'],
+    wtb.stepWaitSeconds,
+    { above: 0 },
+    CONFIG_DEFAULTS.walkTheBook.stepWaitSeconds,
+  )
 
   const byUrgency = { ...DEFAULT_ROUTES } as Record<Urgency, RouteSpec>
   for (const u of URGENCIES) {
@@ -217,10 +250,16 @@ export function createAcConfig(input: AcConfigInput = {}): AcConfig {
   const symbolOverrides: Record<string, RouteSpec> = {}
   for (const [symbolInput, spec] of Object.entries(input.routing?.symbolOverrides ?? {})) {
     const symbol = c.symbol(['routing', 'symbolOverrides', symbolInput], symbolInput)
-    if (symbol !== undefined && c.route(['routing', 'symbolOverrides', symbolInput], spec)) symbolOverrides[symbol] = spec
+    if (symbol !== undefined && c.route(['routing', 'symbolOverrides', symbolInput], spec))
+      symbolOverrides[symbol] = spec
   }
 
-  const quoteMaxAgeSeconds = c.numberOr(['quoteMaxAgeSeconds'], input.quoteMaxAgeSeconds, { above: 0 }, CONFIG_DEFAULTS.quoteMaxAgeSeconds)
+  const quoteMaxAgeSeconds = c.numberOr(
+    ['quoteMaxAgeSeconds'],
+    input.quoteMaxAgeSeconds,
+    { above: 0 },
+    CONFIG_DEFAULTS.quoteMaxAgeSeconds,
+  )
   let fractionalTrading: boolean = CONFIG_DEFAULTS.fractionalTrading
   if (input.fractionalTrading !== undefined) {
     if (typeof input.fractionalTrading === 'boolean') fractionalTrading = input.fractionalTrading
@@ -228,20 +267,46 @@ export function createAcConfig(input: AcConfigInput = {}): AcConfig {
   }
   const execution = { ...CONFIG_DEFAULTS.execution } as { -readonly [K in keyof ExecutionParams]: ExecutionParams[K] }
   for (const [field, rule] of Object.entries(EXECUTION_RULES) as [keyof ExecutionParams, Rule][]) {
-    execution[field] = c.numberOr(['execution', field], input.execution?.[field], rule, CONFIG_DEFAULTS.execution[field])
+    execution[field] = c.numberOr(
+      ['execution', field],
+      input.execution?.[field],
+      rule,
+      CONFIG_DEFAULTS.execution[field],
+    )
   }
 
   const r = input.risk ?? {}
   const blocked = new Set<string>()
   for (const [i, s] of (r.blockedSymbols ?? []).entries()) {
-    const symbol = typeof s === 'string' ? c.symbol(['risk', 'blockedSymbols', i], s) : (c.fail(['risk', 'blockedSymbols', i], 'must be a symbol', s), undefined)
+    const symbol =
+      typeof s === 'string'
+        ? c.symbol(['risk', 'blockedSymbols', i], s)
+        : (c.fail(['risk', 'blockedSymbols', i], 'must be a symbol', s), undefined)
     if (symbol !== undefined) blocked.add(symbol)
   }
   const risk: RiskLimits = {
-    maxOrderQuantity: c.decimal(['risk', 'maxOrderQuantity'], r.maxOrderQuantity, CONFIG_DEFAULTS.risk.maxOrderQuantity),
-    maxOrderNotional: c.decimal(['risk', 'maxOrderNotional'], r.maxOrderNotional, CONFIG_DEFAULTS.risk.maxOrderNotional),
-    maxChildOrdersPerMinute: c.numberOr(['risk', 'maxChildOrdersPerMinute'], r.maxChildOrdersPerMinute, { min: 1, max: 1_000_000, integer: true }, CONFIG_DEFAULTS.risk.maxChildOrdersPerMinute),
-    priceCollarBps: c.numberOr(['risk', 'priceCollarBps'], r.priceCollarBps, { above: 0, max: 10_000 }, CONFIG_DEFAULTS.risk.priceCollarBps),
+    maxOrderQuantity: c.decimal(
+      ['risk', 'maxOrderQuantity'],
+      r.maxOrderQuantity,
+      CONFIG_DEFAULTS.risk.maxOrderQuantity,
+    ),
+    maxOrderNotional: c.decimal(
+      ['risk', 'maxOrderNotional'],
+      r.maxOrderNotional,
+      CONFIG_DEFAULTS.risk.maxOrderNotional,
+    ),
+    maxChildOrdersPerMinute: c.numberOr(
+      ['risk', 'maxChildOrdersPerMinute'],
+      r.maxChildOrdersPerMinute,
+      { min: 1, max: 1_000_000, integer: true },
+      CONFIG_DEFAULTS.risk.maxChildOrdersPerMinute,
+    ),
+    priceCollarBps: c.numberOr(
+      ['risk', 'priceCollarBps'],
+      r.priceCollarBps,
+      { above: 0, max: 10_000 },
+      CONFIG_DEFAULTS.risk.priceCollarBps,
+    ),
     blockedSymbols: blocked,
   }
 

@@ -187,7 +187,10 @@ function with_(o: ChildOrder, c: Partial<ChildOrder>): ChildOrder {
 export function applyOrderEvent(order: ChildOrder, event: OrderEvent): ChildOrder {
   // a fill seen before is refused whatever the status, before the table is consulted
   if (event.type === 'fill' && order.fillIds.includes(event.fill.fillId)) {
-    throw new EngineError('ENGINE_DUPLICATE_FILL', `fill ${event.fill.fillId} already applied to ${order.clientOrderId}`)
+    throw new EngineError(
+      'ENGINE_DUPLICATE_FILL',
+      `fill ${event.fill.fillId} already applied to ${order.clientOrderId}`,
+    )
   }
   const next = TRANSITIONS[order.status][event.type]
   if (next === undefined) {

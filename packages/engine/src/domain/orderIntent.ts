@@ -59,7 +59,8 @@ function parseQuantity(q: unknown): Decimal | undefined {
   else if (typeof q === 'number' && Number.isFinite(q)) d = new Dec(q)
   if (d === undefined || !d.isFinite()) return undefined
   // the same bounds for Decimals and numbers as the string grammar gives strings
-  if (d.decimalPlaces() > MAX_QUANTITY_DECIMAL_PLACES || d.abs().gte(new Dec(10).pow(MAX_QUANTITY_INTEGER_DIGITS))) return undefined
+  if (d.decimalPlaces() > MAX_QUANTITY_DECIMAL_PLACES || d.abs().gte(new Dec(10).pow(MAX_QUANTITY_INTEGER_DIGITS)))
+    return undefined
   return d
 }
 
@@ -83,12 +84,16 @@ export function parseOrderIntent(input: unknown): Validation<OrderIntent> {
 
   const symbol = typeof o.symbol === 'string' ? asciiUpper(o.symbol.trim()) : undefined
   if (symbol === undefined || symbol.length === 0) issue('symbol', 'must be a non-empty string')
-  else if (!SYMBOL_RE.test(symbol)) issue('symbol', 'may contain only letters A–Z, digits, "." and "/", and at least one letter')
+  else if (!SYMBOL_RE.test(symbol))
+    issue('symbol', 'may contain only letters A–Z, digits, "." and "/", and at least one letter')
   else if (symbol.length > 32) issue('symbol', 'must be at most 32 characters')
 
   const quantity = parseQuantity(o.quantity)
   if (quantity === undefined) {
-    issue('quantity', 'must be a plain decimal number (digits, optional point: at most 15 digits before it and 9 after)')
+    issue(
+      'quantity',
+      'must be a plain decimal number (digits, optional point: at most 15 digits before it and 9 after)',
+    )
   } else if (!quantity.gt(0)) issue('quantity', 'must be greater than 0')
 
   const urgency = typeof o.urgency === 'string' ? asciiUpper(o.urgency) : o.urgency
@@ -98,7 +103,10 @@ export function parseOrderIntent(input: unknown): Validation<OrderIntent> {
   if (typeof correlationId !== 'string' || correlationId.length === 0) {
     issue('correlationId', 'must be a non-empty string')
   } else if (correlationId.length > MAX_CORRELATION_ID_LENGTH) {
-    issue('correlationId', `must be at most ${MAX_CORRELATION_ID_LENGTH} characters (client order ids are capped at 128)`)
+    issue(
+      'correlationId',
+      `must be at most ${MAX_CORRELATION_ID_LENGTH} characters (client order ids are capped at 128)`,
+    )
   } else if (!CORRELATION_RE.test(correlationId)) {
     issue('correlationId', 'may contain only printable ASCII without spaces')
   }

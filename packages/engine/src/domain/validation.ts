@@ -6,5 +6,4 @@ export interface ValidationIssue {
 
 /** A validation outcome, shaped like zod's `safeParse`. */
 export type Validation<T> =
-  | { readonly ok: true; readonly value: T }
-  | { readonly ok: false; readonly issues: readonly ValidationIssue[] }
+  { readonly ok: true; readonly value: T } | { readonly ok: false; readonly issues: readonly ValidationIssue[] }

@@ -1,5 +1,11 @@
 import type { Decimal } from 'decimal.js'
-import { applyOrderEvent, createChildOrder, isTerminal, type ChildOrder, type OrderEvent } from '../domain/childOrder.js'
+import {
+  applyOrderEvent,
+  createChildOrder,
+  isTerminal,
+  type ChildOrder,
+  type OrderEvent,
+} from '../domain/childOrder.js'
 import { ZERO } from '../domain/dec.js'
 import type { SliceAttempt } from '../domain/executionResult.js'
 import type { Fill } from '../domain/fill.js'
@@ -17,7 +23,9 @@ const CANCEL_RESEND_POLLS = 5
 
 /** Rejections after which sending more for this execution cannot succeed. */
 const STOPPING_REJECTIONS: ReadonlySet<string> = new Set([
-  'BROKER_AUTH', 'BROKER_INSUFFICIENT_FUNDS', 'BROKER_PATTERN_DAY_TRADER',
+  'BROKER_AUTH',
+  'BROKER_INSUFFICIENT_FUNDS',
+  'BROKER_PATTERN_DAY_TRADER',
   // the account's own opposite order (another execution) is still there for the next slice too
   'BROKER_WASH_TRADE',
 ])
@@ -28,7 +36,9 @@ const STOPPING_REJECTIONS: ReadonlySet<string> = new Set([
  * refused before processing).
  */
 const isUnknownOutcome = (err: BrokerError): boolean =>
-  err.code === 'BROKER_UNKNOWN_OUTCOME' || err.code === 'BROKER_BAD_RESPONSE' || (err.retryable && err.code !== 'BROKER_RATE_LIMITED')
+  err.code === 'BROKER_UNKNOWN_OUTCOME' ||
+  err.code === 'BROKER_BAD_RESPONSE' ||
+  (err.retryable && err.code !== 'BROKER_RATE_LIMITED')
 
 export interface PlaceChildRequest {
   readonly sliceIndex: number
@@ -56,7 +66,10 @@ export class ChildOrders {
   /** Per slice index, the first attempt number free for this run (after a resume, past the used ones). */
   private readonly attemptBase = new Map<number, number>()
   /** Sent children not yet final: what their slice attempt will report. */
-  private readonly pending = new Map<ClientOrderId, { req: PlaceChildRequest; submittedAt: number; filledAtCancel?: Decimal }>()
+  private readonly pending = new Map<
+    ClientOrderId,
+    { req: PlaceChildRequest; submittedAt: number; filledAtCancel?: Decimal }
+  >()
 
   constructor(
     private readonly ctx: ExecutionContext,
@@ -109,7 +122,11 @@ export class ChildOrders {
         const found = c.status === 'created' ? await this.lookUp(c) : await this.lookUpUntilSeen(c)
         if (found === null) {
           if (c.status === 'created') c = await this.apply(c, { type: 'submit', tsEvent: ctx.deps.clock.now() })
-          await this.apply(c, { type: 'reject', tsEvent: ctx.deps.clock.now(), reason: 'never reached the broker before the restart' })
+          await this.apply(c, {
+            type: 'reject',
+            tsEvent: ctx.deps.clock.now(),
+            reason: 'never reached the broker before the restart',
+          })
           continue
         }
         if (c.status === 'created') c = await this.apply(c, { type: 'submit', tsEvent: ctx.deps.clock.now() })
@@ -118,7 +135,10 @@ export class ChildOrders {
         c = await this.refresh(c)
       }
       if (!isTerminal(c.status)) c = await this.cancelAndConfirm(c)
-      ctx.log.info({ ...ctx.fields(), client_order_id: c.clientOrderId, status: c.status, filled_qty: c.filledQty.toNumber() }, 'Reconciled child order')
+      ctx.log.info(
+        { ...ctx.fields(), client_order_id: c.clientOrderId, status: c.status, filled_qty: c.filledQty.toNumber() },
+        'Reconciled child order',
+      )
     }
   }
 
@@ -133,19 +153,36 @@ export class ChildOrders {
     const { intent, deps } = ctx
     if (!req.qty.gt(0)) throw new EngineError('ENGINE_INVALID_ARGUMENT', 'child quantity must be > 0')
     if (req.qty.gt(this.book.remaining())) {
-      throw new EngineError('ENGINE_INVALID_ARGUMENT', `child quantity ${req.qty} exceeds the remaining ${this.book.remaining()}`)
+      throw new EngineError(
+        'ENGINE_INVALID_ARGUMENT',
+        `child quantity ${req.qty} exceeds the remaining ${this.book.remaining()}`,
+      )
     }
     const attempt = req.attempt + (this.attemptBase.get(req.sliceIndex) ?? 0)
     const clientOrderId = clientOrderIdFor(intent.correlationId, req.sliceIndex, attempt)
-    if (this.children.has(clientOrderId)) throw new EngineError('ENGINE_INVALID_ARGUMENT', `duplicate client order id ${clientOrderId}`)
+    if (this.children.has(clientOrderId))
+      throw new EngineError('ENGINE_INVALID_ARGUMENT', `duplicate client order id ${clientOrderId}`)
     const type = req.limitPrice === undefined ? 'market' : 'limit'
     const priced = req.limitPrice === undefined ? {} : { limitPrice: req.limitPrice }
     // the gate sees every order before it is journaled: a refused order never exists anywhere
-    const refusal = deps.risk.admitChild({ symbol: intent.symbol, side: intent.side, qty: req.qty, quote: this.venue.latestQuote, ...priced })
+    const refusal = deps.risk.admitChild({
+      symbol: intent.symbol,
+      side: intent.side,
+      qty: req.qty,
+      quote: this.venue.latestQuote,
+      ...priced,
+    })
     if (refusal) await ctx.refuse(refusal, { qty: req.qty, sliceIndex: req.sliceIndex, ...priced })
     let child = createChildOrder({
-      clientOrderId, symbol: intent.symbol, side: intent.side, type, qty: req.qty, ...priced,
-      sliceIndex: req.sliceIndex, attempt, createdAt: deps.clock.now(),
+      clientOrderId,
+      symbol: intent.symbol,
+      side: intent.side,
+      type,
+      qty: req.qty,
+      ...priced,
+      sliceIndex: req.sliceIndex,
+      attempt,
+      createdAt: deps.clock.now(),
     })
     this.children.set(clientOrderId, child)
     await ctx.journal({ type: 'child_order_created', executionId: ctx.id, atMs: child.createdAt, order: child })
@@ -155,14 +192,28 @@ export class ChildOrders {
     if (ctx.log !== noopLogger) {
       ctx.log.info(
         {
-          ...ctx.fields(), slice_index: req.sliceIndex, attempt, client_order_id: clientOrderId, order_kind: req.kind,
-          slice_qty: req.qty.toNumber(), limit_price: req.limitPrice?.toNumber() ?? null, aggression: req.aggression ?? null,
+          ...ctx.fields(),
+          slice_index: req.sliceIndex,
+          attempt,
+          client_order_id: clientOrderId,
+          order_kind: req.kind,
+          slice_qty: req.qty.toNumber(),
+          limit_price: req.limitPrice?.toNumber() ?? null,
+          aggression: req.aggression ?? null,
           remaining_qty: this.book.remaining().toNumber(),
         },
         'Slice submitted',
       )
     }
-    const request = { clientOrderId, symbol: intent.symbol, side: intent.side, qty: req.qty, type, ...priced, timeInForce: 'day' } as const
+    const request = {
+      clientOrderId,
+      symbol: intent.symbol,
+      side: intent.side,
+      qty: req.qty,
+      type,
+      ...priced,
+      timeInForce: 'day',
+    } as const
     let bo: BrokerOrder
     // Whether any attempt may have created the order: then a later definite refusal (a 429, a refused
     // resend) says nothing about the first, and the outcome stays unknown.
@@ -187,10 +238,24 @@ export class ChildOrders {
         const found = await this.awaitUnknownOutcome(child, err)
         return this.track(await this.sync(child, found), req, submittedAt)
       }
-      child = await this.apply(child, { type: 'reject', tsEvent: deps.clock.now(), reason: `${err.code}: ${err.message}` })
-      ctx.log.warn({ ...ctx.fields(), client_order_id: clientOrderId, broker_error: err.code, reason: err.reason ?? null, message: err.message }, 'Child order rejected')
+      child = await this.apply(child, {
+        type: 'reject',
+        tsEvent: deps.clock.now(),
+        reason: `${err.code}: ${err.message}`,
+      })
+      ctx.log.warn(
+        {
+          ...ctx.fields(),
+          client_order_id: clientOrderId,
+          broker_error: err.code,
+          reason: err.reason ?? null,
+          message: err.message,
+        },
+        'Child order rejected',
+      )
       this.record(child, req, submittedAt, ZERO)
-      if (STOPPING_REJECTIONS.has(err.code) || err.retryable) ctx.stop('broker_error', `${clientOrderId}: ${err.message}`, err.code)
+      if (STOPPING_REJECTIONS.has(err.code) || err.retryable)
+        ctx.stop('broker_error', `${clientOrderId}: ${err.message}`, err.code)
       return child
     }
     return this.track(await this.sync(child, bo), req, submittedAt)
@@ -201,7 +266,13 @@ export class ChildOrders {
     const { ctx } = this
     return this.venue
       .call('getOrderByClientId', () => ctx.deps.broker.getOrderByClientId(child.clientOrderId))
-      .catch((e: unknown) => ctx.stop('broker_error', `cannot look up ${child.clientOrderId}: ${(e as Error).message}`, isBrokerError(e) ? e.code : undefined))
+      .catch((e: unknown) =>
+        ctx.stop(
+          'broker_error',
+          `cannot look up ${child.clientOrderId}: ${(e as Error).message}`,
+          isBrokerError(e) ? e.code : undefined,
+        ),
+      )
   }
 
   /**
@@ -229,16 +300,24 @@ export class ChildOrders {
     const { ctx } = this
     if (child.brokerOrderId === undefined) return child
     const id = child.brokerOrderId
-    const young = (): boolean => ctx.deps.clock.now() - child.updatedAt < ctx.deps.config.execution.unknownOutcomeTimeoutSeconds * 1000
+    const young = (): boolean =>
+      ctx.deps.clock.now() - child.updatedAt < ctx.deps.config.execution.unknownOutcomeTimeoutSeconds * 1000
     let bo: BrokerOrder
     try {
       bo = await this.venue.call('getOrder', () => ctx.deps.broker.getOrder(id))
     } catch (e) {
       if (isBrokerError(e) && e.code === 'BROKER_NOT_FOUND' && young()) {
-        ctx.log.warn({ ...ctx.fields(), client_order_id: child.clientOrderId, broker_order_id: id }, 'Order not found yet; reading it again later')
+        ctx.log.warn(
+          { ...ctx.fields(), client_order_id: child.clientOrderId, broker_order_id: id },
+          'Order not found yet; reading it again later',
+        )
         return child
       }
-      return ctx.stop('broker_error', `cannot read ${child.clientOrderId}: ${(e as Error).message}`, isBrokerError(e) ? e.code : undefined)
+      return ctx.stop(
+        'broker_error',
+        `cannot read ${child.clientOrderId}: ${(e as Error).message}`,
+        isBrokerError(e) ? e.code : undefined,
+      )
     }
     const c = await this.sync(child, bo)
     if (isTerminal(c.status)) this.complete(c)
@@ -265,7 +344,10 @@ export class ChildOrders {
         }
       } catch (e) {
         // we still must learn its state: read it below
-        ctx.log.warn({ ...ctx.fields(), client_order_id: c.clientOrderId, broker_error: isBrokerError(e) ? e.code : String(e) }, 'Cancel request failed')
+        ctx.log.warn(
+          { ...ctx.fields(), client_order_id: c.clientOrderId, broker_error: isBrokerError(e) ? e.code : String(e) },
+          'Cancel request failed',
+        )
       }
     }
     await request()
@@ -275,7 +357,10 @@ export class ChildOrders {
       c = await this.refresh(c)
       if (isTerminal(c.status)) return c
       if (ctx.deps.clock.now() >= deadline) {
-        ctx.stop('cancel_unconfirmed', `cancel of ${c.clientOrderId} not confirmed within ${cancelConfirmTimeoutSeconds}s`)
+        ctx.stop(
+          'cancel_unconfirmed',
+          `cancel of ${c.clientOrderId} not confirmed within ${cancelConfirmTimeoutSeconds}s`,
+        )
       }
       // Alpaca refuses a cancel while a replace is pending, and our own status says pending_cancel as
       // soon as a request was taken: while the order is not final, ask again every few polls.
@@ -320,7 +405,10 @@ export class ChildOrders {
       try {
         await this.cancelAndConfirm(child)
       } catch (e) {
-        ctx.log.error({ ...ctx.fields(), client_order_id: child.clientOrderId, error: (e as Error).message }, 'Could not confirm cancel of open child order')
+        ctx.log.error(
+          { ...ctx.fields(), client_order_id: child.clientOrderId, error: (e as Error).message },
+          'Could not confirm cancel of open child order',
+        )
       }
     }
   }
@@ -354,8 +442,13 @@ export class ChildOrders {
     this.children.set(next.clientOrderId, next)
     if (child.status !== next.status || !child.filledQty.eq(next.filledQty)) {
       await ctx.journal({
-        type: 'child_order_status', executionId: ctx.id, atMs: ctx.deps.clock.now(), clientOrderId: next.clientOrderId,
-        from: child.status, to: next.status, order: next,
+        type: 'child_order_status',
+        executionId: ctx.id,
+        atMs: ctx.deps.clock.now(),
+        clientOrderId: next.clientOrderId,
+        from: child.status,
+        to: next.status,
+        order: next,
       })
     }
     return next
@@ -369,19 +462,40 @@ export class ChildOrders {
     const { ctx } = this
     const now = ctx.deps.clock.now()
     let c = child
-    if (c.status === 'submitted' && bo.status !== 'rejected') c = await this.apply(c, { type: 'accept', tsEvent: now, brokerOrderId: bo.id })
+    if (c.status === 'submitted' && bo.status !== 'rejected')
+      c = await this.apply(c, { type: 'accept', tsEvent: now, brokerOrderId: bo.id })
     if (bo.filledQty.gt(c.filledQty)) {
       const qty = bo.filledQty.sub(c.filledQty)
       const avg = bo.filledAvgPrice
       if (avg === null || !avg.gt(0)) {
-        return ctx.stop('broker_error', `${c.clientOrderId}: filled ${bo.filledQty} without an average price`, 'BROKER_BAD_RESPONSE')
+        return ctx.stop(
+          'broker_error',
+          `${c.clientOrderId}: filled ${bo.filledQty} without an average price`,
+          'BROKER_BAD_RESPONSE',
+        )
       }
       const price = avg.mul(bo.filledQty).sub(c.avgPx.mul(c.filledQty)).div(qty)
-      if (!price.gt(0)) ctx.stop('broker_error', `${c.clientOrderId}: cumulative fills imply a price of ${price}`, 'BROKER_BAD_RESPONSE')
-      const fill: Fill = { fillId: fillId(`${bo.id}:${bo.filledQty.toString()}`), clientOrderId: c.clientOrderId, brokerOrderId: bo.id, qty, price, tsEvent: bo.updatedAtMs, tsInit: now }
+      if (!price.gt(0))
+        ctx.stop(
+          'broker_error',
+          `${c.clientOrderId}: cumulative fills imply a price of ${price}`,
+          'BROKER_BAD_RESPONSE',
+        )
+      const fill: Fill = {
+        fillId: fillId(`${bo.id}:${bo.filledQty.toString()}`),
+        clientOrderId: c.clientOrderId,
+        brokerOrderId: bo.id,
+        qty,
+        price,
+        tsEvent: bo.updatedAtMs,
+        tsInit: now,
+      }
       // a fill already booked (a re-read, or one journaled before a restart) changes nothing
       if (this.book.has(fill.fillId)) {
-        ctx.log.warn({ ...ctx.fields(), client_order_id: c.clientOrderId, fill_id: fill.fillId, code: 'ENGINE_DUPLICATE_FILL' }, 'Fill already booked')
+        ctx.log.warn(
+          { ...ctx.fields(), client_order_id: c.clientOrderId, fill_id: fill.fillId, code: 'ENGINE_DUPLICATE_FILL' },
+          'Fill already booked',
+        )
       } else {
         try {
           c = await this.apply(c, { type: 'fill', tsEvent: now, fill })
@@ -391,20 +505,26 @@ export class ChildOrders {
         }
       }
     } else if (bo.filledQty.lt(c.filledQty)) {
-      ctx.log.warn({ ...ctx.fields(), client_order_id: c.clientOrderId }, 'Broker reports less filled than already booked; ignored')
+      ctx.log.warn(
+        { ...ctx.fields(), client_order_id: c.clientOrderId },
+        'Broker reports less filled than already booked; ignored',
+      )
     }
     switch (bo.status) {
       case 'pending_cancel':
-        if (!isTerminal(c.status) && c.status !== 'pending_cancel') c = await this.apply(c, { type: 'cancel_request', tsEvent: now })
+        if (!isTerminal(c.status) && c.status !== 'pending_cancel')
+          c = await this.apply(c, { type: 'cancel_request', tsEvent: now })
         break
       case 'canceled':
-        if (c.status !== 'canceled' && c.status !== 'filled') c = await this.apply(c, { type: 'cancel_confirm', tsEvent: now })
+        if (c.status !== 'canceled' && c.status !== 'filled')
+          c = await this.apply(c, { type: 'cancel_confirm', tsEvent: now })
         break
       case 'expired':
         if (c.status !== 'expired' && c.status !== 'filled') c = await this.apply(c, { type: 'expire', tsEvent: now })
         break
       case 'rejected':
-        if (c.status === 'submitted' || c.status === 'accepted') c = await this.apply(c, { type: 'reject', tsEvent: now, reason: 'rejected by broker' })
+        if (c.status === 'submitted' || c.status === 'accepted')
+          c = await this.apply(c, { type: 'reject', tsEvent: now, reason: 'rejected by broker' })
         break
       default:
     }
@@ -420,16 +540,33 @@ export class ChildOrders {
     const { ctx } = this
     const { orderPollIntervalSeconds, unknownOutcomeTimeoutSeconds } = ctx.deps.config.execution
     const deadline = ctx.deps.clock.now() + unknownOutcomeTimeoutSeconds * 1000
-    ctx.log.warn({ ...ctx.fields(), client_order_id: child.clientOrderId, broker_error: cause.code, message: cause.message }, 'Submit outcome unknown; looking the order up')
+    ctx.log.warn(
+      { ...ctx.fields(), client_order_id: child.clientOrderId, broker_error: cause.code, message: cause.message },
+      'Submit outcome unknown; looking the order up',
+    )
     for (let i = 0; ; i++) {
       const found = await ctx.deps.broker.getOrderByClientId(child.clientOrderId).catch((e: unknown) => {
-        ctx.log.warn({ ...ctx.fields(), client_order_id: child.clientOrderId, broker_error: isBrokerError(e) ? e.code : String(e) }, 'Look-up failed')
+        ctx.log.warn(
+          {
+            ...ctx.fields(),
+            client_order_id: child.clientOrderId,
+            broker_error: isBrokerError(e) ? e.code : String(e),
+          },
+          'Look-up failed',
+        )
         return null
       })
       if (found !== null) return found
       if (ctx.deps.clock.now() >= deadline) {
-        ctx.log.error({ ...ctx.fields(), client_order_id: child.clientOrderId, broker_error: cause.code }, 'Submit outcome still unknown; sending nothing more')
-        ctx.stop('outcome_unknown', `submit of ${child.clientOrderId} failed (${cause.message}) and the order was not seen within ${unknownOutcomeTimeoutSeconds}s; it may exist`, cause.code)
+        ctx.log.error(
+          { ...ctx.fields(), client_order_id: child.clientOrderId, broker_error: cause.code },
+          'Submit outcome still unknown; sending nothing more',
+        )
+        ctx.stop(
+          'outcome_unknown',
+          `submit of ${child.clientOrderId} failed (${cause.message}) and the order was not seen within ${unknownOutcomeTimeoutSeconds}s; it may exist`,
+          cause.code,
+        )
       }
       // not abortable: a stop request must not leave an order we might hold unaccounted for
       await ctx.deps.orderUpdates.wait(child.clientOrderId, Math.min(orderPollIntervalSeconds * 1000, 100 * 2 ** i))
@@ -454,20 +591,37 @@ export class ChildOrders {
   private record(child: ChildOrder, req: PlaceChildRequest, submittedAt: number, lateFillQty: Decimal): void {
     const { ctx } = this
     const attempt: SliceAttempt = {
-      sliceIndex: req.sliceIndex, attempt: child.attempt, clientOrderId: child.clientOrderId, kind: req.kind, qty: child.qty,
+      sliceIndex: req.sliceIndex,
+      attempt: child.attempt,
+      clientOrderId: child.clientOrderId,
+      kind: req.kind,
+      qty: child.qty,
       ...(req.limitPrice === undefined ? {} : { limitPrice: req.limitPrice }),
       ...(req.aggression === undefined ? {} : { aggression: req.aggression }),
-      filledQty: child.filledQty, avgFillPrice: child.avgPx, status: child.status, lateFillQty, submittedAt,
-      completedAt: ctx.deps.clock.now(), quoteFlags: req.quoteFlags ?? [],
+      filledQty: child.filledQty,
+      avgFillPrice: child.avgPx,
+      status: child.status,
+      lateFillQty,
+      submittedAt,
+      completedAt: ctx.deps.clock.now(),
+      quoteFlags: req.quoteFlags ?? [],
     }
     this.done.push(attempt)
     if (ctx.log === noopLogger) return // skip building the event nobody reads
     ctx.log.info(
       {
-        ...ctx.fields(), slice_index: attempt.sliceIndex, attempt: attempt.attempt, client_order_id: attempt.clientOrderId,
-        order_kind: attempt.kind, slice_qty: attempt.qty.toNumber(), limit_price: attempt.limitPrice?.toNumber() ?? null,
-        aggression: attempt.aggression ?? null, filled_qty: attempt.filledQty.toNumber(), late_fill_qty: attempt.lateFillQty.toNumber(),
-        avg_fill_price: attempt.filledQty.gt(0) ? attempt.avgFillPrice.toNumber() : null, status: attempt.status,
+        ...ctx.fields(),
+        slice_index: attempt.sliceIndex,
+        attempt: attempt.attempt,
+        client_order_id: attempt.clientOrderId,
+        order_kind: attempt.kind,
+        slice_qty: attempt.qty.toNumber(),
+        limit_price: attempt.limitPrice?.toNumber() ?? null,
+        aggression: attempt.aggression ?? null,
+        filled_qty: attempt.filledQty.toNumber(),
+        late_fill_qty: attempt.lateFillQty.toNumber(),
+        avg_fill_price: attempt.filledQty.gt(0) ? attempt.avgFillPrice.toNumber() : null,
+        status: attempt.status,
         total_filled: this.book.totalFilled.toNumber(),
       },
       'Slice completed',

@@ -45,7 +45,10 @@ export class Execution implements ExecutionContext {
   private arrivalMidOverride: Decimal | null | undefined
   private fallbackUsed = false
   private failure: ExecutionFailure | undefined
-  private expected: { readonly costBps: number | null; readonly stdBps: number | null } = { costBps: null, stdBps: null }
+  private expected: { readonly costBps: number | null; readonly stdBps: number | null } = {
+    costBps: null,
+    stdBps: null,
+  }
 
   constructor(
     readonly id: ParentOrderId,
@@ -143,22 +146,45 @@ export class Execution implements ExecutionContext {
     throw new StopExecution(brokerCode === undefined ? { code, message } : { code, message, brokerCode })
   }
 
-  async refuse(refusal: RiskRefusal, order: { readonly qty: Decimal; readonly limitPrice?: Decimal; readonly sliceIndex?: number }): Promise<never> {
+  async refuse(
+    refusal: RiskRefusal,
+    order: { readonly qty: Decimal; readonly limitPrice?: Decimal; readonly sliceIndex?: number },
+  ): Promise<never> {
     await this.journal({
-      type: 'risk_check_failed', executionId: this.id, atMs: this.deps.clock.now(), code: refusal.code, message: refusal.message, qty: order.qty,
+      type: 'risk_check_failed',
+      executionId: this.id,
+      atMs: this.deps.clock.now(),
+      code: refusal.code,
+      message: refusal.message,
+      qty: order.qty,
       ...(order.limitPrice === undefined ? {} : { limitPrice: order.limitPrice }),
       ...(order.sliceIndex === undefined ? {} : { sliceIndex: order.sliceIndex }),
     })
     this.log.warn(
-      { ...this.fields(), risk_check: refusal.code, slice_index: order.sliceIndex ?? null, qty: order.qty.toFixed(), limit_price: order.limitPrice?.toFixed() ?? null, message: refusal.message },
+      {
+        ...this.fields(),
+        risk_check: refusal.code,
+        slice_index: order.sliceIndex ?? null,
+        qty: order.qty.toFixed(),
+        limit_price: order.limitPrice?.toFixed() ?? null,
+        message: refusal.message,
+      },
       'Risk check failed',
     )
-    throw new StopExecution({ code: refusal.code === 'RISK_HALTED' ? 'halted' : 'risk_limit', message: refusal.message, riskCode: refusal.code })
+    throw new StopExecution({
+      code: refusal.code === 'RISK_HALTED' ? 'halted' : 'risk_limit',
+      message: refusal.message,
+      riskCode: refusal.code,
+    })
   }
 
   /** Parent-level limits at the start of a run, the notional at the arrival mid. */
   async checkParentRisk(): Promise<void> {
-    const refusal = this.deps.risk.checkParent({ symbol: this.intent.symbol, quantity: this.remaining(), mid: this.arrivalQuote?.mid ?? null })
+    const refusal = this.deps.risk.checkParent({
+      symbol: this.intent.symbol,
+      quantity: this.remaining(),
+      mid: this.arrivalQuote?.mid ?? null,
+    })
     if (refusal) await this.refuse(refusal, { qty: this.remaining() })
   }
 
@@ -166,9 +192,10 @@ export class Execution implements ExecutionContext {
   finish(stopped: ExecutionFailure | undefined): void {
     this.failure ??= stopped
     if (this.aborted && this.failure === undefined && !this.remaining().isZero()) {
-      this.failure = this.signal?.reason === 'halt'
-        ? { code: 'halted', message: 'execution stopped by the kill switch' }
-        : { code: 'aborted', message: 'execution stopped by request' }
+      this.failure =
+        this.signal?.reason === 'halt'
+          ? { code: 'halted', message: 'execution stopped by the kill switch' }
+          : { code: 'aborted', message: 'execution stopped by request' }
     }
   }
 
@@ -178,7 +205,8 @@ export class Execution implements ExecutionContext {
     const totalFilled = book.totalFilled
     const avgFillPrice = book.avgPrice()
     const success = totalFilled.eq(intent.quantity)
-    const arrivalMid = this.arrivalMidOverride !== undefined ? this.arrivalMidOverride : (this.arrivalQuote?.mid ?? null)
+    const arrivalMid =
+      this.arrivalMidOverride !== undefined ? this.arrivalMidOverride : (this.arrivalQuote?.mid ?? null)
     let implementationShortfallBps: number | null = null
     if (arrivalMid !== null && totalFilled.gt(0)) {
       const diff = avgFillPrice.sub(arrivalMid).div(arrivalMid).mul(10_000)

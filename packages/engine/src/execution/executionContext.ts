@@ -36,5 +36,8 @@ export interface ExecutionContext {
   /** Stops the execution with this failure (throws). */
   stop(code: ExecutionFailureCode, message: string, brokerCode?: string): never
   /** A refusal of the risk gate: journaled, logged, and the execution stopped (throws). */
-  refuse(refusal: RiskRefusal, order: { readonly qty: Decimal; readonly limitPrice?: Decimal; readonly sliceIndex?: number }): Promise<never>
+  refuse(
+    refusal: RiskRefusal,
+    order: { readonly qty: Decimal; readonly limitPrice?: Decimal; readonly sliceIndex?: number },
+  ): Promise<never>
 }

@@ -34,7 +34,10 @@ export class FillBook {
     if (this.ids.has(fill.fillId)) throw new EngineError('ENGINE_DUPLICATE_FILL', `fill ${fill.fillId} already booked`)
     const total = this.filled.add(fill.qty)
     if (total.gt(this.parentQty)) {
-      throw new EngineError('ENGINE_OVERFILL', `fill ${fill.fillId} takes the execution to ${total.toFixed()} of ${this.parentQty.toFixed()}`)
+      throw new EngineError(
+        'ENGINE_OVERFILL',
+        `fill ${fill.fillId} takes the execution to ${total.toFixed()} of ${this.parentQty.toFixed()}`,
+      )
     }
     this.ids.add(fill.fillId)
     this.booked.push(fill)

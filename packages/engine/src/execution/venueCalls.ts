@@ -24,7 +24,11 @@ export class VenueCalls {
    * (a submit looks its order up by client order id first: the failed attempt may have created it).
    * Only for calls that are safe to repeat.
    */
-  async call<T>(op: string, fn: () => Promise<T>, beforeRetry?: (lastError: BrokerError) => Promise<T | undefined>): Promise<T> {
+  async call<T>(
+    op: string,
+    fn: () => Promise<T>,
+    beforeRetry?: (lastError: BrokerError) => Promise<T | undefined>,
+  ): Promise<T> {
     const { brokerMaxRetries, brokerRetryBaseSeconds } = this.ctx.deps.config.execution
     let last: BrokerError | undefined
     for (let attempt = 0; ; attempt++) {
@@ -35,11 +39,16 @@ export class VenueCalls {
         }
         return await fn()
       } catch (e) {
-        const err = isBrokerError(e) ? e : new BrokerError('BROKER_BAD_RESPONSE', e instanceof Error ? e.message : String(e), { cause: e })
+        const err = isBrokerError(e)
+          ? e
+          : new BrokerError('BROKER_BAD_RESPONSE', e instanceof Error ? e.message : String(e), { cause: e })
         last = err
         if (!err.retryable || attempt >= brokerMaxRetries) throw err
         const backoff = Math.max(brokerRetryBaseSeconds * 1000 * 2 ** attempt, err.retryAfterMs ?? 0)
-        this.ctx.log.warn({ ...this.ctx.fields(), op, broker_error: err.code, attempt: attempt + 1, backoff_ms: backoff }, 'Retrying broker call')
+        this.ctx.log.warn(
+          { ...this.ctx.fields(), op, broker_error: err.code, attempt: attempt + 1, backoff_ms: backoff },
+          'Retrying broker call',
+        )
         await this.ctx.deps.clock.sleep(backoff) // not abortable: a retry in flight must finish to know the outcome
       }
     }
@@ -60,7 +69,9 @@ export class VenueCalls {
       }
       const checked = checkQuote(raw, ctx.deps.clock.now(), maxAgeMs)
       if (checked.ok) {
-        const q = stale ? { ...checked.quote, flags: [...checked.quote.flags, 'stale_refetched' as const] } : checked.quote
+        const q = stale
+          ? { ...checked.quote, flags: [...checked.quote.flags, 'stale_refetched' as const] }
+          : checked.quote
         if (q.flags.length > 0) ctx.log.warn({ ...ctx.fields(), quote_flags: q.flags }, 'Quote adjusted')
         this.latest = q
         return q

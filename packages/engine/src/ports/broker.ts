@@ -22,9 +22,15 @@ export const BROKER_ERRORS = {
   /** The account is flagged as a pattern day trader and may not open this day trade (Alpaca 40310100). */
   BROKER_PATTERN_DAY_TRADER: { message: 'Pattern day trader protection refused the order', retryable: false },
   /** The order would trade against one of the account's own open orders (a potential wash trade). */
-  BROKER_WASH_TRADE: { message: 'Refused as a potential wash trade against an open order of the account', retryable: false },
+  BROKER_WASH_TRADE: {
+    message: 'Refused as a potential wash trade against an open order of the account',
+    retryable: false,
+  },
   /** The market-data subscription does not cover what was asked (e.g. SIP quotes without the plan). */
-  BROKER_MARKET_DATA_FORBIDDEN: { message: 'The market-data subscription does not cover this request', retryable: false },
+  BROKER_MARKET_DATA_FORBIDDEN: {
+    message: 'The market-data subscription does not cover this request',
+    retryable: false,
+  },
 } as const satisfies Record<string, { message: string; retryable: boolean }>
 
 export type BrokerErrorCode = keyof typeof BROKER_ERRORS

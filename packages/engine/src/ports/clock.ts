@@ -90,7 +90,10 @@ const yieldMacrotask = (): Promise<void> => new Promise((resolve) => macrotask(r
 /** A deterministic clock for tests, simulations and backtests. */
 export function createVirtualClock(options: VirtualClockOptions = {}): VirtualClock {
   if (options.startMs !== undefined && !Number.isFinite(options.startMs)) {
-    throw new EngineError('ENGINE_INVALID_ARGUMENT', `createVirtualClock: startMs must be finite (got ${options.startMs})`)
+    throw new EngineError(
+      'ENGINE_INVALID_ARGUMENT',
+      `createVirtualClock: startMs must be finite (got ${options.startMs})`,
+    )
   }
   let now = options.startMs ?? Date.UTC(2026, 0, 5, 14, 30, 0)
   let seq = 0

@@ -61,7 +61,10 @@ export function createRiskGate(limits: RiskLimits, clock: Clock): RiskGate {
     if (halted) return refuse('RISK_HALTED', `trading is halted: ${halted.reason}`)
     if (limits.blockedSymbols.has(symbol)) return refuse('RISK_BLOCKED_SYMBOLS', `${symbol} is in RISK_BLOCKED_SYMBOLS`)
     if (qty.gt(limits.maxOrderQuantity)) {
-      return refuse('RISK_MAX_ORDER_QUANTITY', `quantity ${qty.toFixed()} exceeds RISK_MAX_ORDER_QUANTITY ${limits.maxOrderQuantity.toFixed()}`)
+      return refuse(
+        'RISK_MAX_ORDER_QUANTITY',
+        `quantity ${qty.toFixed()} exceeds RISK_MAX_ORDER_QUANTITY ${limits.maxOrderQuantity.toFixed()}`,
+      )
     }
     return null
   }
@@ -95,14 +98,16 @@ export function createRiskGate(limits: RiskLimits, clock: Clock): RiskGate {
       const basic = common(symbol, qty)
       if (basic) return basic
       if (limitPrice === undefined) {
-        if (quote === null) return refuse('RISK_NO_PRICE', `no quote for ${symbol}: a market order's notional cannot be checked`)
+        if (quote === null)
+          return refuse('RISK_NO_PRICE', `no quote for ${symbol}: a market order's notional cannot be checked`)
         const far = side === 'BUY' ? quote.ask : quote.bid
         const n = notional(qty, far, 'market order')
         if (n) return n
       } else {
         const n = notional(qty, limitPrice, 'child order')
         if (n) return n
-        if (quote === null) return refuse('RISK_NO_PRICE', `no quote for ${symbol}: the limit price cannot be checked against a mid`)
+        if (quote === null)
+          return refuse('RISK_NO_PRICE', `no quote for ${symbol}: the limit price cannot be checked against a mid`)
         const bps = limitPrice.sub(quote.mid).abs().div(quote.mid).mul(10_000)
         if (bps.gt(limits.priceCollarBps)) {
           return refuse(

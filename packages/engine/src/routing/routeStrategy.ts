@@ -30,12 +30,18 @@ export function checkRouteSpec(spec: RouteSpec): Validation<RouteSpec> {
   if (!Array.isArray(spec) || spec.length === 0) return { ok: false, issues: [{ path: [], message: 'is empty' }] }
   const seen = new Set<string>()
   spec.forEach((o, i) => {
-    if (!isStrategyName(o?.strategy)) issues.push({ path: [i], message: `unknown strategy "${String(o?.strategy)}" (expected ${STRATEGY_NAMES.join(', ')})` })
+    if (!isStrategyName(o?.strategy))
+      issues.push({
+        path: [i],
+        message: `unknown strategy "${String(o?.strategy)}" (expected ${STRATEGY_NAMES.join(', ')})`,
+      })
     else if (seen.has(o.strategy)) issues.push({ path: [i], message: `strategy "${o.strategy}" listed twice` })
     else seen.add(o.strategy)
-    if (!Number.isInteger(o?.weight) || o.weight < 0) issues.push({ path: [i], message: 'weight must be a non-negative integer' })
+    if (!Number.isInteger(o?.weight) || o.weight < 0)
+      issues.push({ path: [i], message: 'weight must be a non-negative integer' })
   })
-  if (issues.length === 0 && spec.reduce((s, o) => s + o.weight, 0) <= 0) issues.push({ path: [], message: 'weights must add up to more than 0' })
+  if (issues.length === 0 && spec.reduce((s, o) => s + o.weight, 0) <= 0)
+    issues.push({ path: [], message: 'weights must add up to more than 0' })
   return issues.length > 0 ? { ok: false, issues } : { ok: true, value: spec }
 }
 
@@ -44,13 +50,19 @@ export function checkRouteSpec(spec: RouteSpec): Validation<RouteSpec> {
  * with a positive total; a bare name has weight 100.
  */
 export function parseRouteSpec(value: string): Validation<RouteSpec> {
-  const parts = value.split(',').map((p) => p.trim()).filter((p) => p.length > 0)
+  const parts = value
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p.length > 0)
   if (parts.length === 0) return { ok: false, issues: [{ path: [], message: 'is empty' }] }
   const out: { strategy: StrategyName; weight: number }[] = []
   for (const part of parts) {
     const [name, weightText, ...rest] = part.split(':').map((p) => p.trim())
     if (!isStrategyName(name)) {
-      return { ok: false, issues: [{ path: [part], message: `unknown strategy "${name ?? ''}" (expected ${STRATEGY_NAMES.join(', ')})` }] }
+      return {
+        ok: false,
+        issues: [{ path: [part], message: `unknown strategy "${name ?? ''}" (expected ${STRATEGY_NAMES.join(', ')})` }],
+      }
     }
     if (rest.length > 0 || (weightText !== undefined && !/^\d+$/.test(weightText))) {
       return { ok: false, issues: [{ path: [part], message: 'weight must be a non-negative integer' }] }
@@ -70,7 +82,8 @@ export function parseRouteSpec(value: string): Validation<RouteSpec> {
 export function pickWeighted(spec: RouteSpec, correlationId: string): StrategyName {
   const total = spec.reduce((s, o) => s + o.weight, 0)
   const first = spec[0]
-  if (first === undefined || total <= 0) throw new EngineError('ENGINE_INVALID_ARGUMENT', 'a route needs a strategy with a positive weight')
+  if (first === undefined || total <= 0)
+    throw new EngineError('ENGINE_INVALID_ARGUMENT', 'a route needs a strategy with a positive weight')
   if (spec.length === 1) return first.strategy
   const bucket = fnv1a32(correlationId) % total
   let acc = 0

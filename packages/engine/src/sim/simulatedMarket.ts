@@ -147,7 +147,12 @@ export interface SimulatedMarket extends BrokerPort {
   /** The fills of those orders, in time order. */
   fills(): readonly SimulatedFill[]
   /** What the venue holds in memory: bounded by the open orders plus `maxFinishedOrders`. */
-  retained(): { readonly orders: number; readonly clientOrderIds: number; readonly openOrders: number; readonly fills: number }
+  retained(): {
+    readonly orders: number
+    readonly clientOrderIds: number
+    readonly openOrders: number
+    readonly fills: number
+  }
   /** The current mid (after our permanent impact), advancing the market to now. */
   mid(symbol: string): Decimal
   setQuoteFault(symbol: string, fault: QuoteFault): void
@@ -210,7 +215,15 @@ interface SimOrder {
 const toDec = (v: Decimal | string | number): Decimal => new Dec(v as Decimal.Value)
 
 const BROKER_STATUSES: ReadonlySet<string> = new Set<BrokerOrderStatus>([
-  'pending_new', 'new', 'accepted', 'partially_filled', 'filled', 'pending_cancel', 'canceled', 'expired', 'rejected',
+  'pending_new',
+  'new',
+  'accepted',
+  'partially_filled',
+  'filled',
+  'pending_cancel',
+  'canceled',
+  'expired',
+  'rejected',
 ])
 
 const corrupt = (what: string): never => {
@@ -307,7 +320,8 @@ export function createSimulatedMarket(options: SimulatedMarketOptions): Simulate
   const instanceId = loaded?.meta.instanceId ?? options.instanceId ?? globalThis.crypto.randomUUID().slice(0, 8)
   let lastOrderNo = loaded?.meta.lastOrderNo ?? 0
   /** The first process draws the streams it always did; each restart draws new ones. */
-  const stream = (label: string): Prng => createPrng(seedFor(seed, generation === 0 ? label : `${label}\u0000${generation}`))
+  const stream = (label: string): Prng =>
+    createPrng(seedFor(seed, generation === 0 ? label : `${label}\u0000${generation}`))
   const faultRng = stream('\u0000faults')
 
   const states = new Map<string, SymbolState>()
@@ -366,7 +380,8 @@ export function createSimulatedMarket(options: SimulatedMarketOptions): Simulate
     return { bidN, askN: Math.round((bidN + s.spreadN) * inv) / inv }
   }
 
-  const isOpen = (o: SimOrder): boolean => o.status === 'new' || o.status === 'partially_filled' || o.status === 'pending_cancel'
+  const isOpen = (o: SimOrder): boolean =>
+    o.status === 'new' || o.status === 'partially_filled' || o.status === 'pending_cancel'
 
   const book = (o: SimOrder, qty: Decimal, price: Decimal, at: number): void => {
     if (!qty.gt(0)) return
@@ -385,7 +400,16 @@ export function createSimulatedMarket(options: SimulatedMarketOptions): Simulate
     s.position = s.position.add(signed)
     s.positionCost = s.positionCost.add(signed.mul(price))
     s.impact += (o.side === 'BUY' ? 1 : -1) * permanentImpact * qty.toNumber()
-    o.fills.push({ orderId: o.id, clientOrderId: o.clientOrderId, symbol: o.symbol, side: o.side, qty, price, atMs: at, afterCancelRequest })
+    o.fills.push({
+      orderId: o.id,
+      clientOrderId: o.clientOrderId,
+      symbol: o.symbol,
+      side: o.side,
+      qty,
+      price,
+      atMs: at,
+      afterCancelRequest,
+    })
     fillCount++
     changed(o)
     changedSymbol(s)
@@ -430,7 +454,9 @@ export function createSimulatedMarket(options: SimulatedMarketOptions): Simulate
     // A seller hits bids at or above the bid; a buyer lifts offers at or below the ask. Best price first.
     const eligible = live
       .filter((o) => o.status !== 'filled' && o.status !== 'canceled')
-      .filter((o) => (trade.side === 'SELL' ? o.side === 'BUY' && o.limit >= bidN : o.side === 'SELL' && o.limit <= askN))
+      .filter((o) =>
+        trade.side === 'SELL' ? o.side === 'BUY' && o.limit >= bidN : o.side === 'SELL' && o.limit <= askN,
+      )
       .sort((a, b) => (a.side === 'BUY' ? b.limit - a.limit : a.limit - b.limit) || a.seq - b.seq)
     let left = new Dec(trade.size)
     for (const o of eligible) {
@@ -466,7 +492,10 @@ export function createSimulatedMarket(options: SimulatedMarketOptions): Simulate
       const sizeU = s.rng.next()
       const trade =
         u < tradeProbability
-          ? { side: (sideU < 0.5 ? 'SELL' : 'BUY') as Side, size: Math.max(1, Math.ceil(-Math.log(1 - sizeU) * meanTradeSize)) }
+          ? {
+              side: (sideU < 0.5 ? 'SELL' : 'BUY') as Side,
+              size: Math.max(1, Math.ceil(-Math.log(1 - sizeU) * meanTradeSize)),
+            }
           : undefined
       matchStep(s, at, trade)
     }
@@ -524,14 +553,20 @@ export function createSimulatedMarket(options: SimulatedMarketOptions): Simulate
     const changes: SimulatedVenueChanges = {
       ...(metaDirty ? { meta: { instanceId, lastOrderNo, generation } } : {}),
       orders: [...dirtyOrders].map(storedOrder),
-      fills: [...dirtyOrders].flatMap((o) => o.fills.slice(o.savedFills).map((f, i) => storedFill(f, o.savedFills + i))),
+      fills: [...dirtyOrders].flatMap((o) =>
+        o.fills.slice(o.savedFills).map((f, i) => storedFill(f, o.savedFills + i)),
+      ),
       symbols: [...dirtySymbols].map(storedSymbol),
       forgotten: [...forgotten],
     }
     try {
       store.save(changes)
     } catch (cause) {
-      throw new BrokerError('BROKER_UNAVAILABLE', `simulated venue: saving its state failed (${(cause as Error)?.message ?? String(cause)})`, { cause })
+      throw new BrokerError(
+        'BROKER_UNAVAILABLE',
+        `simulated venue: saving its state failed (${(cause as Error)?.message ?? String(cause)})`,
+        { cause },
+      )
     }
     for (const o of dirtyOrders) o.savedFills = o.fills.length
     dirtyOrders.clear()
@@ -564,7 +599,8 @@ export function createSimulatedMarket(options: SimulatedMarketOptions): Simulate
     for (const row of snap.symbols) {
       const s = states.get(row.symbol)
       if (!s) continue // no longer listed: its row stays as it was
-      if (!(Number.isFinite(row.mid) && row.mid > 0) || !Number.isFinite(row.impact)) corrupt(`symbol ${row.symbol}: mid ${row.mid}, impact ${row.impact}`)
+      if (!(Number.isFinite(row.mid) && row.mid > 0) || !Number.isFinite(row.impact))
+        corrupt(`symbol ${row.symbol}: mid ${row.mid}, impact ${row.impact}`)
       s.mid = row.mid
       s.impact = row.impact
       s.position = storedDec(row.position, `symbol ${row.symbol} position`)
@@ -578,7 +614,11 @@ export function createSimulatedMarket(options: SimulatedMarketOptions): Simulate
     }
     const done: SimOrder[] = []
     for (const row of [...snap.orders].sort((a, b) => a.seq - b.seq)) {
-      const o = restoredOrder(row, (fillsOf.get(row.id) ?? []).sort((a, b) => a.index - b.index), now)
+      const o = restoredOrder(
+        row,
+        (fillsOf.get(row.id) ?? []).sort((a, b) => a.index - b.index),
+        now,
+      )
       lastOrderNo = Math.max(lastOrderNo, o.seq) // ids never repeat, even if the counter lagged
       byId.set(o.id, o)
       byClientId.set(o.clientOrderId, o)
@@ -594,7 +634,8 @@ export function createSimulatedMarket(options: SimulatedMarketOptions): Simulate
         changed(o)
       } else if (o.type === 'limit') (states.get(o.symbol) as SymbolState).open.add(o)
     }
-    for (const o of done.sort((a, b) => (a.finishedAtMs as number) - (b.finishedAtMs as number) || a.seq - b.seq)) finished.set(o.id, o)
+    for (const o of done.sort((a, b) => (a.finishedAtMs as number) - (b.finishedAtMs as number) || a.seq - b.seq))
+      finished.set(o.id, o)
     forgetFinished(now)
   }
 
@@ -686,7 +727,8 @@ export function createSimulatedMarket(options: SimulatedMarketOptions): Simulate
     }
     const scripted = faults.script?.({ ...call, n } as SimCall)
     if (scripted !== 'lost_response' && scripted !== 'garbled_response') raise(scripted)
-    if ((faults.unavailableProbability ?? 0) > 0 && faultRng.next() < (faults.unavailableProbability ?? 0)) raise('unavailable')
+    if ((faults.unavailableProbability ?? 0) > 0 && faultRng.next() < (faults.unavailableProbability ?? 0))
+      raise('unavailable')
     advanceAll()
     forgetFinished(clock.now())
     return scripted
@@ -694,7 +736,11 @@ export function createSimulatedMarket(options: SimulatedMarketOptions): Simulate
 
   const state = (symbol: string): SymbolState => {
     const s = states.get(symbol)
-    if (!s) throw new BrokerError('BROKER_NOT_FOUND', `unknown symbol ${symbol}`, { brokerStatus: 404, reason: 'asset_not_found' })
+    if (!s)
+      throw new BrokerError('BROKER_NOT_FOUND', `unknown symbol ${symbol}`, {
+        brokerStatus: 404,
+        reason: 'asset_not_found',
+      })
     return s
   }
 
@@ -719,12 +765,17 @@ export function createSimulatedMarket(options: SimulatedMarketOptions): Simulate
 
   /** The same client order id for another order is refused, as Alpaca does; the same request is idempotent. */
   const sameRequest = (o: SimOrder, req: SubmitOrderRequest): SimOrder => {
-    const same = o.symbol === req.symbol && o.side === req.side && o.type === req.type && o.qty.eq(req.qty) &&
-      (o.limitPrice === undefined ? req.limitPrice === undefined : req.limitPrice !== undefined && o.limitPrice.eq(req.limitPrice))
+    const same =
+      o.symbol === req.symbol &&
+      o.side === req.side &&
+      o.type === req.type &&
+      o.qty.eq(req.qty) &&
+      (o.limitPrice === undefined
+        ? req.limitPrice === undefined
+        : req.limitPrice !== undefined && o.limitPrice.eq(req.limitPrice))
     if (!same) reject(`client_order_id ${req.clientOrderId} already names another order`, 'client_order_id_reused')
     return o
   }
-
 
   const venue: BrokerPort = {
     async getQuote(symbol) {
@@ -752,7 +803,8 @@ export function createSimulatedMarket(options: SimulatedMarketOptions): Simulate
       if (again) return snapshot(sameRequest(again, req))
       const s = state(req.symbol)
       if (!s.tradable) reject(`${req.symbol} is not tradable`, 'asset_not_tradable')
-      if (req.clientOrderId.length === 0 || req.clientOrderId.length > 128) reject('client_order_id must be 1–128 characters')
+      if (req.clientOrderId.length === 0 || req.clientOrderId.length > 128)
+        reject('client_order_id must be 1–128 characters')
       if (!req.qty.isFinite() || !req.qty.gt(0)) reject('qty must be > 0')
       if (!req.qty.isInteger() && !s.fractionable) reject(`${req.symbol} is not fractionable`, 'not_fractionable')
       if (req.type === 'limit') {
@@ -798,14 +850,19 @@ export function createSimulatedMarket(options: SimulatedMarketOptions): Simulate
         const far = o.side === 'BUY' ? ask : bid
         const raw = far.mul(1 + sign * temporaryImpact * o.qty.toNumber())
         const tick = tickSize(raw)
-        const px = raw.div(tick).toDecimalPlaces(0, sign > 0 ? Decimal.ROUND_CEIL : Decimal.ROUND_FLOOR).mul(tick)
+        const px = raw
+          .div(tick)
+          .toDecimalPlaces(0, sign > 0 ? Decimal.ROUND_CEIL : Decimal.ROUND_FLOOR)
+          .mul(tick)
         book(o, o.qty, px.gt(0) ? px : tick, now)
       } else if (o.side === 'BUY' ? o.limit >= askN : o.limit <= bidN) {
         const { bid, ask } = touch(s)
         book(o, o.qty, o.side === 'BUY' ? ask : bid, now) // marketable: fills at the touch
       }
-      const lose = scripted === 'lost_response' ||
-        ((faults.lostSubmitResponseProbability ?? 0) > 0 && faultRng.next() < (faults.lostSubmitResponseProbability ?? 0))
+      const lose =
+        scripted === 'lost_response' ||
+        ((faults.lostSubmitResponseProbability ?? 0) > 0 &&
+          faultRng.next() < (faults.lostSubmitResponseProbability ?? 0))
       if (lose) throw new BrokerError('BROKER_TIMEOUT', 'simulated lost response (the order was created)')
       if (scripted === 'garbled_response') {
         throw new BrokerError('BROKER_BAD_RESPONSE', 'simulated unreadable answer (the order was created)')
@@ -830,7 +887,8 @@ export function createSimulatedMarket(options: SimulatedMarketOptions): Simulate
       await enter({ method: 'cancelOrder', id })
       const o = byId.get(id)
       if (!o) throw new BrokerError('BROKER_NOT_FOUND', `order ${id} not found`, { brokerStatus: 404 })
-      if (o.status === 'filled' || o.status === 'canceled' || o.status === 'expired' || o.status === 'rejected') return 'already_final'
+      if (o.status === 'filled' || o.status === 'canceled' || o.status === 'expired' || o.status === 'rejected')
+        return 'already_final'
       if (o.status === 'pending_cancel') return 'requested'
       o.status = 'pending_cancel'
       o.cancelDueAt = clock.now() + cancelLatencyMs
@@ -901,7 +959,8 @@ function assertOptions(o: SimulatedMarketOptions): void {
   const num = (name: string, v: number | undefined, ok: (x: number) => boolean, rule: string): void => {
     if (v !== undefined && !(Number.isFinite(v) && ok(v))) problems.push(`${name} must be ${rule} (got ${v})`)
   }
-  const prob = (name: string, v: number | undefined): void => num(name, v, (x) => x >= 0 && x <= 1, 'a probability in [0, 1]')
+  const prob = (name: string, v: number | undefined): void =>
+    num(name, v, (x) => x >= 0 && x <= 1, 'a probability in [0, 1]')
   num('seed', o.seed, Number.isInteger, 'an integer')
   num('dailyVolatility', o.dailyVolatility, (x) => x >= 0, '≥ 0')
   num('tradingDaySeconds', o.tradingDaySeconds, (x) => x > 0, '> 0')
@@ -941,7 +1000,8 @@ function assertOptions(o: SimulatedMarketOptions): void {
       } catch {
         d = undefined
       }
-      if (d === undefined || !d.isFinite() || !ok(d)) problems.push(`symbols.${symbol}.${field} must be ${rule} (got ${String(v)})`)
+      if (d === undefined || !d.isFinite() || !ok(d))
+        problems.push(`symbols.${symbol}.${field} must be ${rule} (got ${String(v)})`)
     }
     dec('price', s.price, (d) => d.gt(0), '> 0')
     let price: Decimal | undefined
@@ -955,5 +1015,6 @@ function assertOptions(o: SimulatedMarketOptions): void {
     dec('position', s.position, () => true, 'a decimal')
     num(`symbols.${symbol}.dailyVolatility`, s.dailyVolatility, (x) => x >= 0, '≥ 0')
   }
-  if (problems.length > 0) throw new EngineError('ENGINE_INVALID_ARGUMENT', `createSimulatedMarket: ${problems.join('; ')}`)
+  if (problems.length > 0)
+    throw new EngineError('ENGINE_INVALID_ARGUMENT', `createSimulatedMarket: ${problems.join('; ')}`)
 }

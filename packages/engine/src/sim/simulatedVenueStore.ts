@@ -149,6 +149,10 @@ export function createInMemorySimulatedVenueStore(): InMemorySimulatedVenueStore
     get saves() {
       return saves
     },
-    size: () => ({ orders: orders.size, fills: [...fills.values()].reduce((n, m) => n + m.size, 0), symbols: symbols.size }),
+    size: () => ({
+      orders: orders.size,
+      fills: [...fills.values()].reduce((n, m) => n + m.size, 0),
+      symbols: symbols.size,
+    }),
   }
 }

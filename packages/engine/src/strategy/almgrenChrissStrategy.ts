@@ -11,7 +11,11 @@ import { aggressionAt, limitPrice } from './limitPrice.js'
  * merged into the next. After the last slice the remainder goes out as a market order when
  * AC_MARKET_FALLBACK is on.
  */
-export async function runAlmgrenChriss(ex: Execution, params: AcStrategyParams, schedule: SliceSchedule): Promise<void> {
+export async function runAlmgrenChriss(
+  ex: Execution,
+  params: AcStrategyParams,
+  schedule: SliceSchedule,
+): Promise<void> {
   const n = schedule.count
   for (let k = 0; k < n; k++) {
     const startsAt = schedule.startsAt(k)
@@ -32,7 +36,15 @@ export async function runAlmgrenChriss(ex: Execution, params: AcStrategyParams, 
     }
     const aggression = aggressionAt(k, n, params.startAggression, params.endAggression)
     const px = limitPrice(quote, ex.intent.side, aggression)
-    const child = await ex.orders.place({ sliceIndex: k, attempt: 0, kind: 'limit', qty, limitPrice: px, aggression, quoteFlags: quote.flags })
+    const child = await ex.orders.place({
+      sliceIndex: k,
+      attempt: 0,
+      kind: 'limit',
+      qty,
+      limitPrice: px,
+      aggression,
+      quoteFlags: quote.flags,
+    })
     await ex.orders.rest(child, params.sliceWaitSeconds * 1000)
   }
   if (params.marketFallback) await sendMarketFallback(ex, n, 0)

@@ -4,7 +4,13 @@ import type { Execution } from '../execution/execution.js'
 export async function runMarket(ex: Execution): Promise<void> {
   const qty = ex.remainingLots()
   if (!qty.gt(0)) return
-  const child = await ex.orders.place({ sliceIndex: 0, attempt: 0, kind: 'market', qty, quoteFlags: ex.arrival?.flags ?? [] })
+  const child = await ex.orders.place({
+    sliceIndex: 0,
+    attempt: 0,
+    kind: 'market',
+    qty,
+    quoteFlags: ex.arrival?.flags ?? [],
+  })
   if (child.status === 'rejected') ex.stop('broker_error', `market order rejected: ${child.rejectReason ?? ''}`)
   await ex.orders.awaitMarket(child)
 }

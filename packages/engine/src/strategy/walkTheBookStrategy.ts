@@ -17,7 +17,15 @@ export async function runWalkTheBook(ex: Execution): Promise<void> {
     const quote = await ex.venue.quote()
     if (quote === null) continue
     const px = limitPrice(quote, ex.intent.side, step)
-    const child = await ex.orders.place({ sliceIndex: 0, attempt: i, kind: 'limit', qty, limitPrice: px, aggression: step, quoteFlags: quote.flags })
+    const child = await ex.orders.place({
+      sliceIndex: 0,
+      attempt: i,
+      kind: 'limit',
+      qty,
+      limitPrice: px,
+      aggression: step,
+      quoteFlags: quote.flags,
+    })
     await ex.orders.rest(child, stepWaitSeconds * 1000)
   }
   await sendMarketFallback(ex, 0, priceSteps.length)

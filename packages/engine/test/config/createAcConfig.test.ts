@@ -19,7 +19,13 @@ const paths = (e: ConfigError) => e.issues.map((i) => i.path.join('.'))
 describe('createAcConfig', () => {
   it('fills every default', () => {
     const c = createAcConfig()
-    expect(c.ac).toMatchObject({ profile: 'mid_cap', riskAversion: 0.5, numSlices: 5, totalTimeSeconds: 300, marketFallback: true })
+    expect(c.ac).toMatchObject({
+      profile: 'mid_cap',
+      riskAversion: 0.5,
+      numSlices: 5,
+      totalTimeSeconds: 300,
+      marketFallback: true,
+    })
     expect(c.walkTheBook).toEqual(CONFIG_DEFAULTS.walkTheBook)
     expect(c.execution).toEqual(CONFIG_DEFAULTS.execution)
     expect(c.risk.maxOrderNotional.toFixed()).toBe('1000000')
@@ -38,27 +44,61 @@ describe('createAcConfig', () => {
   })
 
   it('lets explicit values win over profiles, per symbol too', () => {
-    const c = createAcConfig({ ac: { profile: 'small_cap', numSlices: 9, sliceWaitSeconds: 20 }, symbolProfiles: { aapl: 'large_cap' } })
+    const c = createAcConfig({
+      ac: { profile: 'small_cap', numSlices: 9, sliceWaitSeconds: 20 },
+      symbolProfiles: { aapl: 'large_cap' },
+    })
     expect(c.ac).toMatchObject({ profile: 'small_cap', numSlices: 9, totalTimeSeconds: 450, temporaryImpact: 0.01 })
     expect(c.acBySymbol.AAPL).toMatchObject({ profile: 'large_cap', numSlices: 9, temporaryImpact: 0.0001 })
   })
 
   it('lists every problem at once, each by the path of its field', () => {
     const e = configError({
-      ac: { riskAversion: Number.NaN, volatility: -1, temporaryImpact: 0, numSlices: 2.5, totalTimeSeconds: Number.POSITIVE_INFINITY, profile: 'mega_cap' as never },
+      ac: {
+        riskAversion: Number.NaN,
+        volatility: -1,
+        temporaryImpact: 0,
+        numSlices: 2.5,
+        totalTimeSeconds: Number.POSITIVE_INFINITY,
+        profile: 'mega_cap' as never,
+      },
       symbolProfiles: { 'AA PL': 'large_cap', MSFT: 'huge' as never },
       walkTheBook: { priceSteps: [0.5, 2], stepWaitSeconds: 0 },
-      routing: { byUrgency: { HIGH: [{ strategy: 'market', weight: 0 }] }, symbolOverrides: { X: [{ strategy: 'vwap' as never, weight: 1 }] } },
+      routing: {
+        byUrgency: { HIGH: [{ strategy: 'market', weight: 0 }] },
+        symbolOverrides: { X: [{ strategy: 'vwap' as never, weight: 1 }] },
+      },
       quoteMaxAgeSeconds: 0,
       execution: { brokerMaxRetries: 21 },
-      risk: { maxOrderQuantity: '1e9', maxOrderNotional: 0, maxChildOrdersPerMinute: 0.5, priceCollarBps: 20_000, blockedSymbols: ['ſpy'] },
+      risk: {
+        maxOrderQuantity: '1e9',
+        maxOrderNotional: 0,
+        maxChildOrdersPerMinute: 0.5,
+        priceCollarBps: 20_000,
+        blockedSymbols: ['ſpy'],
+      },
     })
     expect(paths(e).sort()).toEqual(
       [
-        'ac.riskAversion', 'ac.volatility', 'ac.temporaryImpact', 'ac.numSlices', 'ac.totalTimeSeconds', 'ac.profile',
-        'symbolProfiles.AA PL', 'symbolProfiles.MSFT', 'walkTheBook.priceSteps.1', 'walkTheBook.stepWaitSeconds',
-        'routing.byUrgency.HIGH', 'routing.symbolOverrides.X.0', 'quoteMaxAgeSeconds', 'execution.brokerMaxRetries',
-        'risk.maxOrderQuantity', 'risk.maxOrderNotional', 'risk.maxChildOrdersPerMinute', 'risk.priceCollarBps', 'risk.blockedSymbols.0',
+        'ac.riskAversion',
+        'ac.volatility',
+        'ac.temporaryImpact',
+        'ac.numSlices',
+        'ac.totalTimeSeconds',
+        'ac.profile',
+        'symbolProfiles.AA PL',
+        'symbolProfiles.MSFT',
+        'walkTheBook.priceSteps.1',
+        'walkTheBook.stepWaitSeconds',
+        'routing.byUrgency.HIGH',
+        'routing.symbolOverrides.X.0',
+        'quoteMaxAgeSeconds',
+        'execution.brokerMaxRetries',
+        'risk.maxOrderQuantity',
+        'risk.maxOrderNotional',
+        'risk.maxChildOrdersPerMinute',
+        'risk.priceCollarBps',
+        'risk.blockedSymbols.0',
       ].sort(),
     )
     expect(e.message).toContain('ac.numSlices: must be an integer')

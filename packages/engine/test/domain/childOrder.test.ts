@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { applyOrderEvent, createChildOrder, TRANSITIONS, type ChildOrder, type OrderEvent } from '../../src/domain/childOrder.js'
+import {
+  applyOrderEvent,
+  createChildOrder,
+  TRANSITIONS,
+  type ChildOrder,
+  type OrderEvent,
+} from '../../src/domain/childOrder.js'
 import { Dec } from '../../src/domain/dec.js'
 import type { Fill } from '../../src/domain/fill.js'
 import { brokerOrderId, clientOrderIdFor, fillId } from '../../src/domain/ids.js'
@@ -8,14 +14,35 @@ import { isEngineError } from '../../src/errors.js'
 const cid = clientOrderIdFor('c', 0, 0)
 const bid = brokerOrderId('b-1')
 const order = (): ChildOrder =>
-  createChildOrder({ clientOrderId: cid, symbol: 'AAPL', side: 'BUY', type: 'limit', qty: new Dec(100), limitPrice: new Dec('190.01'), sliceIndex: 0, attempt: 0, createdAt: 0 })
+  createChildOrder({
+    clientOrderId: cid,
+    symbol: 'AAPL',
+    side: 'BUY',
+    type: 'limit',
+    qty: new Dec(100),
+    limitPrice: new Dec('190.01'),
+    sliceIndex: 0,
+    attempt: 0,
+    createdAt: 0,
+  })
 const fill = (id: string, qty: string, price = '190'): OrderEvent => ({
   type: 'fill',
   tsEvent: 1,
-  fill: { fillId: fillId(id), clientOrderId: cid, brokerOrderId: bid, qty: new Dec(qty), price: new Dec(price), tsEvent: 1, tsInit: 1 } satisfies Fill,
+  fill: {
+    fillId: fillId(id),
+    clientOrderId: cid,
+    brokerOrderId: bid,
+    qty: new Dec(qty),
+    price: new Dec(price),
+    tsEvent: 1,
+    tsInit: 1,
+  } satisfies Fill,
 })
 const run = (...events: OrderEvent[]): ChildOrder => events.reduce(applyOrderEvent, order())
-const submitted = [{ type: 'submit', tsEvent: 0 }, { type: 'accept', tsEvent: 0, brokerOrderId: bid }] as const
+const submitted = [
+  { type: 'submit', tsEvent: 0 },
+  { type: 'accept', tsEvent: 0, brokerOrderId: bid },
+] as const
 
 describe('child order state machine', () => {
   it('goes created → submitted → accepted → partially_filled → filled with a weighted average price', () => {
@@ -26,9 +53,9 @@ describe('child order state machine', () => {
   })
 
   it('throws ENGINE_INVALID_TRANSITION for an event the table does not allow', () => {
-    expect(() => run({ type: 'fill', tsEvent: 0, fill: (fill('f', '1') as Extract<OrderEvent, { type: 'fill' }>).fill })).toThrowError(
-      expect.objectContaining({ code: 'ENGINE_INVALID_TRANSITION' }),
-    )
+    expect(() =>
+      run({ type: 'fill', tsEvent: 0, fill: (fill('f', '1') as Extract<OrderEvent, { type: 'fill' }>).fill }),
+    ).toThrowError(expect.objectContaining({ code: 'ENGINE_INVALID_TRANSITION' }))
     expect(() => run(...submitted, fill('f1', '100'), { type: 'cancel_request', tsEvent: 2 })).toThrowError(
       expect.objectContaining({ code: 'ENGINE_INVALID_TRANSITION' }),
     )
@@ -48,11 +75,15 @@ describe('child order state machine', () => {
     const filled = run(...submitted, fill('f1', '100'))
     expect(filled.status).toBe('filled')
     // 'filled' allows no fill at all: a repeat is still reported as the duplicate it is
-    expect(() => applyOrderEvent(filled, fill('f1', '100'))).toThrowError(expect.objectContaining({ code: 'ENGINE_DUPLICATE_FILL' }))
+    expect(() => applyOrderEvent(filled, fill('f1', '100'))).toThrowError(
+      expect.objectContaining({ code: 'ENGINE_DUPLICATE_FILL' }),
+    )
   })
 
   it('refuses a fill beyond the order quantity', () => {
-    expect(() => run(...submitted, fill('f1', '101'))).toThrowError(expect.objectContaining({ code: 'ENGINE_OVERFILL' }))
+    expect(() => run(...submitted, fill('f1', '101'))).toThrowError(
+      expect.objectContaining({ code: 'ENGINE_OVERFILL' }),
+    )
   })
 
   it('books a fill that arrives after the cancel request', () => {
@@ -63,7 +94,12 @@ describe('child order state machine', () => {
   })
 
   it('books a fill reported after the cancel was confirmed and stays canceled', () => {
-    const o = run(...submitted, { type: 'cancel_request', tsEvent: 2 }, { type: 'cancel_confirm', tsEvent: 3 }, fill('f1', '100'))
+    const o = run(
+      ...submitted,
+      { type: 'cancel_request', tsEvent: 2 },
+      { type: 'cancel_confirm', tsEvent: 3 },
+      fill('f1', '100'),
+    )
     expect(o.status).toBe('canceled')
     expect(o.filledQty.toString()).toBe('100')
   })

@@ -47,14 +47,23 @@ describe('parseOrderIntent', () => {
     if (!r.ok) expect(r.issues.map((i) => i.path[0])).toEqual([path])
   })
 
-  it.each(['1e9000000000000000', '1e900000000000000', '1e3', '+5', '1,000', '0x10', '1000000000000000', '0.0000000001', '1.', '.5', ' 1 0'])(
-    'rejects quantity string %s: plain digits only, at most 15 before the point and 9 after',
-    (quantity) => {
-      const r = parseOrderIntent({ ...base, quantity })
-      expect(r.ok).toBe(false)
-      if (!r.ok) expect(r.issues.map((i) => i.path[0])).toEqual(['quantity'])
-    },
-  )
+  it.each([
+    '1e9000000000000000',
+    '1e900000000000000',
+    '1e3',
+    '+5',
+    '1,000',
+    '0x10',
+    '1000000000000000',
+    '0.0000000001',
+    '1.',
+    '.5',
+    ' 1 0',
+  ])('rejects quantity string %s: plain digits only, at most 15 before the point and 9 after', (quantity) => {
+    const r = parseOrderIntent({ ...base, quantity })
+    expect(r.ok).toBe(false)
+    if (!r.ok) expect(r.issues.map((i) => i.path[0])).toEqual(['quantity'])
+  })
 
   it('parses a quantity string exactly, at the largest and smallest sizes it accepts', () => {
     const big = parseOrderIntent({ ...base, quantity: '999999999999999.999999999' })
@@ -116,7 +125,14 @@ describe('parseOrderIntent', () => {
   })
 
   it('reports every problem at once', () => {
-    const r = parseOrderIntent({ side: 'HOLD', symbol: '', quantity: 0, urgency: 'NOW', correlationId: '', strategy: 'vwap' })
+    const r = parseOrderIntent({
+      side: 'HOLD',
+      symbol: '',
+      quantity: 0,
+      urgency: 'NOW',
+      correlationId: '',
+      strategy: 'vwap',
+    })
     expect(r.ok).toBe(false)
     if (!r.ok) {
       expect(r.issues.map((i) => i.path[0]).sort()).toEqual(

@@ -19,13 +19,21 @@ describe('tick rounding', () => {
 
   it('keeps rounded prices on the tick', () => {
     for (const p of ['0.99995', '1.004', '25.555', '0.00004']) {
-      for (const side of ['BUY', 'SELL'] as const) expect(isOnTick(roundToTick(new Dec(p), side)), `${p} ${side}`).toBe(true)
+      for (const side of ['BUY', 'SELL'] as const)
+        expect(isOnTick(roundToTick(new Dec(p), side)), `${p} ${side}`).toBe(true)
     }
   })
 })
 
 describe('checkQuote', () => {
-  const q = (bid: string, ask: string, ts = 0) => ({ symbol: 'X', bid: new Dec(bid), ask: new Dec(ask), bidSize: new Dec(1), askSize: new Dec(1), timestampMs: ts })
+  const q = (bid: string, ask: string, ts = 0) => ({
+    symbol: 'X',
+    bid: new Dec(bid),
+    ask: new Dec(ask),
+    bidSize: new Dec(1),
+    askSize: new Dec(1),
+    timestampMs: ts,
+  })
 
   it('computes mid and spread', () => {
     const r = checkQuote(q('190', '190.02'), 0, 10_000)

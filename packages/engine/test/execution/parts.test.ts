@@ -8,7 +8,13 @@ import type { BrokerOrder, BrokerPort } from '../../src/ports/broker.js'
 import { createVirtualClock } from '../../src/ports/clock.js'
 
 const aFill = (id: string, qty: string, price = '10'): Fill => ({
-  fillId: fillId(id), clientOrderId: clientOrderIdFor('c', 0, 0), brokerOrderId: brokerOrderId('b'), qty: new Dec(qty), price: new Dec(price), tsEvent: 0, tsInit: 0,
+  fillId: fillId(id),
+  clientOrderId: clientOrderIdFor('c', 0, 0),
+  brokerOrderId: brokerOrderId('b'),
+  qty: new Dec(qty),
+  price: new Dec(price),
+  tsEvent: 0,
+  tsInit: 0,
 })
 
 describe('FillBook', () => {
@@ -19,7 +25,9 @@ describe('FillBook', () => {
     expect(book.totalFilled.toFixed()).toBe('100')
     expect(book.avgPrice().toFixed()).toBe('10.4')
     expect(() => book.book(aFill('a', '1'))).toThrowError(expect.objectContaining({ code: 'ENGINE_DUPLICATE_FILL' }))
-    expect(() => book.book(aFill('c', '0.000000001'))).toThrowError(expect.objectContaining({ code: 'ENGINE_OVERFILL' }))
+    expect(() => book.book(aFill('c', '0.000000001'))).toThrowError(
+      expect.objectContaining({ code: 'ENGINE_OVERFILL' }),
+    )
     expect(book.fills().map((f) => f.fillId)).toEqual(['a', 'b'])
     expect(book.remaining().toFixed()).toBe('0')
   })
@@ -28,7 +36,9 @@ describe('FillBook', () => {
 describe('createOrderWaiter', () => {
   function venue() {
     let listener: ((o: BrokerOrder) => void) | undefined
-    const broker = { subscribeOrderUpdates: (l: (o: BrokerOrder) => void) => ((listener = l), () => {}) } as unknown as BrokerPort
+    const broker = {
+      subscribeOrderUpdates: (l: (o: BrokerOrder) => void) => ((listener = l), () => {}),
+    } as unknown as BrokerPort
     return { broker, tell: (clientOrderId: string) => listener?.({ clientOrderId } as BrokerOrder) }
   }
 

@@ -15,20 +15,31 @@ const limits = (over: Partial<RiskLimits> = {}): RiskLimits => ({
 })
 
 const quote = (bid: string, ask: string): UsableQuote => {
-  const q = checkQuote({ symbol: 'AAPL', bid: new Dec(bid), ask: new Dec(ask), bidSize: new Dec(1), askSize: new Dec(1), timestampMs: 0 }, 0, 1)
+  const q = checkQuote(
+    { symbol: 'AAPL', bid: new Dec(bid), ask: new Dec(ask), bidSize: new Dec(1), askSize: new Dec(1), timestampMs: 0 },
+    0,
+    1,
+  )
   if (!q.ok) throw new Error('bad quote')
   return q.quote
 }
 
 const child = (over: Record<string, unknown> = {}) => ({
-  symbol: 'AAPL', side: 'BUY' as const, qty: new Dec(10), limitPrice: new Dec('100.00'), quote: quote('99.99', '100.01'), ...over,
+  symbol: 'AAPL',
+  side: 'BUY' as const,
+  qty: new Dec(10),
+  limitPrice: new Dec('100.00'),
+  quote: quote('99.99', '100.01'),
+  ...over,
 })
 
 describe('createRiskGate', () => {
   it('refuses a parent over the quantity limit, and one over the notional at the mid', () => {
     const gate = createRiskGate(limits(), createVirtualClock())
     expect(gate.checkParent({ symbol: 'AAPL', quantity: new Dec(1000), mid: new Dec(100) })).toBeNull()
-    expect(gate.checkParent({ symbol: 'AAPL', quantity: new Dec('1000.000000001'), mid: null })?.code).toBe('RISK_MAX_ORDER_QUANTITY')
+    expect(gate.checkParent({ symbol: 'AAPL', quantity: new Dec('1000.000000001'), mid: null })?.code).toBe(
+      'RISK_MAX_ORDER_QUANTITY',
+    )
     const r = gate.checkParent({ symbol: 'AAPL', quantity: new Dec(1000), mid: new Dec('100.01') })
     expect(r?.code).toBe('RISK_MAX_ORDER_NOTIONAL')
     expect(r?.message).toContain('100010.00')

@@ -12,7 +12,9 @@ describe('the risk gate in an execution', () => {
     expect(r.error).toMatchObject({ code: 'risk_limit', riskCode: 'RISK_MAX_ORDER_QUANTITY' })
     expect(h.market.orders()).toHaveLength(0)
     expect(riskEntries(h)).toMatchObject([{ code: 'RISK_MAX_ORDER_QUANTITY' }])
-    expect(h.logger.records.some((l) => l.msg === 'Risk check failed' && l.obj.risk_check === 'RISK_MAX_ORDER_QUANTITY')).toBe(true)
+    expect(
+      h.logger.records.some((l) => l.msg === 'Risk check failed' && l.obj.risk_check === 'RISK_MAX_ORDER_QUANTITY'),
+    ).toBe(true)
   })
 
   it('refuses a parent whose notional at the arrival mid is over RISK_MAX_ORDER_NOTIONAL', async () => {
@@ -44,7 +46,10 @@ describe('the risk gate in an execution', () => {
   })
 
   it('stops a runaway once RISK_MAX_CHILD_ORDERS_PER_MINUTE child orders went out in a minute, across executions', async () => {
-    const h = aHarness({ config: { risk: { maxChildOrdersPerMinute: 3 } }, market: { tradeProbability: 0, dailyVolatility: 0 } })
+    const h = aHarness({
+      config: { risk: { maxChildOrdersPerMinute: 3 } },
+      market: { tradeProbability: 0, dailyVolatility: 0 },
+    })
     // walk-the-book sends 3 limits and a market order within 30 s: the 4th is refused
     const r = await h.engine.execute(anIntent({ urgency: 'LOW' }))
     expect(r.error?.riskCode).toBe('RISK_MAX_CHILD_ORDERS_PER_MINUTE')
@@ -105,7 +110,10 @@ function unknownOutcomeVenue(market: BrokerPort, misses: number): BrokerPort & {
       await market.submitOrder(req)
       if (first) {
         first = false
-        throw new BrokerError('BROKER_UNKNOWN_OUTCOME', 'client_order_id must be unique, and the order is not visible yet')
+        throw new BrokerError(
+          'BROKER_UNKNOWN_OUTCOME',
+          'client_order_id must be unique, and the order is not visible yet',
+        )
       }
       return market.submitOrder(req)
     },
@@ -123,12 +131,20 @@ describe('an unknown submit outcome', () => {
     const venue = unknownOutcomeVenue(h.market, 5)
     const { createEngine } = await import('../../src/engine.js')
     const { reference } = await import('@acx/ac-core-wasm')
-    const engine = createEngine({ broker: venue, clock: h.clock, config: h.config, journal: h.journal, core: reference })
+    const engine = createEngine({
+      broker: venue,
+      clock: h.clock,
+      config: h.config,
+      journal: h.journal,
+      core: reference,
+    })
     const r = await engine.execute(anIntent({ urgency: 'HIGH' }))
     expect(r.success).toBe(true)
     expect(venue.lookups()).toBe(6)
     // one order at the venue for the one client order id, and exactly the parent's quantity filled
-    expect(h.market.orders().map((o) => [o.clientOrderId, o.qty.toFixed(), o.status])).toEqual([[`${r.correlationId}-s0-a0`, '1000', 'filled']])
+    expect(h.market.orders().map((o) => [o.clientOrderId, o.qty.toFixed(), o.status])).toEqual([
+      [`${r.correlationId}-s0-a0`, '1000', 'filled'],
+    ])
     expect(r.totalFilled.toFixed()).toBe('1000')
   })
 
@@ -153,7 +169,13 @@ describe('an unknown submit outcome', () => {
     }
     const { createEngine } = await import('../../src/engine.js')
     const { reference } = await import('@acx/ac-core-wasm')
-    const engine = createEngine({ broker: venue, clock: h.clock, config: h.config, journal: h.journal, core: reference })
+    const engine = createEngine({
+      broker: venue,
+      clock: h.clock,
+      config: h.config,
+      journal: h.journal,
+      core: reference,
+    })
     const r = await engine.execute(anIntent({ urgency: 'HIGH' }))
     expect(submits).toBe(4) // 1 + BROKER_MAX_RETRIES, every one with the same client order id
     expect(r.success).toBe(true)
@@ -162,11 +184,20 @@ describe('an unknown submit outcome', () => {
   })
 
   it('stops the execution after UNKNOWN_OUTCOME_TIMEOUT_SECONDS, leaving the child submitted and re-planning nothing', async () => {
-    const h = aHarness({ config: { execution: { unknownOutcomeTimeoutSeconds: 5 } }, market: { dailyVolatility: 0, tradeProbability: 0 } })
+    const h = aHarness({
+      config: { execution: { unknownOutcomeTimeoutSeconds: 5 } },
+      market: { dailyVolatility: 0, tradeProbability: 0 },
+    })
     const venue = unknownOutcomeVenue(h.market, Number.POSITIVE_INFINITY)
     const { createEngine } = await import('../../src/engine.js')
     const { reference } = await import('@acx/ac-core-wasm')
-    const engine = createEngine({ broker: venue, clock: h.clock, config: h.config, journal: h.journal, core: reference })
+    const engine = createEngine({
+      broker: venue,
+      clock: h.clock,
+      config: h.config,
+      journal: h.journal,
+      core: reference,
+    })
     const r = await engine.execute(anIntent())
     expect(r.error).toMatchObject({ code: 'outcome_unknown', brokerCode: 'BROKER_UNKNOWN_OUTCOME' })
     const children = childOrdersFromJournal(h.journal.entries, r.executionId)

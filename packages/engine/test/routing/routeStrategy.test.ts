@@ -3,7 +3,11 @@ import { parseOrderIntent } from '../../src/domain/orderIntent.js'
 import { createAcConfig } from '../../src/config/createAcConfig.js'
 import { fnv1a32, routeStrategy } from '../../src/routing/routeStrategy.js'
 
-const intent = (urgency: 'LOW' | 'MEDIUM' | 'HIGH', correlationId = 'c1', symbol = 'AAPL') => ({ urgency, correlationId, symbol })
+const intent = (urgency: 'LOW' | 'MEDIUM' | 'HIGH', correlationId = 'c1', symbol = 'AAPL') => ({
+  urgency,
+  correlationId,
+  symbol,
+})
 
 describe('routeStrategy', () => {
   it('routes HIGH → market, MEDIUM → almgren_chriss, LOW → walk_the_book by default', () => {
@@ -14,25 +18,51 @@ describe('routeStrategy', () => {
   })
 
   it('re-routes an urgency (ROUTE_MEDIUM=walk_the_book is the rollback)', () => {
-    const { routing } = createAcConfig({ routing: { byUrgency: { MEDIUM: [{ strategy: 'walk_the_book', weight: 100 }] } } })
+    const { routing } = createAcConfig({
+      routing: { byUrgency: { MEDIUM: [{ strategy: 'walk_the_book', weight: 100 }] } },
+    })
     expect(routeStrategy(intent('MEDIUM'), routing)).toBe('walk_the_book')
   })
 
-  it('routes a parsed intent for a symbol with digits by its override (the issue\'s LOWLIQ1 example)', () => {
-    const { routing } = createAcConfig({ routing: { symbolOverrides: { LOWLIQ1: [{ strategy: 'walk_the_book', weight: 100 }], LOWLIQ2: [{ strategy: 'walk_the_book', weight: 100 }] } } })
-    const parsed = parseOrderIntent({ side: 'BUY', symbol: 'lowliq1', quantity: '10', urgency: 'MEDIUM', correlationId: 'c' })
+  it("routes a parsed intent for a symbol with digits by its override (the issue's LOWLIQ1 example)", () => {
+    const { routing } = createAcConfig({
+      routing: {
+        symbolOverrides: {
+          LOWLIQ1: [{ strategy: 'walk_the_book', weight: 100 }],
+          LOWLIQ2: [{ strategy: 'walk_the_book', weight: 100 }],
+        },
+      },
+    })
+    const parsed = parseOrderIntent({
+      side: 'BUY',
+      symbol: 'lowliq1',
+      quantity: '10',
+      urgency: 'MEDIUM',
+      correlationId: 'c',
+    })
     if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues))
     expect(routeStrategy(parsed.value, routing)).toBe('walk_the_book')
   })
 
   it('lets a symbol override win over the urgency and the intent override win over both', () => {
-    const { routing } = createAcConfig({ routing: { symbolOverrides: { LOWLIQ1: [{ strategy: 'walk_the_book', weight: 100 }] } } })
+    const { routing } = createAcConfig({
+      routing: { symbolOverrides: { LOWLIQ1: [{ strategy: 'walk_the_book', weight: 100 }] } },
+    })
     expect(routeStrategy(intent('MEDIUM', 'c', 'LOWLIQ1'), routing)).toBe('walk_the_book')
     expect(routeStrategy({ ...intent('MEDIUM', 'c', 'LOWLIQ1'), strategy: 'twap' }, routing)).toBe('twap')
   })
 
   it('splits 80/20 by a stable hash of the correlation id', () => {
-    const { routing } = createAcConfig({ routing: { byUrgency: { MEDIUM: [{ strategy: 'almgren_chriss', weight: 80 }, { strategy: 'walk_the_book', weight: 20 }] } } })
+    const { routing } = createAcConfig({
+      routing: {
+        byUrgency: {
+          MEDIUM: [
+            { strategy: 'almgren_chriss', weight: 80 },
+            { strategy: 'walk_the_book', weight: 20 },
+          ],
+        },
+      },
+    })
     const counts = { almgren_chriss: 0, walk_the_book: 0 } as Record<string, number>
     for (let i = 0; i < 10_000; i++) {
       const s = routeStrategy(intent('MEDIUM', `order-${i}`), routing)

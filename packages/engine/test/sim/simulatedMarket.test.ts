@@ -11,7 +11,11 @@ const setup = (opts: Partial<Omit<SimulatedMarketOptions, 'clock'>> = {}) => {
   const clock = createVirtualClock({ startMs: 0 })
   const market = createSimulatedMarket({
     seed: 1,
-    symbols: { AAPL: { price: '190', spread: '0.02' }, PENNY: { price: '0.5123', spread: '0.0004' }, WHOLE: { price: '20', spread: '0.01', fractionable: false } },
+    symbols: {
+      AAPL: { price: '190', spread: '0.02' },
+      PENNY: { price: '0.5123', spread: '0.0004' },
+      WHOLE: { price: '20', spread: '0.01', fractionable: false },
+    },
     ...opts,
     clock,
   })
@@ -169,8 +173,17 @@ describe('createSimulatedMarket', () => {
 
   it('rejects off-tick prices and fractional quantities of whole-share assets', async () => {
     const { market } = setup()
-    expect(await caught(market.submitOrder(buy({ limitPrice: new Dec('190.005') })))).toMatchObject({ code: 'BROKER_REJECTED', retryable: false })
-    expect(await caught(market.submitOrder(buy({ clientOrderId: cid('w'), symbol: 'WHOLE', qty: new Dec('1.5'), limitPrice: new Dec('19.00') })))).toMatchObject({
+    expect(await caught(market.submitOrder(buy({ limitPrice: new Dec('190.005') })))).toMatchObject({
+      code: 'BROKER_REJECTED',
+      retryable: false,
+    })
+    expect(
+      await caught(
+        market.submitOrder(
+          buy({ clientOrderId: cid('w'), symbol: 'WHOLE', qty: new Dec('1.5'), limitPrice: new Dec('19.00') }),
+        ),
+      ),
+    ).toMatchObject({
       code: 'BROKER_REJECTED',
     })
     expect(market.orders()).toHaveLength(0)
@@ -185,7 +198,9 @@ describe('createSimulatedMarket', () => {
   })
 
   it('can lose a submit response after creating the order', async () => {
-    const { market } = setup({ faults: { script: (c) => (c.method === 'submitOrder' && c.n === 1 ? 'lost_response' : undefined) } })
+    const { market } = setup({
+      faults: { script: (c) => (c.method === 'submitOrder' && c.n === 1 ? 'lost_response' : undefined) },
+    })
     expect(await caught(market.submitOrder(buy()))).toMatchObject({ code: 'BROKER_TIMEOUT', retryable: true })
     expect(await market.getOrderByClientId(cid('o1'))).not.toBeNull()
   })
@@ -233,6 +248,8 @@ describe('createSimulatedMarket options', () => {
   })
 
   it('rejects a non-finite virtual clock start', () => {
-    expect(() => createVirtualClock({ startMs: Number.NaN })).toThrowError(expect.objectContaining({ code: 'ENGINE_INVALID_ARGUMENT' }))
+    expect(() => createVirtualClock({ startMs: Number.NaN })).toThrowError(
+      expect.objectContaining({ code: 'ENGINE_INVALID_ARGUMENT' }),
+    )
   })
 })

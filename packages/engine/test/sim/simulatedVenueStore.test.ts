@@ -8,7 +8,11 @@ import { isBrokerError, type BrokerOrder, type SubmitOrderRequest } from '../../
 import { createVirtualClock, type VirtualClock } from '../../src/ports/clock.js'
 import { childOrdersFromJournal, createInMemoryJournal } from '../../src/ports/executionJournal.js'
 import { createPrng } from '../../src/sim/prng.js'
-import { createSimulatedMarket, type SimulatedMarket, type SimulatedMarketOptions } from '../../src/sim/simulatedMarket.js'
+import {
+  createSimulatedMarket,
+  type SimulatedMarket,
+  type SimulatedMarketOptions,
+} from '../../src/sim/simulatedMarket.js'
 import {
   createInMemorySimulatedVenueStore,
   type InMemorySimulatedVenueStore,
@@ -20,13 +24,37 @@ const cid = (s: string) => s as ClientOrderId
 const sum = (xs: readonly Dec[]) => xs.reduce((a, b) => a.add(b), new Dec(0))
 const symbols = { AAPL: { price: '190', spread: '0.02' }, MSFT: { price: '410', spread: '0.04' } }
 const open = (
-  clock: VirtualClock, store: SimulatedVenueStore | undefined, opts: Partial<Omit<SimulatedMarketOptions, 'clock' | 'store'>> = {},
-): SimulatedMarket => createSimulatedMarket({ clock, seed: 1, symbols, dailyVolatility: 0, meanTradeSize: 40, ...opts, ...(store ? { store } : {}) })
+  clock: VirtualClock,
+  store: SimulatedVenueStore | undefined,
+  opts: Partial<Omit<SimulatedMarketOptions, 'clock' | 'store'>> = {},
+): SimulatedMarket =>
+  createSimulatedMarket({
+    clock,
+    seed: 1,
+    symbols,
+    dailyVolatility: 0,
+    meanTradeSize: 40,
+    ...opts,
+    ...(store ? { store } : {}),
+  })
 const limit = (id: string, price: string, over: Partial<SubmitOrderRequest> = {}): SubmitOrderRequest => ({
-  clientOrderId: cid(id), symbol: 'AAPL', side: 'BUY', qty: new Dec(1000), type: 'limit', limitPrice: new Dec(price), timeInForce: 'day', ...over,
+  clientOrderId: cid(id),
+  symbol: 'AAPL',
+  side: 'BUY',
+  qty: new Dec(1000),
+  type: 'limit',
+  limitPrice: new Dec(price),
+  timeInForce: 'day',
+  ...over,
 })
 const market = (id: string, qty = 10, over: Partial<SubmitOrderRequest> = {}): SubmitOrderRequest => ({
-  clientOrderId: cid(id), symbol: 'AAPL', side: 'BUY', qty: new Dec(qty), type: 'market', timeInForce: 'day', ...over,
+  clientOrderId: cid(id),
+  symbol: 'AAPL',
+  side: 'BUY',
+  qty: new Dec(qty),
+  type: 'market',
+  timeInForce: 'day',
+  ...over,
 })
 const caught = async (p: Promise<unknown>) => {
   try {
@@ -39,10 +67,14 @@ const caught = async (p: Promise<unknown>) => {
 
 /** A store that fails every save while `failing` is set, and otherwise passes through. */
 const flaky = (inner: SimulatedVenueStore) => {
-  const s = { failing: false, load: () => inner.load(), save: (c: Parameters<SimulatedVenueStore['save']>[0]) => {
-    if (s.failing) throw new Error('disk full')
-    inner.save(c)
-  } }
+  const s = {
+    failing: false,
+    load: () => inner.load(),
+    save: (c: Parameters<SimulatedVenueStore['save']>[0]) => {
+      if (s.failing) throw new Error('disk full')
+      inner.save(c)
+    },
+  }
   return s
 }
 
@@ -54,7 +86,11 @@ describe('order ids', () => {
     const store = createInMemorySimulatedVenueStore()
     const clock = createVirtualClock()
     const a = open(clock, store)
-    const first = [await a.submitOrder(market('a1')), await a.submitOrder(market('a2')), await a.submitOrder(limit('a3', '150.00'))]
+    const first = [
+      await a.submitOrder(market('a1')),
+      await a.submitOrder(market('a2')),
+      await a.submitOrder(limit('a3', '150.00')),
+    ]
     const b = open(clock, store)
     const second = [await b.submitOrder(market('b1')), await b.submitOrder(market('b2'))]
     const ids = [...first, ...second].map((o) => o.id)
@@ -166,7 +202,8 @@ describe('a venue restarted on its store', () => {
     expect(b1).toEqual(b2)
     expect(b1).not.toEqual(await path(open(clock, undefined, { dailyVolatility: 0.02 })))
     // a fresh store draws the same path as no store (the first process is unchanged)
-    const fresh = async (store?: SimulatedVenueStore) => path(open(createVirtualClock({ startMs: 0 }), store, { dailyVolatility: 0.02 }))
+    const fresh = async (store?: SimulatedVenueStore) =>
+      path(open(createVirtualClock({ startMs: 0 }), store, { dailyVolatility: 0.02 }))
     expect(await fresh(createInMemorySimulatedVenueStore())).toEqual(await fresh())
   })
 
@@ -188,13 +225,25 @@ describe('a venue restarted on its store', () => {
   it('lets an execution interrupted by a crash resume on the restarted venue and finish with every fill booked once', async () => {
     const store = createInMemorySimulatedVenueStore()
     const clock = createVirtualClock()
-    const mkt = (s: SimulatedVenueStore) => createSimulatedMarket({ clock, seed: 11, tradeProbability: 0.15, meanTradeSize: 40, dailyVolatility: 0, symbols, store: s })
+    const mkt = (s: SimulatedVenueStore) =>
+      createSimulatedMarket({
+        clock,
+        seed: 11,
+        tradeProbability: 0.15,
+        meanTradeSize: 40,
+        dailyVolatility: 0,
+        symbols,
+        store: s,
+      })
     const journal = createInMemoryJournal()
     const config = createAcConfig()
     const intent = { side: 'BUY', symbol: 'AAPL', quantity: '1000', urgency: 'MEDIUM', correlationId: 'rv-1' } as const
     // the process dies as slice 2's order reaches the venue (stored there, its answer never read)
     const first = mkt(store)
-    const dying = crashingBroker(first, (m, r) => m === 'submitOrder' && (r as { clientOrderId: string }).clientOrderId === 'rv-1-s2-a0')
+    const dying = crashingBroker(
+      first,
+      (m, r) => m === 'submitOrder' && (r as { clientOrderId: string }).clientOrderId === 'rv-1-s2-a0',
+    )
     void createEngine({ broker: dying, clock, config, journal, core: reference }).execute(intent)
     await clock.sleep(150_000)
     const children = childOrdersFromJournal(journal.entries, 'rv-1')
@@ -213,7 +262,12 @@ describe('a venue restarted on its store', () => {
     expect(sum(second.fills().map((f) => f.qty)).toString()).toBe('1000')
     const venueIds = second.orders().map((o) => o.id)
     expect(new Set(venueIds).size).toBe(venueIds.length)
-    expect(second.orders().map((o) => o.clientOrderId).slice(0, 3)).toEqual(['rv-1-s0-a0', 'rv-1-s1-a0', 'rv-1-s2-a0'])
+    expect(
+      second
+        .orders()
+        .map((o) => o.clientOrderId)
+        .slice(0, 3),
+    ).toEqual(['rv-1-s0-a0', 'rv-1-s1-a0', 'rv-1-s2-a0'])
   })
 })
 
@@ -396,8 +450,12 @@ describe('durability options', () => {
     store.save({
       meta: { instanceId: 'x', lastOrderNo: 0, generation: 0 },
       symbols: [{ symbol: 'AAPL', mid: 190, impact: 0, position: 'ten', positionCost: '0' }],
-      orders: [], fills: [], forgotten: [],
+      orders: [],
+      fills: [],
+      forgotten: [],
     })
-    expect(() => open(clock, store)).toThrowError(expect.objectContaining({ code: 'ENGINE_INVALID_ARGUMENT', message: expect.stringContaining('position') }))
+    expect(() => open(clock, store)).toThrowError(
+      expect.objectContaining({ code: 'ENGINE_INVALID_ARGUMENT', message: expect.stringContaining('position') }),
+    )
   })
 })

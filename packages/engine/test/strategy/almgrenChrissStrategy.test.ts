@@ -9,7 +9,10 @@ import { aHarness, anIntent, type Harness } from '../support/builders.js'
 
 const scheduleFor = (h: Harness, symbol = 'AAPL', twap = false) => {
   const params = acParamsFor(h.config, symbol)
-  return fromKernelSchedule(reference.trajectory(toKernelParams(params, { tradingDaySeconds: h.config.tradingDaySeconds, twap })), params)
+  return fromKernelSchedule(
+    reference.trajectory(toKernelParams(params, { tradingDaySeconds: h.config.tradingDaySeconds, twap })),
+    params,
+  )
 }
 const sum = (xs: readonly Dec[]) => xs.reduce((a, b) => a.add(b), new Dec(0))
 const illiquid = { tradeProbability: 0.1, meanTradeSize: 30, dailyVolatility: 0 }
@@ -24,7 +27,13 @@ describe('almgren_chriss end to end on the simulator', () => {
     expect(r.fillPercentage).toBe(100)
     expect(r.slicesUsed).toBe(5)
     expect(r.marketFallbackUsed).toBe(false)
-    expect(r.attempts.map((a) => a.clientOrderId)).toEqual(['ac-1-s0-a0', 'ac-1-s1-a0', 'ac-1-s2-a0', 'ac-1-s3-a0', 'ac-1-s4-a0'])
+    expect(r.attempts.map((a) => a.clientOrderId)).toEqual([
+      'ac-1-s0-a0',
+      'ac-1-s1-a0',
+      'ac-1-s2-a0',
+      'ac-1-s3-a0',
+      'ac-1-s4-a0',
+    ])
     expect(r.attempts.map((a) => a.qty.toNumber())).toEqual([234, 211, 194, 183, 178])
     expect(r.attempts.map((a) => a.aggression)).toEqual([0.6, 0.675, 0.75, 0.825, 0.9])
     expect(r.attempts.map((a) => (a.submittedAt - r.startedAt) / 1000)).toEqual([0, 60, 120, 180, 240])
@@ -50,7 +59,9 @@ describe('almgren_chriss end to end on the simulator', () => {
     expect(entries[1]).toMatchObject({ type: 'arrival_quote' })
     expect(entries.at(-1)).toMatchObject({ type: 'execution_finished', status: 'filled' })
     for (const order of h.market.orders()) {
-      const created = entries.findIndex((e) => e.type === 'child_order_created' && e.order.clientOrderId === order.clientOrderId)
+      const created = entries.findIndex(
+        (e) => e.type === 'child_order_created' && e.order.clientOrderId === order.clientOrderId,
+      )
       const submitted = entries.findIndex(
         (e) => e.type === 'child_order_status' && e.clientOrderId === order.clientOrderId && e.to === 'submitted',
       )
@@ -58,7 +69,9 @@ describe('almgren_chriss end to end on the simulator', () => {
       expect(submitted).toBeGreaterThan(created)
       expect((entries[created] as Extract<JournalEntry, { type: 'child_order_created' }>).order.status).toBe('created')
     }
-    const journaledFills = entries.filter((e) => e.type === 'fill').map((e) => (e as Extract<JournalEntry, { type: 'fill' }>).fill.qty)
+    const journaledFills = entries
+      .filter((e) => e.type === 'fill')
+      .map((e) => (e as Extract<JournalEntry, { type: 'fill' }>).fill.qty)
     expect(sum(journaledFills).eq(r.totalFilled)).toBe(true)
   })
 

@@ -27,7 +27,9 @@ describe('quotes', () => {
   })
 
   it('substitutes a zero bid from the ask and flags it', async () => {
-    const h = aHarness({ market: { dailyVolatility: 0, symbols: { AAPL: { price: '190', spread: '0.02', quoteFault: 'zero_bid' } } } })
+    const h = aHarness({
+      market: { dailyVolatility: 0, symbols: { AAPL: { price: '190', spread: '0.02', quoteFault: 'zero_bid' } } },
+    })
     const r = await h.engine.execute(anIntent())
     expect(r.arrivalMid?.toString()).toBe('190.01')
     expect(r.attempts[0]?.quoteFlags).toEqual(['bid_substituted'])
@@ -72,7 +74,13 @@ describe('cancels', () => {
     }
     const { reference } = await import('@acx/ac-core-wasm')
     const { createEngine } = await import('../../src/engine.js')
-    const engine = createEngine({ broker: venue, clock: h.clock, config: h.config, journal: h.journal, core: reference })
+    const engine = createEngine({
+      broker: venue,
+      clock: h.clock,
+      config: h.config,
+      journal: h.journal,
+      core: reference,
+    })
     const r = await engine.execute(anIntent({ urgency: 'LOW' }))
     expect(dropped).toBeGreaterThan(1)
     const first = h.market.orders()[0]!
@@ -92,7 +100,10 @@ describe('cancels', () => {
 describe('broker errors', () => {
   it('skips a rejected slice and re-plans the remainder', async () => {
     const h = aHarness({
-      market: { dailyVolatility: 0, faults: { script: (c) => (c.method === 'submitOrder' && c.n === 2 ? 'reject' : undefined) } },
+      market: {
+        dailyVolatility: 0,
+        faults: { script: (c) => (c.method === 'submitOrder' && c.n === 2 ? 'reject' : undefined) },
+      },
     })
     const r = await h.engine.execute(anIntent({ correlationId: 'rej' }))
     expect(r.attempts[1]).toMatchObject({ clientOrderId: 'rej-s1-a0', status: 'rejected' })
@@ -108,7 +119,13 @@ describe('broker errors', () => {
         dailyVolatility: 0,
         faults: {
           script: (c) =>
-            c.method === 'submitOrder' && c.n === 1 ? 'unavailable' : c.method === 'submitOrder' && c.n === 3 ? 'lost_response' : c.method === 'getOrder' && c.n === 2 ? 'timeout' : undefined,
+            c.method === 'submitOrder' && c.n === 1
+              ? 'unavailable'
+              : c.method === 'submitOrder' && c.n === 3
+                ? 'lost_response'
+                : c.method === 'getOrder' && c.n === 2
+                  ? 'timeout'
+                  : undefined,
         },
       },
     })
@@ -149,14 +166,18 @@ describe('broker errors', () => {
   })
 
   it('stops on insufficient funds with the broker code', async () => {
-    const h = aHarness({ market: { faults: { script: (c) => (c.method === 'submitOrder' ? 'insufficient_funds' : undefined) } } })
+    const h = aHarness({
+      market: { faults: { script: (c) => (c.method === 'submitOrder' ? 'insufficient_funds' : undefined) } },
+    })
     const r = await h.engine.execute(anIntent())
     expect(r.error).toMatchObject({ code: 'broker_error', brokerCode: 'BROKER_INSUFFICIENT_FUNDS' })
     expect(h.market.callCounts().submitOrder).toBe(1)
   })
 
   it('after retries are exhausted, looks the order up until the deadline, then stops without re-planning it', async () => {
-    const h = aHarness({ market: { faults: { script: (c) => (c.method === 'submitOrder' ? 'unavailable' : undefined) } } })
+    const h = aHarness({
+      market: { faults: { script: (c) => (c.method === 'submitOrder' ? 'unavailable' : undefined) } },
+    })
     const r = await h.engine.execute(anIntent())
     expect(r.error).toMatchObject({ code: 'outcome_unknown', brokerCode: 'BROKER_UNAVAILABLE' })
     expect(h.market.callCounts().submitOrder).toBe(4) // 1 + BROKER_MAX_RETRIES, all with the same client order id
@@ -173,7 +194,9 @@ describe('preflight', () => {
     const h = aHarness()
     expect((await h.engine.execute(anIntent({ symbol: 'NOPE' }))).error?.code).toBe('asset_not_found')
     expect((await h.engine.execute(anIntent({ symbol: 'HALT' }))).error?.code).toBe('asset_not_tradable')
-    expect((await h.engine.execute(anIntent({ symbol: 'FRAC', quantity: '10.5' }))).error?.code).toBe('fractional_not_allowed')
+    expect((await h.engine.execute(anIntent({ symbol: 'FRAC', quantity: '10.5' }))).error?.code).toBe(
+      'fractional_not_allowed',
+    )
     expect(h.market.orders()).toHaveLength(0)
   })
 
@@ -189,7 +212,9 @@ describe('preflight', () => {
     const h = aHarness()
     const r = await h.engine.execute(anIntent({ side: 'SELL', closeType: 'FULL', quantity: '6000' }))
     expect(r.error?.code).toBe('insufficient_position')
-    const ok = await h.engine.execute(anIntent({ side: 'SELL', closeType: 'PARTIAL', quantity: '100', urgency: 'HIGH' }))
+    const ok = await h.engine.execute(
+      anIntent({ side: 'SELL', closeType: 'PARTIAL', quantity: '100', urgency: 'HIGH' }),
+    )
     expect(ok.success).toBe(true)
   })
 
@@ -218,7 +243,11 @@ describe('abort', () => {
     expect(r.error?.code).toBe('aborted')
     expect(h.market.orders().map((o) => o.clientOrderId)).toEqual(['stop-s0-a0', 'stop-s1-a0'])
     expect(h.market.orders().every((o) => ['canceled', 'filled'].includes(o.status))).toBe(true)
-    expect(h.journal.entries.at(-1)).toMatchObject({ type: 'execution_finished', status: 'cancelled', executionId: 'exec-9' })
+    expect(h.journal.entries.at(-1)).toMatchObject({
+      type: 'execution_finished',
+      status: 'cancelled',
+      executionId: 'exec-9',
+    })
   })
 })
 
@@ -227,7 +256,13 @@ describe('odd broker answers', () => {
     const h = aHarness({ market: { dailyVolatility: 0 } })
     const { reference } = await import('@acx/ac-core-wasm')
     const { createEngine } = await import('../../src/engine.js')
-    const broker = { ...h.market, getOrder: async (id: Parameters<typeof h.market.getOrder>[0]) => ({ ...(await h.market.getOrder(id)), filledAvgPrice: null }) }
+    const broker = {
+      ...h.market,
+      getOrder: async (id: Parameters<typeof h.market.getOrder>[0]) => ({
+        ...(await h.market.getOrder(id)),
+        filledAvgPrice: null,
+      }),
+    }
     const r = await createEngine({ broker, clock: h.clock, config: h.config, core: reference }).execute(anIntent())
     expect(r.error).toMatchObject({ code: 'broker_error', brokerCode: 'BROKER_BAD_RESPONSE' })
     expect(h.market.orders()).toHaveLength(1)
@@ -244,7 +279,9 @@ describe('odd broker answers', () => {
         return o.clientOrderId.endsWith('-s0-a0') ? { ...o, status: 'rejected' as const } : o
       },
     }
-    const r = await createEngine({ broker, clock: h.clock, config: h.config, core: reference }).execute(anIntent({ correlationId: 'late-rej' }))
+    const r = await createEngine({ broker, clock: h.clock, config: h.config, core: reference }).execute(
+      anIntent({ correlationId: 'late-rej' }),
+    )
     expect(r.attempts[0]).toMatchObject({ clientOrderId: 'late-rej-s0-a0', status: 'rejected' })
     expect(r.attempts.at(-1)).toMatchObject({ kind: 'market_fallback', status: 'filled' })
     expect(r.success).toBe(true)

@@ -13,7 +13,14 @@ const sum = (xs: readonly Dec[]) => xs.reduce((a, b) => a.add(b), new Dec(0))
 
 const setup = () => {
   const clock = createVirtualClock()
-  const market = createSimulatedMarket({ clock, seed: 11, tradeProbability: 0.15, meanTradeSize: 40, dailyVolatility: 0, symbols: { AAPL: { price: '190', spread: '0.02' } } })
+  const market = createSimulatedMarket({
+    clock,
+    seed: 11,
+    tradeProbability: 0.15,
+    meanTradeSize: 40,
+    dailyVolatility: 0,
+    symbols: { AAPL: { price: '190', spread: '0.02' } },
+  })
   const journal = createInMemoryJournal()
   const config = createAcConfig()
   return { clock, market, journal, config }
@@ -23,7 +30,10 @@ const intent = { side: 'BUY', symbol: 'AAPL', quantity: '1000', urgency: 'MEDIUM
 describe('resume after a restart', () => {
   it('reconciles an order whose submit response was lost in the crash, then finishes without reusing ids', async () => {
     const { clock, market, journal, config } = setup()
-    const dying = crashingBroker(market, (m, r) => m === 'submitOrder' && (r as { clientOrderId: string }).clientOrderId === 'rs-1-s1-a0')
+    const dying = crashingBroker(
+      market,
+      (m, r) => m === 'submitOrder' && (r as { clientOrderId: string }).clientOrderId === 'rs-1-s1-a0',
+    )
     void createEngine({ broker: dying, clock, config, journal, core: reference }).execute(intent)
     await clock.sleep(90_000) // the first run dies at t = 60 s, with s1-a0 live at the broker
     const children = childOrdersFromJournal(journal.entries, 'rs-1')
@@ -48,14 +58,21 @@ describe('resume after a restart', () => {
     expect(r.success).toBe(r.totalFilled.eq(1000))
     expect(r.executionTimeSeconds).toBeGreaterThan(240)
     // the journal's fills, keyed by their deterministic fill id, add up to the result across both runs
-    const fills = new Map(journal.entries.flatMap((e) => (e.type === 'fill' ? [[e.fill.fillId, e.fill.qty] as const] : [])))
+    const fills = new Map(
+      journal.entries.flatMap((e) => (e.type === 'fill' ? [[e.fill.fillId, e.fill.qty] as const] : [])),
+    )
     expect(sum([...fills.values()]).eq(r.totalFilled)).toBe(true)
-    expect(journal.entries.filter((e) => e.type === 'execution_started').map((e) => (e as { resumed: boolean }).resumed)).toEqual([false, true])
+    expect(
+      journal.entries.filter((e) => e.type === 'execution_started').map((e) => (e as { resumed: boolean }).resumed),
+    ).toEqual([false, true])
   })
 
   it('looks again for a sent child an asynchronous venue does not show yet, and adopts it instead of re-sending its quantity', async () => {
     const { clock, market, journal, config } = setup()
-    const dying = crashingBroker(market, (m, r) => m === 'submitOrder' && (r as { clientOrderId: string }).clientOrderId === 'rs-1-s1-a0')
+    const dying = crashingBroker(
+      market,
+      (m, r) => m === 'submitOrder' && (r as { clientOrderId: string }).clientOrderId === 'rs-1-s1-a0',
+    )
     void createEngine({ broker: dying, clock, config, journal, core: reference }).execute(intent)
     await clock.sleep(90_000)
     const children = childOrdersFromJournal(journal.entries, 'rs-1')
@@ -96,7 +113,10 @@ describe('resume after a restart', () => {
         return market.getOrder(id)
       },
     }
-    const r = await createEngine({ broker: slowVenue, clock, config, journal, core: reference }).execute({ ...intent, correlationId: 'nf-1' })
+    const r = await createEngine({ broker: slowVenue, clock, config, journal, core: reference }).execute({
+      ...intent,
+      correlationId: 'nf-1',
+    })
     expect(misses).toBe(2)
     expect(r.error?.code).not.toBe('broker_error')
     expect(r.totalFilled.eq(sum(market.fills().map((f) => f.qty)))).toBe(true)
@@ -139,7 +159,10 @@ describe('resume after a restart', () => {
 
   it('continues attempts after the highest used for the same slice (market fallback after the horizon)', async () => {
     const { clock, market, journal, config } = setup()
-    const dying = crashingBroker(market, (m, r) => m === 'submitOrder' && (r as { clientOrderId: string }).clientOrderId === 'rs-1-s5-a0')
+    const dying = crashingBroker(
+      market,
+      (m, r) => m === 'submitOrder' && (r as { clientOrderId: string }).clientOrderId === 'rs-1-s5-a0',
+    )
     void createEngine({ broker: dying, clock, config: createAcConfig(), journal, core: reference }).execute(intent)
     await clock.sleep(400_000)
     const children = childOrdersFromJournal(journal.entries, 'rs-1')
@@ -157,7 +180,10 @@ describe('resume after a restart', () => {
   it('restarts a walk with attempt numbers after those already used', async () => {
     const { clock, market, journal, config } = setup()
     const low = { ...intent, urgency: 'LOW', correlationId: 'rs-w' } as const
-    const dying = crashingBroker(market, (m, r) => m === 'submitOrder' && (r as { clientOrderId: string }).clientOrderId === 'rs-w-s0-a1')
+    const dying = crashingBroker(
+      market,
+      (m, r) => m === 'submitOrder' && (r as { clientOrderId: string }).clientOrderId === 'rs-w-s0-a1',
+    )
     void createEngine({ broker: dying, clock, config, journal, core: reference }).execute(low)
     await clock.sleep(30_000)
     const children = childOrdersFromJournal(journal.entries, 'rs-w')
@@ -199,7 +225,14 @@ describe('resume after a crash at a random moment (property)', () => {
           })
           const journal = createInMemoryJournal()
           const config = createAcConfig()
-          const it = { side: 'BUY', symbol: 'AAPL', quantity: String(s.quantity), urgency: 'MEDIUM', correlationId: 'px', strategy: s.strategy } as const
+          const it = {
+            side: 'BUY',
+            symbol: 'AAPL',
+            quantity: String(s.quantity),
+            urgency: 'MEDIUM',
+            correlationId: 'px',
+            strategy: s.strategy,
+          } as const
           let calls = 0
           let crashed = false
           const dying = crashingBroker(market, () => {
@@ -222,9 +255,13 @@ describe('resume after a crash at a random moment (property)', () => {
           const simFilled = sum(market.fills().map((f) => f.qty))
           expect(simFilled.lte(s.quantity)).toBe(true)
           expect(r.totalFilled.eq(simFilled)).toBe(true)
-          const fills = new Map(journal.entries.flatMap((e) => (e.type === 'fill' ? [[e.fill.fillId, e.fill.qty] as const] : [])))
+          const fills = new Map(
+            journal.entries.flatMap((e) => (e.type === 'fill' ? [[e.fill.fillId, e.fill.qty] as const] : [])),
+          )
           expect(sum([...fills.values()]).eq(simFilled)).toBe(true)
-          expect(market.orders().every((o) => ['filled', 'canceled', 'rejected', 'expired'].includes(o.status))).toBe(true)
+          expect(market.orders().every((o) => ['filled', 'canceled', 'rejected', 'expired'].includes(o.status))).toBe(
+            true,
+          )
         },
       ),
       { numRuns: 250 },

@@ -5,9 +5,16 @@ describe('walk_the_book end to end on the simulator', () => {
   it('walks 0.50 / 0.75 / 0.95 of the spread, re-sending only what is left, then goes to market', async () => {
     // Spread 0.10 so the three steps land on different cents; thin flow so each step fills partly.
     const h = aHarness({
-      market: { dailyVolatility: 0, tradeProbability: 0.2, meanTradeSize: 40, symbols: { WIDE: { price: '50', spread: '0.10' } } },
+      market: {
+        dailyVolatility: 0,
+        tradeProbability: 0.2,
+        meanTradeSize: 40,
+        symbols: { WIDE: { price: '50', spread: '0.10' } },
+      },
     })
-    const r = await h.engine.execute(anIntent({ symbol: 'WIDE', urgency: 'LOW', quantity: '500', correlationId: 'wtb-1' }))
+    const r = await h.engine.execute(
+      anIntent({ symbol: 'WIDE', urgency: 'LOW', quantity: '500', correlationId: 'wtb-1' }),
+    )
     expect(r.executionStrategy).toBe('walk_the_book')
     // bid 49.95, ask 50.05: 49.95 + 0.05 = 50.00, + 0.075 = 50.025 → 50.02, + 0.095 = 50.045 → 50.04
     expect(r.attempts.map((a) => [a.clientOrderId, a.kind, a.limitPrice?.toString()])).toEqual([
@@ -39,8 +46,12 @@ describe('walk_the_book end to end on the simulator', () => {
   })
 
   it('walks a SELL down from the ask, rounding up to the tick', async () => {
-    const h = aHarness({ market: { dailyVolatility: 0, tradeProbability: 0, symbols: { WIDE: { price: '50', spread: '0.10' } } } })
-    const r = await h.engine.execute(anIntent({ symbol: 'WIDE', side: 'SELL', urgency: 'LOW', quantity: '300', correlationId: 'wtb-s' }))
+    const h = aHarness({
+      market: { dailyVolatility: 0, tradeProbability: 0, symbols: { WIDE: { price: '50', spread: '0.10' } } },
+    })
+    const r = await h.engine.execute(
+      anIntent({ symbol: 'WIDE', side: 'SELL', urgency: 'LOW', quantity: '300', correlationId: 'wtb-s' }),
+    )
     // ask 50.05 − 0.05 = 50.00; − 0.075 = 49.975 → 49.98; − 0.095 = 49.955 → 49.96; then market at the bid
     expect(r.attempts.map((a) => a.limitPrice?.toString() ?? 'market')).toEqual(['50', '49.98', '49.96', 'market'])
     expect(r.attempts.slice(0, 3).every((a) => a.qty.eq(300) && a.filledQty.isZero())).toBe(true)
@@ -50,8 +61,12 @@ describe('walk_the_book end to end on the simulator', () => {
   })
 
   it('skips steps without a usable quote and still finishes at market', async () => {
-    const h = aHarness({ market: { dailyVolatility: 0, tradeProbability: 0, symbols: { WIDE: { price: '50', spread: '0.10' } } } })
-    const running = h.engine.execute(anIntent({ symbol: 'WIDE', urgency: 'LOW', quantity: '300', correlationId: 'wtb-q' }))
+    const h = aHarness({
+      market: { dailyVolatility: 0, tradeProbability: 0, symbols: { WIDE: { price: '50', spread: '0.10' } } },
+    })
+    const running = h.engine.execute(
+      anIntent({ symbol: 'WIDE', urgency: 'LOW', quantity: '300', correlationId: 'wtb-q' }),
+    )
     await h.clock.sleep(5_000)
     h.market.setQuoteFault('WIDE', 'missing')
     const r = await running

@@ -6,7 +6,11 @@ import { createEngine, type Engine } from '../../src/engine.js'
 import { createVirtualClock, type VirtualClock } from '../../src/ports/clock.js'
 import { createInMemoryJournal, type InMemoryJournal } from '../../src/ports/executionJournal.js'
 import { createMemoryLogger, type MemoryLogger } from '../../src/ports/logger.js'
-import { createSimulatedMarket, type SimulatedMarket, type SimulatedMarketOptions } from '../../src/sim/simulatedMarket.js'
+import {
+  createSimulatedMarket,
+  type SimulatedMarket,
+  type SimulatedMarketOptions,
+} from '../../src/sim/simulatedMarket.js'
 
 let n = 0
 

@@ -1,6 +1,14 @@
 import {
-  PROFILE_NAMES, createAcConfig, isConfigError, parseRouteSpec,
-  type AcConfig, type AcConfigInput, type ExecutionParams, type ProfileName, type RouteSpec, type Urgency,
+  PROFILE_NAMES,
+  createAcConfig,
+  isConfigError,
+  parseRouteSpec,
+  type AcConfig,
+  type AcConfigInput,
+  type ExecutionParams,
+  type ProfileName,
+  type RouteSpec,
+  type Urgency,
 } from '@acx/engine'
 
 /** One bad setting: the variable, what is wrong, and the value given (never echoed for secrets; none here are). */
@@ -55,7 +63,11 @@ export function variableFor(path: readonly (string | number)[]): string {
   const find = (table: Readonly<Record<string, string>>) => Object.entries(table).find(([, f]) => f === field)?.[0]
   switch (head) {
     case 'ac':
-      return field === 'profile' ? 'AC_PROFILE' : field === 'marketFallback' ? 'AC_MARKET_FALLBACK' : (find(AC_NUMBERS) ?? 'AC_*')
+      return field === 'profile'
+        ? 'AC_PROFILE'
+        : field === 'marketFallback'
+          ? 'AC_MARKET_FALLBACK'
+          : (find(AC_NUMBERS) ?? 'AC_*')
     case 'symbolProfiles':
       return 'AC_SYMBOL_PROFILES'
     case 'walkTheBook':
@@ -96,9 +108,9 @@ class EnvReader {
   /** A number's text; ranges are createAcConfig's to check (it knows them). */
   number(name: string, text = this.raw(name)): number | undefined {
     if (text === undefined) return undefined
-    if (!NUMBER_RE.test(text)) return this.fail(name, 'must be a number', text), undefined
+    if (!NUMBER_RE.test(text)) return (this.fail(name, 'must be a number', text), undefined)
     const n = Number(text)
-    if (!Number.isFinite(n)) return this.fail(name, 'must be finite', text), undefined
+    if (!Number.isFinite(n)) return (this.fail(name, 'must be finite', text), undefined)
     return n
   }
 
@@ -121,7 +133,11 @@ class EnvReader {
   route(name: string, text: string): RouteSpec | undefined {
     const r = parseRouteSpec(text)
     if (r.ok) return r.value
-    this.fail(name, r.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; '), text)
+    this.fail(
+      name,
+      r.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; '),
+      text,
+    )
     return undefined
   }
 
@@ -130,7 +146,10 @@ class EnvReader {
     const text = this.raw(name)
     if (text === undefined) return []
     const out: [string, string][] = []
-    for (const part of text.split(',').map((p) => p.trim()).filter((p) => p.length > 0)) {
+    for (const part of text
+      .split(',')
+      .map((p) => p.trim())
+      .filter((p) => p.length > 0)) {
       const i = part.indexOf(':')
       const key = i < 0 ? '' : part.slice(0, i).trim()
       const value = i < 0 ? '' : part.slice(i + 1).trim()
@@ -145,7 +164,12 @@ class EnvReader {
 
   list(name: string): string[] | undefined {
     const text = this.raw(name)
-    return text === undefined ? undefined : text.split(',').map((p) => p.trim()).filter((p) => p.length > 0)
+    return text === undefined
+      ? undefined
+      : text
+          .split(',')
+          .map((p) => p.trim())
+          .filter((p) => p.length > 0)
   }
 }
 
@@ -155,7 +179,10 @@ class EnvReader {
  * typed input, plus what could not be read at all (not a number, an unknown profile). Unset and empty
  * variables are left out (the engine's defaults apply). Ranges are `createAcConfig`'s to check.
  */
-export function readEngineEnv(env: Env): { readonly input: AcConfigInput; readonly problems: readonly EngineEnvProblem[] } {
+export function readEngineEnv(env: Env): {
+  readonly input: AcConfigInput
+  readonly problems: readonly EngineEnvProblem[]
+} {
   const r = new EnvReader(env)
   const ac: Record<string, unknown> = {}
   for (const [name, field] of Object.entries(AC_NUMBERS)) {
@@ -215,7 +242,10 @@ export function readEngineEnv(env: Env): { readonly input: AcConfigInput; readon
   const input: AcConfigInput = {
     ac: ac as AcConfigInput['ac'],
     symbolProfiles,
-    walkTheBook: { ...optional('priceSteps', priceSteps), ...optional('stepWaitSeconds', r.number('WTB_STEP_WAIT_SECONDS')) },
+    walkTheBook: {
+      ...optional('priceSteps', priceSteps),
+      ...optional('stepWaitSeconds', r.number('WTB_STEP_WAIT_SECONDS')),
+    },
     routing: { byUrgency, symbolOverrides },
     ...optional('tradingDaySeconds', r.number('AC_TRADING_DAY_SECONDS')),
     ...optional('quoteMaxAgeSeconds', r.number('QUOTE_MAX_AGE_SECONDS')),
@@ -227,7 +257,10 @@ export function readEngineEnv(env: Env): { readonly input: AcConfigInput; readon
 }
 
 /** `createAcConfig` over an input, its issues named by `nameOf(path)` (a variable, or a flag). */
-export function checkEngineConfig(input: AcConfigInput, nameOf: (path: readonly (string | number)[]) => string = variableFor): EngineEnvResult {
+export function checkEngineConfig(
+  input: AcConfigInput,
+  nameOf: (path: readonly (string | number)[]) => string = variableFor,
+): EngineEnvResult {
   try {
     return { ok: true, config: createAcConfig(input) }
   } catch (err) {
@@ -236,7 +269,9 @@ export function checkEngineConfig(input: AcConfigInput, nameOf: (path: readonly 
       ok: false,
       problems: err.issues.map((i): EngineEnvProblem => {
         const variable = nameOf(i.path)
-        return i.value === undefined ? { variable, message: i.message } : { variable, message: i.message, value: i.value }
+        return i.value === undefined
+          ? { variable, message: i.message }
+          : { variable, message: i.message, value: i.value }
       }),
     }
   }

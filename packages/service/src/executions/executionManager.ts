@@ -1,7 +1,16 @@
 import { randomUUID } from 'node:crypto'
 import {
-  Dec, type BrokerOrderId, type ChildOrder, type ClientOrderId, type Engine, type ExecuteOptions,
-  type ExecutionJournal, type FillId, type JournalEntry, type OrderIntent, type OrderIntentInput,
+  Dec,
+  type BrokerOrderId,
+  type ChildOrder,
+  type ClientOrderId,
+  type Engine,
+  type ExecuteOptions,
+  type ExecutionJournal,
+  type FillId,
+  type JournalEntry,
+  type OrderIntent,
+  type OrderIntentInput,
   type Clock,
 } from '@acx/engine'
 import type { Decimal } from 'decimal.js'
@@ -9,7 +18,12 @@ import type { Logger } from 'pino'
 import { ServiceError } from '../errors.js'
 import type { ServiceMetrics } from '../observability/metrics.js'
 import type {
-  ChildOrderRecord, ExecutionFilter, ExecutionRecord, ExecutionStore, FillRecord, HaltRecord,
+  ChildOrderRecord,
+  ExecutionFilter,
+  ExecutionRecord,
+  ExecutionStore,
+  FillRecord,
+  HaltRecord,
 } from '../persistence/executionStore.js'
 import { FINAL_STATUSES } from '../persistence/executionStore.js'
 
@@ -123,7 +137,11 @@ export interface ExecutionManagerOptions {
   readonly storeProbeIntervalMs?: number
 }
 
-export function totalsOf(record: ExecutionRecord, childOrders: readonly ChildOrderRecord[], fills: readonly FillRecord[]): ExecutionTotals {
+export function totalsOf(
+  record: ExecutionRecord,
+  childOrders: readonly ChildOrderRecord[],
+  fills: readonly FillRecord[],
+): ExecutionTotals {
   const qty = fills.reduce((s, f) => s.add(f.qty), new Dec(0))
   const value = fills.reduce((s, f) => s.add(new Dec(f.qty).mul(f.price)), new Dec(0))
   return {
@@ -167,7 +185,10 @@ interface Job {
   readonly quantity?: Decimal
   readonly price?: Decimal | null
   /** For an execution interrupted by a restart: how to continue it. */
-  readonly resume?: { readonly options: NonNullable<ExecuteOptions['resume']>; readonly mode: RecoveryPolicy | 'cancel' }
+  readonly resume?: {
+    readonly options: NonNullable<ExecuteOptions['resume']>
+    readonly mode: RecoveryPolicy | 'cancel'
+  }
 }
 
 export function createExecutionManager(options: ExecutionManagerOptions): ExecutionManager {
@@ -191,7 +212,9 @@ export function createExecutionManager(options: ExecutionManagerOptions): Execut
   let idleWaiters: Array<() => void> = []
 
   const health = createStoreHealth({
-    store, logger, wallNow,
+    store,
+    logger,
+    wallNow,
     probeIntervalMs: options.storeProbeIntervalMs ?? 2_000,
     onDown: () => {
       metrics?.storeUp.set(0)
@@ -224,7 +247,10 @@ export function createExecutionManager(options: ExecutionManagerOptions): Execut
     if (record) {
       options.engine().risk.halt(record.reason)
       if (!was) {
-        logger.warn({ reason: record.reason, running: controllers.size }, 'Trading halted: intake refused, running executions stopping')
+        logger.warn(
+          { reason: record.reason, running: controllers.size },
+          'Trading halted: intake refused, running executions stopping',
+        )
         for (const controller of controllers.values()) controller.abort('halt')
       }
     } else {
@@ -238,7 +264,11 @@ export function createExecutionManager(options: ExecutionManagerOptions): Execut
     async append(entry: JournalEntry) {
       if (entry.type === 'child_order_created') {
         // Write-ahead: an order is sent only once it is stored, so nothing is sent while the store is down.
-        if (!health.up || health.pendingEntries > 0) throw new ServiceError('SERVICE_STORE_UNAVAILABLE', `store unavailable: ${health.reason ?? 'catching up'}; not sending`)
+        if (!health.up || health.pendingEntries > 0)
+          throw new ServiceError(
+            'SERVICE_STORE_UNAVAILABLE',
+            `store unavailable: ${health.reason ?? 'catching up'}; not sending`,
+          )
         // Fencing: an order is sent only while this worker holds the execution. The engine journals a
         // child before sending it, so a worker whose lease was taken over stops here, before the send.
         let held: boolean
@@ -250,7 +280,10 @@ export function createExecutionManager(options: ExecutionManagerOptions): Execut
         }
         if (!held) {
           suspended.add(entry.executionId)
-          throw new ServiceError('SERVICE_STORE_LEASE_LOST', `lease on ${entry.executionId} lost: another worker holds it`)
+          throw new ServiceError(
+            'SERVICE_STORE_LEASE_LOST',
+            `lease on ${entry.executionId} lost: another worker holds it`,
+          )
         }
         try {
           await store.append(entry)
@@ -311,7 +344,9 @@ export function createExecutionManager(options: ExecutionManagerOptions): Execut
       controllers.set(job.id, controller)
       if (job.quantity) open.set(job.id, { quantity: job.quantity, filled: new Dec(0), price: job.price ?? null })
       run(job, controller)
-        .catch((err: unknown) => logger.error({ err, executionId: job.id }, 'Execution run failed; it stays unfinished for a later take-over'))
+        .catch((err: unknown) =>
+          logger.error({ err, executionId: job.id }, 'Execution run failed; it stays unfinished for a later take-over'),
+        )
         .finally(() => {
           controllers.delete(job.id)
           open.delete(job.id)
@@ -358,9 +393,12 @@ export function createExecutionManager(options: ExecutionManagerOptions): Execut
       // a cancel may have been asked of another worker (POST /v1/orders/:id/cancel anywhere)
       if (!controller.signal.aborted && (await store.getExecution(id))?.cancelRequested) controller.abort('cancel')
     }
-    const timer = setInterval(() => {
-      tick().catch((err: unknown) => logger.warn({ err, executionId: id }, 'Lease renewal failed; retrying'))
-    }, Math.max(1, Math.floor(options.leaseMs / 3)))
+    const timer = setInterval(
+      () => {
+        tick().catch((err: unknown) => logger.warn({ err, executionId: id }, 'Lease renewal failed; retrying'))
+      },
+      Math.max(1, Math.floor(options.leaseMs / 3)),
+    )
     timer.unref()
     try {
       await work()
@@ -401,7 +439,9 @@ export function createExecutionManager(options: ExecutionManagerOptions): Execut
     if (halt !== null && !controller.signal.aborted) controller.abort('halt')
     try {
       await options.engine().execute(intent, {
-        executionId: job.id, signal: controller.signal, ...(job.resume ? { resume: job.resume.options } : {}),
+        executionId: job.id,
+        signal: controller.signal,
+        ...(job.resume ? { resume: job.resume.options } : {}),
       })
     } catch (err) {
       logger.error({ err, executionId: job.id }, 'Execution failed')
@@ -428,7 +468,10 @@ export function createExecutionManager(options: ExecutionManagerOptions): Execut
       // lease first, so that of several workers taking over at once one proceeds; the run renews it
       if (!(await store.acquireLease(record.id, options.workerId, wallNow(), options.leaseMs))) continue
       const start = record.status === 'running' ? await store.runStart(record.id) : null
-      const sizing = { quantity: new Dec(record.quantity), price: record.referencePrice === null ? null : new Dec(record.referencePrice) }
+      const sizing = {
+        quantity: new Dec(record.quantity),
+        price: record.referencePrice === null ? null : new Dec(record.referencePrice),
+      }
       if (start === null) {
         // never started (or stopped before its first journal entry): start from scratch
         waiting.push({ id: record.id, ...sizing })
@@ -439,7 +482,13 @@ export function createExecutionManager(options: ExecutionManagerOptions): Execut
       const resumes = await store.markResumed(record.id, clock.now())
       const mode = record.cancelRequested || halt !== null ? 'cancel' : options.recovery
       logger.info(
-        { executionId: record.id, correlation_id: record.correlationId, resumes, mode, child_orders: childRecords.length },
+        {
+          executionId: record.id,
+          correlation_id: record.correlationId,
+          resumes,
+          mode,
+          child_orders: childRecords.length,
+        },
         'Recovering execution',
       )
       waiting.push({
@@ -494,12 +543,22 @@ export function createExecutionManager(options: ExecutionManagerOptions): Execut
 
     async submit(intent) {
       if (!accepting) throw new ServiceError('SERVICE_DRAINING')
-      if (!health.up) throw new ServiceError('SERVICE_STORE_UNAVAILABLE', `The store cannot be written (${health.reason ?? 'unknown'}): not accepting new orders`, { retryAfterSeconds: 5 })
+      if (!health.up)
+        throw new ServiceError(
+          'SERVICE_STORE_UNAVAILABLE',
+          `The store cannot be written (${health.reason ?? 'unknown'}): not accepting new orders`,
+          { retryAfterSeconds: 5 },
+        )
       // a replay is answered whatever the bounds say now: it asks for nothing new
       const existing = await stored('read', () => store.getExecutionByCorrelationId(intent.correlationId))
       if (existing) return replay(existing, intent)
       if (halt) throw new ServiceError('SERVICE_HALTED', `Trading is halted (${halt.reason}): not accepting new orders`)
-      if (queueFull()) throw new ServiceError('SERVICE_QUEUE_FULL', `${maxQueued} executions are waiting (ACX_MAX_QUEUED_EXECUTIONS)`, { retryAfterSeconds: 5 })
+      if (queueFull())
+        throw new ServiceError(
+          'SERVICE_QUEUE_FULL',
+          `${maxQueued} executions are waiting (ACX_MAX_QUEUED_EXECUTIONS)`,
+          { retryAfterSeconds: 5 },
+        )
       const check = await options.engine().checkIntent(intent)
       if (!check.ok) {
         if (check.refusal.code === 'RISK_HALTED') throw new ServiceError('SERVICE_HALTED', check.refusal.message)
@@ -509,11 +568,17 @@ export function createExecutionManager(options: ExecutionManagerOptions): Execut
       if (options.maxOpenNotional !== undefined && price !== null) {
         const notional = intent.quantity.mul(price)
         if (notional.gt(options.maxOpenNotional)) {
-          refuseRisk('RISK_MAX_OPEN_NOTIONAL', `order notional ${notional.toFixed(2)} exceeds RISK_MAX_OPEN_NOTIONAL ${options.maxOpenNotional.toFixed()} on its own`)
+          refuseRisk(
+            'RISK_MAX_OPEN_NOTIONAL',
+            `order notional ${notional.toFixed(2)} exceeds RISK_MAX_OPEN_NOTIONAL ${options.maxOpenNotional.toFixed()} on its own`,
+          )
         }
         const after = openNotional().add(notional)
         if (policy === 'reject' && after.gt(options.maxOpenNotional)) {
-          refuseRisk('RISK_MAX_OPEN_NOTIONAL', `open notional would be ${after.toFixed(2)}, over RISK_MAX_OPEN_NOTIONAL ${options.maxOpenNotional.toFixed()}`)
+          refuseRisk(
+            'RISK_MAX_OPEN_NOTIONAL',
+            `open notional would be ${after.toFixed(2)}, over RISK_MAX_OPEN_NOTIONAL ${options.maxOpenNotional.toFixed()}`,
+          )
         }
       }
       const result = await stored('write', () =>
@@ -531,7 +596,14 @@ export function createExecutionManager(options: ExecutionManagerOptions): Execut
       if (!health.up) reasons.push('store_unavailable')
       if (halt) reasons.push('halted')
       if (queueFull()) reasons.push('queue_full')
-      return { ready: reasons.length === 0, reasons, running: controllers.size, queued: waiting.length, storeError: health.reason, halt }
+      return {
+        ready: reasons.length === 0,
+        reasons,
+        running: controllers.size,
+        queued: waiting.length,
+        storeError: health.reason,
+        halt,
+      }
     },
 
     async halt(reason) {

@@ -71,7 +71,10 @@ export function createStoreHealth(options: StoreHealthOptions): StoreHealth {
     reason = describe(err)
     if (!up) return
     up = false
-    logger.error({ err, store_error: reason }, 'Store write failed: intake refused, running executions stopping at a safe point')
+    logger.error(
+      { err, store_error: reason },
+      'Store write failed: intake refused, running executions stopping at a safe point',
+    )
     timer = setInterval(() => {
       void health.check()
     }, options.probeIntervalMs)
@@ -151,7 +154,10 @@ export function createStoreHealth(options: StoreHealthOptions): StoreHealth {
       clearInterval(timer)
       if (up) return
       await catchUp().catch((err: unknown) => {
-        logger.error({ err, pending_entries: pending.length }, 'Stopping with journal entries not stored: the next start reconciles them with the venue')
+        logger.error(
+          { err, pending_entries: pending.length },
+          'Stopping with journal entries not stored: the next start reconciles them with the venue',
+        )
       })
     },
   }

@@ -28,10 +28,22 @@ export interface AppOptions {
  * route matches — needs the token. Decided on the route the router matched, never on the raw URL
  * (the router decodes `%76` to `v`; a prefix check on the raw URL does not).
  */
-const PUBLIC_ROUTES: ReadonlySet<string> = new Set(['GET /healthz', 'GET /readyz', 'GET /metrics', 'HEAD /healthz', 'HEAD /readyz', 'HEAD /metrics'])
+const PUBLIC_ROUTES: ReadonlySet<string> = new Set([
+  'GET /healthz',
+  'GET /readyz',
+  'GET /metrics',
+  'HEAD /healthz',
+  'HEAD /readyz',
+  'HEAD /metrics',
+])
 
 const ListQuery = z.strictObject({
-  symbol: z.string().trim().regex(/^[A-Za-z0-9./]{1,32}$/, 'letters, digits, "." and "/" only').transform((s) => s.replace(/[a-z]+/g, (r) => r.toUpperCase())).optional(),
+  symbol: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9./]{1,32}$/, 'letters, digits, "." and "/" only')
+    .transform((s) => s.replace(/[a-z]+/g, (r) => r.toUpperCase()))
+    .optional(),
   status: z.enum(EXECUTION_STATUSES).optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(50),
 })
@@ -81,7 +93,8 @@ const logPath = (url: string): string => {
   return path.length > 200 ? `${path.slice(0, 200)}…` : path
 }
 
-const routeKey = (req: Pick<FastifyRequest, 'method' | 'routeOptions'>): string => `${req.method} ${req.routeOptions.url ?? ''}`
+const routeKey = (req: Pick<FastifyRequest, 'method' | 'routeOptions'>): string =>
+  `${req.method} ${req.routeOptions.url ?? ''}`
 
 export function buildApp(options: AppOptions): FastifyInstance {
   const { manager, engine, metrics } = options
@@ -98,14 +111,18 @@ export function buildApp(options: AppOptions): FastifyInstance {
         return
       }
       const head = Buffer.isBuffer(err.rawPacket) && err.rawPacket.toString('latin1', 0, 5) === 'HEAD '
-      if (err.code === 'HPE_HEADER_OVERFLOW') return answerOnSocket(socket, 431, new ServiceError('SERVICE_HEADERS_TOO_LARGE'), head)
-      if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') return answerOnSocket(socket, 408, new ServiceError('SERVICE_REQUEST_TIMEOUT'), head)
+      if (err.code === 'HPE_HEADER_OVERFLOW')
+        return answerOnSocket(socket, 431, new ServiceError('SERVICE_HEADERS_TOO_LARGE'), head)
+      if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT')
+        return answerOnSocket(socket, 408, new ServiceError('SERVICE_REQUEST_TIMEOUT'), head)
       return answerOnSocket(socket, 400, new ServiceError('SERVICE_INVALID_REQUEST', 'Malformed HTTP request'), head)
     },
     frameworkErrors: (err, _req, reply) => {
       const code = FRAMEWORK_ERRORS[err.code] ?? 'SERVICE_INVALID_REQUEST'
       const error = new ServiceError(code, code === 'SERVICE_INVALID_REQUEST' ? 'Malformed URL' : undefined)
-      void (reply as unknown as { status(n: number): { send(b: unknown): unknown } }).status(error.statusCode).send(errorBody(error))
+      void (reply as unknown as { status(n: number): { send(b: unknown): unknown } })
+        .status(error.statusCode)
+        .send(errorBody(error))
     },
   })
 
@@ -152,7 +169,13 @@ export function buildApp(options: AppOptions): FastifyInstance {
 
   app.addHook('onResponse', async (req, reply) => {
     req.log.info(
-      { method: req.method, route: req.routeOptions.url ?? null, path: logPath(req.url), status: reply.statusCode, response_time_ms: Math.round(reply.elapsedTime) },
+      {
+        method: req.method,
+        route: req.routeOptions.url ?? null,
+        path: logPath(req.url),
+        status: reply.statusCode,
+        response_time_ms: Math.round(reply.elapsedTime),
+      },
       'request completed',
     )
   })
@@ -185,13 +208,18 @@ export function buildApp(options: AppOptions): FastifyInstance {
     try {
       admitted = await manager.submit(parsed.intent)
     } catch (err) {
-      metrics.intents.inc({ outcome: isServiceError(err) && err.code === 'SERVICE_IDEMPOTENCY_CONFLICT' ? 'conflict' : 'refused' })
+      metrics.intents.inc({
+        outcome: isServiceError(err) && err.code === 'SERVICE_IDEMPOTENCY_CONFLICT' ? 'conflict' : 'refused',
+      })
       throw err
     }
     const { record, created } = admitted
     metrics.intents.inc({ outcome: created ? 'accepted' : 'duplicate' })
     return reply.status(created ? 202 : 200).send({
-      executionId: record.id, correlationId: record.correlationId, status: record.status, created,
+      executionId: record.id,
+      correlationId: record.correlationId,
+      status: record.status,
+      created,
     })
   })
 
@@ -224,7 +252,8 @@ export function buildApp(options: AppOptions): FastifyInstance {
 
   app.post('/v1/admin/halt', async (req) => {
     const body = HaltBody.safeParse(req.body ?? {})
-    if (!body.success) throw invalid(body.error.issues.map((i) => ({ path: i.path.join('.') || '(body)', message: i.message })))
+    if (!body.success)
+      throw invalid(body.error.issues.map((i) => ({ path: i.path.join('.') || '(body)', message: i.message })))
     const halt = await manager.halt(body.data.reason)
     req.log.warn({ reason: halt.reason }, 'Kill switch: trading halted by request')
     return { status: 'halted', reason: halt.reason, since: new Date(halt.sinceMs).toISOString() }

@@ -64,7 +64,9 @@ export function parseStrictJson(text: string): unknown {
     const value = Number(source)
     // exact: the decimal written equals the decimal of the double it became
     if (!Number.isFinite(value) || !new Dec(source).eq(new Dec(value.toString()))) {
-      fail(`the number ${source.length > 40 ? `${source.slice(0, 40)}…` : source} cannot be held exactly; send it as a string`)
+      fail(
+        `the number ${source.length > 40 ? `${source.slice(0, 40)}…` : source} cannot be held exactly; send it as a string`,
+      )
     }
     i = NUMBER_RE.lastIndex
     return value

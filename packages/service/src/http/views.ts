@@ -40,7 +40,10 @@ export function previewView(intent: OrderIntent, preview: ExecutionPreview) {
     expectedCostBps: preview.expectedCostBps,
     expectedStdBps: preview.expectedStdBps,
     slices: preview.slices.map((s) => ({
-      index: s.index, startSeconds: s.startSeconds, fraction: s.fraction, quantity: s.qty.toString(),
+      index: s.index,
+      startSeconds: s.startSeconds,
+      fraction: s.fraction,
+      quantity: s.qty.toString(),
     })),
   }
 }

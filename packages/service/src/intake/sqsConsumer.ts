@@ -1,5 +1,10 @@
 import {
-  DeleteMessageCommand, ReceiveMessageCommand, SQSClient, SendMessageCommand, type Message, type SQSClientConfig,
+  DeleteMessageCommand,
+  ReceiveMessageCommand,
+  SQSClient,
+  SendMessageCommand,
+  type Message,
+  type SQSClientConfig,
 } from '@aws-sdk/client-sqs'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { OrderIntent } from '@acx/engine'
@@ -106,7 +111,8 @@ export function createSqsConsumer(options: SqsConsumerOptions): SqsConsumer {
   if (options.visibilityTimeoutSeconds !== undefined) {
     assertRange('visibilityTimeoutSeconds', options.visibilityTimeoutSeconds, 0, 43_200)
   }
-  if (!(errorBackoffMs > 0 && Number.isFinite(errorBackoffMs))) throw new ServiceError('SERVICE_INVALID_ARGUMENT', 'errorBackoffMs must be > 0')
+  if (!(errorBackoffMs > 0 && Number.isFinite(errorBackoffMs)))
+    throw new ServiceError('SERVICE_INVALID_ARGUMENT', 'errorBackoffMs must be > 0')
 
   const client =
     options.client ??
@@ -207,7 +213,9 @@ export function createSqsConsumer(options: SqsConsumerOptions): SqsConsumer {
         WaitTimeSeconds: waitTimeSeconds,
         MaxNumberOfMessages: maxMessages,
         MessageSystemAttributeNames: ['ApproximateReceiveCount', 'MessageGroupId'],
-        ...(options.visibilityTimeoutSeconds !== undefined ? { VisibilityTimeout: options.visibilityTimeoutSeconds } : {}),
+        ...(options.visibilityTimeoutSeconds !== undefined
+          ? { VisibilityTimeout: options.visibilityTimeoutSeconds }
+          : {}),
       }),
       signal ? { abortSignal: signal } : {},
     )

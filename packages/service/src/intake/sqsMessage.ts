@@ -3,8 +3,7 @@ import { parseStrictJson } from '../http/strictJson.js'
 import { parseIntent } from './parseIntent.js'
 
 export type IntentMessageCheck =
-  | { readonly ok: true; readonly intent: OrderIntent }
-  | { readonly ok: false; readonly reason: string }
+  { readonly ok: true; readonly intent: OrderIntent } | { readonly ok: false; readonly reason: string }
 
 /**
  * A queue message's body as an `OrderIntent`: JSON, then the same validation as `POST /v1/orders`.

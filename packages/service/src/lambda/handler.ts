@@ -35,7 +35,10 @@ export type MessageOutcome =
  * stored idempotently by correlation id and started. Its message check is the SQS consumer's.
  */
 export async function handleIntentMessage(
-  service: Service, body: string, remainingMs: number, logger: Logger,
+  service: Service,
+  body: string,
+  remainingMs: number,
+  logger: Logger,
 ): Promise<MessageOutcome> {
   // the same check as the SQS consumer's
   const checked = checkIntentMessage(body)
@@ -60,7 +63,10 @@ export async function handleIntentMessage(
     throw err
   }
   const { record, created } = admitted
-  logger.info({ executionId: record.id, correlation_id: record.correlationId, created }, created ? 'Intent accepted' : 'Duplicate intent')
+  logger.info(
+    { executionId: record.id, correlation_id: record.correlationId, created },
+    created ? 'Intent accepted' : 'Duplicate intent',
+  )
   return { kind: created ? 'started' : 'duplicate', executionId: record.id }
 }
 
@@ -69,7 +75,11 @@ let servicePromise: Promise<Service> | undefined
 function serviceFromEnv(): Promise<Service> {
   servicePromise ??= (async () => {
     const loaded = loadConfig(process.env)
-    if (!loaded.ok) throw new ServiceError('SERVICE_CONFIG_INVALID', `invalid configuration:\n${formatConfigProblems(loaded.problems)}`)
+    if (!loaded.ok)
+      throw new ServiceError(
+        'SERVICE_CONFIG_INVALID',
+        `invalid configuration:\n${formatConfigProblems(loaded.problems)}`,
+      )
     const service = await createService(loaded.config, createLogger(loaded.config.ACX_LOG_LEVEL))
     await service.manager.recover()
     return service

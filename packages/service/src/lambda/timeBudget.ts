@@ -33,7 +33,12 @@ export interface TimeCheck {
  * broker); `marginMs` is kept back for storing the result and answering.
  */
 export function checkTimeBudget(
-  config: AcConfig, strategy: StrategyName, symbol: string, remainingMs: number, timeScale = 1, marginMs = 10_000,
+  config: AcConfig,
+  strategy: StrategyName,
+  symbol: string,
+  remainingMs: number,
+  timeScale = 1,
+  marginMs = 10_000,
 ): TimeCheck {
   const neededMs = Math.ceil((plannedSeconds(config, strategy, symbol) * 1000) / timeScale) + marginMs
   return { fits: neededMs <= remainingMs, neededMs, remainingMs }

@@ -2,11 +2,21 @@ import { pino, type Logger as PinoLogger, type LevelWithSilent } from 'pino'
 
 /** Paths pino replaces with "[redacted]": keys, secrets and credentials, wherever they are logged. */
 export const REDACT_PATHS = [
-  'secretKey', '*.secretKey', 'keyId', '*.keyId',
-  'APCA_API_SECRET_KEY', '*.APCA_API_SECRET_KEY', 'APCA_API_KEY_ID', '*.APCA_API_KEY_ID',
-  'ACX_API_TOKEN', '*.ACX_API_TOKEN',
-  'req.headers.authorization', 'req.headers["apca-api-secret-key"]', 'req.headers["apca-api-key-id"]',
-  'headers.authorization', 'headers["apca-api-secret-key"]',
+  'secretKey',
+  '*.secretKey',
+  'keyId',
+  '*.keyId',
+  'APCA_API_SECRET_KEY',
+  '*.APCA_API_SECRET_KEY',
+  'APCA_API_KEY_ID',
+  '*.APCA_API_KEY_ID',
+  'ACX_API_TOKEN',
+  '*.ACX_API_TOKEN',
+  'req.headers.authorization',
+  'req.headers["apca-api-secret-key"]',
+  'req.headers["apca-api-key-id"]',
+  'headers.authorization',
+  'headers["apca-api-secret-key"]',
 ]
 
 /** JSON lines on stdout (or `destination`), no in-process transports; pipe to pino-pretty to read by eye. */

@@ -35,14 +35,25 @@
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb'
 import {
-  DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand,
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb'
 import { randomBytes } from 'node:crypto'
 import type { JournalEntry, OrderIntent } from '@acx/engine'
 import { DYNAMO_INDEXES, assertDynamoTableName, dynamoClientFor, type DynamoConnection } from './dynamoTable.js'
 import type {
-  ChildOrderRecord, ExecutionFilter, ExecutionRecord, ExecutionStore, FillRecord, HaltRecord, Json,
+  ChildOrderRecord,
+  ExecutionFilter,
+  ExecutionRecord,
+  ExecutionStore,
+  FillRecord,
+  HaltRecord,
+  Json,
   ServiceExecutionStatus,
 } from './executionStore.js'
 import { FINAL_STATUSES, storedOrderStatus } from './executionStore.js'
@@ -97,9 +108,12 @@ function executionItem(id: string, intent: OrderIntent, nowMs: number, reference
     cancel_requested: false,
     created_at: nowMs,
     updated_at: nowMs,
-    gsi1pk: 'EXECUTIONS', gsi1sk: sk,
-    gsi2pk: `SYMBOL#${intent.symbol}`, gsi2sk: sk,
-    gsi3pk: `STATUS#queued`, gsi3sk: sk,
+    gsi1pk: 'EXECUTIONS',
+    gsi1sk: sk,
+    gsi2pk: `SYMBOL#${intent.symbol}`,
+    gsi2sk: sk,
+    gsi3pk: `STATUS#queued`,
+    gsi3sk: sk,
   }
 }
 
@@ -178,13 +192,20 @@ export function createDynamoStore(options: DynamoStoreOptions): ExecutionStore {
    * (not a throw) when the condition fails; with `returnItem`, to the item as updated.
    */
   async function update(
-    key: Item, expression: string, values: Item,
-    { condition = 'attribute_exists(pk)', returnItem = false }: { condition?: string | null; returnItem?: boolean } = {},
+    key: Item,
+    expression: string,
+    values: Item,
+    {
+      condition = 'attribute_exists(pk)',
+      returnItem = false,
+    }: { condition?: string | null; returnItem?: boolean } = {},
   ): Promise<Item | boolean> {
     try {
       const out = await doc.send(
         new UpdateCommand({
-          TableName, Key: key, UpdateExpression: expression,
+          TableName,
+          Key: key,
+          UpdateExpression: expression,
           ...(condition !== null ? { ConditionExpression: condition } : {}),
           ExpressionAttributeNames: names(expression, condition ?? ''),
           ...(Object.keys(values).length ? { ExpressionAttributeValues: values } : {}),
@@ -215,7 +236,8 @@ export function createDynamoStore(options: DynamoStoreOptions): ExecutionStore {
     do {
       const page = await doc.send(
         new QueryCommand({
-          ...input, TableName,
+          ...input,
+          TableName,
           // pages of at most 1000: a huge limit (a report over everything) still pages
           ...(Number.isFinite(limit) ? { Limit: Math.min(Math.max(limit - items.length, 1), 1000) } : {}),
           ...(ExclusiveStartKey ? { ExclusiveStartKey } : {}),
@@ -246,20 +268,26 @@ export function createDynamoStore(options: DynamoStoreOptions): ExecutionStore {
   }
 
   const setExecutionStatus = (id: string, status: ServiceExecutionStatus, extra: string, values: Item) =>
-    update(
-      exKey(id),
-      `SET #status = :status, #gsi3pk = :gsi3pk, #updated_at = :now${extra}`,
-      { ':status': status, ':gsi3pk': `STATUS#${status}`, ...values },
-    )
+    update(exKey(id), `SET #status = :status, #gsi3pk = :gsi3pk, #updated_at = :now${extra}`, {
+      ':status': status,
+      ':gsi3pk': `STATUS#${status}`,
+      ...values,
+    })
 
   /** The projection of one journal entry (as the SQLite store's). */
   async function project(entry: JournalEntry): Promise<void> {
     const id: string = entry.executionId
     switch (entry.type) {
       case 'execution_started':
-        await setExecutionStatus(id, 'running', ', #strategy = :strategy, #started_at = if_not_exists(#started_at, :now)', {
-          ':strategy': entry.strategy, ':now': entry.atMs,
-        })
+        await setExecutionStatus(
+          id,
+          'running',
+          ', #strategy = :strategy, #started_at = if_not_exists(#started_at, :now)',
+          {
+            ':strategy': entry.strategy,
+            ':now': entry.atMs,
+          },
+        )
         return
       case 'arrival_quote':
         // runStart reads the first arrival's mid; a first arrival without a quote stays null
@@ -282,11 +310,21 @@ export function createDynamoStore(options: DynamoStoreOptions): ExecutionStore {
           { pk: `EX#${id}`, sk: `CHILD#${o.clientOrderId}` },
           expression,
           {
-            ':broker_order_id': o.brokerOrderId ?? null, ':status': o.status, ':filled_qty': o.filledQty.toString(),
-            ':avg_px': o.avgPx.toString(), ':updated_at': o.updatedAt, ':kind': 'child_order',
-            ':client_order_id': o.clientOrderId, ':execution_id': id, ':slice_index': o.sliceIndex,
-            ':attempt': o.attempt, ':type': o.type, ':side': o.side, ':qty': o.qty.toString(),
-            ':limit_price': str(o.limitPrice), ':created_at': o.createdAt,
+            ':broker_order_id': o.brokerOrderId ?? null,
+            ':status': o.status,
+            ':filled_qty': o.filledQty.toString(),
+            ':avg_px': o.avgPx.toString(),
+            ':updated_at': o.updatedAt,
+            ':kind': 'child_order',
+            ':client_order_id': o.clientOrderId,
+            ':execution_id': id,
+            ':slice_index': o.sliceIndex,
+            ':attempt': o.attempt,
+            ':type': o.type,
+            ':side': o.side,
+            ':qty': o.qty.toString(),
+            ':limit_price': str(o.limitPrice),
+            ':created_at': o.createdAt,
           },
           { condition: null },
         )
@@ -296,15 +334,24 @@ export function createDynamoStore(options: DynamoStoreOptions): ExecutionStore {
         const f = entry.fill
         // a fill id already stored is ignored
         await putIfAbsent({
-          pk: `EX#${id}`, sk: `FILL#${f.fillId}`, kind: 'fill', fill_id: f.fillId, execution_id: id,
-          client_order_id: f.clientOrderId, broker_order_id: f.brokerOrderId, qty: f.qty.toString(),
-          price: f.price.toString(), ts_event: f.tsEvent, ts_init: f.tsInit,
+          pk: `EX#${id}`,
+          sk: `FILL#${f.fillId}`,
+          kind: 'fill',
+          fill_id: f.fillId,
+          execution_id: id,
+          client_order_id: f.clientOrderId,
+          broker_order_id: f.brokerOrderId,
+          qty: f.qty.toString(),
+          price: f.price.toString(),
+          ts_event: f.tsEvent,
+          ts_init: f.tsInit,
         })
         return
       }
       case 'execution_finished':
         await setExecutionStatus(id, entry.status, ', #result_json = :result', {
-          ':result': json(entry.result), ':now': entry.atMs,
+          ':result': json(entry.result),
+          ':now': entry.atMs,
         })
         return
     }
@@ -318,7 +365,10 @@ export function createDynamoStore(options: DynamoStoreOptions): ExecutionStore {
         Item: {
           pk: `EX#${entry.executionId}`,
           sk: `J#${pad(entry.atMs)}#${writer}#${String(journalSeq).padStart(12, '0')}`,
-          kind: 'journal', execution_id: entry.executionId, type: entry.type, at_ms: entry.atMs,
+          kind: 'journal',
+          execution_id: entry.executionId,
+          type: entry.type,
+          at_ms: entry.atMs,
           entry_json: json(entry),
         },
       }),
@@ -342,18 +392,28 @@ export function createDynamoStore(options: DynamoStoreOptions): ExecutionStore {
         if (await putIfAbsent(item)) return { record: toExecution(item), created: true }
         // someone repaired it from our guard (identical item), or the id was taken by another execution
         const existing = await get(exKey(id))
-        if (existing && existing.correlation_id === intent.correlationId) return { record: toExecution(existing), created: true }
+        if (existing && existing.correlation_id === intent.correlationId)
+          return { record: toExecution(existing), created: true }
         await doc
-          .send(new DeleteCommand({
-            TableName, Key: guardKey(intent.correlationId), ConditionExpression: '#execution_id = :id',
-            ExpressionAttributeNames: names('#execution_id'), ExpressionAttributeValues: { ':id': id },
-          }))
+          .send(
+            new DeleteCommand({
+              TableName,
+              Key: guardKey(intent.correlationId),
+              ConditionExpression: '#execution_id = :id',
+              ExpressionAttributeNames: names('#execution_id'),
+              ExpressionAttributeValues: { ':id': id },
+            }),
+          )
           .catch(() => {})
         throw new ServiceError('SERVICE_STORE_CORRUPT', `execution id ${id} is already used by another correlation id`)
       }
       // the correlation id is taken: return its execution, writing it from the guard if its creator died
       const stored = await get(guardKey(intent.correlationId))
-      if (!stored) throw new ServiceError('SERVICE_STORE_UNAVAILABLE', `correlation guard for ${intent.correlationId} vanished (retry)`)
+      if (!stored)
+        throw new ServiceError(
+          'SERVICE_STORE_UNAVAILABLE',
+          `correlation guard for ${intent.correlationId} vanished (retry)`,
+        )
       const existingId = stored.execution_id as string
       if (existingId === id) {
         // our own guard: the SDK retried a put whose first attempt had landed (the same id is never reused)
@@ -366,7 +426,11 @@ export function createDynamoStore(options: DynamoStoreOptions): ExecutionStore {
         await putIfAbsent(stored.execution as Item)
         existing = await get(exKey(existingId))
       }
-      if (!existing) throw new ServiceError('SERVICE_STORE_CORRUPT', `execution ${existingId} for correlation id ${intent.correlationId} is missing`)
+      if (!existing)
+        throw new ServiceError(
+          'SERVICE_STORE_CORRUPT',
+          `execution ${existingId} for correlation id ${intent.correlationId} is missing`,
+        )
       return { record: toExecution(existing), created: false }
     },
 
@@ -383,13 +447,17 @@ export function createDynamoStore(options: DynamoStoreOptions): ExecutionStore {
       const limit = filter.limit === undefined ? 50 : filter.limit < 0 ? Infinity : Math.floor(filter.limit)
       if (limit === 0) return []
       const idx =
-        filter.status !== undefined ? DYNAMO_INDEXES.byStatus
-        : filter.symbol !== undefined ? DYNAMO_INDEXES.bySymbol
-        : DYNAMO_INDEXES.byCreated
+        filter.status !== undefined
+          ? DYNAMO_INDEXES.byStatus
+          : filter.symbol !== undefined
+            ? DYNAMO_INDEXES.bySymbol
+            : DYNAMO_INDEXES.byCreated
       const pk =
-        filter.status !== undefined ? `STATUS#${filter.status}`
-        : filter.symbol !== undefined ? `SYMBOL#${filter.symbol}`
-        : 'EXECUTIONS'
+        filter.status !== undefined
+          ? `STATUS#${filter.status}`
+          : filter.symbol !== undefined
+            ? `SYMBOL#${filter.symbol}`
+            : 'EXECUTIONS'
       const key = `#${idx.pk} = :pk${filter.sinceMs !== undefined ? ` AND #${idx.sk} >= :since_key` : ''}`
       const filters: string[] = []
       const values: Item = { ':pk': pk }
@@ -423,7 +491,9 @@ export function createDynamoStore(options: DynamoStoreOptions): ExecutionStore {
         ExpressionAttributeValues: { ':pk': `EX#${executionId}`, ':prefix': 'CHILD#' },
         ConsistentRead: true,
       })
-      return items.map(toChild).sort((a, b) => a.createdAt - b.createdAt || a.sliceIndex - b.sliceIndex || a.attempt - b.attempt)
+      return items
+        .map(toChild)
+        .sort((a, b) => a.createdAt - b.createdAt || a.sliceIndex - b.sliceIndex || a.attempt - b.attempt)
     },
 
     async fills(executionId) {
@@ -454,35 +524,49 @@ export function createDynamoStore(options: DynamoStoreOptions): ExecutionStore {
     },
 
     async markResumed(id, nowMs) {
-      const item = await update(exKey(id), 'SET #updated_at = :now ADD #resumes :one', { ':now': nowMs, ':one': 1 }, {
-        returnItem: true,
-      })
+      const item = await update(
+        exKey(id),
+        'SET #updated_at = :now ADD #resumes :one',
+        { ':now': nowMs, ':one': 1 },
+        {
+          returnItem: true,
+        },
+      )
       return typeof item === 'object' ? Number(item.resumes) : 0
     },
 
     async acquireLease(id, owner, nowMs, ttlMs) {
-      return (await update(
-        exKey(id),
-        'SET #lease_owner = :owner, #lease_expires_at = :until',
-        { ':owner': owner, ':until': nowMs + ttlMs, ':now': nowMs },
-        {
-          condition:
-            'attribute_exists(pk) AND (attribute_not_exists(#lease_owner) OR #lease_owner = :owner OR #lease_expires_at <= :now)',
-        },
-      )) === true
+      return (
+        (await update(
+          exKey(id),
+          'SET #lease_owner = :owner, #lease_expires_at = :until',
+          { ':owner': owner, ':until': nowMs + ttlMs, ':now': nowMs },
+          {
+            condition:
+              'attribute_exists(pk) AND (attribute_not_exists(#lease_owner) OR #lease_owner = :owner OR #lease_expires_at <= :now)',
+          },
+        )) === true
+      )
     },
 
     async renewLease(id, owner, nowMs, ttlMs) {
-      return (await update(
-        exKey(id),
-        'SET #lease_expires_at = :until',
-        { ':owner': owner, ':until': nowMs + ttlMs, ':now': nowMs },
-        { condition: '#lease_owner = :owner AND #lease_expires_at > :now' },
-      )) === true
+      return (
+        (await update(
+          exKey(id),
+          'SET #lease_expires_at = :until',
+          { ':owner': owner, ':until': nowMs + ttlMs, ':now': nowMs },
+          { condition: '#lease_owner = :owner AND #lease_expires_at > :now' },
+        )) === true
+      )
     },
 
     async releaseLease(id, owner) {
-      await update(exKey(id), 'REMOVE #lease_owner, #lease_expires_at', { ':owner': owner }, { condition: '#lease_owner = :owner' })
+      await update(
+        exKey(id),
+        'REMOVE #lease_owner, #lease_expires_at',
+        { ':owner': owner },
+        { condition: '#lease_owner = :owner' },
+      )
     },
 
     orphaned: (nowMs) =>
@@ -498,7 +582,13 @@ export function createDynamoStore(options: DynamoStoreOptions): ExecutionStore {
 
     async setHalt(halt: HaltRecord | null) {
       if (halt === null) await doc.send(new DeleteCommand({ TableName, Key: HALT_KEY }))
-      else await doc.send(new PutCommand({ TableName, Item: { ...HALT_KEY, kind: 'control', reason: halt.reason, since_ms: halt.sinceMs } }))
+      else
+        await doc.send(
+          new PutCommand({
+            TableName,
+            Item: { ...HALT_KEY, kind: 'control', reason: halt.reason, since_ms: halt.sinceMs },
+          }),
+        )
     },
 
     async prune(beforeMs, limit) {
@@ -506,29 +596,49 @@ export function createDynamoStore(options: DynamoStoreOptions): ExecutionStore {
       const key = `#${idx.pk} = :status AND #${idx.sk} < :before`
       const pages = await Promise.all(
         [...FINAL_STATUSES].map((status) =>
-          query({
-            IndexName: idx.name, KeyConditionExpression: key, FilterExpression: '#updated_at < :before_ms',
-            ExpressionAttributeNames: names(key, '#updated_at'),
-            ExpressionAttributeValues: { ':status': `STATUS#${status}`, ':before': pad(beforeMs), ':before_ms': beforeMs },
-          }, limit),
+          query(
+            {
+              IndexName: idx.name,
+              KeyConditionExpression: key,
+              FilterExpression: '#updated_at < :before_ms',
+              ExpressionAttributeNames: names(key, '#updated_at'),
+              ExpressionAttributeValues: {
+                ':status': `STATUS#${status}`,
+                ':before': pad(beforeMs),
+                ':before_ms': beforeMs,
+              },
+            },
+            limit,
+          ),
         ),
       )
       const victims = pages.flat().map(toExecution).sort(byCreatedThenId).slice(0, limit)
       for (const ex of victims) {
         const items = await query({
-          KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `EX#${ex.id}` }, ConsistentRead: true,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': `EX#${ex.id}` },
+          ConsistentRead: true,
         })
         // the execution item goes last: a prune cut short is finished by the next one
         const rest = items.filter((i) => i.sk !== EXECUTION_SK)
         for (let k = 0; k < rest.length; k += 25) {
-          await Promise.all(rest.slice(k, k + 25).map((i) => doc.send(new DeleteCommand({ TableName, Key: { pk: i.pk, sk: i.sk } }))))
+          await Promise.all(
+            rest.slice(k, k + 25).map((i) => doc.send(new DeleteCommand({ TableName, Key: { pk: i.pk, sk: i.sk } }))),
+          )
         }
-        await doc.send(new DeleteCommand({
-          TableName, Key: guardKey(ex.correlationId), ConditionExpression: '#execution_id = :id',
-          ExpressionAttributeNames: names('#execution_id'), ExpressionAttributeValues: { ':id': ex.id },
-        })).catch((err: unknown) => {
-          if (!isConditionFailed(err)) throw err
-        })
+        await doc
+          .send(
+            new DeleteCommand({
+              TableName,
+              Key: guardKey(ex.correlationId),
+              ConditionExpression: '#execution_id = :id',
+              ExpressionAttributeNames: names('#execution_id'),
+              ExpressionAttributeValues: { ':id': ex.id },
+            }),
+          )
+          .catch((err: unknown) => {
+            if (!isConditionFailed(err)) throw err
+          })
         await doc.send(new DeleteCommand({ TableName, Key: exKey(ex.id) }))
       }
       return victims.length
@@ -537,7 +647,8 @@ export function createDynamoStore(options: DynamoStoreOptions): ExecutionStore {
     async probe(nowMs) {
       const key = { pk: `PROBE#${writer}`, sk: 'PROBE' }
       await doc.send(new PutCommand({ TableName, Item: { ...key, kind: 'probe', at_ms: nowMs } }))
-      if (Number((await get(key))?.at_ms) !== nowMs) throw new ServiceError('SERVICE_STORE_UNAVAILABLE', 'probe write not read back')
+      if (Number((await get(key))?.at_ms) !== nowMs)
+        throw new ServiceError('SERVICE_STORE_UNAVAILABLE', 'probe write not read back')
     },
 
     async close() {

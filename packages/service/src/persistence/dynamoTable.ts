@@ -1,10 +1,13 @@
 import {
-  CreateTableCommand, DynamoDBClient, ResourceInUseException, waitUntilTableExists, type CreateTableCommandInput,
+  CreateTableCommand,
+  DynamoDBClient,
+  ResourceInUseException,
+  waitUntilTableExists,
+  type CreateTableCommandInput,
   type DynamoDBClientConfig,
 } from '@aws-sdk/client-dynamodb'
 import type { Command } from 'commander'
 import { ServiceError } from '../errors.js'
-
 
 /** How to reach DynamoDB: a ready client, or an endpoint/region to build one from. */
 export interface DynamoConnection {
@@ -31,7 +34,10 @@ export const DYNAMO_INDEXES = {
 /** DynamoDB's rule for table names: 3–255 of `a-z A-Z 0-9 _ - .`. */
 export function assertDynamoTableName(tableName: string): void {
   if (!/^[A-Za-z0-9_.-]{3,255}$/.test(tableName)) {
-    throw new ServiceError('SERVICE_STORE_UNAVAILABLE', `invalid DynamoDB table name ${JSON.stringify(tableName)}: use 3-255 of a-z A-Z 0-9 _ - .`)
+    throw new ServiceError(
+      'SERVICE_STORE_UNAVAILABLE',
+      `invalid DynamoDB table name ${JSON.stringify(tableName)}: use 3-255 of a-z A-Z 0-9 _ - .`,
+    )
   }
 }
 
@@ -45,7 +51,10 @@ const isLoopback = (endpoint: string): boolean => {
 }
 
 /** The client for `connection`, and whether the caller owns it (and so must destroy it). */
-export function dynamoClientFor(connection: DynamoConnection): { readonly client: DynamoDBClient; readonly owned: boolean } {
+export function dynamoClientFor(connection: DynamoConnection): {
+  readonly client: DynamoDBClient
+  readonly owned: boolean
+} {
   if (connection.client) return { client: connection.client, owned: false }
   const local = connection.endpoint !== undefined && isLoopback(connection.endpoint)
   const region = connection.region ?? (local ? 'us-east-1' : undefined)

@@ -1,12 +1,14 @@
 import { ORDER_STATUSES, type ExecutionJournal, type OrderIntent, type OrderStatus } from '@acx/engine'
 import { ServiceError } from '../errors.js'
 
-
 /** An execution's status as the service reports it. */
 export const EXECUTION_STATUSES = ['queued', 'running', 'filled', 'partially_filled', 'failed', 'cancelled'] as const
 export type ServiceExecutionStatus = (typeof EXECUTION_STATUSES)[number]
 export const FINAL_STATUSES: ReadonlySet<ServiceExecutionStatus> = new Set([
-  'filled', 'partially_filled', 'failed', 'cancelled',
+  'filled',
+  'partially_filled',
+  'failed',
+  'cancelled',
 ])
 
 /** JSON-safe forms: Decimals are decimal strings. */
@@ -175,5 +177,8 @@ export interface ExecutionStore extends ExecutionJournalStore, ExecutionQueries,
 /** A child order's stored status, checked: anything else in the store is damage, not data. */
 export function storedOrderStatus(value: unknown, clientOrderId: string): OrderStatus {
   if ((ORDER_STATUSES as readonly unknown[]).includes(value)) return value as OrderStatus
-  throw new ServiceError('SERVICE_STORE_CORRUPT', `child order ${clientOrderId}: unknown status ${JSON.stringify(value)} in the store`)
+  throw new ServiceError(
+    'SERVICE_STORE_CORRUPT',
+    `child order ${clientOrderId}: unknown status ${JSON.stringify(value)} in the store`,
+  )
 }

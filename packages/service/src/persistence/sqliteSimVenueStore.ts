@@ -3,7 +3,12 @@ import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { ServiceError } from '../errors.js'
 import type {
-  SimulatedVenueChanges, SimulatedVenueSnapshot, SimulatedVenueStore, StoredSimFill, StoredSimOrder, StoredSimSymbol,
+  SimulatedVenueChanges,
+  SimulatedVenueSnapshot,
+  SimulatedVenueStore,
+  StoredSimFill,
+  StoredSimOrder,
+  StoredSimSymbol,
 } from '@acx/engine'
 
 /** The schema, one entry per version (`PRAGMA user_version`). Decimals are TEXT, times epoch ms. */
@@ -123,13 +128,22 @@ export function createSqliteSimVenueStore(options: SqliteSimVenueStoreOptions): 
     db.close()
     const busy = (cause as { code?: string }).code === 'SQLITE_BUSY'
     throw busy
-      ? new ServiceError('SERVICE_STORE_LOCKED', `simulated venue state ${options.path} is in use by another process (one venue per file: set ACX_SIM_STATE_PATH)`, { cause })
-      : new ServiceError('SERVICE_STORE_UNAVAILABLE', `cannot open the simulated venue state ${options.path}: ${(cause as Error).message}`, { cause })
+      ? new ServiceError(
+          'SERVICE_STORE_LOCKED',
+          `simulated venue state ${options.path} is in use by another process (one venue per file: set ACX_SIM_STATE_PATH)`,
+          { cause },
+        )
+      : new ServiceError(
+          'SERVICE_STORE_UNAVAILABLE',
+          `cannot open the simulated venue state ${options.path}: ${(cause as Error).message}`,
+          { cause },
+        )
   }
 
   const q = {
     meta: db.prepare<[], { instance_id: string; last_order_no: number; generation: number }>(
-      'SELECT instance_id, last_order_no, generation FROM meta WHERE id = 1'),
+      'SELECT instance_id, last_order_no, generation FROM meta WHERE id = 1',
+    ),
     symbols: db.prepare<[], SymbolRow>('SELECT * FROM symbols'),
     orders: db.prepare<[], OrderRow>('SELECT * FROM orders ORDER BY seq'),
     fills: db.prepare<[], FillRow>('SELECT * FROM fills ORDER BY order_id, idx'),
@@ -146,7 +160,8 @@ export function createSqliteSimVenueStore(options: SqliteSimVenueStoreOptions): 
       ON CONFLICT (id) DO UPDATE SET status = excluded.status, filled_qty = excluded.filled_qty,
       notional = excluded.notional, updated_at_ms = excluded.updated_at_ms, cancel_due_at_ms = excluded.cancel_due_at_ms,
       race_fill = excluded.race_fill, finished_at_ms = excluded.finished_at_ms`),
-    putFill: db.prepare(`INSERT INTO fills (order_id, idx, qty, price, at_ms, after_cancel_request) VALUES (?, ?, ?, ?, ?, ?)
+    putFill:
+      db.prepare(`INSERT INTO fills (order_id, idx, qty, price, at_ms, after_cancel_request) VALUES (?, ?, ?, ?, ?, ?)
       ON CONFLICT (order_id, idx) DO NOTHING`),
     forgetOrder: db.prepare('DELETE FROM orders WHERE id = ?'),
     forgetFills: db.prepare('DELETE FROM fills WHERE order_id = ?'),
@@ -171,16 +186,36 @@ export function createSqliteSimVenueStore(options: SqliteSimVenueStoreOptions): 
       return {
         meta: { instanceId: meta.instance_id, lastOrderNo: meta.last_order_no, generation: meta.generation },
         symbols: q.symbols.all().map((r): StoredSimSymbol => ({
-          symbol: r.symbol, mid: r.mid, impact: r.impact, position: r.position, positionCost: r.position_cost,
+          symbol: r.symbol,
+          mid: r.mid,
+          impact: r.impact,
+          position: r.position,
+          positionCost: r.position_cost,
         })),
         orders: q.orders.all().map((r): StoredSimOrder => ({
-          id: r.id, clientOrderId: r.client_order_id, symbol: r.symbol, side: r.side, type: r.type, qty: r.qty,
-          limitPrice: r.limit_price, seq: r.seq, status: r.status, filledQty: r.filled_qty, notional: r.notional,
-          submittedAtMs: r.submitted_at_ms, updatedAtMs: r.updated_at_ms, cancelDueAtMs: r.cancel_due_at_ms,
-          raceFill: r.race_fill === 1, finishedAtMs: r.finished_at_ms,
+          id: r.id,
+          clientOrderId: r.client_order_id,
+          symbol: r.symbol,
+          side: r.side,
+          type: r.type,
+          qty: r.qty,
+          limitPrice: r.limit_price,
+          seq: r.seq,
+          status: r.status,
+          filledQty: r.filled_qty,
+          notional: r.notional,
+          submittedAtMs: r.submitted_at_ms,
+          updatedAtMs: r.updated_at_ms,
+          cancelDueAtMs: r.cancel_due_at_ms,
+          raceFill: r.race_fill === 1,
+          finishedAtMs: r.finished_at_ms,
         })),
         fills: q.fills.all().map((r): StoredSimFill => ({
-          orderId: r.order_id, index: r.idx, qty: r.qty, price: r.price, atMs: r.at_ms,
+          orderId: r.order_id,
+          index: r.idx,
+          qty: r.qty,
+          price: r.price,
+          atMs: r.at_ms,
           afterCancelRequest: r.after_cancel_request === 1,
         })),
       }

@@ -5,7 +5,13 @@ import { dirname } from 'node:path'
 import type { JournalEntry } from '@acx/engine'
 import { MIGRATIONS } from './migrations.js'
 import type {
-  ChildOrderRecord, ExecutionFilter, ExecutionRecord, ExecutionStore, FillRecord, HaltRecord, Json,
+  ChildOrderRecord,
+  ExecutionFilter,
+  ExecutionRecord,
+  ExecutionStore,
+  FillRecord,
+  HaltRecord,
+  Json,
   ServiceExecutionStatus,
 } from './executionStore.js'
 import { FINAL_STATUSES, storedOrderStatus } from './executionStore.js'
@@ -64,7 +70,10 @@ export interface SqliteStoreOptions {
 function migrate(db: Database.Database, path: string): void {
   const current = db.pragma('user_version', { simple: true }) as number
   if (current > MIGRATIONS.length) {
-    throw new ServiceError('SERVICE_STORE_TOO_NEW', `${path}: schema version ${current}, this acx knows ${MIGRATIONS.length}`)
+    throw new ServiceError(
+      'SERVICE_STORE_TOO_NEW',
+      `${path}: schema version ${current}, this acx knows ${MIGRATIONS.length}`,
+    )
   }
   for (let version = current; version < MIGRATIONS.length; version++) {
     db.transaction(() => {
@@ -85,7 +94,10 @@ const sqliteCode = (e: unknown): string => String((e as { code?: unknown })?.cod
 function openChecked(path: string): Database.Database {
   if (path !== ':memory:') {
     if (existsSync(path) && statSync(path).isFile() && statSync(path).size === 0) {
-      throw new ServiceError('SERVICE_STORE_EMPTY_FILE', `${path}: the file is empty (0 bytes), not an acx database; move it away or point at another file`)
+      throw new ServiceError(
+        'SERVICE_STORE_EMPTY_FILE',
+        `${path}: the file is empty (0 bytes), not an acx database; move it away or point at another file`,
+      )
     }
     mkdirSync(dirname(path), { recursive: true })
   }
@@ -94,21 +106,30 @@ function openChecked(path: string): Database.Database {
     db = new Database(path)
     db.pragma('busy_timeout = 5000')
     const check = db.pragma('quick_check', { simple: true })
-    if (check !== 'ok') throw new ServiceError('SERVICE_STORE_CORRUPT', `${path}: integrity check failed: ${String(check)}`)
+    if (check !== 'ok')
+      throw new ServiceError('SERVICE_STORE_CORRUPT', `${path}: integrity check failed: ${String(check)}`)
     db.pragma('journal_mode = WAL')
     // NORMAL is durable against a process crash in WAL mode (only an OS crash can lose the last commits).
     db.pragma('synchronous = NORMAL')
     db.pragma('foreign_keys = ON')
     migrate(db, path)
-    db.prepare('INSERT INTO probes (id, at_ms) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET at_ms = excluded.at_ms').run(Date.now())
+    db.prepare(
+      'INSERT INTO probes (id, at_ms) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET at_ms = excluded.at_ms',
+    ).run(Date.now())
     return db
   } catch (e) {
     db?.close()
     if (isServiceError(e)) throw e
     const code = sqliteCode(e)
     const why = (e as Error).message
-    if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') throw new ServiceError('SERVICE_STORE_CORRUPT', `${path}: ${why}`, { cause: e })
-    if (code.startsWith('SQLITE_READONLY') || code === 'SQLITE_CANTOPEN' || code === 'SQLITE_PERM' || code.startsWith('SQLITE_IOERR')) {
+    if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT')
+      throw new ServiceError('SERVICE_STORE_CORRUPT', `${path}: ${why}`, { cause: e })
+    if (
+      code.startsWith('SQLITE_READONLY') ||
+      code === 'SQLITE_CANTOPEN' ||
+      code === 'SQLITE_PERM' ||
+      code.startsWith('SQLITE_IOERR')
+    ) {
       throw new ServiceError('SERVICE_STORE_READ_ONLY', `${path}: cannot write (${code}: ${why})`, { cause: e })
     }
     throw new ServiceError('SERVICE_STORE_UNAVAILABLE', `${path}: ${code ? `${code}: ` : ''}${why}`, { cause: e })
@@ -153,22 +174,29 @@ export function createSqliteStore(options: SqliteStoreOptions): ExecutionStore {
       WHERE id = @id AND (lease_owner IS NULL OR lease_owner = @owner OR lease_expires_at <= @now)`),
     renew: db.prepare(`UPDATE executions SET lease_expires_at = @until
       WHERE id = @id AND lease_owner = @owner AND lease_expires_at > @now`),
-    release: db.prepare('UPDATE executions SET lease_owner = NULL, lease_expires_at = NULL WHERE id = ? AND lease_owner = ?'),
+    release: db.prepare(
+      'UPDATE executions SET lease_owner = NULL, lease_expires_at = NULL WHERE id = ? AND lease_owner = ?',
+    ),
     orphaned: db.prepare(`SELECT * FROM executions WHERE status IN ('queued', 'running')
       AND (lease_owner IS NULL OR lease_expires_at <= ?) ORDER BY created_at, id`),
     getControl: db.prepare('SELECT value_json FROM controls WHERE name = ?'),
     setControl: db.prepare(`INSERT INTO controls (name, value_json, updated_at) VALUES (?, ?, ?)
       ON CONFLICT (name) DO UPDATE SET value_json = excluded.value_json, updated_at = excluded.updated_at`),
     deleteControl: db.prepare('DELETE FROM controls WHERE name = ?'),
-    prunable: db.prepare(`SELECT id FROM executions WHERE status IN (${[...FINAL_STATUSES].map((s) => `'${s}'`).join(', ')})
+    prunable:
+      db.prepare(`SELECT id FROM executions WHERE status IN (${[...FINAL_STATUSES].map((s) => `'${s}'`).join(', ')})
       AND created_at < @before AND updated_at < @before ORDER BY created_at, id LIMIT @limit`),
     pruneFills: db.prepare('DELETE FROM fills WHERE execution_id = ?'),
     pruneChildren: db.prepare('DELETE FROM child_orders WHERE execution_id = ?'),
     pruneJournal: db.prepare('DELETE FROM journal WHERE execution_id = ?'),
     pruneExecution: db.prepare('DELETE FROM executions WHERE id = ?'),
-    probe: db.prepare('INSERT INTO probes (id, at_ms) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET at_ms = excluded.at_ms'),
+    probe: db.prepare(
+      'INSERT INTO probes (id, at_ms) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET at_ms = excluded.at_ms',
+    ),
     probeRead: db.prepare('SELECT at_ms FROM probes WHERE id = 1'),
-    firstEntry: db.prepare('SELECT at_ms, entry_json FROM journal WHERE execution_id = ? AND type = ? ORDER BY seq LIMIT 1'),
+    firstEntry: db.prepare(
+      'SELECT at_ms, entry_json FROM journal WHERE execution_id = ? AND type = ? ORDER BY seq LIMIT 1',
+    ),
   }
 
   const appendTx = db.transaction((entry: JournalEntry) => {
@@ -181,18 +209,34 @@ export function createSqliteStore(options: SqliteStoreOptions): ExecutionStore {
       case 'child_order_status': {
         const o = entry.order
         q.insertChild.run({
-          clientOrderId: o.clientOrderId, executionId: entry.executionId, brokerOrderId: o.brokerOrderId ?? null,
-          sliceIndex: o.sliceIndex, attempt: o.attempt, type: o.type, side: o.side, qty: o.qty.toString(),
-          limitPrice: str(o.limitPrice), status: o.status, filledQty: o.filledQty.toString(), avgPx: o.avgPx.toString(),
-          createdAt: o.createdAt, updatedAt: o.updatedAt,
+          clientOrderId: o.clientOrderId,
+          executionId: entry.executionId,
+          brokerOrderId: o.brokerOrderId ?? null,
+          sliceIndex: o.sliceIndex,
+          attempt: o.attempt,
+          type: o.type,
+          side: o.side,
+          qty: o.qty.toString(),
+          limitPrice: str(o.limitPrice),
+          status: o.status,
+          filledQty: o.filledQty.toString(),
+          avgPx: o.avgPx.toString(),
+          createdAt: o.createdAt,
+          updatedAt: o.updatedAt,
         })
         break
       }
       case 'fill': {
         const f = entry.fill
         q.insertFill.run(
-          f.fillId, entry.executionId, f.clientOrderId, f.brokerOrderId, f.qty.toString(), f.price.toString(),
-          f.tsEvent, f.tsInit,
+          f.fillId,
+          entry.executionId,
+          f.clientOrderId,
+          f.brokerOrderId,
+          f.qty.toString(),
+          f.price.toString(),
+          f.tsEvent,
+          f.tsInit,
         )
         break
       }
@@ -224,9 +268,16 @@ export function createSqliteStore(options: SqliteStoreOptions): ExecutionStore {
 
     async createExecution({ id, intent, nowMs, referencePrice }) {
       const info = q.insertExecution.run({
-        id, correlationId: intent.correlationId, symbol: intent.symbol, side: intent.side,
-        quantity: intent.quantity.toString(), urgency: intent.urgency, strategy: intent.strategy ?? null,
-        intent: json(intent), now: nowMs, referencePrice: referencePrice ?? null,
+        id,
+        correlationId: intent.correlationId,
+        symbol: intent.symbol,
+        side: intent.side,
+        quantity: intent.quantity.toString(),
+        urgency: intent.urgency,
+        strategy: intent.strategy ?? null,
+        intent: json(intent),
+        now: nowMs,
+        referencePrice: referencePrice ?? null,
       })
       const record = row(q.byCorrelation.get(intent.correlationId))!
       return { record, created: info.changes === 1 }
@@ -252,26 +303,35 @@ export function createSqliteStore(options: SqliteStoreOptions): ExecutionStore {
     },
 
     async childOrders(executionId) {
-      return (q.children.all(executionId) as Array<Record<string, unknown>>).map(
-        (r): ChildOrderRecord => ({
-          clientOrderId: r.client_order_id as string, executionId: r.execution_id as string,
-          brokerOrderId: r.broker_order_id as string | null, sliceIndex: r.slice_index as number,
-          attempt: r.attempt as number, type: r.type as 'market' | 'limit', side: r.side as 'BUY' | 'SELL',
-          qty: r.qty as string, limitPrice: r.limit_price as string | null, status: storedOrderStatus(r.status, r.client_order_id as string),
-          filledQty: r.filled_qty as string, avgPx: r.avg_px as string, createdAt: r.created_at as number,
-          updatedAt: r.updated_at as number,
-        }),
-      )
+      return (q.children.all(executionId) as Array<Record<string, unknown>>).map((r): ChildOrderRecord => ({
+        clientOrderId: r.client_order_id as string,
+        executionId: r.execution_id as string,
+        brokerOrderId: r.broker_order_id as string | null,
+        sliceIndex: r.slice_index as number,
+        attempt: r.attempt as number,
+        type: r.type as 'market' | 'limit',
+        side: r.side as 'BUY' | 'SELL',
+        qty: r.qty as string,
+        limitPrice: r.limit_price as string | null,
+        status: storedOrderStatus(r.status, r.client_order_id as string),
+        filledQty: r.filled_qty as string,
+        avgPx: r.avg_px as string,
+        createdAt: r.created_at as number,
+        updatedAt: r.updated_at as number,
+      }))
     },
 
     async fills(executionId) {
-      return (q.fills.all(executionId) as Array<Record<string, unknown>>).map(
-        (r): FillRecord => ({
-          fillId: r.fill_id as string, executionId: r.execution_id as string,
-          clientOrderId: r.client_order_id as string, brokerOrderId: r.broker_order_id as string,
-          qty: r.qty as string, price: r.price as string, tsEvent: r.ts_event as number, tsInit: r.ts_init as number,
-        }),
-      )
+      return (q.fills.all(executionId) as Array<Record<string, unknown>>).map((r): FillRecord => ({
+        fillId: r.fill_id as string,
+        executionId: r.execution_id as string,
+        clientOrderId: r.client_order_id as string,
+        brokerOrderId: r.broker_order_id as string,
+        qty: r.qty as string,
+        price: r.price as string,
+        tsEvent: r.ts_event as number,
+        tsInit: r.ts_init as number,
+      }))
     },
 
     async runStart(id) {
@@ -312,7 +372,8 @@ export function createSqliteStore(options: SqliteStoreOptions): ExecutionStore {
     prune: async (beforeMs, limit) => pruneTx(beforeMs, limit),
     async probe(nowMs) {
       q.probe.run(nowMs)
-      if ((q.probeRead.get() as { at_ms: number } | undefined)?.at_ms !== nowMs) throw new ServiceError('SERVICE_STORE_UNAVAILABLE', 'probe write not read back')
+      if ((q.probeRead.get() as { at_ms: number } | undefined)?.at_ms !== nowMs)
+        throw new ServiceError('SERVICE_STORE_UNAVAILABLE', 'probe write not read back')
     },
     async close() {
       db.close()

@@ -64,7 +64,11 @@ export function buildReport(inputs: readonly ReportInput[], now: Date, since: Da
   const acc = (symbol: string, strategy: string): Acc => {
     const key = `${symbol}\u0000${strategy}`
     let a = groups.get(key)
-    if (!a) groups.set(key, (a = { executions: 0, requested: new Dec(0), filled: new Dec(0), seconds: [], improvements: [], fallbacks: 0 }))
+    if (!a)
+      groups.set(
+        key,
+        (a = { executions: 0, requested: new Dec(0), filled: new Dec(0), seconds: [], improvements: [], fallbacks: 0 }),
+      )
     return a
   }
   for (const { record, fills } of inputs) {
@@ -73,7 +77,12 @@ export function buildReport(inputs: readonly ReportInput[], now: Date, since: Da
     const seconds = resultField(record, 'executionTimeSeconds')
     const shortfall = resultField(record, 'implementationShortfallBps')
     const fallback = resultField(record, 'marketFallbackUsed') === true
-    for (const a of [acc(record.symbol, strategy), acc(record.symbol, 'ALL'), acc('ALL', strategy), acc('ALL', 'ALL')]) {
+    for (const a of [
+      acc(record.symbol, strategy),
+      acc(record.symbol, 'ALL'),
+      acc('ALL', strategy),
+      acc('ALL', 'ALL'),
+    ]) {
       a.executions++
       a.requested = a.requested.add(record.quantity)
       a.filled = a.filled.add(filled)
@@ -97,26 +106,34 @@ export function buildReport(inputs: readonly ReportInput[], now: Date, since: Da
     }
   })
   const order = (s: string) => (s === 'ALL' ? '\uffff' : s)
-  rows.sort((x, y) => order(x.symbol).localeCompare(order(y.symbol)) || order(x.strategy).localeCompare(order(y.strategy)))
+  rows.sort(
+    (x, y) => order(x.symbol).localeCompare(order(y.symbol)) || order(x.strategy).localeCompare(order(y.strategy)),
+  )
 
   const ac = rows.find((r) => r.symbol === 'ALL' && r.strategy === 'almgren_chriss')
   const wtb = rows.find((r) => r.symbol === 'ALL' && r.strategy === 'walk_the_book')
   const criteria: Criterion[] = [
     {
-      name: 'fill rate', target: '> 95%', actual: ac ? `${ac.fillRatePct}%` : 'no AC executions',
+      name: 'fill rate',
+      target: '> 95%',
+      actual: ac ? `${ac.fillRatePct}%` : 'no AC executions',
       pass: ac ? ac.fillRatePct > 95 : null,
     },
     {
-      name: 'execution time', target: '5–10 min',
+      name: 'execution time',
+      target: '5–10 min',
       actual: ac?.avgExecutionSeconds != null ? `${(ac.avgExecutionSeconds / 60).toFixed(1)} min` : 'no AC executions',
       pass: ac?.avgExecutionSeconds != null ? ac.avgExecutionSeconds >= 300 && ac.avgExecutionSeconds <= 600 : null,
     },
     {
-      name: 'market fallback', target: '< 10%', actual: ac ? `${ac.marketFallbackRatePct}%` : 'no AC executions',
+      name: 'market fallback',
+      target: '< 10%',
+      actual: ac ? `${ac.marketFallbackRatePct}%` : 'no AC executions',
       pass: ac ? ac.marketFallbackRatePct < 10 : null,
     },
     {
-      name: 'slippage vs walk-the-book', target: 'AC price improvement > walk-the-book',
+      name: 'slippage vs walk-the-book',
+      target: 'AC price improvement > walk-the-book',
       actual:
         ac?.priceImprovementBps != null && wtb?.priceImprovementBps != null
           ? `AC ${ac.priceImprovementBps} bps vs WTB ${wtb.priceImprovementBps} bps`

@@ -15,17 +15,20 @@ const cell = (v: unknown): string => (v === null || v === undefined ? '' : Strin
 
 export function formatReportCsv(report: Report): string {
   const quote = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s)
-  return [
-    COLUMNS.map(([, h]) => h).join(','),
-    ...report.rows.map((r) => COLUMNS.map(([k]) => quote(cell(r[k]))).join(',')),
-  ].join('\n') + '\n'
+  return (
+    [
+      COLUMNS.map(([, h]) => h).join(','),
+      ...report.rows.map((r) => COLUMNS.map(([k]) => quote(cell(r[k]))).join(',')),
+    ].join('\n') + '\n'
+  )
 }
 
 export function formatReportTable(report: Report): string {
   const header = COLUMNS.map(([, h]) => h)
   const body = report.rows.map((r) => COLUMNS.map(([k]) => cell(r[k]) || '–'))
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)))
-  const line = (cells: readonly string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')
+  const line = (cells: readonly string[]) =>
+    cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')
   const verdict = (p: boolean | null) => (p === null ? 'n/a ' : p ? 'PASS' : 'FAIL')
   return [
     `acx execution report — ${report.since ? `since ${report.since}` : 'all time'} (generated ${report.generatedAt})`,
@@ -34,7 +37,9 @@ export function formatReportTable(report: Report): string {
     ...body.map(line),
     '',
     'Success criteria (Almgren–Chriss, all symbols):',
-    ...report.criteria.map((c) => `  ${verdict(c.pass)}  ${c.name.padEnd(26)} target ${c.target.padEnd(38)} actual ${c.actual}`),
+    ...report.criteria.map(
+      (c) => `  ${verdict(c.pass)}  ${c.name.padEnd(26)} target ${c.target.padEnd(38)} actual ${c.actual}`,
+    ),
     '',
   ].join('\n')
 }

@@ -162,7 +162,11 @@ export async function runFrontierBatch(opts: FrontierBatchOptions): Promise<Fron
   }
   const bar = showProgress
     ? new cliProgress.SingleBar(
-        { stream: process.stderr, format: 'acx frontier [{bar}] {percentage}% | {rows} rows | {eta_formatted} left', hideCursor: true },
+        {
+          stream: process.stderr,
+          format: 'acx frontier [{bar}] {percentage}% | {rows} rows | {eta_formatted} left',
+          hideCursor: true,
+        },
         cliProgress.Presets.shades_classic,
       )
     : undefined
@@ -179,7 +183,8 @@ export async function runFrontierBatch(opts: FrontierBatchOptions): Promise<Fron
 
   const report = (bad: readonly BadRow[]): void => {
     for (const b of bad) {
-      if (badRows++ < maxReported) process.stderr.write(`acx frontier: ${where} ${b.line + lineOffset}: ${statusName(b.status)}: ${b.message}\n`)
+      if (badRows++ < maxReported)
+        process.stderr.write(`acx frontier: ${where} ${b.line + lineOffset}: ${statusName(b.status)}: ${b.message}\n`)
     }
   }
 
@@ -226,7 +231,8 @@ export async function runFrontierBatch(opts: FrontierBatchOptions): Promise<Fron
     p.result.catch(() => undefined) // awaited in order by the writer
     queue.push(p)
     wakeWriter?.()
-    while (queue.length >= 2 * pool.size && failure === undefined) await new Promise<void>((resolve) => (wakeReader = resolve))
+    while (queue.length >= 2 * pool.size && failure === undefined)
+      await new Promise<void>((resolve) => (wakeReader = resolve))
     if (failure !== undefined) throw failure
   }
   const finish = async (): Promise<void> => {
@@ -239,10 +245,17 @@ export async function runFrontierBatch(opts: FrontierBatchOptions): Promise<Fron
   try {
     await sink.write(opts.format === 'csv' ? `${OUTPUT_COLUMNS.join(',')}\n` : '[\n')
     if (opts.grid === undefined) {
-      for (const rc of flagRows({ chunkRows, defaults: opts.defaults, riskAversions: opts.riskAversions ?? { length: 0, value: () => Number.NaN } })) {
+      for (const rc of flagRows({
+        chunkRows,
+        defaults: opts.defaults,
+        riskAversions: opts.riskAversions ?? { length: 0, value: () => Number.NaN },
+      })) {
         if (sink.closed) break
         // Flag rows cannot fail to parse; kernel-rejected ones come back from the worker.
-        const result = pool.run<FrontierChunkResult>({ kind: 'frontier', chunk: rc.chunk, format: opts.format, wantPoints }, transferOf(rc))
+        const result = pool.run<FrontierChunkResult>(
+          { kind: 'frontier', chunk: rc.chunk, format: opts.format, wantPoints },
+          transferOf(rc),
+        )
         await submit({ result, rows: rc.chunk.rows, bytes: 0 })
       }
     } else {
@@ -289,7 +302,9 @@ async function plotFrontier(opts: FrontierBatchOptions, sample: PointSample): Pr
   let mark: { riskAversion: number; stdDev: number; expectedCost: number } | undefined
   const flags = opts.grid === undefined
   const lambdas = opts.riskAversions
-  const chosen = opts.mark ?? (flags && lambdas !== undefined && lambdas.length > 0 ? lambdas.value(Math.floor(lambdas.length / 2)) : undefined)
+  const chosen =
+    opts.mark ??
+    (flags && lambdas !== undefined && lambdas.length > 0 ? lambdas.value(Math.floor(lambdas.length / 2)) : undefined)
   if (chosen !== undefined && flags) {
     try {
       const d = opts.defaults
@@ -312,7 +327,11 @@ async function plotFrontier(opts: FrontierBatchOptions, sample: PointSample): Pr
     sample.riskAversion.forEach((l, i) => {
       if (Math.abs(l - chosen) < Math.abs((sample.riskAversion[best] as number) - chosen)) best = i
     })
-    mark = { riskAversion: sample.riskAversion[best] as number, stdDev: sample.stdDev[best] as number, expectedCost: sample.expectedCost[best] as number }
+    mark = {
+      riskAversion: sample.riskAversion[best] as number,
+      stdDev: sample.stdDev[best] as number,
+      expectedCost: sample.expectedCost[best] as number,
+    }
   }
   await writeChart(
     frontierChartOption({

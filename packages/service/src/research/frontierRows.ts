@@ -103,7 +103,12 @@ export function chunkColumnsFor(rows: number): Record<InputColumn, Float64Array>
  * Sweeps one chunk and formats it: the work a frontier worker does. Row order is kept; a parse error
  * overrides the kernel's status; kernel-rejected rows come back in `bad` with their line.
  */
-export function runFrontierChunk(core: AcCoreApi, chunk: FrontierChunk, format: OutputFormat, wantPoints: boolean): FrontierChunkResult {
+export function runFrontierChunk(
+  core: AcCoreApi,
+  chunk: FrontierChunk,
+  format: OutputFormat,
+  wantPoints: boolean,
+): FrontierChunkResult {
   const c = chunk.columns
   const res = core.sweep({
     shares: c.shares,

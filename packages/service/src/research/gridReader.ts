@@ -2,7 +2,14 @@ import { createReadStream } from 'node:fs'
 import { ResearchError, isResearchError } from './researchError.js'
 import type { RangeValues } from './rangeSpec.js'
 import { toFloat64Array } from './rangeSpec.js'
-import { chunkColumnsFor, INPUT_COLUMNS, PARSE_ERROR, type BadRow, type FrontierChunk, type InputColumn } from './frontierRows.js'
+import {
+  chunkColumnsFor,
+  INPUT_COLUMNS,
+  PARSE_ERROR,
+  type BadRow,
+  type FrontierChunk,
+  type InputColumn,
+} from './frontierRows.js'
 
 /** Rows to sweep, with the rows that failed to parse (their lines and messages). */
 export interface ReadChunk {
@@ -46,7 +53,8 @@ const normalize = (name: string): string =>
     .replace(/-/g, '_')
     .toLowerCase()
 
-const optionalDefault = (c: InputColumn): number | undefined => (c === 'permanent_impact' || c === 'fixed_cost' ? 0 : undefined)
+const optionalDefault = (c: InputColumn): number | undefined =>
+  c === 'permanent_impact' || c === 'fixed_cost' ? 0 : undefined
 
 /**
  * The header line of a grid: columns named like the flags. An unknown or repeated column, or a
@@ -57,7 +65,11 @@ function parseGridHeader(line: string, where: string, opts: RowSourceOptions): G
   const seen = new Set<number>()
   const fieldColumns = names.map((name) => {
     const j = INPUT_COLUMNS.indexOf(name as InputColumn)
-    if (j < 0) throw new ResearchError('RESEARCH_BAD_INPUT', `${where}: unknown column "${name}" (columns: ${INPUT_COLUMNS.join(', ')})`)
+    if (j < 0)
+      throw new ResearchError(
+        'RESEARCH_BAD_INPUT',
+        `${where}: unknown column "${name}" (columns: ${INPUT_COLUMNS.join(', ')})`,
+      )
     if (seen.has(j)) throw new ResearchError('RESEARCH_BAD_INPUT', `${where}: column "${name}" appears twice`)
     seen.add(j)
     return j
@@ -74,7 +86,8 @@ function parseGridHeader(line: string, where: string, opts: RowSourceOptions): G
       else expand = toFloat64Array(opts.riskAversions)
     } else if (d === undefined) missing.push(c)
   })
-  if (missing.length > 0) throw new ResearchError('RESEARCH_BAD_INPUT', `${where}: no column or flag for ${missing.join(', ')}`)
+  if (missing.length > 0)
+    throw new ResearchError('RESEARCH_BAD_INPUT', `${where}: no column or flag for ${missing.join(', ')}`)
   return { fieldColumns, fieldNames: names, base, expand }
 }
 
@@ -108,7 +121,10 @@ class ChunkBuilder {
   take(): ReadChunk {
     const n = this.n
     const trim = <T extends Float64Array | Uint8Array>(a: T): T => (n === this.rows ? a : (a.slice(0, n) as T))
-    const columns = Object.fromEntries(INPUT_COLUMNS.map((c) => [c, trim(this.cols[c])])) as Record<InputColumn, Float64Array>
+    const columns = Object.fromEntries(INPUT_COLUMNS.map((c) => [c, trim(this.cols[c])])) as Record<
+      InputColumn,
+      Float64Array
+    >
     const chunk: FrontierChunk = {
       rows: n,
       columns,
@@ -218,7 +234,10 @@ export type GridPiece =
  * of about `pieceBytes`, which the workers parse. Raises ResearchError for an unreadable file or a bad
  * header.
  */
-export async function* gridPieces(path: string, opts: RowSourceOptions & { readonly pieceBytes: number }): AsyncGenerator<GridPiece> {
+export async function* gridPieces(
+  path: string,
+  opts: RowSourceOptions & { readonly pieceBytes: number },
+): AsyncGenerator<GridPiece> {
   const stream = createReadStream(path, { highWaterMark: 1 << 20 })
   let layout: GridLayout | undefined
   let pending: Buffer[] = []
@@ -254,7 +273,11 @@ export async function* gridPieces(path: string, opts: RowSourceOptions & { reado
         pending = [all.subarray(nl + 1)]
         pendingSize = all.length - nl - 1
         headerLines++
-        const line = all.subarray(0, nl).toString('utf8').replace(/\r$/, '').replace(/^\uFEFF/, '')
+        const line = all
+          .subarray(0, nl)
+          .toString('utf8')
+          .replace(/\r$/, '')
+          .replace(/^\uFEFF/, '')
         if (line.trim() === '' || line.startsWith('#')) continue
         layout = parseGridHeader(line, `${path} line ${headerLines}`, opts)
         yield { kind: 'layout', layout, lines: headerLines }
@@ -273,8 +296,12 @@ export async function* gridPieces(path: string, opts: RowSourceOptions & { reado
     stream.destroy()
   }
   if (layout === undefined) {
-    const line = Buffer.concat(pending).toString('utf8').replace(/^\uFEFF/, '').trim()
-    if (line === '' || line.startsWith('#')) throw new ResearchError('RESEARCH_BAD_INPUT', `${path}: empty grid (no header line)`)
+    const line = Buffer.concat(pending)
+      .toString('utf8')
+      .replace(/^\uFEFF/, '')
+      .trim()
+    if (line === '' || line.startsWith('#'))
+      throw new ResearchError('RESEARCH_BAD_INPUT', `${path}: empty grid (no header line)`)
     layout = parseGridHeader(line, `${path} line ${headerLines + 1}`, opts)
     yield { kind: 'layout', layout, lines: headerLines + 1 }
     return

@@ -1,6 +1,12 @@
 import type { AcCoreApi } from '@acx/ac-core-wasm'
 import { countLines, parseGridText } from './gridReader.js'
-import { runFrontierChunk, type BadRow, type FrontierPoints, type GridTextResult, type GridTextTask } from './frontierRows.js'
+import {
+  runFrontierChunk,
+  type BadRow,
+  type FrontierPoints,
+  type GridTextResult,
+  type GridTextTask,
+} from './frontierRows.js'
 
 const decoder = new TextDecoder('utf-8')
 

@@ -18,15 +18,24 @@ import type { InputColumn } from './frontierRows.js'
 import { assertPlotFile, tcaChartOption, writeChart } from './plot.js'
 import { lazyRange, parseRangeSpec, type RangeValues } from './rangeSpec.js'
 import { computeSchedule, formatScheduleTable } from './schedule.js'
-import { MARKET_KINDS, marketFor, runSimulations, summarize, type MarketKind, type SimulationSpec } from './simulation.js'
+import {
+  MARKET_KINDS,
+  marketFor,
+  runSimulations,
+  summarize,
+  type MarketKind,
+  type SimulationSpec,
+} from './simulation.js'
 import { formatSimulationTable } from './simulationReport.js'
 import { createWorkerPool, defaultWorkers } from './workerPool.js'
 
-const number = (what: string, rule: (x: number) => boolean, ruleText: string) => (v: string): number => {
-  const x = v.trim() === '' ? Number.NaN : Number(v)
-  if (!Number.isFinite(x) || !rule(x)) throw new InvalidArgumentError(`${what} must be ${ruleText}`)
-  return x
-}
+const number =
+  (what: string, rule: (x: number) => boolean, ruleText: string) =>
+  (v: string): number => {
+    const x = v.trim() === '' ? Number.NaN : Number(v)
+    if (!Number.isFinite(x) || !rule(x)) throw new InvalidArgumentError(`${what} must be ${ruleText}`)
+    return x
+  }
 const anyNumber = number('the value', () => true, 'a number')
 const positiveInt = number('the value', (x) => Number.isInteger(x) && x >= 1, 'an integer ≥ 1')
 const nonNegativeInt = number('the value', (x) => Number.isInteger(x) && x >= 0, 'an integer ≥ 0')
@@ -35,7 +44,9 @@ const nonNegative = number('the value', (x) => x >= 0, 'a number ≥ 0')
 
 /** `acx` exits 2 on a configuration problem, like commander's usage errors. */
 function configProblem(problems: readonly EngineEnvProblem[]): number {
-  process.stderr.write(`acx: invalid configuration:\n${problems.map((p) => `  ${p.variable}: ${p.message}`).join('\n')}\n`)
+  process.stderr.write(
+    `acx: invalid configuration:\n${problems.map((p) => `  ${p.variable}: ${p.message}`).join('\n')}\n`,
+  )
   return 2
 }
 
@@ -62,7 +73,10 @@ const flagName = (flag: string): string => `--${flag.replace(/[A-Z]/g, (c) => `-
  * reads them, then the command's flags over the `ac` fields they name. Problems name the flag when a
  * flag set the field, else the variable.
  */
-function researchConfig(o: Record<string, unknown>): { readonly input: AcConfigInput; readonly problems: readonly EngineEnvProblem[] } {
+function researchConfig(o: Record<string, unknown>): {
+  readonly input: AcConfigInput
+  readonly problems: readonly EngineEnvProblem[]
+} {
   const fromEnv = readEngineEnv(process.env)
   const flags: Record<string, unknown> = {}
   const flagOf = new Map<string, string>()
@@ -72,7 +86,10 @@ function researchConfig(o: Record<string, unknown>): { readonly input: AcConfigI
     flagOf.set(field, flagName(flag))
   }
   const input: AcConfigInput = { ...fromEnv.input, ac: { ...fromEnv.input.ac, ...flags } as AcConfigInput['ac'] }
-  const checked = checkEngineConfig(input, (path) => (path[0] === 'ac' && flagOf.get(String(path[1]))) || variableFor(path))
+  const checked = checkEngineConfig(
+    input,
+    (path) => (path[0] === 'ac' && flagOf.get(String(path[1]))) || variableFor(path),
+  )
   return { input, problems: [...fromEnv.problems, ...(checked.ok ? [] : checked.problems)] }
 }
 
@@ -105,23 +122,59 @@ interface FrontierFlags {
 function registerFrontier(program: Command): void {
   const cmd: Command = program
     .command('frontier')
-    .description('efficient frontiers in bulk: κ, E, V and √V per parameter set (flags, or a grid CSV), over worker threads')
-    .option('--grid <file>', 'CSV with a header naming columns like the flags (shares,horizon,…,risk_aversion), one parameter set a row')
+    .description(
+      'efficient frontiers in bulk: κ, E, V and √V per parameter set (flags, or a grid CSV), over worker threads',
+    )
+    .option(
+      '--grid <file>',
+      'CSV with a header naming columns like the flags (shares,horizon,…,risk_aversion), one parameter set a row',
+    )
     .option('--shares <X>', 'X, shares to trade', positive, PAPER_EXAMPLE.shares)
     .option('--horizon <T>', 'T, time to complete (any time unit, used consistently)', positive, PAPER_EXAMPLE.horizon)
     .option('--slices <N>', 'N, number of trading intervals', positiveInt, PAPER_EXAMPLE.slices)
     .option('--volatility <sigma>', 'σ, price per share per √time', nonNegative, PAPER_EXAMPLE.volatility)
-    .option('--temporary-impact <eta>', 'η, price per share per (share per time)', positive, PAPER_EXAMPLE.temporaryImpact)
-    .option('--permanent-impact <gamma>', 'γ, price per share per share', nonNegative, PAPER_EXAMPLE.permanentImpact ?? 0)
-    .option('--fixed-cost <epsilon>', 'ε, price per share traded (half spread + fees)', nonNegative, PAPER_EXAMPLE.fixedCost ?? 0)
-    .option('--risk-aversion <spec>', 'λ per unit of cost: FROM:TO:COUNT or one value (default 0:1e-5:11; with a grid, only if it has no risk_aversion column)')
+    .option(
+      '--temporary-impact <eta>',
+      'η, price per share per (share per time)',
+      positive,
+      PAPER_EXAMPLE.temporaryImpact,
+    )
+    .option(
+      '--permanent-impact <gamma>',
+      'γ, price per share per share',
+      nonNegative,
+      PAPER_EXAMPLE.permanentImpact ?? 0,
+    )
+    .option(
+      '--fixed-cost <epsilon>',
+      'ε, price per share traded (half spread + fees)',
+      nonNegative,
+      PAPER_EXAMPLE.fixedCost ?? 0,
+    )
+    .option(
+      '--risk-aversion <spec>',
+      'λ per unit of cost: FROM:TO:COUNT or one value (default 0:1e-5:11; with a grid, only if it has no risk_aversion column)',
+    )
     .option('--log', 'space the risk aversions logarithmically (FROM, TO > 0)')
     .addOption(new Option('--format <format>', 'output format').choices(['csv', 'json']).default('csv'))
     .option('--out <file>', 'write to a file instead of stdout')
-    .addOption(new Option('--workers <n>', 'worker threads, each with its own WebAssembly core').argParser(positiveInt).default(defaultWorkers(), 'the number of cores'))
+    .addOption(
+      new Option('--workers <n>', 'worker threads, each with its own WebAssembly core')
+        .argParser(positiveInt)
+        .default(defaultWorkers(), 'the number of cores'),
+    )
     .option('--plot <file>', 'also draw expected cost against standard deviation: .svg or .png')
-    .option('--mark <lambda>', 'the risk aversion to mark on the plot (default: the middle of --risk-aversion)', nonNegative)
-    .addOption(new Option('--chunk-rows <n>', 'rows per chunk sent to a worker').argParser(positiveInt).default(16_384).hideHelp())
+    .option(
+      '--mark <lambda>',
+      'the risk aversion to mark on the plot (default: the middle of --risk-aversion)',
+      nonNegative,
+    )
+    .addOption(
+      new Option('--chunk-rows <n>', 'rows per chunk sent to a worker')
+        .argParser(positiveInt)
+        .default(16_384)
+        .hideHelp(),
+    )
   cmd.action(async (o: FrontierFlags) => {
     assertPlotFile(o.plot)
     const explicit = (name: string): boolean => cmd.getOptionValueSource(name) !== 'default'
@@ -143,7 +196,11 @@ function registerFrontier(program: Command): void {
     const spec = o.riskAversion ?? (o.grid === undefined ? '0:1e-5:11' : undefined)
     if (spec !== undefined) {
       const parsed = parseRangeSpec(spec, o.log === true)
-      if (!parsed.ok) cmd.error(`error: option '--risk-aversion <spec>': ${parsed.issues.map((i) => i.message).join('; ')}`, { exitCode: 1, code: 'commander.invalidArgument' })
+      if (!parsed.ok)
+        cmd.error(`error: option '--risk-aversion <spec>': ${parsed.issues.map((i) => i.message).join('; ')}`, {
+          exitCode: 1,
+          code: 'commander.invalidArgument',
+        })
       riskAversions = lazyRange(parsed.value)
     }
     await runFrontierBatch({
@@ -174,13 +231,24 @@ interface ScheduleFlags {
 function registerSchedule(program: Command): void {
   program
     .command('schedule')
-    .description('the schedule an order gets under the AC_* configuration (environment, --profile, flags) and its pre-trade estimate')
+    .description(
+      'the schedule an order gets under the AC_* configuration (environment, --profile, flags) and its pre-trade estimate',
+    )
     .addOption(new Option('--profile <name>', 'AC_PROFILE').choices([...PROFILE_NAMES]))
     .option('--symbol <symbol>', 'symbol (for AC_SYMBOL_PROFILES)', 'SIM')
     .option('--quantity <shares>', 'order quantity, shares', positive, 1000)
     .option('--price <dollars>', 'arrival price, dollars', positive, 100)
-    .option('--spread <dollars>', 'quoted spread, dollars: ε = spread/(2·price) enters the expected cost', nonNegative, 0)
-    .addOption(new Option('--strategy <name>', 'almgren_chriss or twap (λ = 0)').choices(['almgren_chriss', 'twap']).default('almgren_chriss'))
+    .option(
+      '--spread <dollars>',
+      'quoted spread, dollars: ε = spread/(2·price) enters the expected cost',
+      nonNegative,
+      0,
+    )
+    .addOption(
+      new Option('--strategy <name>', 'almgren_chriss or twap (λ = 0)')
+        .choices(['almgren_chriss', 'twap'])
+        .default('almgren_chriss'),
+    )
     .option('--risk-aversion <lambda>', 'AC_RISK_AVERSION', anyNumber)
     .option('--volatility <sigma>', 'AC_VOLATILITY: daily volatility of returns', anyNumber)
     .option('--temporary-impact <eta>', 'AC_TEMP_IMPACT', anyNumber)
@@ -225,34 +293,70 @@ interface SimulateFlags {
 }
 
 const strategies = (v: string): StrategyName[] => {
-  const names = v.split(',').map((s) => s.trim()).filter((s) => s !== '')
+  const names = v
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '')
   const bad = names.filter((s) => !isStrategyName(s))
-  if (bad.length > 0 || names.length === 0) throw new InvalidArgumentError(`use a comma-separated list of ${STRATEGY_NAMES.join(', ')}`)
+  if (bad.length > 0 || names.length === 0)
+    throw new InvalidArgumentError(`use a comma-separated list of ${STRATEGY_NAMES.join(', ')}`)
   return [...new Set(names)] as StrategyName[]
 }
 
 function registerSimulate(program: Command): void {
   program
     .command('simulate')
-    .description('Monte Carlo of the engine on a simulated market in virtual time: shortfall, fill and fallback rates per strategy, model prediction beside')
+    .description(
+      'Monte Carlo of the engine on a simulated market in virtual time: shortfall, fill and fallback rates per strategy, model prediction beside',
+    )
     .addOption(
       new Option('--strategy <list>', `comma-separated: ${STRATEGY_NAMES.join(', ')}`)
         .argParser(strategies)
-        .default(['almgren_chriss', 'walk_the_book', 'twap', 'market'] as StrategyName[], 'almgren_chriss,walk_the_book,twap,market'),
+        .default(
+          ['almgren_chriss', 'walk_the_book', 'twap', 'market'] as StrategyName[],
+          'almgren_chriss,walk_the_book,twap,market',
+        ),
     )
     .option('--runs <n>', 'executions per strategy', positiveInt, 1000)
     .option('--seed <n>', 'seed (run i uses the same market seed for every strategy)', nonNegativeInt, 1)
-    .addOption(new Option('--market <kind>', "engine: the engine's simulated market; model: the Almgren–Chriss model as a market").choices([...MARKET_KINDS]).default('engine'))
+    .addOption(
+      new Option(
+        '--market <kind>',
+        "engine: the engine's simulated market; model: the Almgren–Chriss model as a market",
+      )
+        .choices([...MARKET_KINDS])
+        .default('engine'),
+    )
     .addOption(new Option('--side <side>', 'order side').choices(['BUY', 'SELL']).default('BUY'))
     .option('--quantity <shares>', 'order quantity, shares', positiveInt, 1000)
     .option('--price <dollars>', 'arrival mid, dollars', positive, 100)
     .option('--spread <dollars>', 'quoted spread, dollars (a multiple of the tick)', nonNegative, 0.02)
-    .option('--daily-volatility <sigma>', 'daily volatility of returns (AC_VOLATILITY; the market uses it too)', anyNumber)
-    .option('--temporary-impact <eta>', 'η as AC_TEMP_IMPACT (fraction of price per fraction of the order per second); the market uses η/(Q·τ) per share', anyNumber)
-    .option('--permanent-impact <gamma>', 'γ as AC_PERM_IMPACT (fraction of price per fraction of the order); the market uses γ/Q per share', anyNumber)
-    .addOption(new Option('--profile <name>', 'AC_PROFILE: model and market parameters from a preset').choices([...PROFILE_NAMES]))
+    .option(
+      '--daily-volatility <sigma>',
+      'daily volatility of returns (AC_VOLATILITY; the market uses it too)',
+      anyNumber,
+    )
+    .option(
+      '--temporary-impact <eta>',
+      'η as AC_TEMP_IMPACT (fraction of price per fraction of the order per second); the market uses η/(Q·τ) per share',
+      anyNumber,
+    )
+    .option(
+      '--permanent-impact <gamma>',
+      'γ as AC_PERM_IMPACT (fraction of price per fraction of the order); the market uses γ/Q per share',
+      anyNumber,
+    )
+    .addOption(
+      new Option('--profile <name>', 'AC_PROFILE: model and market parameters from a preset').choices([
+        ...PROFILE_NAMES,
+      ]),
+    )
     .option('--risk-aversion <lambda>', 'AC_RISK_AVERSION', anyNumber)
-    .addOption(new Option('--workers <n>', 'worker threads').argParser(positiveInt).default(defaultWorkers(), 'the number of cores'))
+    .addOption(
+      new Option('--workers <n>', 'worker threads')
+        .argParser(positiveInt)
+        .default(defaultWorkers(), 'the number of cores'),
+    )
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
     .option('--plot <file>', 'shortfall per strategy with the model mean: .svg or .png')
     .action(async (o: SimulateFlags) => {
@@ -277,7 +381,13 @@ function registerSimulate(program: Command): void {
       const total = specs.length * o.runs
       const bar =
         process.stderr.isTTY === true
-          ? new cliProgress.SingleBar({ stream: process.stderr, format: 'acx simulate [{bar}] {value}/{total} executions | {eta_formatted} left' }, cliProgress.Presets.shades_classic)
+          ? new cliProgress.SingleBar(
+              {
+                stream: process.stderr,
+                format: 'acx simulate [{bar}] {value}/{total} executions | {eta_formatted} left',
+              },
+              cliProgress.Presets.shades_classic,
+            )
           : undefined
       bar?.start(total, 0)
       const pool = await createWorkerPool(o.workers)
@@ -291,14 +401,29 @@ function registerSimulate(program: Command): void {
       }
       const seconds = (performance.now() - t0) / 1000
       const summaries = runs.map((r) => summarize(r, lambda))
-      const settings = { market: o.market, side: o.side, quantity: o.quantity, price: o.price, spread: o.spread, runs: o.runs, seed: o.seed, riskAversion: lambda }
+      const settings = {
+        market: o.market,
+        side: o.side,
+        quantity: o.quantity,
+        price: o.price,
+        spread: o.spread,
+        runs: o.runs,
+        seed: o.seed,
+        riskAversion: lambda,
+      }
       if (o.format === 'json') process.stdout.write(`${JSON.stringify({ settings, strategies: summaries }, null, 2)}\n`)
       else process.stdout.write(formatSimulationTable(summaries, settings))
-      process.stderr.write(`acx simulate: ${total} executions in ${seconds.toFixed(2)} s (${Math.round(total / seconds)}/s)\n`)
+      process.stderr.write(
+        `acx simulate: ${total} executions in ${seconds.toFixed(2)} s (${Math.round(total / seconds)}/s)\n`,
+      )
       if (o.plot !== undefined) {
         await writeChart(
           tcaChartOption(
-            runs.map((r, i) => ({ strategy: r.strategy, shortfallBps: r.shortfallBps, predictedMeanBps: summaries[i]?.predictedMeanBps ?? null })),
+            runs.map((r, i) => ({
+              strategy: r.strategy,
+              shortfallBps: r.shortfallBps,
+              predictedMeanBps: summaries[i]?.predictedMeanBps ?? null,
+            })),
             `Implementation shortfall, ${o.runs} runs per strategy (${o.market} market)`,
           ),
           o.plot,

@@ -22,14 +22,21 @@ function renderSvg(option: Option, width = PLOT_WIDTH, height = PLOT_HEIGHT): st
 
 /** SVG → PNG with resvg (system fonts for the labels). */
 function svgToPng(svg: string, width = PLOT_WIDTH): Buffer {
-  const png = new Resvg(svg, { fitTo: { mode: 'width', value: width }, background: '#ffffff', font: { loadSystemFonts: true } }).render().asPng()
+  const png = new Resvg(svg, {
+    fitTo: { mode: 'width', value: width },
+    background: '#ffffff',
+    font: { loadSystemFonts: true },
+  })
+    .render()
+    .asPng()
   return Buffer.from(png)
 }
 
 /** Writes a chart to `file`: `.svg` or `.png`, chosen by the extension. */
 export async function writeChart(option: Option, file: string): Promise<void> {
   const ext = extname(file).toLowerCase()
-  if (ext !== '.svg' && ext !== '.png') throw new ResearchError('RESEARCH_BAD_INPUT', `--plot ${file}: use a .svg or .png file name`)
+  if (ext !== '.svg' && ext !== '.png')
+    throw new ResearchError('RESEARCH_BAD_INPUT', `--plot ${file}: use a .svg or .png file name`)
   const svg = renderSvg(option)
   await writeFile(file, ext === '.svg' ? svg : svgToPng(svg))
 }
@@ -38,7 +45,8 @@ export async function writeChart(option: Option, file: string): Promise<void> {
 export function assertPlotFile(file: string | undefined): void {
   if (file === undefined) return
   const ext = extname(file).toLowerCase()
-  if (ext !== '.svg' && ext !== '.png') throw new ResearchError('RESEARCH_BAD_INPUT', `--plot ${file}: use a .svg or .png file name`)
+  if (ext !== '.svg' && ext !== '.png')
+    throw new ResearchError('RESEARCH_BAD_INPUT', `--plot ${file}: use a .svg or .png file name`)
 }
 
 const sig = (x: number): string => String(Number(x.toPrecision(4)))
@@ -57,7 +65,11 @@ export interface FrontierPlotData {
 
 /** Expected cost against standard deviation, the chosen λ marked. */
 export function frontierChartOption(d: FrontierPlotData): Option {
-  const data = Array.from({ length: d.stdDev.length }, (_, i) => [d.stdDev[i] as number, d.expectedCost[i] as number, d.riskAversion[i] as number])
+  const data = Array.from({ length: d.stdDev.length }, (_, i) => [
+    d.stdDev[i] as number,
+    d.expectedCost[i] as number,
+    d.riskAversion[i] as number,
+  ])
   const series: object[] = [
     {
       name: d.line ? 'efficient frontier' : 'parameter sets',
@@ -91,8 +103,22 @@ export function frontierChartOption(d: FrontierPlotData): Option {
     title: { text: d.title, left: 'center' },
     legend: { top: 40, itemGap: 28 },
     grid: { left: 90, right: 140, top: 85, bottom: 60 },
-    xAxis: { type: 'value', name: 'standard deviation of cost √V', nameLocation: 'middle', nameGap: 32, scale: true, axisLabel: { formatter: sig } },
-    yAxis: { type: 'value', name: 'expected cost E', nameLocation: 'middle', nameGap: 70, scale: true, axisLabel: { formatter: sig } },
+    xAxis: {
+      type: 'value',
+      name: 'standard deviation of cost √V',
+      nameLocation: 'middle',
+      nameGap: 32,
+      scale: true,
+      axisLabel: { formatter: sig },
+    },
+    yAxis: {
+      type: 'value',
+      name: 'expected cost E',
+      nameLocation: 'middle',
+      nameGap: 70,
+      scale: true,
+      axisLabel: { formatter: sig },
+    },
     series,
   } as Option
 }
@@ -118,7 +144,9 @@ export function tcaChartOption(rows: readonly TcaPlotRow[], title: string): Opti
   const means: (number | null)[] = []
   const predicted: (number | null)[] = []
   for (const r of rows) {
-    const xs = Array.from(r.shortfallBps).filter((x) => !Number.isNaN(x)).sort((a, b) => a - b)
+    const xs = Array.from(r.shortfallBps)
+      .filter((x) => !Number.isNaN(x))
+      .sort((a, b) => a - b)
     boxes.push([0.05, 0.25, 0.5, 0.75, 0.95].map((p) => quantile(xs, p)))
     means.push(xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null)
     predicted.push(r.predictedMeanBps)
@@ -132,7 +160,14 @@ export function tcaChartOption(rows: readonly TcaPlotRow[], title: string): Opti
     series: [
       { name: 'realised (5–95%)', type: 'boxplot', data: boxes },
       { name: 'realised mean', type: 'scatter', symbol: 'circle', symbolSize: 10, data: means },
-      { name: 'model mean', type: 'scatter', symbol: 'diamond', symbolSize: 14, itemStyle: { color: '#d62728' }, data: predicted },
+      {
+        name: 'model mean',
+        type: 'scatter',
+        symbol: 'diamond',
+        symbolSize: 14,
+        itemStyle: { color: '#d62728' },
+        data: predicted,
+      },
     ],
   } as Option
 }

@@ -17,7 +17,10 @@ const MAX_COUNT = 100_000_000
  */
 export function parseRangeSpec(text: string, log: boolean): Validation<RangeSpec> {
   const parts = text.split(':').map((s) => s.trim())
-  const fail = (message: string): Validation<RangeSpec> => ({ ok: false, issues: [{ path: ['risk-aversion'], message }] })
+  const fail = (message: string): Validation<RangeSpec> => ({
+    ok: false,
+    issues: [{ path: ['risk-aversion'], message }],
+  })
   const num = (s: string | undefined): number => (s === undefined || s === '' ? Number.NaN : Number(s))
   if (parts.length === 1) {
     const v = num(parts[0])
@@ -30,7 +33,8 @@ export function parseRangeSpec(text: string, log: boolean): Validation<RangeSpec
   const to = num(parts[1])
   const count = num(parts[2])
   if (!Number.isFinite(from) || !Number.isFinite(to)) return fail(`FROM and TO must be numbers (got ${text})`)
-  if (!Number.isInteger(count) || count < 1 || count > MAX_COUNT) return fail(`COUNT must be an integer from 1 to ${MAX_COUNT} (got ${parts[2]})`)
+  if (!Number.isInteger(count) || count < 1 || count > MAX_COUNT)
+    return fail(`COUNT must be an integer from 1 to ${MAX_COUNT} (got ${parts[2]})`)
   if (count === 1 && from !== to) return fail(`COUNT 1 needs FROM = TO (got ${text})`)
   if (log && !(from > 0 && to > 0)) return fail(`--log needs FROM and TO > 0 (got ${text})`)
   return { ok: true, value: { from, to, count, log } }
@@ -84,4 +88,5 @@ export function lazyRange(spec: RangeSpec): RangeValues {
 }
 
 /** Materialises `RangeValues`. */
-export const toFloat64Array = (r: RangeValues): Float64Array => Float64Array.from({ length: r.length }, (_, i) => r.value(i))
+export const toFloat64Array = (r: RangeValues): Float64Array =>
+  Float64Array.from({ length: r.length }, (_, i) => r.value(i))

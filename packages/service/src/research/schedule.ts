@@ -121,7 +121,12 @@ export function computeSchedule(o: ScheduleOptions): ScheduleReport {
   }
 }
 
-const fmt = (x: number, digits = 6): string => (x === 0 ? '0' : Math.abs(x) >= 1e-3 && Math.abs(x) < 1e9 ? String(Number(x.toPrecision(digits))) : x.toExponential(digits - 1))
+const fmt = (x: number, digits = 6): string =>
+  x === 0
+    ? '0'
+    : Math.abs(x) >= 1e-3 && Math.abs(x) < 1e9
+      ? String(Number(x.toPrecision(digits)))
+      : x.toExponential(digits - 1)
 
 /** Aligned columns, right-justified. */
 export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {

@@ -95,7 +95,9 @@ export function marketFor(
   return createSimulatedMarket({
     clock,
     seed,
-    symbols: { [SIM_SYMBOL]: { price: String(spec.price), spread: String(spec.spread), dailyVolatility: p.volatility } },
+    symbols: {
+      [SIM_SYMBOL]: { price: String(spec.price), spread: String(spec.spread), dailyVolatility: p.volatility },
+    },
     tradingDaySeconds: config.tradingDaySeconds,
     temporaryImpactPerShare: p.temporaryImpact / (spec.quantity * tau),
     permanentImpactPerShare: p.permanentImpact / spec.quantity,
@@ -162,7 +164,9 @@ export async function runSimulations(
       const blocks: Promise<SimulationBlockResult>[] = []
       for (let from = 0; from < runs; from += blockSize) {
         const block: SimulationBlock = { spec, from, to: Math.min(runs, from + blockSize) }
-        const p = opts.pool ? opts.pool.run<SimulationBlockResult>({ kind: 'simulate', block }) : simulateBlock(block, core as AcCoreApi)
+        const p = opts.pool
+          ? opts.pool.run<SimulationBlockResult>({ kind: 'simulate', block })
+          : simulateBlock(block, core as AcCoreApi)
         blocks.push(
           p.then((r) => {
             done += block.to - block.from
@@ -173,7 +177,10 @@ export async function runSimulations(
         if (!opts.pool) await p // one at a time in this thread
       }
       const parts = await Promise.all(blocks)
-      const cat = <T extends Float64Array | Uint8Array>(pick: (r: SimulationBlockResult) => T, make: (n: number) => T): T => {
+      const cat = <T extends Float64Array | Uint8Array>(
+        pick: (r: SimulationBlockResult) => T,
+        make: (n: number) => T,
+      ): T => {
         const all = make(runs)
         let at = 0
         for (const r of parts) {
@@ -184,12 +191,30 @@ export async function runSimulations(
       }
       return {
         strategy: spec.strategy,
-        shortfallBps: cat((r) => r.shortfallBps, (n) => new Float64Array(n)),
-        fillPercentage: cat((r) => r.fillPercentage, (n) => new Float64Array(n)),
-        fallback: cat((r) => r.fallback, (n) => new Uint8Array(n)),
-        executionSeconds: cat((r) => r.executionSeconds, (n) => new Float64Array(n)),
-        expectedCostBps: cat((r) => r.expectedCostBps, (n) => new Float64Array(n)),
-        expectedStdBps: cat((r) => r.expectedStdBps, (n) => new Float64Array(n)),
+        shortfallBps: cat(
+          (r) => r.shortfallBps,
+          (n) => new Float64Array(n),
+        ),
+        fillPercentage: cat(
+          (r) => r.fillPercentage,
+          (n) => new Float64Array(n),
+        ),
+        fallback: cat(
+          (r) => r.fallback,
+          (n) => new Uint8Array(n),
+        ),
+        executionSeconds: cat(
+          (r) => r.executionSeconds,
+          (n) => new Float64Array(n),
+        ),
+        expectedCostBps: cat(
+          (r) => r.expectedCostBps,
+          (n) => new Float64Array(n),
+        ),
+        expectedStdBps: cat(
+          (r) => r.expectedStdBps,
+          (n) => new Float64Array(n),
+        ),
       }
     }),
   )

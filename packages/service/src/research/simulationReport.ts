@@ -6,11 +6,32 @@ const f = (x: number | null, digits = 2): string => (x === null || Number.isNaN(
 /** The per-strategy table of `acx simulate`. */
 export function formatSimulationTable(
   rows: readonly StrategySummary[],
-  s: { market: string; side: string; quantity: number; price: number; spread: number; runs: number; seed: number; riskAversion: number },
+  s: {
+    market: string
+    side: string
+    quantity: number
+    price: number
+    spread: number
+    runs: number
+    seed: number
+    riskAversion: number
+  },
 ): string {
   const head = `${s.runs} runs per strategy, seed ${s.seed}, ${s.market} market: ${s.side} ${s.quantity} at $${s.price} (spread $${s.spread}); objective E + λV with λ = ${s.riskAversion}\n\n`
   const body = table(
-    ['strategy', 'mean_is_bps', '±se', 'std_is_bps', 'model_mean', 'model_std', 'objective', 'model_obj', 'fill_%', 'fallback_%', 'avg_time_s'],
+    [
+      'strategy',
+      'mean_is_bps',
+      '±se',
+      'std_is_bps',
+      'model_mean',
+      'model_std',
+      'objective',
+      'model_obj',
+      'fill_%',
+      'fallback_%',
+      'avg_time_s',
+    ],
     rows.map((r) => [
       r.strategy,
       f(r.meanShortfallBps, 3),

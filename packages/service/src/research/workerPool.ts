@@ -44,7 +44,11 @@ async function locateEntry(): Promise<URL> {
   const source = here.endsWith('.ts')
     ? fileURLToPath(new URL('./researchWorker.ts', here))
     : join(dirname(createRequire(here).resolve('@acx/service/package.json')), 'src/research/researchWorker.ts')
-  if (!existsSync(source)) throw new ResearchError('RESEARCH_WORKER', `acx research worker not found (no built researchWorker.js, no ${source})`)
+  if (!existsSync(source))
+    throw new ResearchError(
+      'RESEARCH_WORKER',
+      `acx research worker not found (no built researchWorker.js, no ${source})`,
+    )
   return compileFromSource(source)
 }
 
@@ -60,12 +64,16 @@ async function compileFromSource(source: string): Promise<URL> {
     target: 'node20',
     conditions: ['@acx/source'],
     logLevel: 'warning',
-    banner: { js: "import { createRequire as __acxCreateRequire } from 'node:module'; const require = __acxCreateRequire(import.meta.url);" },
+    banner: {
+      js: "import { createRequire as __acxCreateRequire } from 'node:module'; const require = __acxCreateRequire(import.meta.url);",
+    },
     plugins: [
       {
         name: 'external-non-workspace',
         setup(b) {
-          b.onResolve({ filter: /^[^./]/ }, (a) => (a.path.startsWith('@acx/') ? undefined : { path: a.path, external: true }))
+          b.onResolve({ filter: /^[^./]/ }, (a) =>
+            a.path.startsWith('@acx/') ? undefined : { path: a.path, external: true },
+          )
         },
       },
     ],
@@ -92,7 +100,8 @@ interface Slot {
 
 /** Starts `size` workers (each loads its own WebAssembly instance). */
 export async function createWorkerPool(size: number): Promise<WorkerPool> {
-  if (!Number.isInteger(size) || size < 1) throw new ResearchError('RESEARCH_BAD_INPUT', `workers must be an integer ≥ 1 (got ${size})`)
+  if (!Number.isInteger(size) || size < 1)
+    throw new ResearchError('RESEARCH_BAD_INPUT', `workers must be an integer ≥ 1 (got ${size})`)
   const entry = await researchWorkerEntry()
   let nextId = 0
   let closed = false

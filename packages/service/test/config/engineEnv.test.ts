@@ -81,8 +81,12 @@ describe('the engine settings in the environment: defaults', () => {
       UNKNOWN_OUTCOME_TIMEOUT_SECONDS: '-1',
     })
     expect(e.issues.map((i) => i.variable).sort()).toEqual([
-      'RISK_BLOCKED_SYMBOLS', 'RISK_MAX_CHILD_ORDERS_PER_MINUTE', 'RISK_MAX_ORDER_NOTIONAL', 'RISK_MAX_ORDER_QUANTITY',
-      'RISK_PRICE_COLLAR_BPS', 'UNKNOWN_OUTCOME_TIMEOUT_SECONDS',
+      'RISK_BLOCKED_SYMBOLS',
+      'RISK_MAX_CHILD_ORDERS_PER_MINUTE',
+      'RISK_MAX_ORDER_NOTIONAL',
+      'RISK_MAX_ORDER_QUANTITY',
+      'RISK_PRICE_COLLAR_BPS',
+      'UNKNOWN_OUTCOME_TIMEOUT_SECONDS',
     ])
   })
 
@@ -134,7 +138,13 @@ describe('units: the issue’s stated numbers', () => {
 describe('profiles', () => {
   it('lets explicit AC_* values win over the profile', () => {
     const c = acConfigFromEnv({ AC_PROFILE: 'small_cap', AC_NUM_SLICES: '9', AC_SLICE_WAIT_SECONDS: '20' })
-    expect(c.ac).toMatchObject({ profile: 'small_cap', numSlices: 9, totalTimeSeconds: 450, temporaryImpact: 0.01, riskAversion: 0.3 })
+    expect(c.ac).toMatchObject({
+      profile: 'small_cap',
+      numSlices: 9,
+      totalTimeSeconds: 450,
+      temporaryImpact: 0.01,
+      riskAversion: 0.3,
+    })
   })
 
   it('applies AC_SYMBOL_PROFILES per symbol', () => {
@@ -208,7 +218,10 @@ describe('config errors', () => {
 
   it('rejects NaN and Infinity', () => {
     expect(configError({ AC_VOLATILITY: 'NaN' }).issues[0]?.variable).toBe('AC_VOLATILITY')
-    expect(configError({ AC_TEMP_IMPACT: '1e999' }).issues[0]).toMatchObject({ variable: 'AC_TEMP_IMPACT', message: 'must be finite' })
+    expect(configError({ AC_TEMP_IMPACT: '1e999' }).issues[0]).toMatchObject({
+      variable: 'AC_TEMP_IMPACT',
+      message: 'must be finite',
+    })
   })
 
   it('rejects a slice wait longer than T/N', () => {
@@ -218,13 +231,22 @@ describe('config errors', () => {
   })
 
   it('checks the wait against each symbol profile too', () => {
-    const e = configError({ AC_SLICE_WAIT_SECONDS: '62', AC_NUM_SLICES: '5', AC_TOTAL_TIME_SECONDS: '300', AC_SYMBOL_PROFILES: 'AAPL:large_cap' })
+    const e = configError({
+      AC_SLICE_WAIT_SECONDS: '62',
+      AC_NUM_SLICES: '5',
+      AC_TOTAL_TIME_SECONDS: '300',
+      AC_SYMBOL_PROFILES: 'AAPL:large_cap',
+    })
     expect(e.issues.filter((i) => i.variable === 'AC_SLICE_WAIT_SECONDS')).toHaveLength(2)
   })
 
   it('rejects unknown symbol profiles and malformed pairs', () => {
     const e = configError({ AC_SYMBOL_PROFILES: 'AAPL:huge,MSFT', ROUTE_SYMBOL_OVERRIDES: 'X:nope' })
-    expect(e.issues.map((i) => i.variable).sort()).toEqual(['AC_SYMBOL_PROFILES', 'AC_SYMBOL_PROFILES', 'ROUTE_SYMBOL_OVERRIDES'])
+    expect(e.issues.map((i) => i.variable).sort()).toEqual([
+      'AC_SYMBOL_PROFILES',
+      'AC_SYMBOL_PROFILES',
+      'ROUTE_SYMBOL_OVERRIDES',
+    ])
   })
 
   it('rejects a permanent impact that makes η̃ non-positive', () => {

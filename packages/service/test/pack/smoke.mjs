@@ -3,7 +3,8 @@ import { execFileSync } from 'node:child_process'
 import { loadConfig, parseIntent } from '@acx/service'
 
 const config = loadConfig({})
-if (!config.ok || config.config.ACX_BROKER !== 'sim') throw new Error('default config should run on the simulated market')
+if (!config.ok || config.config.ACX_BROKER !== 'sim')
+  throw new Error('default config should run on the simulated market')
 const bad = parseIntent({ side: 'BUY', symbol: 'AAPL', quantity: '0', urgency: 'LOW', correlationId: 'x' })
 if (bad.ok) throw new Error('quantity 0 accepted')
 const help = execFileSync('npx', ['--no-install', 'acx', '--help'], { encoding: 'utf8' })

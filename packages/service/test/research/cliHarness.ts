@@ -29,7 +29,11 @@ export async function acx(...argv: string[]): Promise<CliRun> {
   }
 }
 
-export function scratchDir(): { readonly dir: string; readonly file: (name: string) => string; readonly cleanup: () => void } {
+export function scratchDir(): {
+  readonly dir: string
+  readonly file: (name: string) => string
+  readonly cleanup: () => void
+} {
   const dir = mkdtempSync(join(tmpdir(), 'acx-research-'))
   return { dir, file: (name) => join(dir, name), cleanup: () => rmSync(dir, { recursive: true, force: true }) }
 }

@@ -10,16 +10,30 @@ const core = loadAcCoreSync()
 const tmp = scratchDir()
 afterAll(() => tmp.cleanup())
 
-const PAPER = { shares: 1e6, horizon: 5, slices: 5, volatility: 0.95, temporaryImpact: 2.5e-6, permanentImpact: 2.5e-7, fixedCost: 0.0625 }
+const PAPER = {
+  shares: 1e6,
+  horizon: 5,
+  slices: 5,
+  volatility: 0.95,
+  temporaryImpact: 2.5e-6,
+  permanentImpact: 2.5e-7,
+  fixedCost: 0.0625,
+}
 
 /** A deterministic pseudo-random grid with a bad row every `badEvery` lines. */
 function writeGrid(path: string, rows: number, badEvery = 0): void {
   const lines = ['shares,horizon,slices,volatility,temporary_impact,permanent_impact,fixed_cost,risk_aversion']
   let s = 12345
-  const u = (): number => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648)
+  const u = (): number => (s = (s * 1103515245 + 12345) % 2147483648) / 2147483648
   for (let i = 0; i < rows; i++) {
-    if (badEvery > 0 && i % badEvery === badEvery - 1) lines.push(i % 2 ? '1e6,5,5,oops,2.5e-6,0,0,1e-6' : '1e6,5,5,-0.5,2.5e-6,0,0,1e-6')
-    else lines.push([1e5 + Math.floor(u() * 1e6), 1 + u() * 9, 10, 0.1 + u(), 1e-7 + u() * 1e-6, 0, u() * 0.1, u() * 1e-5].join(','))
+    if (badEvery > 0 && i % badEvery === badEvery - 1)
+      lines.push(i % 2 ? '1e6,5,5,oops,2.5e-6,0,0,1e-6' : '1e6,5,5,-0.5,2.5e-6,0,0,1e-6')
+    else
+      lines.push(
+        [1e5 + Math.floor(u() * 1e6), 1 + u() * 9, 10, 0.1 + u(), 1e-7 + u() * 1e-6, 0, u() * 0.1, u() * 1e-5].join(
+          ',',
+        ),
+      )
   }
   writeFileSync(path, `${lines.join('\n')}\n`)
 }
@@ -31,7 +45,21 @@ describe('acx frontier', () => {
     expect(r.stderr).toBe('')
     const { header, rows } = parseCsv(r.stdout)
     expect(header).toEqual([...OUTPUT_COLUMNS])
-    expect(header).toEqual(['shares', 'horizon', 'slices', 'volatility', 'temporary_impact', 'permanent_impact', 'fixed_cost', 'risk_aversion', 'kappa', 'expected_cost', 'variance', 'std_dev', 'status'])
+    expect(header).toEqual([
+      'shares',
+      'horizon',
+      'slices',
+      'volatility',
+      'temporary_impact',
+      'permanent_impact',
+      'fixed_cost',
+      'risk_aversion',
+      'kappa',
+      'expected_cost',
+      'variance',
+      'std_dev',
+      'status',
+    ])
     expect(rows).toHaveLength(7)
     const lambdas = rows.map((row) => Number(row[7]))
     expect(lambdas[0]).toBe(1e-8)
@@ -81,7 +109,14 @@ describe('acx frontier', () => {
     const r = await acx('frontier', '--grid', grid, '--workers', '2')
     expect(r.code).toBe(0)
     const { rows } = parseCsv(r.stdout)
-    expect(rows.map((row) => row[12])).toEqual(['ok', 'parse_error', 'invalid_volatility', 'parse_error', 'invalid_slices', 'ok'])
+    expect(rows.map((row) => row[12])).toEqual([
+      'ok',
+      'parse_error',
+      'invalid_volatility',
+      'parse_error',
+      'invalid_slices',
+      'ok',
+    ])
     expect(rows[1]![3]).toBe('') // the field that did not parse is empty
     expect(rows[3]!.slice(4, 12).every((c) => c === '' || c === '0')).toBe(true)
     const err = r.stderr.trim().split('\n')
@@ -91,13 +126,23 @@ describe('acx frontier', () => {
     expect(err[3]).toMatch(/line 7: invalid_slices/)
     expect(err[4]).toBe('acx frontier: 4 of 6 rows bad (see the status column)')
     // Missing permanent_impact and fixed_cost columns are zeros; the good rows are the core's numbers.
-    const t = core.trajectory({ shares: 1e6, horizon: 5, slices: 10, volatility: 0.95, temporaryImpact: 2.5e-6, riskAversion: 2e-6 })
+    const t = core.trajectory({
+      shares: 1e6,
+      horizon: 5,
+      slices: 10,
+      volatility: 0.95,
+      temporaryImpact: 2.5e-6,
+      riskAversion: 2e-6,
+    })
     expect(Number(rows[5]![9])).toBe(t.expectedCost)
   })
 
   it('reads CRLF line ends, a byte-order mark, comments and a last line without a newline', async () => {
     const grid = tmp.file('crlf.csv')
-    writeFileSync(grid, '\uFEFF# a comment\r\nshares,horizon,slices,volatility,temporary_impact,risk_aversion\r\n1e6,5,5,0.95,2.5e-6,1e-6\r\n# another\r\n1e6,5,5,x,2.5e-6,1e-6')
+    writeFileSync(
+      grid,
+      '\uFEFF# a comment\r\nshares,horizon,slices,volatility,temporary_impact,risk_aversion\r\n1e6,5,5,0.95,2.5e-6,1e-6\r\n# another\r\n1e6,5,5,x,2.5e-6,1e-6',
+    )
     const r = await acx('frontier', '--grid', grid, '--workers', '1')
     expect(r.code).toBe(0)
     expect(parseCsv(r.stdout).rows.map((row) => row[12])).toEqual(['ok', 'parse_error'])
@@ -119,13 +164,27 @@ describe('acx frontier', () => {
   it('expands a grid without risk_aversion over --risk-aversion and fills missing columns from given flags', async () => {
     const grid = tmp.file('expand.csv')
     writeFileSync(grid, 'shares,horizon,slices,volatility\n1e6,5,5,0.95\n2e6,5,5,0.95\n')
-    const r = await acx('frontier', '--grid', grid, '--temporary-impact', '2.5e-6', '--risk-aversion', '0:2e-6:3', '--workers', '1')
+    const r = await acx(
+      'frontier',
+      '--grid',
+      grid,
+      '--temporary-impact',
+      '2.5e-6',
+      '--risk-aversion',
+      '0:2e-6:3',
+      '--workers',
+      '1',
+    )
     expect(r.code).toBe(0)
     const { rows } = parseCsv(r.stdout)
     // Grid cells are echoed as written; the expanded λ and flag values are formatted.
     expect(rows.map((row) => [row[0], row[4], row[7]])).toEqual([
-      ['1e6', '0.0000025', '0'], ['1e6', '0.0000025', '0.000001'], ['1e6', '0.0000025', '0.000002'],
-      ['2e6', '0.0000025', '0'], ['2e6', '0.0000025', '0.000001'], ['2e6', '0.0000025', '0.000002'],
+      ['1e6', '0.0000025', '0'],
+      ['1e6', '0.0000025', '0.000001'],
+      ['1e6', '0.0000025', '0.000002'],
+      ['2e6', '0.0000025', '0'],
+      ['2e6', '0.0000025', '0.000001'],
+      ['2e6', '0.0000025', '0.000002'],
     ])
     expect(rows.every((row) => row[12] === 'ok')).toBe(true)
   })
@@ -155,7 +214,16 @@ describe('acx frontier', () => {
     // Every good row is the kernel's answer for its inputs.
     const i = rows.findIndex((row) => row[12] === 'ok')
     const row = rows[i]!.map(Number)
-    const t = core.trajectory({ shares: row[0]!, horizon: row[1]!, slices: row[2]!, volatility: row[3]!, temporaryImpact: row[4]!, permanentImpact: row[5]!, fixedCost: row[6]!, riskAversion: row[7]! })
+    const t = core.trajectory({
+      shares: row[0]!,
+      horizon: row[1]!,
+      slices: row[2]!,
+      volatility: row[3]!,
+      temporaryImpact: row[4]!,
+      permanentImpact: row[5]!,
+      fixedCost: row[6]!,
+      riskAversion: row[7]!,
+    })
     expect(row[9]).toBe(t.expectedCost)
     expect(Number(SweepStatus.OK)).toBe(0)
   })
@@ -178,10 +246,20 @@ describe('acx frontier', () => {
     const fifo = tmp.file('grid.fifo')
     execFileSync('mkfifo', [fifo])
     const out = tmp.file('fifo.out.csv')
-    const batch = runFrontierBatch({ grid: fifo, defaults: {}, format: 'csv', out, workers: 2, chunkRows: 500, progress: false })
+    const batch = runFrontierBatch({
+      grid: fifo,
+      defaults: {},
+      format: 'csv',
+      out,
+      workers: 2,
+      chunkRows: 500,
+      progress: false,
+    })
     const row = '1e6,5,10,0.95,2.5e-6,0,0,1e-6\n'
     const writer = createWriteStream(fifo)
-    writer.write(`shares,horizon,slices,volatility,temporary_impact,permanent_impact,fixed_cost,risk_aversion\n${row.repeat(10_000)}`)
+    writer.write(
+      `shares,horizon,slices,volatility,temporary_impact,permanent_impact,fixed_cost,risk_aversion\n${row.repeat(10_000)}`,
+    )
     const lines = (): number => (existsSync(out) ? readFileSync(out, 'utf8').split('\n').length - 1 : 0)
     const deadline = Date.now() + 10_000
     while (lines() < 5_000 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
@@ -197,7 +275,15 @@ describe('acx frontier', () => {
     const grid = tmp.file('big.csv')
     const out = tmp.file('big.out.csv')
     writeGrid(grid, 40_000)
-    const summary = await runFrontierBatch({ grid, defaults: {}, format: 'csv', out, workers: 2, chunkRows: 4096, progress: false })
+    const summary = await runFrontierBatch({
+      grid,
+      defaults: {},
+      format: 'csv',
+      out,
+      workers: 2,
+      chunkRows: 4096,
+      progress: false,
+    })
     expect(summary).toMatchObject({ rows: 40_000, badRows: 0 })
     const lines = readFileSync(out, 'utf8').trimEnd().split('\n')
     expect(lines).toHaveLength(40_001)
@@ -206,7 +292,18 @@ describe('acx frontier', () => {
   it('draws the frontier as SVG and PNG with the chosen risk aversion marked', async () => {
     const svgFile = tmp.file('frontier.svg')
     const pngFile = tmp.file('frontier.png')
-    const r = await acx('frontier', '--risk-aversion', '1e-8:1e-5:12', '--log', '--mark', '1e-6', '--plot', svgFile, '--workers', '1')
+    const r = await acx(
+      'frontier',
+      '--risk-aversion',
+      '1e-8:1e-5:12',
+      '--log',
+      '--mark',
+      '1e-6',
+      '--plot',
+      svgFile,
+      '--workers',
+      '1',
+    )
     expect(r.code).toBe(0)
     const svg = readFileSync(svgFile, 'utf8')
     expect(svg.startsWith('<svg')).toBe(true)

@@ -26,7 +26,14 @@ const input: AcConfigInput = {
   },
 }
 const spec = (strategy: 'almgren_chriss' | 'twap'): SimulationSpec => ({
-  strategy, config: input, market: 'model', side: 'BUY', quantity: 100_000, price: 50, spread: 0.01, seed: 7,
+  strategy,
+  config: input,
+  market: 'model',
+  side: 'BUY',
+  quantity: 100_000,
+  price: 50,
+  spread: 0.01,
+  seed: 7,
 })
 
 describe('Almgren–Chriss on a market that follows the model', async () => {
@@ -47,7 +54,12 @@ describe('Almgren–Chriss on a market that follows the model', async () => {
       expect(new Set(r.expectedCostBps).size).toBe(1) // the same arrival, the same prediction
     }
     const config = createAcConfig(input)
-    const t = loadAcCoreSync().trajectory(toKernelParams(acParamsFor(config, SIM_SYMBOL), { tradingDaySeconds: config.tradingDaySeconds, fixedCost: 0.01 / 2 / 50 }))
+    const t = loadAcCoreSync().trajectory(
+      toKernelParams(acParamsFor(config, SIM_SYMBOL), {
+        tradingDaySeconds: config.tradingDaySeconds,
+        fixedCost: 0.01 / 2 / 50,
+      }),
+    )
     expect(ac!.expectedCostBps[0]).toBeCloseTo(t.expectedCost * 1e4, 9)
     expect(t.kappa * 300).toBeGreaterThan(2.5)
   })

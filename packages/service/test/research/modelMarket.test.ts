@@ -5,13 +5,26 @@ import { createModelMarket } from '../../src/research/modelMarket.js'
 const setup = (dailyVolatility = 0) => {
   const clock = createVirtualClock({ autoAdvance: false })
   const market = createModelMarket({
-    clock, seed: 1, symbol: 'SIM', price: 50, spread: 0.01, dailyVolatility, temporaryImpact: 0.1, permanentImpact: 0.0005,
-    orderQuantity: 100_000, intervalSeconds: 60,
+    clock,
+    seed: 1,
+    symbol: 'SIM',
+    price: 50,
+    spread: 0.01,
+    dailyVolatility,
+    temporaryImpact: 0.1,
+    permanentImpact: 0.0005,
+    orderQuantity: 100_000,
+    intervalSeconds: 60,
   })
   return { clock, market }
 }
 const order = (k: number, qty: number, side: 'BUY' | 'SELL' = 'BUY') => ({
-  clientOrderId: clientOrderIdFor('m', k, 0), symbol: 'SIM', side, qty: new Dec(qty), type: 'market' as const, timeInForce: 'day' as const,
+  clientOrderId: clientOrderIdFor('m', k, 0),
+  symbol: 'SIM',
+  side,
+  qty: new Dec(qty),
+  type: 'market' as const,
+  timeInForce: 'day' as const,
 })
 
 describe('createModelMarket', () => {

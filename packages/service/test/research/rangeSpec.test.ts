@@ -21,7 +21,8 @@ describe('--risk-aversion FROM:TO:COUNT', () => {
   })
 
   it('computes a long range on demand, equal to the materialised one', () => {
-    for (const s of [spec('0:2:7'), spec('1e-8:1e-3:13', true)]) expect(toFloat64Array(lazyRange(s))).toEqual(rangeValues(s))
+    for (const s of [spec('0:2:7'), spec('1e-8:1e-3:13', true)])
+      expect(toFloat64Array(lazyRange(s))).toEqual(rangeValues(s))
     const big = lazyRange(spec('0:1:100000000'))
     expect(big.length).toBe(1e8)
     expect(big.value(5e7)).toBe(0.500000005)

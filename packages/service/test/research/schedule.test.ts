@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest'
 import { loadAcCoreSync } from '@acx/ac-core-wasm'
-import { createAcConfig, createEngine, createSimulatedMarket, createVirtualClock, toKernelParams, type AcConfigInput } from '@acx/engine'
+import {
+  createAcConfig,
+  createEngine,
+  createSimulatedMarket,
+  createVirtualClock,
+  toKernelParams,
+  type AcConfigInput,
+} from '@acx/engine'
 import { computeSchedule } from '../../src/research/schedule.js'
 import { acx } from './cliHarness.js'
 
@@ -35,13 +42,29 @@ describe('acx schedule', () => {
       expect(s.tradeFraction).toBe(t.trades[k])
     })
     const clock = createVirtualClock({ autoAdvance: false })
-    const preview = createEngine({ broker: createSimulatedMarket({ clock, seed: 1, symbols: {} }), clock, config, core }).preview({
-      side: 'BUY', symbol: 'SIM', quantity: '25000', urgency: 'MEDIUM', correlationId: 'x', strategy: 'almgren_chriss',
+    const preview = createEngine({
+      broker: createSimulatedMarket({ clock, seed: 1, symbols: {} }),
+      clock,
+      config,
+      core,
+    }).preview({
+      side: 'BUY',
+      symbol: 'SIM',
+      quantity: '25000',
+      urgency: 'MEDIUM',
+      correlationId: 'x',
+      strategy: 'almgren_chriss',
     })
     expect(r.slices.map((s) => s.tradeQty)).toEqual(preview.slices.map((s) => s.qty.toNumber()))
     expect(r.slices.reduce((a, s) => a + s.tradeQty, 0)).toBe(25_000)
     // Without a spread the estimate is the engine's preview (impact only).
-    const noSpread = computeSchedule({ config: input, quantity: 25_000, price: 40, spread: 0, strategy: 'almgren_chriss' })
+    const noSpread = computeSchedule({
+      config: input,
+      quantity: 25_000,
+      price: 40,
+      spread: 0,
+      strategy: 'almgren_chriss',
+    })
     expect(noSpread.expectedCostBps).toBe(preview.expectedCostBps)
     expect(noSpread.expectedStdBps).toBe(preview.expectedStdBps)
   })
@@ -51,7 +74,19 @@ describe('acx schedule', () => {
     expect(t.code).toBe(0)
     expect(t.stdout).toMatch(/κT 2\.73912/)
     expect(t.stdout).toMatch(/^\s+0\s+0\s+1000\s+100\.00%\s+426\s+42\.66%\s+0\.600$/m)
-    const j = await acx('schedule', '--slices', '3', '--horizon', '90', '--slice-wait', '10', '--strategy', 'twap', '--format', 'json')
+    const j = await acx(
+      'schedule',
+      '--slices',
+      '3',
+      '--horizon',
+      '90',
+      '--slice-wait',
+      '10',
+      '--strategy',
+      'twap',
+      '--format',
+      'json',
+    )
     expect(j.code).toBe(0)
     const r = JSON.parse(j.stdout)
     expect(r.kappa).toBe(0)

@@ -30,7 +30,16 @@ describe('acx simulate', () => {
   })
 
   it('gives identical runs on one worker, several workers and in this thread', async () => {
-    const spec: SimulationSpec = { strategy: 'almgren_chriss', config: {}, market: 'engine', side: 'SELL', quantity: 2000, price: 50, spread: 0.02, seed: 11 }
+    const spec: SimulationSpec = {
+      strategy: 'almgren_chriss',
+      config: {},
+      market: 'engine',
+      side: 'SELL',
+      quantity: 2000,
+      price: 50,
+      spread: 0.02,
+      seed: 11,
+    }
     const twap = { ...spec, strategy: 'twap' as const }
     const inThread = await runSimulations([spec, twap], 40)
     const one = await createWorkerPool(1)
@@ -47,7 +56,19 @@ describe('acx simulate', () => {
   it('prints a table and draws the TCA plot', async () => {
     const svg = tmp.file('tca.svg')
     const png = tmp.file('tca.png')
-    const r = await acx('simulate', '--strategy', 'almgren_chriss,market', '--runs', '30', '--workers', '1', '--market', 'model', '--plot', svg)
+    const r = await acx(
+      'simulate',
+      '--strategy',
+      'almgren_chriss,market',
+      '--runs',
+      '30',
+      '--workers',
+      '1',
+      '--market',
+      'model',
+      '--plot',
+      svg,
+    )
     expect(r.code).toBe(0)
     expect(r.stdout).toMatch(/^\s*strategy\s+mean_is_bps/m)
     expect(r.stdout).toMatch(/^almgren_chriss\s/m)

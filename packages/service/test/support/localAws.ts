@@ -57,7 +57,11 @@ export interface LocalSqs extends LocalServer {
 export async function startLocalSqs(queues: NonNullable<ISqsServerOptions['queues']>): Promise<LocalSqs> {
   const port = await freePort()
   const server = await createSqsServer({
-    port, hostname: '127.0.0.1', queues, emulateQueueCreationLifecycle: false, emulateLazyQueues: false,
+    port,
+    hostname: '127.0.0.1',
+    queues,
+    emulateQueueCreationLifecycle: false,
+    emulateLazyQueues: false,
   })
   const endpoint = `http://127.0.0.1:${port}`
   const client = new SQSClient({ endpoint, region: LOCAL_REGION, credentials: FAKE_CREDENTIALS })

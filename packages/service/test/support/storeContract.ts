@@ -1,7 +1,18 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import {
-  Dec, checkQuote, clientOrderIdFor, createChildOrder, fillId, parentOrderId, parseOrderIntent,
-  type BrokerOrderId, type ChildOrder, type ExecutionResult, type Fill, type OrderIntent, type UsableQuote,
+  Dec,
+  checkQuote,
+  clientOrderIdFor,
+  createChildOrder,
+  fillId,
+  parentOrderId,
+  parseOrderIntent,
+  type BrokerOrderId,
+  type ChildOrder,
+  type ExecutionResult,
+  type Fill,
+  type OrderIntent,
+  type UsableQuote,
 } from '@acx/engine'
 import type { ExecutionStore } from '../../src/persistence/executionStore.js'
 
@@ -13,10 +24,15 @@ export interface StoreHarness {
 }
 
 export const anIntent = (
-  correlationId: string, over: { symbol?: string; quantity?: string; strategy?: string } = {},
+  correlationId: string,
+  over: { symbol?: string; quantity?: string; strategy?: string } = {},
 ): OrderIntent => {
   const r = parseOrderIntent({
-    side: 'BUY', symbol: over.symbol ?? 'AAPL', quantity: over.quantity ?? '100', urgency: 'MEDIUM', correlationId,
+    side: 'BUY',
+    symbol: over.symbol ?? 'AAPL',
+    quantity: over.quantity ?? '100',
+    urgency: 'MEDIUM',
+    correlationId,
     ...(over.strategy ? { strategy: over.strategy } : {}),
   })
   if (!r.ok) throw new Error(`bad test intent: ${JSON.stringify(r.issues)}`)
@@ -25,7 +41,16 @@ export const anIntent = (
 
 const aQuote = (bid: string, ask: string): UsableQuote => {
   const q = checkQuote(
-    { symbol: 'AAPL', bid: new Dec(bid), ask: new Dec(ask), bidSize: new Dec(100), askSize: new Dec(100), timestampMs: 1 }, 1, 1000,
+    {
+      symbol: 'AAPL',
+      bid: new Dec(bid),
+      ask: new Dec(ask),
+      bidSize: new Dec(100),
+      askSize: new Dec(100),
+      timestampMs: 1,
+    },
+    1,
+    1000,
   )
   if (!q.ok) throw new Error('bad test quote')
   return q.quote
@@ -33,15 +58,27 @@ const aQuote = (bid: string, ask: string): UsableQuote => {
 
 const aChild = (correlationId: string, slice: number, attempt: number, over: Partial<ChildOrder> = {}): ChildOrder => ({
   ...createChildOrder({
-    clientOrderId: clientOrderIdFor(correlationId, slice, attempt), symbol: 'AAPL', side: 'BUY', type: 'limit',
-    qty: new Dec('60.5'), limitPrice: new Dec('190.015'), sliceIndex: slice, attempt, createdAt: 10 + slice,
+    clientOrderId: clientOrderIdFor(correlationId, slice, attempt),
+    symbol: 'AAPL',
+    side: 'BUY',
+    type: 'limit',
+    qty: new Dec('60.5'),
+    limitPrice: new Dec('190.015'),
+    sliceIndex: slice,
+    attempt,
+    createdAt: 10 + slice,
   }),
   ...over,
 })
 
 const aFill = (child: ChildOrder, id: string, qty: string, price: string, tsInit: number): Fill => ({
-  fillId: fillId(id), clientOrderId: child.clientOrderId, brokerOrderId: 'b-1' as BrokerOrderId,
-  qty: new Dec(qty), price: new Dec(price), tsEvent: tsInit - 1, tsInit,
+  fillId: fillId(id),
+  clientOrderId: child.clientOrderId,
+  brokerOrderId: 'b-1' as BrokerOrderId,
+  qty: new Dec(qty),
+  price: new Dec(price),
+  tsEvent: tsInit - 1,
+  tsInit,
 })
 
 /**
@@ -62,8 +99,12 @@ export function storeContract(name: string, setup: () => Promise<StoreHarness>):
       store.createExecution({ id, intent: anIntent(correlationId, over), nowMs })
     const start = (id: string, atMs: number, resumed = false) =>
       store.append({
-        type: 'execution_started', executionId: parentOrderId(id), atMs, intent: anIntent('unused'),
-        strategy: 'almgren_chriss', resumed,
+        type: 'execution_started',
+        executionId: parentOrderId(id),
+        atMs,
+        intent: anIntent('unused'),
+        strategy: 'almgren_chriss',
+        resumed,
       })
 
     beforeEach(async () => {
@@ -80,9 +121,21 @@ export function storeContract(name: string, setup: () => Promise<StoreHarness>):
         const { record, created } = await create('ex-1', 'c-1', 1000, { quantity: '100.25' })
         expect(created).toBe(true)
         const expected = {
-          id: 'ex-1', correlationId: 'c-1', symbol: 'AAPL', side: 'BUY', quantity: '100.25', urgency: 'MEDIUM',
-          strategy: null, status: 'queued', result: null, resumes: 0, cancelRequested: false, leaseOwner: null,
-          leaseExpiresAt: null, createdAt: 1000, updatedAt: 1000,
+          id: 'ex-1',
+          correlationId: 'c-1',
+          symbol: 'AAPL',
+          side: 'BUY',
+          quantity: '100.25',
+          urgency: 'MEDIUM',
+          strategy: null,
+          status: 'queued',
+          result: null,
+          resumes: 0,
+          cancelRequested: false,
+          leaseOwner: null,
+          leaseExpiresAt: null,
+          createdAt: 1000,
+          updatedAt: 1000,
         }
         expect(record).toMatchObject(expected)
         expect(record.intent).toMatchObject({ correlationId: 'c-1', quantity: '100.25', symbol: 'AAPL' })
@@ -131,7 +184,11 @@ export function storeContract(name: string, setup: () => Promise<StoreHarness>):
       it('marks an execution running with its strategy on execution_started', async () => {
         await create('ex-1', 'c-1', 1)
         await start('ex-1', 7)
-        expect(await store.getExecution('ex-1')).toMatchObject({ status: 'running', strategy: 'almgren_chriss', updatedAt: 7 })
+        expect(await store.getExecution('ex-1')).toMatchObject({
+          status: 'running',
+          strategy: 'almgren_chriss',
+          updatedAt: 7,
+        })
       })
 
       it('upserts child orders: created, then each status change, keeping what was set at creation', async () => {
@@ -141,26 +198,65 @@ export function storeContract(name: string, setup: () => Promise<StoreHarness>):
         await store.append({ type: 'child_order_created', executionId: id, atMs: 10, order: child })
         expect(await store.childOrders('ex-1')).toEqual([
           {
-            clientOrderId: child.clientOrderId, executionId: 'ex-1', brokerOrderId: null, sliceIndex: 0, attempt: 0,
-            type: 'limit', side: 'BUY', qty: '60.5', limitPrice: '190.015', status: 'created', filledQty: '0',
-            avgPx: '0', createdAt: 10, updatedAt: 10,
+            clientOrderId: child.clientOrderId,
+            executionId: 'ex-1',
+            brokerOrderId: null,
+            sliceIndex: 0,
+            attempt: 0,
+            type: 'limit',
+            side: 'BUY',
+            qty: '60.5',
+            limitPrice: '190.015',
+            status: 'created',
+            filledQty: '0',
+            avgPx: '0',
+            createdAt: 10,
+            updatedAt: 10,
           },
         ])
         const accepted = { ...child, status: 'accepted' as const, brokerOrderId: 'b-1' as BrokerOrderId, updatedAt: 11 }
         await store.append({
-          type: 'child_order_status', executionId: id, atMs: 11, clientOrderId: child.clientOrderId, from: 'created',
-          to: 'accepted', order: accepted,
+          type: 'child_order_status',
+          executionId: id,
+          atMs: 11,
+          clientOrderId: child.clientOrderId,
+          from: 'created',
+          to: 'accepted',
+          order: accepted,
         })
-        const filled = { ...accepted, status: 'filled' as const, filledQty: new Dec('60.5'), avgPx: new Dec('190.0125'), updatedAt: 12, createdAt: 99 }
+        const filled = {
+          ...accepted,
+          status: 'filled' as const,
+          filledQty: new Dec('60.5'),
+          avgPx: new Dec('190.0125'),
+          updatedAt: 12,
+          createdAt: 99,
+        }
         await store.append({
-          type: 'child_order_status', executionId: id, atMs: 12, clientOrderId: child.clientOrderId, from: 'accepted',
-          to: 'filled', order: filled,
+          type: 'child_order_status',
+          executionId: id,
+          atMs: 12,
+          clientOrderId: child.clientOrderId,
+          from: 'accepted',
+          to: 'filled',
+          order: filled,
         })
         expect(await store.childOrders('ex-1')).toEqual([
           {
-            clientOrderId: child.clientOrderId, executionId: 'ex-1', brokerOrderId: 'b-1', sliceIndex: 0, attempt: 0,
-            type: 'limit', side: 'BUY', qty: '60.5', limitPrice: '190.015', status: 'filled', filledQty: '60.5',
-            avgPx: '190.0125', createdAt: 10, updatedAt: 12,
+            clientOrderId: child.clientOrderId,
+            executionId: 'ex-1',
+            brokerOrderId: 'b-1',
+            sliceIndex: 0,
+            attempt: 0,
+            type: 'limit',
+            side: 'BUY',
+            qty: '60.5',
+            limitPrice: '190.015',
+            status: 'filled',
+            filledQty: '60.5',
+            avgPx: '190.0125',
+            createdAt: 10,
+            updatedAt: 12,
           },
         ])
       })
@@ -173,9 +269,14 @@ export function storeContract(name: string, setup: () => Promise<StoreHarness>):
           aChild('c-1', 1, 0, { createdAt: 20, type: 'market', limitPrice: undefined }),
           aChild('c-1', 0, 0, { createdAt: 10 }),
         ]
-        for (const order of orders) await store.append({ type: 'child_order_created', executionId: id, atMs: order.createdAt, order })
+        for (const order of orders)
+          await store.append({ type: 'child_order_created', executionId: id, atMs: order.createdAt, order })
         const listed = await store.childOrders('ex-1')
-        expect(listed.map((c) => [c.sliceIndex, c.attempt])).toEqual([[0, 0], [1, 0], [1, 1]])
+        expect(listed.map((c) => [c.sliceIndex, c.attempt])).toEqual([
+          [0, 0],
+          [1, 0],
+          [1, 1],
+        ])
         expect(listed[1]).toMatchObject({ type: 'market', limitPrice: null })
         expect(await store.childOrders('other')).toEqual([])
       })
@@ -190,10 +291,30 @@ export function storeContract(name: string, setup: () => Promise<StoreHarness>):
         await store.append({ type: 'fill', executionId: id, atMs: 30, fill: later })
         await store.append({ type: 'fill', executionId: id, atMs: 20, fill: first })
         await store.append({ type: 'fill', executionId: id, atMs: 31, fill: { ...first, qty: new Dec(1), tsInit: 31 } })
-        await Promise.all([1, 2, 3].map((n) => store.append({ type: 'fill', executionId: id, atMs: 40 + n, fill: later })))
+        await Promise.all(
+          [1, 2, 3].map((n) => store.append({ type: 'fill', executionId: id, atMs: 40 + n, fill: later })),
+        )
         expect(await store.fills('ex-1')).toEqual([
-          { fillId: 'f-1', executionId: 'ex-1', clientOrderId: child.clientOrderId, brokerOrderId: 'b-1', qty: '60', price: '190.01', tsEvent: 19, tsInit: 20 },
-          { fillId: 'f-2', executionId: 'ex-1', clientOrderId: child.clientOrderId, brokerOrderId: 'b-1', qty: '0.5', price: '190.02', tsEvent: 29, tsInit: 30 },
+          {
+            fillId: 'f-1',
+            executionId: 'ex-1',
+            clientOrderId: child.clientOrderId,
+            brokerOrderId: 'b-1',
+            qty: '60',
+            price: '190.01',
+            tsEvent: 19,
+            tsInit: 20,
+          },
+          {
+            fillId: 'f-2',
+            executionId: 'ex-1',
+            clientOrderId: child.clientOrderId,
+            brokerOrderId: 'b-1',
+            qty: '0.5',
+            price: '190.02',
+            tsEvent: 29,
+            tsInit: 30,
+          },
         ])
         expect(await store.fills('other')).toEqual([])
       })
@@ -201,10 +322,22 @@ export function storeContract(name: string, setup: () => Promise<StoreHarness>):
       it('records the final status and the result as JSON (decimals as strings) on execution_finished', async () => {
         await create('ex-1', 'c-1', 1)
         await start('ex-1', 2)
-        const result = { totalFilled: new Dec('60.5'), avgFillPrice: new Dec('190.0125'), fillPercentage: 60.5 } as unknown as ExecutionResult
-        await store.append({ type: 'execution_finished', executionId: parentOrderId('ex-1'), atMs: 9, status: 'partially_filled', result })
+        const result = {
+          totalFilled: new Dec('60.5'),
+          avgFillPrice: new Dec('190.0125'),
+          fillPercentage: 60.5,
+        } as unknown as ExecutionResult
+        await store.append({
+          type: 'execution_finished',
+          executionId: parentOrderId('ex-1'),
+          atMs: 9,
+          status: 'partially_filled',
+          result,
+        })
         expect(await store.getExecution('ex-1')).toMatchObject({
-          status: 'partially_filled', updatedAt: 9, result: { totalFilled: '60.5', avgFillPrice: '190.0125', fillPercentage: 60.5 },
+          status: 'partially_filled',
+          updatedAt: 9,
+          result: { totalFilled: '60.5', avgFillPrice: '190.0125', fillPercentage: 60.5 },
         })
       })
 
@@ -299,7 +432,11 @@ export function storeContract(name: string, setup: () => Promise<StoreHarness>):
       it('records a cancel request', async () => {
         await create('ex-1', 'c-1', 1)
         await store.requestCancel('ex-1', 6)
-        expect(await store.getExecution('ex-1')).toMatchObject({ cancelRequested: true, updatedAt: 6, status: 'queued' })
+        expect(await store.getExecution('ex-1')).toMatchObject({
+          cancelRequested: true,
+          updatedAt: 6,
+          status: 'queued',
+        })
       })
 
       it('counts resumes and returns the new count (0 for an unknown execution)', async () => {
@@ -388,7 +525,12 @@ export function storeContract(name: string, setup: () => Promise<StoreHarness>):
 
     describe('safety controls', () => {
       it('keeps the reference price the order was admitted at', async () => {
-        const { record } = await store.createExecution({ id: 'ex-1', intent: anIntent('c-1'), nowMs: 1, referencePrice: '190.015' })
+        const { record } = await store.createExecution({
+          id: 'ex-1',
+          intent: anIntent('c-1'),
+          nowMs: 1,
+          referencePrice: '190.015',
+        })
         expect(record.referencePrice).toBe('190.015')
         expect((await store.getExecution('ex-1'))!.referencePrice).toBe('190.015')
         expect((await create('ex-2', 'c-2', 2)).record.referencePrice).toBeNull()
@@ -404,12 +546,23 @@ export function storeContract(name: string, setup: () => Promise<StoreHarness>):
       })
 
       it('prunes only finished executions created before the cut-off, with everything they own, oldest first', async () => {
-        for (const [id, at] of [['old-1', 100], ['old-2', 200], ['old-run', 150], ['new-1', 900]] as const) await create(id, `c-${id}`, at)
+        for (const [id, at] of [
+          ['old-1', 100],
+          ['old-2', 200],
+          ['old-run', 150],
+          ['new-1', 900],
+        ] as const)
+          await create(id, `c-${id}`, at)
         for (const id of ['old-1', 'old-2', 'new-1']) {
           await start(id, 300)
           const child = aChild(`c-${id}`, 0, 0)
           await store.append({ type: 'child_order_created', executionId: parentOrderId(id), atMs: 301, order: child })
-          await store.append({ type: 'fill', executionId: parentOrderId(id), atMs: 302, fill: aFill(child, `f-${id}`, '10', '190', 302) })
+          await store.append({
+            type: 'fill',
+            executionId: parentOrderId(id),
+            atMs: 302,
+            fill: aFill(child, `f-${id}`, '10', '190', 302),
+          })
           await store.setStatus(id, 'filled', 303)
         }
         await start('old-run', 300)

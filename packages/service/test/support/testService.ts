@@ -41,7 +41,11 @@ function captureLogger(): { readonly logger: Logger; readonly lines: () => Array
   return {
     logger,
     lines: () =>
-      chunks.join('').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>),
+      chunks
+        .join('')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Record<string, unknown>),
   }
 }
 
@@ -53,7 +57,8 @@ export interface RunningService {
 }
 
 export async function startService(
-  env: Record<string, string>, deps: { broker?: BrokerPort; clock?: Clock; store?: ExecutionStore } = {},
+  env: Record<string, string>,
+  deps: { broker?: BrokerPort; clock?: Clock; store?: ExecutionStore } = {},
 ): Promise<RunningService> {
   const { logger, lines } = captureLogger()
   const service = await createService(configFor(env), logger, deps)
@@ -62,7 +67,10 @@ export async function startService(
 }
 
 export async function http(
-  url: string, method: string, body?: unknown, headers: Record<string, string> = {},
+  url: string,
+  method: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are asserted field by field
 ): Promise<{ status: number; json: any; text: string }> {
   const res = await fetch(url, {

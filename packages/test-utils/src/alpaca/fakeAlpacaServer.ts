@@ -25,7 +25,8 @@ import type { Decimal } from 'decimal.js'
 import { WebSocketServer, type WebSocket } from 'ws'
 import { readAlpacaFixture } from './fixtures.js'
 
-const fixture = (name: string): Record<string, unknown> => readAlpacaFixture<{ payload: Record<string, unknown> }>(name).payload
+const fixture = (name: string): Record<string, unknown> =>
+  readAlpacaFixture<{ payload: Record<string, unknown> }>(name).payload
 
 const ORDER_TEMPLATE = fixture('order')
 const ASSET_TEMPLATE = fixture('asset')
@@ -108,7 +109,12 @@ export interface FakeKnobs {
 
 export type FakeFault =
   /** Answer with this status and body; nothing is processed. */
-  | { readonly kind: 'status'; readonly status: number; readonly body?: unknown; readonly headers?: Readonly<Record<string, string>> }
+  | {
+      readonly kind: 'status'
+      readonly status: number
+      readonly body?: unknown
+      readonly headers?: Readonly<Record<string, string>>
+    }
   /** 429 with X-RateLimit-Limit/Remaining/Reset (reset `resetInMs` from now, in unix seconds, rounded up). */
   | { readonly kind: 'rate_limit'; readonly resetInMs: number }
   /** Process the request (e.g. create the order), then answer with this status anyway. */
@@ -192,7 +198,14 @@ export interface FakeAlpacaServer {
   setPosition(symbol: string, qty: string): void
   setBuyingPower(value: string): void
   /** Creates an order directly (as if sent earlier and already routed), returning its id. */
-  seedOrder(order: { clientOrderId: string; symbol: string; side: 'buy' | 'sell'; type: 'market' | 'limit'; qty: string; limitPrice?: string }): string
+  seedOrder(order: {
+    clientOrderId: string
+    symbol: string
+    side: 'buy' | 'sell'
+    type: 'market' | 'limit'
+    qty: string
+    limitPrice?: string
+  }): string
   /** Fills `qty` of an open order at `price` (default its limit, else the touch). */
   fill(orderId: string, qty: string, price?: string): void
   /** The next `times` orders are answered 200 (accepted) and then, when routed, rejected, held or put in `outcome`. */
@@ -402,7 +415,8 @@ export async function startFakeAlpaca(options: FakeAlpacaOptions = {}): Promise<
     if (t && knobs.fillMarketable) {
       const far = o.side === 'buy' ? t.ask : t.bid
       if (o.type === 'market') book(o, o.qty.sub(o.filledQty), far)
-      else if (o.limitPrice && (o.side === 'buy' ? o.limitPrice.gte(t.ask) : o.limitPrice.lte(t.bid))) book(o, o.qty.sub(o.filledQty), far)
+      else if (o.limitPrice && (o.side === 'buy' ? o.limitPrice.gte(t.ask) : o.limitPrice.lte(t.bid)))
+        book(o, o.qty.sub(o.filledQty), far)
     }
     if (o.type === 'limit' && o.status === 'new' && knobs.restingFillRatio > 0 && o.limitPrice) {
       book(o, lot(o, o.qty.mul(knobs.restingFillRatio)), o.limitPrice)
@@ -426,12 +440,18 @@ export async function startFakeAlpaca(options: FakeAlpacaOptions = {}): Promise<
 
   const openLeaves = (symbol: string, side: 'buy' | 'sell'): Decimal => {
     let sum = new Dec(0)
-    for (const o of orders.values()) if (o.symbol === symbol && o.side === side && isOpen(o)) sum = sum.add(o.qty.sub(o.filledQty))
+    for (const o of orders.values())
+      if (o.symbol === symbol && o.side === side && isOpen(o)) sum = sum.add(o.qty.sub(o.filledQty))
     return sum
   }
 
   /** https://docs.alpaca.markets/docs/user-protection: an opposite-side open order that could trade with this one. */
-  const washTradeWith = (symbol: string, side: 'buy' | 'sell', type: 'market' | 'limit', limitPrice: Decimal | null): FakeOrder | undefined => {
+  const washTradeWith = (
+    symbol: string,
+    side: 'buy' | 'sell',
+    type: 'market' | 'limit',
+    limitPrice: Decimal | null,
+  ): FakeOrder | undefined => {
     for (const o of orders.values()) {
       if (o.symbol !== symbol || o.side === side || !isOpen(o)) continue
       if (type === 'market' || o.type === 'market' || !limitPrice || !o.limitPrice) return o
@@ -446,20 +466,31 @@ export async function startFakeAlpaca(options: FakeAlpacaOptions = {}): Promise<
    * what opens or adds to a position. A buy is valued at its limit, a market buy at the ask plus the
    * market-order buffer; a short sale at max(limit, ask + 3%). Covering a short or selling a long needs none.
    */
-  const checkFunds = (symbol: string, side: 'buy' | 'sell', type: 'market' | 'limit', qty: Decimal, limitPrice: Decimal | null): void => {
+  const checkFunds = (
+    symbol: string,
+    side: 'buy' | 'sell',
+    type: 'market' | 'limit',
+    qty: Decimal,
+    limitPrice: Decimal | null,
+  ): void => {
     const position = positions.get(symbol) ?? new Dec(0)
     const t = touch(symbol)
     if (side === 'buy') {
       const covering = Dec.max(0, position.neg())
       const opening = Dec.max(0, qty.sub(covering))
       const px = limitPrice ?? (t ? t.ask.mul(marketBuyBuffer(t.ask).add(1)) : undefined)
-      if (opening.gt(0) && px && px.mul(opening).gt(buyingPower)) throw new HttpError(403, 40310000, 'insufficient buying power')
+      if (opening.gt(0) && px && px.mul(opening).gt(buyingPower))
+        throw new HttpError(403, 40310000, 'insufficient buying power')
       return
     }
     const available = Dec.max(0, position).sub(openLeaves(symbol, 'sell'))
     if (available.gte(qty)) return
     if (!knobs.allowShortSelling) {
-      throw new HttpError(403, 40310000, `insufficient qty available for order (requested: ${qty.toFixed()}, available: ${available.toFixed()})`)
+      throw new HttpError(
+        403,
+        40310000,
+        `insufficient qty available for order (requested: ${qty.toFixed()}, available: ${available.toFixed()})`,
+      )
     }
     const shortQty = qty.sub(Dec.max(0, available))
     const markedUp = t ? t.ask.mul(SHORT_ASK_MARKUP) : undefined
@@ -506,7 +537,11 @@ export async function startFakeAlpaca(options: FakeAlpacaOptions = {}): Promise<
     if (typeof raw !== 'string' || !DECIMAL.test(raw)) throw new HttpError(422, 40010001, 'limit_price is required')
     const limitPrice = new Dec(raw)
     if (!isOnTick(limitPrice)) {
-      throw new HttpError(422, 42210000, `invalid limit_price ${raw}. sub-penny increment does not fulfill minimum pricing criteria`)
+      throw new HttpError(
+        422,
+        42210000,
+        `invalid limit_price ${raw}. sub-penny increment does not fulfill minimum pricing criteria`,
+      )
     }
     return limitPrice
   }
@@ -522,20 +557,25 @@ export async function startFakeAlpaca(options: FakeAlpacaOptions = {}): Promise<
     }
     const symbol = String(b['symbol'] ?? '')
     const clientOrderId = String(b['client_order_id'] ?? randomUUID())
-    if (clientOrderId.length > 128) throw new HttpError(422, 40010001, 'client_order_id must be no more than 128 characters')
+    if (clientOrderId.length > 128)
+      throw new HttpError(422, 40010001, 'client_order_id must be no more than 128 characters')
     // Checked first: a second POST with the id of an order that exists, even one not yet visible to look-ups.
     if (byClientId.has(clientOrderId)) throw new HttpError(422, 40010001, 'client_order_id must be unique')
     const side = b['side']
     const type = b['type']
     if (side !== 'buy' && side !== 'sell') throw new HttpError(422, 40010001, 'side must be buy or sell')
-    if (type !== 'market' && type !== 'limit') throw new HttpError(422, 40010001, 'type must be market or limit in this fake')
+    if (type !== 'market' && type !== 'limit')
+      throw new HttpError(422, 40010001, 'type must be market or limit in this fake')
     if (b['time_in_force'] !== 'day') throw new HttpError(422, 40010001, 'time_in_force must be day in this fake')
     const asset = assets.get(symbol)
     if (!asset) throw new HttpError(422, 40010001, `asset ${symbol} not found`)
-    if (!(asset.tradable ?? true) || asset.status === 'inactive') throw new HttpError(422, 42210000, `asset ${symbol} is not tradable`)
-    if (typeof b['qty'] !== 'string' || !DECIMAL.test(b['qty']) || !new Dec(b['qty']).gt(0)) throw new HttpError(422, 40010001, 'qty must be > 0')
+    if (!(asset.tradable ?? true) || asset.status === 'inactive')
+      throw new HttpError(422, 42210000, `asset ${symbol} is not tradable`)
+    if (typeof b['qty'] !== 'string' || !DECIMAL.test(b['qty']) || !new Dec(b['qty']).gt(0))
+      throw new HttpError(422, 40010001, 'qty must be > 0')
     const qty = new Dec(b['qty'])
-    if (!qty.isInteger() && !(asset.fractionable ?? false)) throw new HttpError(422, 42210000, `asset ${symbol} is not fractionable`)
+    if (!qty.isInteger() && !(asset.fractionable ?? false))
+      throw new HttpError(422, 42210000, `asset ${symbol} is not fractionable`)
     const limitPrice = type === 'limit' ? parseLimitPrice(b['limit_price']) : null
     if (knobs.washTradeProtection && washTradeWith(symbol, side, type, limitPrice)) {
       throw new HttpError(403, 40310000, 'potential wash trade detected. use complex orders')
@@ -548,16 +588,28 @@ export async function startFakeAlpaca(options: FakeAlpacaOptions = {}): Promise<
     routePending()
     const o = orders.get(id)
     if (!o) throw new HttpError(404, 40410000, 'order not found')
-    if (TERMINAL.has(o.status) || NOT_REPLACEABLE.has(o.status)) throw new HttpError(422, 42210000, `order in ${o.status} status cannot be replaced`)
+    if (TERMINAL.has(o.status) || NOT_REPLACEABLE.has(o.status))
+      throw new HttpError(422, 42210000, `order in ${o.status} status cannot be replaced`)
     const b = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>
-    if (b['qty'] !== undefined && (typeof b['qty'] !== 'string' || !DECIMAL.test(b['qty']) || !new Dec(b['qty']).gt(0))) {
+    if (
+      b['qty'] !== undefined &&
+      (typeof b['qty'] !== 'string' || !DECIMAL.test(b['qty']) || !new Dec(b['qty']).gt(0))
+    ) {
       throw new HttpError(422, 40010001, 'qty must be > 0')
     }
     const qty = typeof b['qty'] === 'string' ? new Dec(b['qty']) : o.qty.sub(o.filledQty)
     const limitPrice = b['limit_price'] === undefined ? o.limitPrice : parseLimitPrice(b['limit_price'])
     const clientOrderId = typeof b['client_order_id'] === 'string' ? b['client_order_id'] : randomUUID()
     if (byClientId.has(clientOrderId)) throw new HttpError(422, 40010001, 'client_order_id must be unique')
-    const replacement = newOrder({ clientOrderId, symbol: o.symbol, side: o.side, type: o.type, qty, limitPrice, replaces: o.id })
+    const replacement = newOrder({
+      clientOrderId,
+      symbol: o.symbol,
+      side: o.side,
+      type: o.type,
+      qty,
+      limitPrice,
+      replaces: o.id,
+    })
     o.replacedBy = replacement.id
     o.replacedAtMs = now()
     moveTo(o, 'replaced')
@@ -603,8 +655,16 @@ export async function startFakeAlpaca(options: FakeAlpacaOptions = {}): Promise<
 
   type Handler = (req: FakeRequest) => { status: number; body?: unknown }
 
-  const routes: { method: string; pattern: RegExp; handler: (req: FakeRequest, m: RegExpExecArray) => { status: number; body?: unknown } }[] = [
-    { method: 'POST', pattern: /^\/v2\/orders$/, handler: (req) => ({ status: 200, body: wire(createOrder(req.body)) }) },
+  const routes: {
+    method: string
+    pattern: RegExp
+    handler: (req: FakeRequest, m: RegExpExecArray) => { status: number; body?: unknown }
+  }[] = [
+    {
+      method: 'POST',
+      pattern: /^\/v2\/orders$/,
+      handler: (req) => ({ status: 200, body: wire(createOrder(req.body)) }),
+    },
     {
       method: 'GET',
       pattern: /^\/v2\/orders:by_client_order_id$/,
@@ -641,7 +701,10 @@ export async function startFakeAlpaca(options: FakeAlpacaOptions = {}): Promise<
             ...POSITION_TEMPLATE,
             symbol,
             qty: qty.toFixed(),
-            qty_available: (qty.gt(0) ? qty.sub(openLeaves(symbol, 'sell')) : qty.add(openLeaves(symbol, 'buy'))).toFixed(),
+            qty_available: (qty.gt(0)
+              ? qty.sub(openLeaves(symbol, 'sell'))
+              : qty.add(openLeaves(symbol, 'buy'))
+            ).toFixed(),
             side: qty.lt(0) ? 'short' : 'long',
           },
         }
@@ -661,7 +724,13 @@ export async function startFakeAlpaca(options: FakeAlpacaOptions = {}): Promise<
         if (!a) throw new HttpError(404, 40410000, 'asset not found')
         return {
           status: 200,
-          body: { ...ASSET_TEMPLATE, symbol, status: a.status ?? 'active', tradable: a.tradable ?? true, fractionable: a.fractionable ?? false },
+          body: {
+            ...ASSET_TEMPLATE,
+            symbol,
+            status: a.status ?? 'active',
+            tradable: a.tradable ?? true,
+            fractionable: a.fractionable ?? false,
+          },
         }
       },
     },
@@ -677,7 +746,13 @@ export async function startFakeAlpaca(options: FakeAlpacaOptions = {}): Promise<
         const q = quotes.get(symbol)
         if (!q) {
           if (knobs.unknownQuote === '404') throw new HttpError(404, 40410000, 'not found')
-          return { status: 200, body: { symbol, quote: { t: '0001-01-01T00:00:00Z', ax: '', ap: 0, as: 0, bx: '', bp: 0, bs: 0, c: null, z: '' } } }
+          return {
+            status: 200,
+            body: {
+              symbol,
+              quote: { t: '0001-01-01T00:00:00Z', ax: '', ap: 0, as: 0, bx: '', bp: 0, bs: 0, c: null, z: '' },
+            },
+          }
         }
         return {
           status: 200,
@@ -719,7 +794,13 @@ export async function startFakeAlpaca(options: FakeAlpacaOptions = {}): Promise<
       return
     }
     const text = typeof body === 'string' ? body : JSON.stringify(body)
-    res.writeHead(status, { 'content-type': 'application/json; charset=UTF-8', 'x-request-id': randomUUID(), ...headers }).end(text)
+    res
+      .writeHead(status, {
+        'content-type': 'application/json; charset=UTF-8',
+        'x-request-id': randomUUID(),
+        ...headers,
+      })
+      .end(text)
   }
 
   const wait = (ms: number): Promise<void> => new Promise((resolve) => later(resolve, ms))
@@ -740,12 +821,24 @@ export async function startFakeAlpaca(options: FakeAlpacaOptions = {}): Promise<
     }
     routePending()
     const openOrders = [...orders.values()].filter(isOpen).length
-    const request: FakeRequest = { method, path: url.pathname, query: Object.fromEntries(url.searchParams), rawBody, body, headers: req.headers, openOrders }
+    const request: FakeRequest = {
+      method,
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      rawBody,
+      body,
+      headers: req.headers,
+      openOrders,
+    }
     requests.push(request)
     if (knobs.latencyMs > 0) await wait(knobs.latencyMs)
 
     const run: Handler = (r) => {
-      if (knobs.rejectAuth || r.headers['apca-api-key-id'] !== keyId || r.headers['apca-api-secret-key'] !== secretKey) {
+      if (
+        knobs.rejectAuth ||
+        r.headers['apca-api-key-id'] !== keyId ||
+        r.headers['apca-api-secret-key'] !== secretKey
+      ) {
         throw new HttpError(401, 40110000, 'request is not authorized')
       }
       for (const route of routes) {
@@ -761,7 +854,10 @@ export async function startFakeAlpaca(options: FakeAlpacaOptions = {}): Promise<
         return run(request)
       } catch (e) {
         if (e instanceof HttpError) {
-          return { status: e.status, body: e.code === undefined ? { message: e.message } : { code: e.code, message: e.message } }
+          return {
+            status: e.status,
+            body: e.code === undefined ? { message: e.message } : { code: e.code, message: e.message },
+          }
         }
         return { status: 500, body: { code: 50010000, message: `fake server bug: ${(e as Error).message}` } }
       }
@@ -774,18 +870,31 @@ export async function startFakeAlpaca(options: FakeAlpacaOptions = {}): Promise<
         return send(res, out.status, out.body, out.headers)
       }
       case 'status':
-        return send(res, fault.status, fault.body ?? { code: fault.status * 100000 + 10000, message: `injected ${fault.status}` }, { ...fault.headers })
+        return send(
+          res,
+          fault.status,
+          fault.body ?? { code: fault.status * 100000 + 10000, message: `injected ${fault.status}` },
+          { ...fault.headers },
+        )
       case 'rate_limit': {
         const reset = Math.ceil((Date.now() + fault.resetInMs) / 1000)
-        return send(res, 429, { code: 42910000, message: 'rate limit exceeded' }, {
-          'x-ratelimit-limit': '200',
-          'x-ratelimit-remaining': '0',
-          'x-ratelimit-reset': String(reset),
-        })
+        return send(
+          res,
+          429,
+          { code: 42910000, message: 'rate limit exceeded' },
+          {
+            'x-ratelimit-limit': '200',
+            'x-ratelimit-remaining': '0',
+            'x-ratelimit-reset': String(reset),
+          },
+        )
       }
       case 'status_after_process':
         process()
-        return send(res, fault.status, { code: fault.status * 100000 + 10000, message: 'internal server error occurred' })
+        return send(res, fault.status, {
+          code: fault.status * 100000 + 10000,
+          message: 'internal server error occurred',
+        })
       case 'drop':
         if (fault.process) process()
         req.socket.destroy()
@@ -911,7 +1020,8 @@ export async function startFakeAlpaca(options: FakeAlpacaOptions = {}): Promise<
     },
     release(orderId) {
       const o = mustFind(orderId)
-      if (TERMINAL.has(o.status) || o.status === 'new' || o.status === 'partially_filled') throw new Error(`order ${orderId} is ${o.status}, not held`)
+      if (TERMINAL.has(o.status) || o.status === 'new' || o.status === 'partially_filled')
+        throw new Error(`order ${orderId} is ${o.status}, not held`)
       o.status = 'accepted'
       o.routed = false
       route(o, true)
