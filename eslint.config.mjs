@@ -24,7 +24,8 @@ function boundaries(testing) {
     'error',
     {
       enforceBuildableLibDependency: false,
-      allow: [],
+      // the repository's own tooling at its root, outside every project
+      allow: ['^(\\.\\./)+scripts/bundleNode\\.mjs$', '^(\\.\\./)+vitest\\.shared\\.js$'],
       depConstraints: [
         {
           sourceTag: 'layer:kernel',
@@ -74,8 +75,7 @@ export default tseslint.config(
   },
   {
     // Pack smoke tests run inside an empty project that installs the tarball: they must use the name.
-    // The packages' vitest configs import the one shared config at the root, outside every project.
-    files: ['**/test/pack/**', '**/vitest.config.ts'],
+    files: ['**/test/pack/**'],
     rules: { '@nx/enforce-module-boundaries': 'off' },
   },
 )

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs a TypeScript entry (a benchmark, a script) under plain Node 20: esbuild bundles the entry and
 // sibling @acx/* packages from source (the @acx/source condition); other packages stay external.
-import { build } from 'esbuild'
+import { bundleNode } from './bundleNode.mjs'
 import { mkdirSync, rmSync } from 'node:fs'
 import { basename, join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
@@ -15,29 +15,7 @@ const outDir = join(process.cwd(), 'node_modules/.cache/acx-run')
 mkdirSync(outDir, { recursive: true })
 // one file per process: several may bundle the same entry at once (tests start service instances in parallel)
 const outfile = join(outDir, `${basename(entry).replace(/\.ts$/, '')}.${process.pid}.mjs`)
-await build({
-  entryPoints: [resolve(entry)],
-  outfile,
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  conditions: ['@acx/source'],
-  logLevel: 'warning',
-  banner: {
-    js: "import { createRequire as __acxCreateRequire } from 'node:module'; const require = __acxCreateRequire(import.meta.url);",
-  },
-  plugins: [
-    {
-      name: 'external-non-workspace',
-      setup(b) {
-        b.onResolve({ filter: /^[^./]/ }, (a) =>
-          a.path.startsWith('@acx/') ? undefined : { path: a.path, external: true },
-        )
-      },
-    },
-  ],
-})
+await bundleNode({ entry: resolve(entry), outfile })
 process.argv = [process.argv[0], outfile, ...args]
 try {
   await import(pathToFileURL(outfile).href)

@@ -25,30 +25,9 @@ const runTs = join(packageDir, '../../scripts/runTs.mjs')
 
 /** src/main.ts bundled once to a file any user can read (an unprivileged child cannot run runTs, which writes). */
 async function bundledMain(): Promise<string> {
-  const { build } = await import('esbuild')
+  const { bundleNode } = await import('../../../scripts/bundleNode.mjs')
   const outfile = join(packageDir, 'node_modules/.cache/acx-run', `startup-main.${process.pid}.mjs`)
-  await build({
-    entryPoints: [join(packageDir, 'src/main.ts')],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    conditions: ['@acx/source'],
-    logLevel: 'warning',
-    banner: {
-      js: "import { createRequire as __acxCreateRequire } from 'node:module'; const require = __acxCreateRequire(import.meta.url);",
-    },
-    plugins: [
-      {
-        name: 'external',
-        setup: (b) =>
-          b.onResolve({ filter: /^[^./]/ }, (a) =>
-            a.path.startsWith('@acx/') ? undefined : { path: a.path, external: true },
-          ),
-      },
-    ],
-  })
+  await bundleNode({ entry: join(packageDir, 'src/main.ts'), outfile })
   chmodSync(outfile, 0o644)
   return outfile
 }

@@ -53,32 +53,15 @@ async function locateEntry(): Promise<URL> {
 }
 
 async function compileFromSource(source: string): Promise<URL> {
-  const { build } = await import('esbuild')
   const serviceDir = join(dirname(source), '../..')
-  const result = await build({
-    entryPoints: [source],
-    write: false,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    conditions: ['@acx/source'],
-    logLevel: 'warning',
-    banner: {
-      js: "import { createRequire as __acxCreateRequire } from 'node:module'; const require = __acxCreateRequire(import.meta.url);",
-    },
-    plugins: [
-      {
-        name: 'external-non-workspace',
-        setup(b) {
-          b.onResolve({ filter: /^[^./]/ }, (a) =>
-            a.path.startsWith('@acx/') ? undefined : { path: a.path, external: true },
-          )
-        },
-      },
-    ],
-  })
-  const code = result.outputFiles[0]?.contents
+  // from TypeScript source we run inside the repository: its one esbuild recipe is at the root
+  const recipe = join(serviceDir, '../../scripts/bundleNode.mjs')
+  if (!existsSync(recipe))
+    throw new ResearchError('RESEARCH_WORKER', `acx research worker: no built worker and no ${recipe} to bundle one`)
+  const { bundleNode } = (await import(
+    pathToFileURL(recipe).href
+  )) as typeof import('../../../../scripts/bundleNode.mjs')
+  const code = await bundleNode({ entry: source })
   if (code === undefined) throw new ResearchError('RESEARCH_WORKER', 'esbuild produced no worker bundle')
   const hash = createHash('sha256').update(code).digest('hex').slice(0, 16)
   const dir = join(serviceDir, 'node_modules/.cache/acx-research')
