@@ -66,6 +66,8 @@ export type {
   BrokerErrorOptions,
   BrokerErrorReason,
   CancelOutcome,
+  MarketClock,
+  TimeInForce,
   BrokerOrder,
   BrokerOrderStatus,
   BrokerPort,
@@ -136,4 +138,6 @@ export type {
   StoredSimSymbol,
 } from './sim/simulatedVenueStore.js'
 export { createPrng, seedFor } from './sim/prng.js'
+export { ALWAYS_OPEN, assertTradingSession, sessionClock, tradesAroundTheClock } from './sim/tradingSession.js'
+export type { TradingSession } from './sim/tradingSession.js'
 export type { Prng } from './sim/prng.js'

@@ -120,7 +120,27 @@ export interface SubmitOrderRequest {
   readonly type: 'market' | 'limit'
   /** Required for `limit`, on the tick. */
   readonly limitPrice?: Decimal
-  readonly timeInForce: 'day'
+  /**
+   * `day` for equities (the order ends at the close); crypto trades around the clock and takes no `day`
+   * at Alpaca: `gtc` for limits, `ioc` for market orders.
+   */
+  readonly timeInForce: TimeInForce
+}
+
+export type TimeInForce = 'day' | 'gtc' | 'ioc'
+
+/**
+ * When a symbol trades: whether now, and the next open and close (epoch ms; null when there is none,
+ * e.g. around the clock). What `getMarketClock` answers.
+ */
+export interface MarketClock {
+  readonly isOpen: boolean
+  /** The next session's open (or now's, while open: null); null for a symbol that trades around the clock. */
+  readonly nextOpenMs: number | null
+  /** While open: when this session closes; while closed: the next session's close. Null around the clock. */
+  readonly nextCloseMs: number | null
+  /** Trades around the clock (crypto pairs): never closes. */
+  readonly alwaysOpen: boolean
 }
 
 /** An order as the broker sees it. Fills are reported cumulatively, as Alpaca's order object does. */
@@ -183,6 +203,8 @@ export type CancelOutcome = 'requested' | 'already_final'
  * - `getQuote` returns null when the broker has no quote for the symbol.
  * - `getPosition` returns null when there is no position.
  * - `getAsset` throws `BROKER_NOT_FOUND` for an unknown symbol.
+ * - `getMarketClock` says whether and until when the symbol's market trades now (Alpaca: `/v2/clock`
+ *   and `/v2/calendar` for equities, around the clock for crypto pairs).
  * - `subscribeOrderUpdates` (optional) calls `listener` with an order of ours whenever the venue reports
  *   a change (a fill, a cancel confirmed, a rejection). It only wakes the engine early: the engine still
  *   reads the order itself, so a missed or repeated update costs latency, never correctness.
@@ -195,6 +217,7 @@ export interface BrokerPort {
   cancelOrder(id: BrokerOrderId): Promise<CancelOutcome>
   getPosition(symbol: string): Promise<Position | null>
   getAsset(symbol: string): Promise<Asset>
+  getMarketClock(symbol: string): Promise<MarketClock>
   /** Returns a function that ends the subscription. */
   subscribeOrderUpdates?(listener: (order: BrokerOrder) => void): () => void
 }

@@ -17,6 +17,13 @@ import {
 import type { Clock } from '../ports/clock.js'
 import { EngineError } from '../errors.js'
 import { createPrng, seedFor, type Prng } from './prng.js'
+import {
+  ALWAYS_OPEN,
+  assertTradingSession,
+  sessionClock,
+  tradesAroundTheClock,
+  type TradingSession,
+} from './tradingSession.js'
 import type {
   SimulatedVenueChanges,
   SimulatedVenueSnapshot,
@@ -58,7 +65,11 @@ export type ScriptedFault =
 
 export type SimCall =
   | { readonly method: 'submitOrder'; readonly request: SubmitOrderRequest; readonly n: number }
-  | { readonly method: 'getQuote' | 'getPosition' | 'getAsset'; readonly symbol: string; readonly n: number }
+  | {
+      readonly method: 'getQuote' | 'getPosition' | 'getAsset' | 'getMarketClock'
+      readonly symbol: string
+      readonly n: number
+    }
   | { readonly method: 'getOrder' | 'cancelOrder'; readonly id: BrokerOrderId; readonly n: number }
   | { readonly method: 'getOrderByClientId'; readonly clientOrderId: ClientOrderId; readonly n: number }
 
@@ -122,6 +133,8 @@ export interface SimulatedMarketOptions {
   readonly maxFinishedOrders?: number
   /** A finished order is forgotten this long after it finished, on the venue clock. Default 86,400,000 (24 h). */
   readonly finishedOrderRetentionMs?: number
+  /** When it trades (weekdays, in a time zone); default around the clock. Crypto pairs always trade. */
+  readonly session?: TradingSession
 }
 
 /** One execution in the simulated market. */
@@ -908,6 +921,14 @@ export function createSimulatedMarket(options: SimulatedMarketOptions): Simulate
       return position
     },
 
+    async getMarketClock(symbol) {
+      await enter({ method: 'getMarketClock', symbol })
+      state(symbol)
+      return options.session === undefined || tradesAroundTheClock(symbol)
+        ? ALWAYS_OPEN
+        : sessionClock(options.session, clock.now())
+    },
+
     async getAsset(symbol) {
       await enter({ method: 'getAsset', symbol })
       const s = state(symbol)
@@ -926,6 +947,7 @@ export function createSimulatedMarket(options: SimulatedMarketOptions): Simulate
     cancelOrder: durable(venue.cancelOrder),
     getPosition: durable(venue.getPosition),
     getAsset: durable(venue.getAsset),
+    getMarketClock: durable(venue.getMarketClock),
     subscribeOrderUpdates(listener) {
       listeners.add(listener)
       return () => {
@@ -956,6 +978,13 @@ export function createSimulatedMarket(options: SimulatedMarketOptions): Simulate
 /** Checks every knob; throws one `ENGINE_INVALID_ARGUMENT` listing each bad one. */
 function assertOptions(o: SimulatedMarketOptions): void {
   const problems: string[] = []
+  if (o.session !== undefined) {
+    try {
+      assertTradingSession(o.session)
+    } catch (e) {
+      problems.push(`session: ${(e as Error).message}`)
+    }
+  }
   const num = (name: string, v: number | undefined, ok: (x: number) => boolean, rule: string): void => {
     if (v !== undefined && !(Number.isFinite(v) && ok(v))) problems.push(`${name} must be ${rule} (got ${v})`)
   }

@@ -26,5 +26,6 @@ export function crashingBroker(market: BrokerPort, crash: (method: string, arg: 
     cancelOrder: wrap('cancelOrder', (id) => market.cancelOrder(id)),
     getPosition: wrap('getPosition', (s) => market.getPosition(s)),
     getAsset: wrap('getAsset', (s) => market.getAsset(s)),
+    getMarketClock: wrap('getMarketClock', (s) => market.getMarketClock(s)),
   }
 }
