@@ -1,17 +1,7 @@
 import { AcCoreError } from './errors.js'
-import { resolveParams, type ResolvedParams } from './validate.js'
+import { PARAM_FIELDS, resolveParams, type ResolvedParams } from './validate.js'
 import type { AcBaseParams, SweepInput } from './types.js'
 
-const SWEEP_COLUMNS = [
-  'shares',
-  'horizon',
-  'slices',
-  'volatility',
-  'temporaryImpact',
-  'permanentImpact',
-  'fixedCost',
-  'riskAversion',
-] as const
 const OPTIONAL_COLUMNS: ReadonlySet<string> = new Set(['permanentImpact', 'fixedCost'])
 
 /** Checks a sweep's columns are Float64Arrays of one length and returns that length. */
@@ -22,7 +12,7 @@ export function checkSweepInput(input: SweepInput): number {
     })
   }
   const length = input.shares instanceof Float64Array ? input.shares.length : -1
-  for (const column of SWEEP_COLUMNS) {
+  for (const column of PARAM_FIELDS) {
     const values: unknown = input[column]
     if (values === undefined && OPTIONAL_COLUMNS.has(column)) continue
     if (!(values instanceof Float64Array)) {

@@ -44,7 +44,11 @@ export function paramsStatus(
   return SweepStatus.OK
 }
 
-const FIELDS = [
+/**
+ * The eight parameters in the order of the INVALID_* statuses (status − 1), of the kernels' arguments
+ * and of a sweep's input columns.
+ */
+export const PARAM_FIELDS = [
   'shares',
   'horizon',
   'slices',
@@ -54,6 +58,7 @@ const FIELDS = [
   'fixedCost',
   'riskAversion',
 ] as const
+type ParamField = (typeof PARAM_FIELDS)[number]
 
 /**
  * Applies defaults and checks every field; throws AcCoreError `AC_INVALID_PARAM` naming the first
@@ -63,12 +68,12 @@ export function resolveParams(params: AcParams): ResolvedParams {
   if (typeof params !== 'object' || params === null) {
     throw errorForStatus(SweepStatus.INVALID_SHARES, params, 'params')
   }
-  const p: Record<(typeof FIELDS)[number], unknown> = {
+  const p: Record<ParamField, unknown> = {
     ...params,
     permanentImpact: params.permanentImpact ?? 0,
     fixedCost: params.fixedCost ?? 0,
   }
-  const n = (k: (typeof FIELDS)[number]) => (typeof p[k] === 'number' ? (p[k] as number) : NaN)
+  const n = (k: ParamField) => (typeof p[k] === 'number' ? (p[k] as number) : NaN)
   const status = paramsStatus(
     n('shares'),
     n('horizon'),
@@ -80,7 +85,7 @@ export function resolveParams(params: AcParams): ResolvedParams {
     n('riskAversion'),
   )
   if (status !== SweepStatus.OK) {
-    const field = FIELDS[status - 1]
+    const field = PARAM_FIELDS[status - 1]
     throw errorForStatus(status, field === undefined ? undefined : p[field])
   }
   return {

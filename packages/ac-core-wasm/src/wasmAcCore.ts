@@ -2,7 +2,7 @@ import { instantiateSync } from '@assemblyscript/loader'
 import { checkFrontierInput, checkSweepInput } from './checkInput.js'
 import { AcCoreError } from './errors.js'
 import { errorForStatus, SweepStatus } from './status.js'
-import { resolveParams, type ResolvedParams } from './validate.js'
+import { PARAM_FIELDS, resolveParams, type ResolvedParams } from './validate.js'
 import { webAssembly, type WasmModule } from './webAssembly.js'
 import type {
   AcBaseParams,
@@ -72,16 +72,6 @@ interface KernelExports {
  */
 export const CHUNK_ROWS = 4096
 
-const SWEEP_INPUTS = [
-  'shares',
-  'horizon',
-  'slices',
-  'volatility',
-  'temporaryImpact',
-  'permanentImpact',
-  'fixedCost',
-  'riskAversion',
-] as const
 const SWEEP_OUTPUTS = ['kappa', 'expectedCost', 'variance'] as const
 const PAGE = 65_536
 
@@ -265,12 +255,12 @@ export class WasmAcCore implements AcCoreApi {
     return this.#run((kernel) => {
       const columns = new Columns(kernel.memory, this.#scratchOf(kernel, regionBytes(rows, 11)), rows, 11)
       // the kernel never grows memory, so these views stay valid for every chunk below
-      const inputs = SWEEP_INPUTS.map((_, i) => columns.f64(i))
+      const inputs = PARAM_FIELDS.map((_, i) => columns.f64(i))
       const outputs = SWEEP_OUTPUTS.map((_, i) => columns.f64(8 + i))
       const status = columns.status()
       for (let start = 0; start < m; start += rows) {
         const count = Math.min(rows, m - start)
-        SWEEP_INPUTS.forEach((name, i) => {
+        PARAM_FIELDS.forEach((name, i) => {
           const values = input[name]
           if (values === undefined) inputs[i]!.fill(0, 0, count)
           else inputs[i]!.set(count === m ? values : values.subarray(start, start + count))
