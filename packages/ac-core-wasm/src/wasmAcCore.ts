@@ -72,7 +72,12 @@ interface KernelExports {
  */
 export const CHUNK_ROWS = 4096
 
-const SWEEP_OUTPUTS = ['kappa', 'expectedCost', 'variance'] as const
+/** κ, E and V: the output columns of both kernels, after their inputs. */
+const OUTPUTS = ['kappa', 'expectedCost', 'variance'] as const
+/** The float64 columns of a sweep region, in the kernel's argument order; an int32 status column follows. */
+const SWEEP_COLUMNS = [...PARAM_FIELDS, ...OUTPUTS] as const
+/** The float64 columns of a frontier region, likewise. */
+const FRONTIER_COLUMNS = ['riskAversion', ...OUTPUTS] as const
 const PAGE = 65_536
 
 function instantiate(module: WasmModule): KernelExports {
@@ -250,41 +255,17 @@ export class WasmAcCore implements AcCoreApi {
       variance: new Float64Array(m),
       status: new Int32Array(m),
     }
-    if (m === 0) return result
-    const rows = Math.min(m + (m & 1), CHUNK_ROWS)
-    return this.#run((kernel) => {
-      const columns = new Columns(kernel.memory, this.#scratchOf(kernel, regionBytes(rows, 11)), rows, 11)
-      // the kernel never grows memory, so these views stay valid for every chunk below
-      const inputs = PARAM_FIELDS.map((_, i) => columns.f64(i))
-      const outputs = SWEEP_OUTPUTS.map((_, i) => columns.f64(8 + i))
-      const status = columns.status()
-      for (let start = 0; start < m; start += rows) {
-        const count = Math.min(rows, m - start)
-        PARAM_FIELDS.forEach((name, i) => {
-          const values = input[name]
-          if (values === undefined) inputs[i]!.fill(0, 0, count)
-          else inputs[i]!.set(count === m ? values : values.subarray(start, start + count))
-        })
-        kernel.sweep(
-          count,
-          columns.f64Ptr(0),
-          columns.f64Ptr(1),
-          columns.f64Ptr(2),
-          columns.f64Ptr(3),
-          columns.f64Ptr(4),
-          columns.f64Ptr(5),
-          columns.f64Ptr(6),
-          columns.f64Ptr(7),
-          columns.f64Ptr(8),
-          columns.f64Ptr(9),
-          columns.f64Ptr(10),
-          columns.statusPtr,
-        )
-        SWEEP_OUTPUTS.forEach((name, i) => result[name].set(outputs[i]!.subarray(0, count), start))
-        result.status.set(status.subarray(0, count), start)
-      }
-      return result
+    this.#inChunks(m, SWEEP_COLUMNS, (kernel, columns, start, count) => {
+      PARAM_FIELDS.forEach((name, i) => {
+        const values = input[name]
+        if (values === undefined) columns.f64(i).fill(0, 0, count)
+        else columns.f64(i).set(count === m ? values : values.subarray(start, start + count))
+      })
+      sweepKernel(kernel, count, columns)
+      copyOutputs(columns, SWEEP_COLUMNS, count, result, start)
+      result.status.set(columns.status().subarray(0, count), start)
     })
+    return result
   }
 
   frontier(base: AcBaseParams, riskAversions: Float64Array): Frontier {
@@ -296,52 +277,38 @@ export class WasmAcCore implements AcCoreApi {
       expectedCost: new Float64Array(m),
       variance: new Float64Array(m),
     }
-    if (m === 0) return result
-    const rows = Math.min(m + (m & 1), CHUNK_ROWS)
-    return this.#run((kernel) => {
-      const columns = new Columns(kernel.memory, this.#scratchOf(kernel, regionBytes(rows, 4)), rows, 4)
-      const [lambda, kappa, expectedCost, variance] = [0, 1, 2, 3].map((i) => columns.f64(i)) as [
-        Float64Array,
-        Float64Array,
-        Float64Array,
-        Float64Array,
-      ]
-      const status = columns.status()
-      for (let start = 0; start < m; start += rows) {
-        const count = Math.min(rows, m - start)
-        lambda.set(riskAversions.subarray(start, start + count))
-        const bad = this.#frontierKernel(kernel, p, count, columns)
-        if (bad > 0) {
-          const i = status.subarray(0, count).findIndex((s) => s !== SweepStatus.OK)
-          const err = errorForStatus(status[i]!)
-          throw new AcCoreError(err.code, `riskAversions[${start + i}]: ${err.message}`, {
-            field: `riskAversions[${start + i}]`,
-          })
-        }
-        result.kappa.set(kappa.subarray(0, count), start)
-        result.expectedCost.set(expectedCost.subarray(0, count), start)
-        result.variance.set(variance.subarray(0, count), start)
+    this.#inChunks(m, FRONTIER_COLUMNS, (kernel, columns, start, count) => {
+      columns.f64(0).set(riskAversions.subarray(start, start + count))
+      if (frontierKernel(kernel, p, count, columns) > 0) {
+        const status = columns.status().subarray(0, count)
+        const i = status.findIndex((s) => s !== SweepStatus.OK)
+        const err = errorForStatus(status[i]!)
+        throw new AcCoreError(err.code, `riskAversions[${start + i}]: ${err.message}`, {
+          field: `riskAversions[${start + i}]`,
+        })
       }
-      return result
+      copyOutputs(columns, FRONTIER_COLUMNS, count, result, start)
     })
+    return result
   }
 
-  #frontierKernel(kernel: KernelExports, p: ResolvedParams, count: number, columns: Columns): number {
-    return kernel.frontier(
-      p.shares,
-      p.horizon,
-      p.slices,
-      p.volatility,
-      p.temporaryImpact,
-      p.permanentImpact,
-      p.fixedCost,
-      count,
-      columns.f64Ptr(0),
-      columns.f64Ptr(1),
-      columns.f64Ptr(2),
-      columns.f64Ptr(3),
-      columns.statusPtr,
-    )
+  /**
+   * The copying API's loop: `m` rows through the scratch region, laid out as `layout`, in chunks of at
+   * most CHUNK_ROWS rows; `chunk` copies one chunk's inputs in, runs the kernel and copies the results out.
+   */
+  #inChunks(
+    m: number,
+    layout: readonly string[],
+    chunk: (kernel: KernelExports, columns: Columns, start: number, count: number) => void,
+  ): void {
+    if (m === 0) return
+    const rows = Math.min(m + (m & 1), CHUNK_ROWS)
+    this.#run((kernel) => {
+      const n = layout.length
+      const columns = new Columns(kernel.memory, this.#scratchOf(kernel, regionBytes(rows, n)), rows, n)
+      // the kernel never grows memory, so the columns' views stay valid for every chunk
+      for (let start = 0; start < m; start += rows) chunk(kernel, columns, start, Math.min(rows, m - start))
+    })
   }
 
   /**
@@ -350,85 +317,103 @@ export class WasmAcCore implements AcCoreApi {
    * batches once and reuse them.
    */
   createSweepBatch(capacity: number): SweepBatch {
-    const rows = checkCapacity(capacity)
-    const kernel = this.#kernel
-    const columns = this.#run(
-      (k) => new Columns(k.memory, this.#allocate(k, regionBytes(rows + (rows & 1), 11)), rows + (rows & 1), 11),
-    )
-    columns.f64(5).fill(0)
-    columns.f64(6).fill(0)
-    const live = () => {
-      if (this.#kernel !== kernel) throw staleBatch()
-      return columns
-    }
-    const run = (count = rows) =>
+    const { rows, live, freeze } = this.#newBatch<SweepBatch>(capacity, SWEEP_COLUMNS)
+    live().f64(5).fill(0) // permanentImpact and fixedCost start at zero, like omitted sweep columns
+    live().f64(6).fill(0)
+    return freeze((count = rows) =>
       this.#run((k) => {
-        live()
-        const n = checkCount(count, rows)
-        return k.sweep(
-          n,
-          columns.f64Ptr(0),
-          columns.f64Ptr(1),
-          columns.f64Ptr(2),
-          columns.f64Ptr(3),
-          columns.f64Ptr(4),
-          columns.f64Ptr(5),
-          columns.f64Ptr(6),
-          columns.f64Ptr(7),
-          columns.f64Ptr(8),
-          columns.f64Ptr(9),
-          columns.f64Ptr(10),
-          columns.statusPtr,
-        )
-      })
-    const view = (i: number) => () => live().f64(i).subarray(0, rows)
-    return Object.freeze(
-      Object.defineProperties({ capacity: rows, run } as unknown as SweepBatch, {
-        shares: { get: view(0), enumerable: true },
-        horizon: { get: view(1), enumerable: true },
-        slices: { get: view(2), enumerable: true },
-        volatility: { get: view(3), enumerable: true },
-        temporaryImpact: { get: view(4), enumerable: true },
-        permanentImpact: { get: view(5), enumerable: true },
-        fixedCost: { get: view(6), enumerable: true },
-        riskAversion: { get: view(7), enumerable: true },
-        kappa: { get: view(8), enumerable: true },
-        expectedCost: { get: view(9), enumerable: true },
-        variance: { get: view(10), enumerable: true },
-        status: { get: () => live().status().subarray(0, rows), enumerable: true },
+        const columns = live()
+        return sweepKernel(k, checkCount(count, rows), columns)
       }),
     )
   }
 
   /** A risk-aversion column and output columns of `capacity` rows, for frontiers without copies. */
   createFrontierBatch(capacity: number): FrontierBatch {
+    const { rows, live, freeze } = this.#newBatch<FrontierBatch>(capacity, FRONTIER_COLUMNS)
+    return freeze((base, count = rows) => {
+      const p = resolveParams({ ...base, riskAversion: 0 })
+      return this.#run((k) => {
+        const columns = live()
+        return frontierKernel(k, p, checkCount(count, rows), columns)
+      })
+    })
+  }
+
+  /**
+   * A batch's region: the float64 columns `layout` and a status column for `capacity` rows (padded to
+   * an even count) in memory of its own. `live()` hands out the columns while this instance lasts;
+   * `freeze(run)` makes the batch, whose properties are fresh views of the first `capacity` rows.
+   */
+  #newBatch<B extends SweepBatch | FrontierBatch>(capacity: number, layout: readonly (keyof B & string)[]) {
     const rows = checkCapacity(capacity)
     const kernel = this.#kernel
-    const columns = this.#run(
-      (k) => new Columns(k.memory, this.#allocate(k, regionBytes(rows + (rows & 1), 4)), rows + (rows & 1), 4),
-    )
+    const padded = rows + (rows & 1)
+    const n = layout.length
+    const columns = this.#run((k) => new Columns(k.memory, this.#allocate(k, regionBytes(padded, n)), padded, n))
     const live = () => {
       if (this.#kernel !== kernel) throw staleBatch()
       return columns
     }
-    const run = (base: AcBaseParams, count = rows) => {
-      const p = resolveParams({ ...base, riskAversion: 0 })
-      return this.#run((k) => {
-        live()
-        return this.#frontierKernel(k, p, checkCount(count, rows), columns)
-      })
-    }
-    const view = (i: number) => () => live().f64(i).subarray(0, rows)
-    return Object.freeze(
-      Object.defineProperties({ capacity: rows, run } as unknown as FrontierBatch, {
-        riskAversion: { get: view(0), enumerable: true },
-        kappa: { get: view(1), enumerable: true },
-        expectedCost: { get: view(2), enumerable: true },
-        variance: { get: view(3), enumerable: true },
-        status: { get: () => live().status().subarray(0, rows), enumerable: true },
-      }),
-    )
+    const views: PropertyDescriptorMap = {}
+    layout.forEach((name, i) => {
+      views[name] = { get: () => live().f64(i).subarray(0, rows), enumerable: true }
+    })
+    views.status = { get: () => live().status().subarray(0, rows), enumerable: true }
+    const freeze = (run: B['run']): B =>
+      Object.freeze(Object.defineProperties({ capacity: rows, run } as unknown as B, views))
+    return { rows, live, freeze }
   }
+}
+
+/** The kernel's sweep over rows 0 … count − 1 of a region laid out as SWEEP_COLUMNS; returns the bad rows. */
+function sweepKernel(kernel: KernelExports, count: number, columns: Columns): number {
+  return kernel.sweep(
+    count,
+    columns.f64Ptr(0),
+    columns.f64Ptr(1),
+    columns.f64Ptr(2),
+    columns.f64Ptr(3),
+    columns.f64Ptr(4),
+    columns.f64Ptr(5),
+    columns.f64Ptr(6),
+    columns.f64Ptr(7),
+    columns.f64Ptr(8),
+    columns.f64Ptr(9),
+    columns.f64Ptr(10),
+    columns.statusPtr,
+  )
+}
+
+/** The kernel's frontier of `p` over rows 0 … count − 1 of a region laid out as FRONTIER_COLUMNS. */
+function frontierKernel(kernel: KernelExports, p: ResolvedParams, count: number, columns: Columns): number {
+  return kernel.frontier(
+    p.shares,
+    p.horizon,
+    p.slices,
+    p.volatility,
+    p.temporaryImpact,
+    p.permanentImpact,
+    p.fixedCost,
+    count,
+    columns.f64Ptr(0),
+    columns.f64Ptr(1),
+    columns.f64Ptr(2),
+    columns.f64Ptr(3),
+    columns.statusPtr,
+  )
+}
+
+/** Copies rows 0 … count − 1 of the output columns of a region laid out as `layout` into `result` at `start`. */
+function copyOutputs(
+  columns: Columns,
+  layout: readonly string[],
+  count: number,
+  result: Record<(typeof OUTPUTS)[number], Float64Array>,
+  start: number,
+): void {
+  const first = layout.length - OUTPUTS.length
+  OUTPUTS.forEach((name, i) => result[name].set(columns.f64(first + i).subarray(0, count), start))
 }
 
 function checkCapacity(capacity: number): number {
