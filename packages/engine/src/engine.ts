@@ -1,14 +1,7 @@
 import { loadAcCoreSync, type AcCoreApi } from '@acx/ac-core-wasm'
 import { acParamsFor, type AcConfig, type AcStrategyParams } from './config/acConfig.js'
 import { createAcConfig } from './config/createAcConfig.js'
-import {
-  fromKernelSchedule,
-  halfSpreadFraction,
-  planSliceQty,
-  toKernelParams,
-  type KernelSchedule,
-} from './config/kernelParams.js'
-import { Dec } from './domain/dec.js'
+import { toKernelParams } from './config/kernelParams.js'
 import type { Decimal } from 'decimal.js'
 import type { ChildOrder } from './domain/childOrder.js'
 import type { ExecutionResult } from './domain/executionResult.js'
@@ -16,7 +9,7 @@ import { parentOrderId } from './domain/ids.js'
 import { parseOrderIntent, type OrderIntent, type OrderIntentInput } from './domain/orderIntent.js'
 import type { StrategyName } from './domain/strategyName.js'
 import { ConfigError, EngineError, type ConfigIssue } from './errors.js'
-import { isBrokerError, type BrokerPort } from './ports/broker.js'
+import { isBrokerError, type BrokerPort, type MarketClock } from './ports/broker.js'
 import type { Clock } from './ports/clock.js'
 import { noopJournal, type ExecutionJournal } from './ports/executionJournal.js'
 import { noopLogger, type Logger } from './ports/logger.js'
@@ -30,9 +23,11 @@ import { SliceSchedule } from './execution/sliceSchedule.js'
 import { StopExecution } from './execution/stopExecution.js'
 import { runMarket } from './strategy/marketStrategy.js'
 import { runWalkTheBook } from './strategy/walkTheBookStrategy.js'
-import { checkQuote } from './domain/quote.js'
+import { checkQuote, type UsableQuote } from './domain/quote.js'
 import { createRiskGate, type RiskGate } from './risk/riskGate.js'
-import type { RiskRefusal } from './risk/riskLimits.js'
+import type { RiskCheckCode } from './risk/riskLimits.js'
+import { planExecution, type ExecutionPlan, type PlanContext } from './execution/planExecution.js'
+import { checkAtVenue, type VenueRefusal } from './execution/venueChecks.js'
 
 export interface EngineOptions {
   readonly broker: BrokerPort
@@ -77,34 +72,33 @@ export interface ExecuteOptions {
   readonly signal?: AbortSignal
 }
 
-/** What `engine.checkIntent` finds: the intent passes the parent-level risk limits, or which one it breaks. */
-export type IntentRiskCheck =
+/** Why an intent cannot be admitted: a risk limit, or what the venue says about it. */
+export type AssessmentRefusal =
+  | { readonly kind: 'risk'; readonly code: RiskCheckCode; readonly message: string }
+  | {
+      readonly kind: 'venue'
+      readonly code: VenueRefusal['code']
+      readonly message: string
+      readonly brokerCode?: string
+    }
+
+/**
+ * What `engine.assess` finds out about an intent at the venue, sending nothing: whether it can trade
+ * it, when its market trades, the quote, and the plan the execution would follow from that quote.
+ */
+export type IntentAssessment =
   | {
       readonly ok: true
+      readonly strategy: StrategyName
       /** The mid the notional was checked at; null when the venue had no usable quote (checked again at the start). */
       readonly referencePrice: Decimal | null
+      readonly quote: UsableQuote | null
+      /** Null when the venue could not say (the execution checks again when it starts). */
+      readonly market: MarketClock | null
+      /** As the execution would plan it now; while the market is closed, as it would plan it at the open. */
+      readonly plan: ExecutionPlan
     }
-  | { readonly ok: false; readonly refusal: RiskRefusal }
-
-/** One slice of a preview. */
-export interface PreviewSlice {
-  readonly index: number
-  readonly startSeconds: number
-  /** Fraction of the parent order. */
-  readonly fraction: number
-  /** Planned quantity if every slice fills (rounded to the lot; remainder in the last slice). */
-  readonly qty: Dec
-}
-
-/** What `engine.preview` returns: the routing decision and, for AC/TWAP, the schedule and its E and V. */
-export interface ExecutionPreview {
-  readonly strategy: StrategyName
-  readonly slices: readonly PreviewSlice[]
-  readonly kappa: number | null
-  /** E without the spread (ε = 0): impact only, bps of arrival notional. */
-  readonly expectedCostBps: number | null
-  readonly expectedStdBps: number | null
-}
+  | { readonly ok: false; readonly refusal: AssessmentRefusal }
 
 export interface Engine {
   readonly config: AcConfig
@@ -112,15 +106,21 @@ export interface Engine {
   execute(intent: OrderIntent | OrderIntentInput, options?: ExecuteOptions): Promise<ExecutionResult>
   /** The strategy an intent would get. */
   route(intent: OrderIntent | OrderIntentInput): StrategyName
-  /** The plan for an intent, without trading (whole shares). */
-  preview(intent: OrderIntent | OrderIntentInput): ExecutionPreview
+  /**
+   * The plan for an intent from a quote (whole shares unless `lot` says otherwise), without the venue:
+   * the same function the execution plans with, so for the same quote the estimates agree exactly.
+   */
+  plan(intent: OrderIntent | OrderIntentInput, context?: PlanContext): ExecutionPlan
   /** The pre-trade risk gate every child order passes: its limits, and the kill switch (`halt`/`resume`). */
   readonly risk: RiskGate
   /**
-   * The parent-level risk limits for an intent before it is admitted: halt, blocked symbol, quantity,
-   * and the notional at the venue's current mid (when it has a usable quote). Sends nothing.
+   * Everything that can be known about an intent before it is admitted, at the venue and sending
+   * nothing: the parent-level risk limits (the notional at the current mid), the asset (tradable, whole
+   * lots), a close against the position, the market clock, and the plan with the spread of the current
+   * quote — what `POST /v1/preview` shows and intake checks. A venue that cannot be reached is a
+   * `broker_error` refusal.
    */
-  checkIntent(intent: OrderIntent): Promise<IntentRiskCheck>
+  assess(intent: OrderIntent | OrderIntentInput): Promise<IntentAssessment>
 }
 
 function parseOrThrow(input: OrderIntent | OrderIntentInput): OrderIntent {
@@ -194,23 +194,23 @@ export function createEngine(options: EngineOptions): Engine {
   const risk = createRiskGate(config.risk, clock)
   const deps = { broker, clock, logger, journal, config, risk, orderUpdates: createOrderWaiter(broker, clock) }
 
-  const schedule = (intent: OrderIntent, strategy: StrategyName, fixedCost: number): KernelSchedule => {
-    const params = acParamsFor(config, intent.symbol)
-    const kernelParams = toKernelParams(params, {
-      tradingDaySeconds: config.tradingDaySeconds,
-      twap: strategy === 'twap',
-      fixedCost,
-    })
-    try {
-      return fromKernelSchedule(core.trajectory(kernelParams), params)
-    } catch (cause) {
-      throw new EngineError(
-        'ENGINE_KERNEL_FAILED',
-        `Almgren–Chriss core failed (${kernelField(cause) ?? 'parameters'}): ${(cause as Error).message}`,
-        { cause },
-      )
-    }
-  }
+  /** Seconds from `fromMs` until the session closes less the close margin; null around the clock or unknown. */
+  const secondsToClose = (market: MarketClock | null, fromMs: number): number | null =>
+    market === null || market.alwaysOpen || market.nextCloseMs === null
+      ? null
+      : (market.nextCloseMs - fromMs) / 1000 - config.execution.closeMarginSeconds
+
+  /** The market clock for an execution; a venue that cannot say leaves it unknown (logged), never blocks. */
+  const marketClockOf = async (ex: Execution): Promise<MarketClock | null> =>
+    ex.venue
+      .call('getMarketClock', () => broker.getMarketClock(ex.intent.symbol))
+      .catch((e: unknown) => {
+        logger.warn(
+          { ...ex.fields(), broker_error: isBrokerError(e) ? e.code : String(e) },
+          'Market clock unavailable; trading without it',
+        )
+        return null
+      })
 
   const run = async (ex: Execution): Promise<void> => {
     const { intent, strategy } = ex
@@ -227,17 +227,45 @@ export function createEngine(options: EngineOptions): Engine {
       if (!ex.remainingLots().gt(0)) return
     }
     await preflight(ex)
+    const market = await marketClockOf(ex)
+    if (market !== null && !market.isOpen) ex.stopClosed(`${intent.symbol}: the market is closed`, market.nextOpenMs)
+    // the schedule spans from the execution's first start; it must end before the close (less the margin)
+    const toClose = secondsToClose(market, ex.startedAt)
+    if (toClose !== null && toClose - (clock.now() - ex.startedAt) / 1000 <= 0) {
+      ex.stopClosed(
+        `${intent.symbol}: the market closes within ${config.execution.closeMarginSeconds} s`,
+        market?.nextOpenMs ?? null,
+      )
+    }
     await ex.arrive(await ex.venue.quote())
     const { arrival } = ex
     if (arrival === null && intent.urgency !== 'HIGH')
       ex.stop('no_quote_available', `no usable quote for ${intent.symbol}`)
     await ex.checkParentRisk()
+    const planned = planExecution(config, core, intent, strategy, {
+      quote: arrival,
+      lot: ex.lot,
+      secondsToClose: toClose,
+    })
+    await ex.plan(planned.plan)
+    if (planned.plan.shortenedFromSeconds !== null) {
+      logger.warn(
+        {
+          ...ex.fields(),
+          from_seconds: planned.plan.shortenedFromSeconds,
+          to_seconds: planned.plan.horizonSeconds,
+          close_at: market?.nextCloseMs ?? null,
+        },
+        'Horizon shortened to end before the close',
+      )
+    }
     logger.info(
       {
         ...ex.fields(),
         quantity: intent.quantity.toNumber(),
         urgency: intent.urgency,
         arrival_mid: arrival?.mid.toNumber() ?? null,
+        horizon_seconds: planned.plan.horizonSeconds,
       },
       'Execution started',
     )
@@ -248,9 +276,8 @@ export function createEngine(options: EngineOptions): Engine {
         return runWalkTheBook(ex)
       case 'almgren_chriss':
       case 'twap': {
-        const plan = schedule(intent, strategy, arrival ? halfSpreadFraction(arrival.spread, arrival.mid) : 0)
-        ex.expect(plan.expectedCostBps, plan.expectedStdBps)
-        return runAlmgrenChriss(ex, acParamsFor(config, intent.symbol), new SliceSchedule(plan, ex.startedAt))
+        const kernel = planned.kernel as NonNullable<typeof planned.kernel>
+        return runAlmgrenChriss(ex, kernel.params, new SliceSchedule(kernel.schedule, ex.startedAt))
       }
     }
   }
@@ -258,10 +285,23 @@ export function createEngine(options: EngineOptions): Engine {
   const engine: Engine = {
     config,
     risk,
+    route: (input) => routeStrategy(parseOrThrow(input), config.routing),
 
-    async checkIntent(intent) {
+    plan(input, context = { quote: null }) {
+      const intent = parseOrThrow(input)
+      return planExecution(config, core, intent, routeStrategy(intent, config.routing), context).plan
+    },
+
+    async assess(input) {
+      const intent = parseOrThrow(input)
+      const strategy = routeStrategy(intent, config.routing)
       const early = risk.checkParent({ symbol: intent.symbol, quantity: intent.quantity, mid: null })
-      if (early) return { ok: false, refusal: early }
+      if (early) return { ok: false, refusal: { kind: 'risk', ...early } }
+      // one attempt per call here: an intake answers at once, and the execution checks again
+      const direct = <T>(_op: string, fn: () => Promise<T>): Promise<T> => fn()
+      const venue = await checkAtVenue(direct, broker, config, intent, intent.quantity)
+      if (!venue.ok) return { ok: false, refusal: { kind: 'venue', ...venue.refusal } }
+      const market = await broker.getMarketClock(intent.symbol).catch(() => null)
       const raw = await broker.getQuote(intent.symbol).catch((err: unknown) => {
         logger.warn(
           { symbol: intent.symbol, broker_error: isBrokerError(err) ? err.code : String(err) },
@@ -269,46 +309,17 @@ export function createEngine(options: EngineOptions): Engine {
         )
         return null
       })
-      const quote = checkQuote(raw, clock.now(), config.quoteMaxAgeSeconds * 1000)
-      const mid = quote.ok ? quote.quote.mid : null
+      const checked = checkQuote(raw, clock.now(), config.quoteMaxAgeSeconds * 1000)
+      const quote = checked.ok ? checked.quote : null
+      const mid = quote?.mid ?? null
       const refusal = risk.checkParent({ symbol: intent.symbol, quantity: intent.quantity, mid })
-      return refusal ? { ok: false, refusal } : { ok: true, referencePrice: mid }
-    },
-    route: (input) => routeStrategy(parseOrThrow(input), config.routing),
-
-    preview(input) {
-      const intent = parseOrThrow(input)
-      const strategy = routeStrategy(intent, config.routing)
-      if (strategy !== 'almgren_chriss' && strategy !== 'twap') {
-        return {
-          strategy,
-          slices: [{ index: 0, startSeconds: 0, fraction: 1, qty: intent.quantity }],
-          kappa: null,
-          expectedCostBps: null,
-          expectedStdBps: null,
-        }
-      }
-      const plan = schedule(intent, strategy, 0)
-      const one = new Dec(1)
-      let left = intent.quantity
-      const slices = plan.fractionOfRemaining.map((f, k): PreviewSlice => {
-        const last = k === plan.fractionOfRemaining.length - 1
-        const qty = last ? left : planSliceQty(left, f, one)
-        left = left.sub(qty)
-        return {
-          index: k,
-          startSeconds: plan.startSeconds[k] as number,
-          fraction: plan.sliceFractions[k] as number,
-          qty,
-        }
-      })
-      return {
-        strategy,
-        slices,
-        kappa: plan.kappa,
-        expectedCostBps: plan.expectedCostBps,
-        expectedStdBps: plan.expectedStdBps,
-      }
+      if (refusal) return { ok: false, refusal: { kind: 'risk', ...refusal } }
+      // planned as the execution would plan it now (or, while closed, at the next open)
+      const now = clock.now()
+      const from = market !== null && !market.isOpen && market.nextOpenMs !== null ? market.nextOpenMs : now
+      const toClose = market !== null && !market.isOpen ? secondsToClose(market, from) : secondsToClose(market, now)
+      const { plan } = planExecution(config, core, intent, strategy, { quote, lot: venue.lot, secondsToClose: toClose })
+      return { ok: true, strategy, referencePrice: mid, quote, market, plan }
     },
 
     async execute(input, opts = {}) {

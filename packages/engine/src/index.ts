@@ -1,14 +1,15 @@
 // Engine
 export { createEngine } from './engine.js'
 export type {
+  AssessmentRefusal,
   Engine,
   EngineOptions,
   ExecuteOptions,
-  ExecutionPreview,
-  IntentRiskCheck,
-  PreviewSlice,
+  IntentAssessment,
   ResumeFrom,
 } from './engine.js'
+export type { ExecutionPlan, PlanContext, PlannedSlice } from './execution/planExecution.js'
+export type { VenueRefusal } from './execution/venueChecks.js'
 
 // Risk
 export { createRiskGate } from './risk/riskGate.js'
@@ -138,6 +139,6 @@ export type {
   StoredSimSymbol,
 } from './sim/simulatedVenueStore.js'
 export { createPrng, seedFor } from './sim/prng.js'
-export { ALWAYS_OPEN, assertTradingSession, sessionClock, tradesAroundTheClock } from './sim/tradingSession.js'
-export type { TradingSession } from './sim/tradingSession.js'
+export { ALWAYS_OPEN, assertTradingSession, sessionClock, tradesAroundTheClock } from './domain/tradingSession.js'
+export type { TradingSession } from './domain/tradingSession.js'
 export type { Prng } from './sim/prng.js'

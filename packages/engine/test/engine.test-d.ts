@@ -7,7 +7,7 @@ import type {
   BrokerOrderId,
   BrokerPort,
   CancelOutcome,
-  IntentRiskCheck,
+  IntentAssessment,
   RiskCheckCode,
   RiskRefusal,
   ClientOrderId,
@@ -42,6 +42,7 @@ test('journal entries are discriminated on type', () => {
     | 'arrival_quote'
     | 'child_order_created'
     | 'child_order_status'
+    | 'execution_planned'
     | 'fill'
     | 'risk_check_failed'
     | 'execution_finished'
@@ -64,7 +65,7 @@ test('the broker port answers a cancel and may push order updates', () => {
 })
 
 test('a risk refusal names its limit', () => {
-  expectTypeOf<Engine['checkIntent']>().returns.resolves.toEqualTypeOf<IntentRiskCheck>()
+  expectTypeOf<Engine['assess']>().returns.resolves.toEqualTypeOf<IntentAssessment>()
   expectTypeOf<RiskRefusal['code']>().toEqualTypeOf<RiskCheckCode>()
   expectTypeOf<'RISK_MAX_ORDER_NOTIONAL'>().toMatchTypeOf<RiskCheckCode>()
 })

@@ -39,15 +39,15 @@ describe('createEngine', () => {
     expect(rb.avgFillPrice.toString()).toBe(ra.avgFillPrice.toString())
   })
 
-  it('previews the schedule and the pre-trade estimate without trading', () => {
+  it('plans the schedule and the pre-trade estimate without the venue', () => {
     const h = aHarness()
-    const p = h.engine.preview(anIntent({ quantity: '1000' }))
+    const p = h.engine.plan(anIntent({ quantity: '1000' }))
     expect(p.strategy).toBe('almgren_chriss')
     expect(p.slices.map((s) => s.qty.toNumber())).toEqual([234, 211, 194, 183, 178])
     expect(p.slices.map((s) => s.startSeconds)).toEqual([0, 60, 120, 180, 240])
     expect(p.kappa! * 300).toBeCloseTo(0.876, 3)
     expect(p.expectedStdBps).toBeGreaterThan(0)
-    expect(h.engine.preview(anIntent({ urgency: 'HIGH' })).slices).toHaveLength(1)
+    expect(h.engine.plan(anIntent({ urgency: 'HIGH' })).slices).toHaveLength(1)
     expect(h.market.callCounts()).toEqual({})
   })
 

@@ -73,6 +73,11 @@ export interface ExecutionParams {
    * nothing: the child stays open-ended until a later reconciliation finds out what became of it.
    */
   readonly unknownOutcomeTimeoutSeconds: number
+  /**
+   * An execution ends this long before the session closes: a schedule that would run past it is cut
+   * short (and re-optimised) to end here, and none starts inside it. Seconds.
+   */
+  readonly closeMarginSeconds: number
 }
 
 /** The engine's whole configuration, as produced by `createAcConfig`. */

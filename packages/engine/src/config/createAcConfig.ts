@@ -62,6 +62,7 @@ export const CONFIG_DEFAULTS = {
     brokerMaxRetries: 3,
     brokerRetryBaseSeconds: 0.5,
     unknownOutcomeTimeoutSeconds: 60,
+    closeMarginSeconds: 60,
   },
   risk: { maxOrderQuantity: '1000000', maxOrderNotional: '1000000', maxChildOrdersPerMinute: 600, priceCollarBps: 500 },
 } as const
@@ -94,6 +95,7 @@ const EXECUTION_RULES: Readonly<Record<keyof ExecutionParams, Rule>> = {
   brokerMaxRetries: { min: 0, max: 20, integer: true },
   brokerRetryBaseSeconds: { min: 0 },
   unknownOutcomeTimeoutSeconds: { above: 0 },
+  closeMarginSeconds: { min: 0, max: 86_400 },
 }
 
 const SYMBOL_RE = /^(?=.*[A-Z])[A-Z0-9./]+$/

@@ -20,6 +20,8 @@ export type ExecutionFailureCode =
   | 'risk_limit'
   /** Stopped by the kill switch. */
   | 'halted'
+  /** The market is closed (or closes within the close margin): nothing was sent; `retryAtMs` says when it opens. */
+  | 'market_closed'
   | 'aborted'
   | 'partially_filled'
   | 'not_filled'
@@ -31,6 +33,8 @@ export interface ExecutionFailure {
   readonly brokerCode?: string
   /** For `risk_limit`: the limit that refused the order. */
   readonly riskCode?: RiskCheckCode
+  /** For `market_closed`: when the market opens next (epoch ms). */
+  readonly retryAtMs?: number
 }
 
 /** One child order sent for a slice (or a walk-the-book step, or the market fallback). */
@@ -80,6 +84,10 @@ export interface ExecutionResult {
   readonly expectedCostBps: number | null
   /** Pre-trade standard deviation √V of the cost, bps of arrival notional (AC and TWAP only). */
   readonly expectedStdBps: number | null
+  /** How long the plan spanned, seconds (see `ExecutionPlan.horizonSeconds`); null when it never planned. */
+  readonly horizonSeconds: number | null
+  /** When the horizon was cut to end before the close: the configured T, seconds; null otherwise. */
+  readonly horizonShortenedFromSeconds: number | null
   readonly attempts: readonly SliceAttempt[]
   readonly error?: ExecutionFailure
   readonly startedAt: number

@@ -14,6 +14,7 @@ import { ChildOrders } from './childOrders.js'
 import type { ExecutionContext, ExecutionDeps } from './executionContext.js'
 import { FillBook } from './fillBook.js'
 import { StopExecution } from './stopExecution.js'
+import type { ExecutionPlan } from './planExecution.js'
 import { VenueCalls } from './venueCalls.js'
 
 /** Where a previous run left off (see `ExecuteOptions.resume`). */
@@ -45,10 +46,7 @@ export class Execution implements ExecutionContext {
   private arrivalMidOverride: Decimal | null | undefined
   private fallbackUsed = false
   private failure: ExecutionFailure | undefined
-  private expected: { readonly costBps: number | null; readonly stdBps: number | null } = {
-    costBps: null,
-    stdBps: null,
-  }
+  private planned: ExecutionPlan | null = null
 
   constructor(
     readonly id: ParentOrderId,
@@ -99,9 +97,12 @@ export class Execution implements ExecutionContext {
     await this.journal({ type: 'arrival_quote', executionId: this.id, atMs: this.deps.clock.now(), quote })
   }
 
-  /** The pre-trade estimate of the schedule the execution follows. */
-  expect(costBps: number | null, stdBps: number | null): void {
-    this.expected = { costBps, stdBps }
+  /** The plan the run follows: journaled (`execution_planned`, with when it should finish) and reported. */
+  async plan(plan: ExecutionPlan): Promise<void> {
+    this.planned = plan
+    const atMs = this.deps.clock.now()
+    const expectedFinishAt = (this.resuming ? this.startedAt : atMs) + plan.horizonSeconds * 1000
+    await this.journal({ type: 'execution_planned', executionId: this.id, atMs, plan, expectedFinishAt })
   }
 
   usedMarketFallback(): void {
@@ -144,6 +145,10 @@ export class Execution implements ExecutionContext {
 
   stop(code: ExecutionFailureCode, message: string, brokerCode?: string): never {
     throw new StopExecution(brokerCode === undefined ? { code, message } : { code, message, brokerCode })
+  }
+  /** The market is closed (or about to close): stop before sending anything; it opens again at `retryAtMs`. */
+  stopClosed(message: string, retryAtMs: number | null): never {
+    throw new StopExecution({ code: 'market_closed', message, ...(retryAtMs === null ? {} : { retryAtMs }) })
   }
 
   async refuse(
@@ -234,8 +239,10 @@ export class Execution implements ExecutionContext {
       marketFallbackUsed: this.fallbackUsed,
       arrivalMid,
       implementationShortfallBps,
-      expectedCostBps: this.expected.costBps,
-      expectedStdBps: this.expected.stdBps,
+      expectedCostBps: this.planned?.expectedCostBps ?? null,
+      expectedStdBps: this.planned?.expectedStdBps ?? null,
+      horizonSeconds: this.planned?.horizonSeconds ?? null,
+      horizonShortenedFromSeconds: this.planned?.shortenedFromSeconds ?? null,
       attempts: [...this.orders.attempts()],
       ...(error === undefined ? {} : { error }),
       startedAt: this.startedAt,

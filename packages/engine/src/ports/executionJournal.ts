@@ -6,6 +6,7 @@ import type { OrderIntent } from '../domain/orderIntent.js'
 import type { UsableQuote } from '../domain/quote.js'
 import type { StrategyName } from '../domain/strategyName.js'
 import type { RiskCheckCode } from '../risk/riskLimits.js'
+import type { ExecutionPlan } from '../execution/planExecution.js'
 import type { Decimal } from 'decimal.js'
 
 /** Where an execution is in its life. */
@@ -57,6 +58,15 @@ export type JournalEntry =
       readonly executionId: ParentOrderId
       readonly atMs: number
       readonly fill: Fill
+    }
+  | {
+      /** What the run will do and what it is expected to cost (journaled once the arrival quote is in). */
+      readonly type: 'execution_planned'
+      readonly executionId: ParentOrderId
+      readonly atMs: number
+      readonly plan: ExecutionPlan
+      /** When the plan ends (epoch ms): the start of the execution plus the plan's horizon. */
+      readonly expectedFinishAt: number
     }
   | {
       /** The risk gate refused an order; nothing was sent. `sliceIndex` is absent for the parent. */

@@ -23,7 +23,7 @@ import {
   sessionClock,
   tradesAroundTheClock,
   type TradingSession,
-} from './tradingSession.js'
+} from '../domain/tradingSession.js'
 import type {
   SimulatedVenueChanges,
   SimulatedVenueSnapshot,

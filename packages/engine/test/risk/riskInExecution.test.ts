@@ -92,9 +92,9 @@ describe('the risk gate in an execution', () => {
       if (!p.ok) throw new Error('bad intent')
       return p.value
     }
-    const ok = await h.engine.checkIntent(intent('100'))
+    const ok = await h.engine.assess(intent('100'))
     expect(ok.ok && ok.referencePrice?.toFixed()).toBe('190')
-    const big = await h.engine.checkIntent(intent('1000'))
+    const big = await h.engine.assess(intent('1000'))
     expect(!big.ok && big.refusal.code).toBe('RISK_MAX_ORDER_NOTIONAL')
     expect(h.market.orders()).toHaveLength(0)
   })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { sessionClock, tradesAroundTheClock } from '../../src/sim/tradingSession.js'
+import { sessionClock, tradesAroundTheClock } from '../../src/domain/tradingSession.js'
 
 const NY = { open: '09:30', close: '16:00', timeZone: 'America/New_York' }
 const at = (iso: string) => Date.parse(iso)

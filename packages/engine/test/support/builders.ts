@@ -38,9 +38,11 @@ export function aHarness(
   opts: {
     readonly config?: AcConfigInput
     readonly market?: Partial<Omit<SimulatedMarketOptions, 'clock'>>
+    /** Virtual clock start, epoch ms (default a Monday's US open). */
+    readonly startMs?: number
   } = {},
 ): Harness {
-  const clock = createVirtualClock()
+  const clock = createVirtualClock(opts.startMs === undefined ? {} : { startMs: opts.startMs })
   const market = createSimulatedMarket({
     seed: 7,
     symbols: {
@@ -48,6 +50,7 @@ export function aHarness(
       PENNY: { price: '0.5123', spread: '0.0004' },
       FRAC: { price: '50', spread: '0.02', fractionable: true },
       HALT: { price: '10', spread: '0.01', tradable: false },
+      'BTC/USD': { price: '60000', spread: '1', fractionable: true },
     },
     ...opts.market,
     clock,

@@ -1,0 +1,67 @@
+import type { Decimal } from 'decimal.js'
+import type { AcConfig } from '../config/acConfig.js'
+import { Dec, floorToLot } from '../domain/dec.js'
+import type { ExecutionFailureCode } from '../domain/executionResult.js'
+import type { OrderIntent } from '../domain/orderIntent.js'
+import { isBrokerError, type BrokerPort } from '../ports/broker.js'
+
+/** Why the venue cannot take an intent, with the code an execution would stop with. */
+export interface VenueRefusal {
+  readonly code: Extract<
+    ExecutionFailureCode,
+    'asset_not_found' | 'asset_not_tradable' | 'fractional_not_allowed' | 'insufficient_position' | 'broker_error'
+  >
+  readonly message: string
+  readonly brokerCode?: string
+}
+
+export type VenueCheck =
+  { readonly ok: true; readonly lot: Decimal } | { readonly ok: false; readonly refusal: VenueRefusal }
+
+/** How a check reaches the venue: directly (intake), or through an execution's retry policy. */
+export type VenueCall = <T>(op: string, fn: () => Promise<T>) => Promise<T>
+
+/**
+ * What the venue must confirm before anything is sent: the asset exists and trades, the quantity is in
+ * whole lots (whole shares unless the asset is fractionable and fractional trading is on), and a close is
+ * covered by the position (`toClose`: on a resume, what earlier runs sold is already out of it). The same
+ * checks at intake and at the start of an execution, with the same codes.
+ */
+export async function checkAtVenue(
+  call: VenueCall,
+  broker: BrokerPort,
+  config: AcConfig,
+  intent: OrderIntent,
+  toClose: Decimal,
+): Promise<VenueCheck> {
+  const refuse = (code: VenueRefusal['code'], message: string, e?: unknown): VenueCheck => ({
+    ok: false,
+    refusal: isBrokerError(e) ? { code, message, brokerCode: e.code } : { code, message },
+  })
+  let asset
+  try {
+    asset = await call('getAsset', () => broker.getAsset(intent.symbol))
+  } catch (e) {
+    if (isBrokerError(e) && e.code === 'BROKER_NOT_FOUND')
+      return refuse('asset_not_found', `unknown asset ${intent.symbol}`, e)
+    return refuse('broker_error', `asset lookup failed: ${(e as Error).message}`, e)
+  }
+  if (!asset.tradable) return refuse('asset_not_tradable', `${intent.symbol} is not tradable`)
+  const lot = asset.fractionable && config.fractionalTrading ? new Dec('1e-9') : new Dec(1)
+  if (!floorToLot(intent.quantity, lot).eq(intent.quantity)) {
+    return refuse('fractional_not_allowed', `${intent.quantity.toFixed()} ${intent.symbol}: whole shares only`)
+  }
+  if (intent.closeType === 'NONE') return { ok: true, lot }
+  let held: Decimal
+  try {
+    held = (await call('getPosition', () => broker.getPosition(intent.symbol)))?.qty ?? new Dec(0)
+  } catch (e) {
+    return refuse('broker_error', `position lookup failed: ${(e as Error).message}`, e)
+  }
+  if (held.lt(toClose))
+    return refuse(
+      'insufficient_position',
+      `closing ${toClose.toFixed()} ${intent.symbol} but holding ${held.toFixed()}`,
+    )
+  return { ok: true, lot }
+}
