@@ -12,6 +12,7 @@ export type {
   FakeRequest,
   FakeRouteOutcome,
 } from './alpaca/fakeAlpacaServer.js'
+export type { FakeCalendarDay, FakeMarketHours } from './alpaca/fakeMarketHours.js'
 export { readAlpacaFixture } from './alpaca/fixtures.js'
 export { brokerPortContract } from './brokerPortContract.js'
 export type {

@@ -13,6 +13,12 @@
  *   https://docs.alpaca.markets/reference/patchorderbyorderid-1), `rejected` after a 200, a `pending_cancel`
  *   that lasts, statuses Alpaca may add later, wash-trade protection
  *   (https://docs.alpaca.markets/docs/user-protection) and a market-data plan without SIP.
+ * - Market hours (`marketHours`, ./fakeMarketHours.ts): `GET /v2/clock` and `GET /v2/calendar` in Alpaca's
+ *   shapes, from a weekday session in New York time with holidays and early closes, or a fixed state;
+ *   open whenever asked by default.
+ * - Crypto pairs (`BTC/USD`, asset class `crypto`, fractionable) take `time_in_force` `gtc` or `ioc` and
+ *   refuse `day` as Alpaca does (422 "invalid crypto time_in_force", https://docs.alpaca.markets/docs/crypto-orders);
+ *   an `ioc` order cancels what it cannot fill at once; the close (`endOfDay`) ends only `day` orders.
  *
  * Scripted faults reproduce the transport failures the adapter has to survive: 429 with reset headers,
  * 5xx, slow answers, a POST whose response is dropped after the order was created, unreadable bodies.
@@ -24,12 +30,14 @@ import { Dec, isOnTick } from '@acx/engine'
 import type { Decimal } from 'decimal.js'
 import { WebSocketServer, type WebSocket } from 'ws'
 import { readAlpacaFixture } from './fixtures.js'
+import { assertFakeMarketHours, calendarBody, clockBody, type FakeMarketHours } from './fakeMarketHours.js'
 
 const fixture = (name: string): Record<string, unknown> =>
   readAlpacaFixture<{ payload: Record<string, unknown> }>(name).payload
 
 const ORDER_TEMPLATE = fixture('order')
 const ASSET_TEMPLATE = fixture('asset')
+const CRYPTO_ASSET_TEMPLATE = fixture('cryptoAsset')
 const POSITION_TEMPLATE = fixture('position')
 const ACCOUNT_TEMPLATE = fixture('account')
 
@@ -47,8 +55,11 @@ export interface FakeQuote {
 
 export interface FakeAsset {
   readonly tradable?: boolean
+  /** Default: true for a crypto pair ("all cryptocurrency assets are fractionable"), else false. */
   readonly fractionable?: boolean
   readonly status?: 'active' | 'inactive'
+  /** Alpaca's asset class. Default: `crypto` for a symbol with a `/` (`BTC/USD`), else `us_equity`. */
+  readonly class?: 'us_equity' | 'crypto'
 }
 
 export interface FakeAlpacaOptions {
@@ -61,6 +72,8 @@ export interface FakeAlpacaOptions {
   readonly quotes?: Readonly<Record<string, FakeQuote>>
   /** Positions by symbol (negative for a short). */
   readonly positions?: Readonly<Record<string, string>>
+  /** When equities trade (`/v2/clock`, `/v2/calendar`). Default `{ kind: 'open' }`: open whenever asked. */
+  readonly marketHours?: FakeMarketHours
 }
 
 export interface FakeKnobs {
@@ -156,6 +169,8 @@ interface FakeOrder {
   readonly id: string
   readonly clientOrderId: string
   readonly symbol: string
+  readonly assetClass: 'us_equity' | 'crypto'
+  readonly timeInForce: string
   readonly side: 'buy' | 'sell'
   readonly type: 'market' | 'limit'
   readonly qty: Decimal
@@ -197,6 +212,8 @@ export interface FakeAlpacaServer {
   setAsset(symbol: string, asset: FakeAsset): void
   setPosition(symbol: string, qty: string): void
   setBuyingPower(value: string): void
+  /** From now on `/v2/clock` and `/v2/calendar` follow these hours. */
+  setMarketHours(hours: FakeMarketHours): void
   /** Creates an order directly (as if sent earlier and already routed), returning its id. */
   seedOrder(order: {
     clientOrderId: string
@@ -205,6 +222,8 @@ export interface FakeAlpacaServer {
     type: 'market' | 'limit'
     qty: string
     limitPrice?: string
+    /** Default `day`, `gtc` for a crypto pair. */
+    timeInForce?: string
   }): string
   /** Fills `qty` of an open order at `price` (default its limit, else the touch). */
   fill(orderId: string, qty: string, price?: string): void
@@ -212,7 +231,10 @@ export interface FakeAlpacaServer {
   routeNextAs(outcome: FakeRouteOutcome, times?: number): void
   /** Routes a held order on (to `new`, filling what is marketable). */
   release(orderId: string): void
-  /** The close: every open order becomes `done_for_day` (no more fills today) or `expired` (final). */
+  /**
+   * The close: every open `day` order becomes `done_for_day` (no more fills today) or `expired` (final);
+   * `gtc` orders (and so crypto orders) stay open.
+   */
   endOfDay(status: 'done_for_day' | 'expired'): void
   /** Puts an order in any status (e.g. one Alpaca adds later) and sends the matching trade update. */
   setStatus(orderId: string, status: string): void
@@ -264,6 +286,12 @@ const TERMINAL = new Set(['filled', 'canceled', 'expired', 'rejected', 'replaced
 /** "Order cannot be replaced when the status is accepted, pending_new, pending_cancel or pending_replace." */
 const NOT_REPLACEABLE = new Set(['accepted', 'pending_new', 'pending_cancel', 'pending_replace'])
 const DECIMAL = /^\d+(\.\d+)?$/
+/** What POST /v2/orders takes as time_in_force (https://docs.alpaca.markets/docs/orders-at-alpaca, Time in Force). */
+const TIME_IN_FORCE = new Set(['day', 'gtc', 'opg', 'cls', 'ioc', 'fok'])
+/** "We only support gtc and ioc time in force options for crypto orders": https://docs.alpaca.markets/docs/crypto-orders */
+const CRYPTO_TIME_IN_FORCE = new Set(['gtc', 'ioc'])
+/** The equity time in force this fake models (opg, cls and fok are not). */
+const EQUITY_TIME_IN_FORCE = new Set(['day', 'gtc', 'ioc'])
 
 /**
  * What Alpaca adds to the ask to value a market buy for its buying-power check: "In the case of market
@@ -301,6 +329,8 @@ export async function startFakeAlpaca(options: FakeAlpacaOptions = {}): Promise<
   const assets = new Map<string, FakeAsset>(Object.entries(options.assets ?? {}))
   const positions = new Map<string, Decimal>(Object.entries(options.positions ?? {}).map(([s, q]) => [s, new Dec(q)]))
   let buyingPower = new Dec(options.buyingPower ?? '1000000')
+  let marketHours: FakeMarketHours = options.marketHours ?? { kind: 'open' }
+  assertFakeMarketHours(marketHours)
   const orders = new Map<string, FakeOrder>()
   const byClientId = new Map<string, FakeOrder>()
   const routeOutcomes: FakeRouteOutcome[] = []
@@ -318,6 +348,11 @@ export async function startFakeAlpaca(options: FakeAlpacaOptions = {}): Promise<
   }
 
   // ---- market ---------------------------------------------------------------------------------------
+
+  const assetClassOf = (symbol: string, a: FakeAsset | undefined): 'us_equity' | 'crypto' =>
+    a?.class ?? (symbol.includes('/') ? 'crypto' : 'us_equity')
+  const fractionableOf = (symbol: string, a: FakeAsset | undefined): boolean =>
+    a?.fractionable ?? assetClassOf(symbol, a) === 'crypto'
 
   const touch = (symbol: string): { bid: Decimal; ask: Decimal } | undefined => {
     const q = quotes.get(symbol)
@@ -340,6 +375,7 @@ export async function startFakeAlpaca(options: FakeAlpacaOptions = {}): Promise<
     replaces: o.replaces,
     asset_id: `asset-${o.symbol}`,
     symbol: o.symbol,
+    asset_class: o.assetClass,
     notional: null,
     qty: o.qty.toFixed(),
     filled_qty: o.filledQty.toFixed(),
@@ -347,7 +383,7 @@ export async function startFakeAlpaca(options: FakeAlpacaOptions = {}): Promise<
     order_type: o.type,
     type: o.type,
     side: o.side,
-    time_in_force: 'day',
+    time_in_force: o.timeInForce,
     limit_price: o.limitPrice?.toFixed() ?? null,
     status: o.status,
   })
@@ -389,7 +425,7 @@ export async function startFakeAlpaca(options: FakeAlpacaOptions = {}): Promise<
   }
 
   const lot = (o: FakeOrder, qty: Decimal): Decimal => {
-    const fractionable = assets.get(o.symbol)?.fractionable ?? false
+    const fractionable = fractionableOf(o.symbol, assets.get(o.symbol))
     return fractionable ? qty.toDecimalPlaces(9, 1) : qty.floor()
   }
 
@@ -417,6 +453,11 @@ export async function startFakeAlpaca(options: FakeAlpacaOptions = {}): Promise<
       if (o.type === 'market') book(o, o.qty.sub(o.filledQty), far)
       else if (o.limitPrice && (o.side === 'buy' ? o.limitPrice.gte(t.ask) : o.limitPrice.lte(t.bid)))
         book(o, o.qty.sub(o.filledQty), far)
+    }
+    // "Any unfilled portion of the order is canceled" (https://docs.alpaca.markets/docs/orders-at-alpaca, Time in Force).
+    if (o.timeInForce === 'ioc' && (o.status as string) !== 'filled') {
+      moveTo(o, 'canceled')
+      return
     }
     if (o.type === 'limit' && o.status === 'new' && knobs.restingFillRatio > 0 && o.limitPrice) {
       book(o, lot(o, o.qty.mul(knobs.restingFillRatio)), o.limitPrice)
@@ -501,6 +542,8 @@ export async function startFakeAlpaca(options: FakeAlpacaOptions = {}): Promise<
   const newOrder = (init: {
     clientOrderId: string
     symbol: string
+    assetClass: 'us_equity' | 'crypto'
+    timeInForce: string
     side: 'buy' | 'sell'
     type: 'market' | 'limit'
     qty: Decimal
@@ -566,22 +609,33 @@ export async function startFakeAlpaca(options: FakeAlpacaOptions = {}): Promise<
     if (side !== 'buy' && side !== 'sell') throw new HttpError(422, 40010001, 'side must be buy or sell')
     if (type !== 'market' && type !== 'limit')
       throw new HttpError(422, 40010001, 'type must be market or limit in this fake')
-    if (b['time_in_force'] !== 'day') throw new HttpError(422, 40010001, 'time_in_force must be day in this fake')
+    const timeInForce = b['time_in_force']
+    if (typeof timeInForce !== 'string' || !TIME_IN_FORCE.has(timeInForce))
+      throw new HttpError(422, 40010001, 'invalid time_in_force')
     const asset = assets.get(symbol)
     if (!asset) throw new HttpError(422, 40010001, `asset ${symbol} not found`)
+    const assetClass = assetClassOf(symbol, asset)
+    if (assetClass === 'crypto' && !CRYPTO_TIME_IN_FORCE.has(timeInForce))
+      throw new HttpError(422, 42210000, 'invalid crypto time_in_force')
+    if (assetClass === 'us_equity' && !EQUITY_TIME_IN_FORCE.has(timeInForce))
+      throw new HttpError(422, 40010001, `time_in_force ${timeInForce} is not modelled by this fake`)
     if (!(asset.tradable ?? true) || asset.status === 'inactive')
       throw new HttpError(422, 42210000, `asset ${symbol} is not tradable`)
     if (typeof b['qty'] !== 'string' || !DECIMAL.test(b['qty']) || !new Dec(b['qty']).gt(0))
       throw new HttpError(422, 40010001, 'qty must be > 0')
     const qty = new Dec(b['qty'])
-    if (!qty.isInteger() && !(asset.fractionable ?? false))
+    if (!qty.isInteger() && !fractionableOf(symbol, asset))
       throw new HttpError(422, 42210000, `asset ${symbol} is not fractionable`)
+    // "fractional shares trading is currently supported only for day orders" (https://docs.alpaca.markets/docs/brokerapi-trading);
+    // the wording of the refusal as reported in https://github.com/Petersoj/alpaca-java/issues/140.
+    if (assetClass === 'us_equity' && !qty.isInteger() && timeInForce !== 'day')
+      throw new HttpError(422, 40010001, 'fractional orders must be DAY orders')
     const limitPrice = type === 'limit' ? parseLimitPrice(b['limit_price']) : null
     if (knobs.washTradeProtection && washTradeWith(symbol, side, type, limitPrice)) {
       throw new HttpError(403, 40310000, 'potential wash trade detected. use complex orders')
     }
     checkFunds(symbol, side, type, qty, limitPrice)
-    return newOrder({ clientOrderId, symbol, side, type, qty, limitPrice, replaces: null })
+    return newOrder({ clientOrderId, symbol, assetClass, timeInForce, side, type, qty, limitPrice, replaces: null })
   }
 
   const replaceOrder = (id: string, body: unknown): FakeOrder => {
@@ -604,6 +658,8 @@ export async function startFakeAlpaca(options: FakeAlpacaOptions = {}): Promise<
     const replacement = newOrder({
       clientOrderId,
       symbol: o.symbol,
+      assetClass: o.assetClass,
+      timeInForce: o.timeInForce,
       side: o.side,
       type: o.type,
       qty,
@@ -722,16 +778,32 @@ export async function startFakeAlpaca(options: FakeAlpacaOptions = {}): Promise<
         const symbol = decodeURIComponent(m[1] as string)
         const a = assets.get(symbol)
         if (!a) throw new HttpError(404, 40410000, 'asset not found')
+        const assetClass = assetClassOf(symbol, a)
         return {
           status: 200,
           body: {
-            ...ASSET_TEMPLATE,
+            ...(assetClass === 'crypto' ? CRYPTO_ASSET_TEMPLATE : ASSET_TEMPLATE),
             symbol,
+            class: assetClass,
             status: a.status ?? 'active',
             tradable: a.tradable ?? true,
-            fractionable: a.fractionable ?? false,
+            fractionable: fractionableOf(symbol, a),
           },
         }
+      },
+    },
+    {
+      method: 'GET',
+      pattern: /^\/v2\/clock$/,
+      handler: () => ({ status: 200, body: clockBody(marketHours, now()) }),
+    },
+    {
+      method: 'GET',
+      pattern: /^\/v2\/calendar$/,
+      handler: (req) => {
+        const answer = calendarBody(marketHours, req.query, now())
+        if (!answer.ok) throw new HttpError(400, 40010001, answer.message)
+        return { status: 200, body: answer.body }
       },
     },
     {
@@ -995,6 +1067,10 @@ export async function startFakeAlpaca(options: FakeAlpacaOptions = {}): Promise<
     setBuyingPower(value) {
       buyingPower = new Dec(value)
     },
+    setMarketHours(hours) {
+      assertFakeMarketHours(hours)
+      marketHours = hours
+    },
     seedOrder(o) {
       const order = createOrder({
         client_order_id: o.clientOrderId,
@@ -1002,7 +1078,7 @@ export async function startFakeAlpaca(options: FakeAlpacaOptions = {}): Promise<
         side: o.side,
         type: o.type,
         qty: o.qty,
-        time_in_force: 'day',
+        time_in_force: o.timeInForce ?? (assetClassOf(o.symbol, assets.get(o.symbol)) === 'crypto' ? 'gtc' : 'day'),
         ...(o.limitPrice === undefined ? {} : { limit_price: o.limitPrice }),
       })
       route(order)
@@ -1029,7 +1105,7 @@ export async function startFakeAlpaca(options: FakeAlpacaOptions = {}): Promise<
     endOfDay(status) {
       routePending()
       for (const o of orders.values()) {
-        if (!isOpen(o)) continue
+        if (!isOpen(o) || o.timeInForce !== 'day') continue
         if (o.status === 'pending_cancel') {
           o.pendingCancelPollsLeft = 0
           finalizeCancel(o) // the close confirms a cancel in flight
