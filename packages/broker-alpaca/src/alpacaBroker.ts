@@ -1,4 +1,5 @@
 import {
+  ALWAYS_OPEN,
   BrokerError,
   BROKER_TERMINAL_STATUSES,
   Dec,
@@ -7,6 +8,7 @@ import {
   isBrokerError,
   isOnTick,
   noopLogger,
+  tradesAroundTheClock,
   type Asset,
   type BrokerErrorCode,
   type BrokerErrorReason,
@@ -17,9 +19,11 @@ import {
   type ClientOrderId,
   type Clock,
   type Logger,
+  type MarketClock,
   type Position,
   type Quote,
   type SubmitOrderRequest,
+  type TimeInForce,
 } from '@acx/engine'
 import type { Decimal } from 'decimal.js'
 import { AlpacaTransportError, createAlpacaRest, type AlpacaRest } from './client.js'
@@ -40,11 +44,15 @@ import {
   orderRequestToDto,
   parseAccount,
   parseAsset,
+  parseCalendar,
+  parseClock,
   parseLatestQuote,
   parseOrderView,
   parsePosition,
   type AccountSnapshot,
+  type AlpacaClock,
   type AlpacaOrderView,
+  type AssetView,
   type PositionDetail,
 } from './parse.js'
 import { createOrderTracker, type TradeUpdatesStatus } from './stream.js'
@@ -150,6 +158,46 @@ const MAX_NOTED_STATUSES = 100
 const MAX_UNSETTLED = 5_000
 /** How long a 429 without a reset time pauses every request. */
 const RATE_LIMIT_PAUSE_MS = 1_000
+/** Symbols whose asset (and its class) is remembered (oldest forgotten first). */
+const MAX_KNOWN_ASSETS = 10_000
+const DAY_MS = 86_400_000
+
+/** What `SubmitOrderRequest.timeInForce` may be. */
+const TIME_IN_FORCE_VALUES: readonly TimeInForce[] = ['day', 'gtc', 'ioc']
+
+/**
+ * The time in force this adapter sends, by kind of asset (README, "Time in force"):
+ * - a crypto pair trades around the clock and takes `gtc` or `ioc`, never `day`: "We only support gtc and
+ *   ioc time in force options for crypto orders" (https://docs.alpaca.markets/docs/crypto-orders); Alpaca
+ *   answers `day` with 422 "invalid crypto time_in_force";
+ * - an equity order is a `day` order: it ends at the close, within the session the engine plans in, and
+ *   Alpaca takes fractional equity orders only as day orders
+ *   (https://docs.alpaca.markets/docs/brokerapi-trading, "Fractional Shares").
+ */
+const TIME_IN_FORCE_BY_KIND: Readonly<Record<'crypto' | 'equity', readonly TimeInForce[]>> = {
+  crypto: ['gtc', 'ioc'],
+  equity: ['day'],
+}
+
+/** The problem with a request's time in force for its kind of asset, if any. */
+function timeInForceProblem(req: SubmitOrderRequest, crypto: boolean): string | undefined {
+  if (TIME_IN_FORCE_BY_KIND[crypto ? 'crypto' : 'equity'].includes(req.timeInForce)) return undefined
+  return crypto
+    ? `time_in_force ${req.timeInForce} is not taken for the crypto pair ${req.symbol}: crypto trades around the clock and Alpaca takes gtc or ioc (https://docs.alpaca.markets/docs/crypto-orders)`
+    : `time_in_force ${req.timeInForce} is not taken for the equity ${req.symbol}: equity orders are day orders (they end at the close)`
+}
+
+/** Sets `key` as the newest entry of `map`, forgetting the oldest beyond `MAX_KNOWN_ASSETS`. */
+function remember<K, V>(map: Map<K, V>, key: K, value: V): void {
+  map.delete(key)
+  map.set(key, value)
+  if (map.size > MAX_KNOWN_ASSETS) {
+    const oldest = map.keys().next()
+    if (!oldest.done) map.delete(oldest.value)
+  }
+}
+
+const isoOf = (ms: number): string => new Date(ms).toISOString()
 
 const sumDec = (xs: readonly Decimal[]): Decimal => xs.reduce((a, b) => a.add(b), new Dec(0))
 
@@ -273,7 +321,14 @@ export function createAlpacaBroker(options: AlpacaBrokerOptions): AlpacaBroker {
   }
 
   const tracker = sdk(secrets, () => createOrderTracker(config, clock, logger, { onView: noteStatus, onChange: tell }))
-  const assets = new Map<string, { readonly asset: Asset; readonly atMs: number }>()
+  /** Assets read, for `assetCacheTtlMs`. */
+  const assets = new Map<string, { readonly view: AssetView; readonly atMs: number }>()
+  /** Alpaca's class of every asset read (`us_equity`, `crypto`, …): it does not change, so it is kept. */
+  const assetClasses = new Map<string, string>()
+  /** The equity market's clock, reused until `validUntilMs` on the adapter's clock. */
+  let marketClock: { readonly value: MarketClock; readonly validUntilMs: number } | undefined
+  /** A clock read in flight: concurrent calls share it. */
+  let marketClockRead: Promise<MarketClock> | undefined
 
   const brokerError = (e: unknown, context: string): BrokerError => {
     if (isBrokerError(e)) return e
@@ -370,12 +425,79 @@ export function createAlpacaBroker(options: AlpacaBrokerOptions): AlpacaBroker {
     return combineReplaceChain(chain)
   }
 
-  const getAsset = async (symbol: string): Promise<Asset> => {
+  const getAssetView = async (symbol: string): Promise<AssetView> => {
     const cached = assets.get(symbol)
-    if (cached && clock.now() - cached.atMs < config.assetCacheTtlMs) return cached.asset
-    const asset = parseAsset(await send(`get asset ${symbol}`, () => rest.getAsset(symbol)))
-    assets.set(symbol, { asset, atMs: clock.now() })
-    return asset
+    if (cached && clock.now() - cached.atMs < config.assetCacheTtlMs) return cached.view
+    const view = parseAsset(await send(`get asset ${symbol}`, () => rest.getAsset(symbol)))
+    remember(assets, symbol, { view, atMs: clock.now() })
+    remember(assetClasses, symbol, view.assetClass)
+    return view
+  }
+
+  const getAsset = async (symbol: string): Promise<Asset> => (await getAssetView(symbol)).asset
+
+  /** Whether a symbol is a crypto pair, as far as known without a request: a `/` in it, or its asset's class. */
+  const knownCrypto = (symbol: string): boolean | undefined => {
+    if (tradesAroundTheClock(symbol)) return true
+    const assetClass = assetClasses.get(symbol)
+    return assetClass === undefined ? undefined : assetClass === 'crypto'
+  }
+
+  /** Whether a symbol is a crypto pair; reads its asset when that is not known yet (BROKER_NOT_FOUND if none). */
+  const isCrypto = async (symbol: string): Promise<boolean> =>
+    knownCrypto(symbol) ?? (await getAssetView(symbol)).assetClass === 'crypto'
+
+  /**
+   * A clock that says closed with its next close before its next open — the market closed during a
+   * session (a market-wide halt): its next close is that session's. The next session's close is then the
+   * calendar's (early closes included): the session in which the clock's next open falls.
+   */
+  const closeOfNextSession = async (c: AlpacaClock): Promise<number> => {
+    // The SDK writes start/end as RFC 3339 times; a day either side covers the date whichever way Alpaca reads them.
+    const raw = await send('get market calendar', () =>
+      rest.getCalendar(new Date(c.nextOpenMs - DAY_MS), new Date(c.nextOpenMs + DAY_MS)),
+    )
+    const session = parseCalendar(raw).find((x) => x.openMs <= c.nextOpenMs && c.nextOpenMs < x.closeMs)
+    if (session === undefined) {
+      throw new BrokerError(
+        'BROKER_BAD_RESPONSE',
+        `Alpaca's clock says the market opens at ${isoOf(c.nextOpenMs)}, but its calendar has no session then`,
+      )
+    }
+    logger.info(
+      { nextOpen: isoOf(c.nextOpenMs), clockNextClose: isoOf(c.nextCloseMs), sessionClose: isoOf(session.closeMs) },
+      "Alpaca's clock says closed with its next close before its next open; the next session's close is the calendar's",
+    )
+    return session.closeMs
+  }
+
+  /**
+   * One read of the equity market's clock (`GET /v2/clock`, and `GET /v2/calendar` when the clock alone
+   * does not give the next session's close), remembered until the next open or close it names — measured
+   * on Alpaca's own timestamp, so a skew between the clocks does not matter — and at most
+   * `marketClockMaxAgeMs`.
+   */
+  const readMarketClock = async (): Promise<MarketClock> => {
+    const c = parseClock(await send('get market clock', () => rest.getClock()))
+    const answeredAtMs = clock.now()
+    const nextCloseMs = !c.isOpen && c.nextCloseMs <= c.nextOpenMs ? await closeOfNextSession(c) : c.nextCloseMs
+    const value: MarketClock = { isOpen: c.isOpen, nextOpenMs: c.nextOpenMs, nextCloseMs, alwaysOpen: false }
+    const validForMs = Math.min((c.isOpen ? c.nextCloseMs : c.nextOpenMs) - c.timestampMs, config.marketClockMaxAgeMs)
+    marketClock = validForMs > 0 ? { value, validUntilMs: answeredAtMs + validForMs } : undefined
+    return value
+  }
+
+  /**
+   * When a symbol trades: a crypto pair around the clock (no request); an equity by Alpaca's market clock
+   * (README, "Market clock"). An unknown symbol is BROKER_NOT_FOUND (its asset read).
+   */
+  const getMarketClock = async (symbol: string): Promise<MarketClock> => {
+    if (await isCrypto(symbol)) return ALWAYS_OPEN
+    if (marketClock !== undefined && clock.now() < marketClock.validUntilMs) return marketClock.value
+    marketClockRead ??= readMarketClock().finally(() => {
+      marketClockRead = undefined
+    })
+    return marketClockRead
   }
 
   const getAccount = async (): Promise<AccountSnapshot> =>
@@ -491,7 +613,13 @@ export function createAlpacaBroker(options: AlpacaBrokerOptions): AlpacaBroker {
     if (typeof req.symbol !== 'string' || req.symbol.length === 0) problems.push('symbol is required')
     if (req.side !== 'BUY' && req.side !== 'SELL') problems.push('side must be BUY or SELL')
     if (!req.qty?.isFinite() || !req.qty.gt(0)) problems.push('qty must be > 0')
-    if (req.timeInForce !== 'day') problems.push('time_in_force must be day')
+    if (!TIME_IN_FORCE_VALUES.includes(req.timeInForce)) {
+      problems.push(`time_in_force must be day, gtc or ioc (got ${String(req.timeInForce)})`)
+    } else {
+      const crypto = typeof req.symbol === 'string' ? knownCrypto(req.symbol) : undefined
+      const problem = crypto === undefined ? undefined : timeInForceProblem(req, crypto)
+      if (problem !== undefined) problems.push(problem)
+    }
     if (req.type === 'limit') {
       if (req.limitPrice === undefined || !req.limitPrice.isFinite() || !isOnTick(req.limitPrice)) {
         problems.push(
@@ -503,11 +631,29 @@ export function createAlpacaBroker(options: AlpacaBrokerOptions): AlpacaBroker {
     } else {
       problems.push('type must be market or limit')
     }
-    if (problems.length > 0) {
-      throw new BrokerError('BROKER_REJECTED', `Order ${req.clientOrderId} not sent: ${problems.join('; ')}`, {
-        reason: 'invalid_request',
-      })
+    if (problems.length > 0) throw invalidRequest(req, problems)
+  }
+
+  const invalidRequest = (req: SubmitOrderRequest, problems: readonly string[]): BrokerError =>
+    new BrokerError('BROKER_REJECTED', `Order ${req.clientOrderId} not sent: ${problems.join('; ')}`, {
+      reason: 'invalid_request',
+    })
+
+  /**
+   * The time in force against the kind of asset, once its class is known: after the preflight read the
+   * asset, or by reading it (the asset cache first). An asset Alpaca does not have is left to Alpaca's
+   * answer (the preflight, when on, has refused it already).
+   */
+  const checkTimeInForce = async (req: SubmitOrderRequest): Promise<void> => {
+    let crypto: boolean
+    try {
+      crypto = await isCrypto(req.symbol)
+    } catch (e) {
+      if (isBrokerError(e) && e.code === 'BROKER_NOT_FOUND') return
+      throw e
     }
+    const problem = timeInForceProblem(req, crypto)
+    if (problem !== undefined) throw invalidRequest(req, [problem])
   }
 
   /** The order Alpaca shows under our client order id must be the one requested. */
@@ -666,6 +812,7 @@ export function createAlpacaBroker(options: AlpacaBrokerOptions): AlpacaBroker {
         )
       }
     }
+    await checkTimeInForce(req)
     return submitOnce(req, resend)
   }
 
@@ -797,6 +944,8 @@ export function createAlpacaBroker(options: AlpacaBrokerOptions): AlpacaBroker {
     },
 
     getAsset: (symbol) => getAsset(symbol),
+
+    getMarketClock,
 
     subscribeOrderUpdates(listener) {
       const entry = (order: BrokerOrder): void => listener(order) // one entry per subscription, even for the same function

@@ -29,6 +29,10 @@ export interface AlpacaRest {
   getAccount(): Promise<unknown>
   getAsset(symbol: string): Promise<unknown>
   getLatestQuote(symbol: string): Promise<unknown>
+  /** `GET /v2/clock`: the US equity market's clock. */
+  getClock(): Promise<unknown>
+  /** `GET /v2/calendar?start=…&end=…` (the SDK writes both as RFC 3339 times). */
+  getCalendar(start: Date, end: Date): Promise<unknown>
 }
 
 function toFailure(e: unknown): AlpacaFailure {
@@ -102,6 +106,8 @@ export function createAlpacaRest(config: AlpacaConfig): AlpacaRest {
   const positions = new trading.PositionsApi(tradingConfig)
   const accounts = new trading.AccountsApi(tradingConfig)
   const assets = new trading.AssetsApi(tradingConfig)
+  const clock = new trading.ClockApi(tradingConfig)
+  const calendar = new trading.CalendarApi(tradingConfig)
   const stocks = new marketData.StockApi(dataConfig)
 
   return {
@@ -135,6 +141,9 @@ export function createAlpacaRest(config: AlpacaConfig): AlpacaRest {
       call(async () => json(await assets.getV2AssetsSymbolOrAssetIdRaw({ symbolOrAssetId: symbol }))),
     getLatestQuote: (symbol) =>
       call(async () => json(await stocks.stockLatestQuoteSingleRaw({ symbol, feed: config.feed }))),
+    // The SDK's "legacy" methods are the /v2 routes (its clock()/calendar() are /v3, another shape).
+    getClock: () => call(async () => json(await clock.legacyClockRaw())),
+    getCalendar: (start, end) => call(async () => json(await calendar.legacyCalendarRaw({ start, end }))),
   }
 }
 

@@ -54,9 +54,14 @@ export interface AlpacaBrokerOptions {
   readonly allowShortSelling?: boolean
   /** How long an asset's tradable/fractionable flags are cached. Default 60,000 ms. */
   readonly assetCacheTtlMs?: number
+  /**
+   * The longest a market-clock answer is reused. It is reused until the next open or close it names, and
+   * at most this long (so an unscheduled change is seen within this time). Default 60,000 ms; 0: never.
+   */
+  readonly marketClockMaxAgeMs?: number
   /** pino-compatible; default no-op. */
   readonly logger?: Logger
-  /** For the token bucket (and a 429's pause), `waitForOrder`'s polls and the asset cache. Default the real clock. */
+  /** For the token bucket (and a 429's pause), `waitForOrder`'s polls, the asset and market-clock caches. Default the real clock. */
   readonly clock?: Clock
   /** `User-Agent` sent to Alpaca. Default `acx-broker-alpaca`. */
   readonly userAgent?: string
@@ -81,6 +86,7 @@ export interface AlpacaConfig {
   readonly preflight: boolean
   readonly allowShortSelling: boolean
   readonly assetCacheTtlMs: number
+  readonly marketClockMaxAgeMs: number
   readonly userAgent: string
 }
 
@@ -217,6 +223,7 @@ export function resolveAlpacaConfig(options: AlpacaBrokerOptions): AlpacaConfig 
   }
   const pollIntervalMs = positive('pollIntervalMs', 1_000)
   const assetCacheTtlMs = positive('assetCacheTtlMs', 60_000, { allowZero: true })
+  const marketClockMaxAgeMs = positive('marketClockMaxAgeMs', 60_000, { allowZero: true })
 
   const bool = (path: keyof AlpacaBrokerOptions, fallback: boolean): boolean => {
     const v = o[path]
@@ -281,6 +288,7 @@ export function resolveAlpacaConfig(options: AlpacaBrokerOptions): AlpacaConfig 
     preflight,
     allowShortSelling,
     assetCacheTtlMs,
+    marketClockMaxAgeMs,
     userAgent,
   }
 }

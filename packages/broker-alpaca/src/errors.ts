@@ -146,6 +146,8 @@ const REASON_MESSAGES: readonly (readonly [fragment: string, reason: BrokerError
   ['insufficient buying power', 'insufficient_buying_power'],
   ['insufficient qty', 'insufficient_position'],
   ['sub-penny increment', 'invalid_request'],
+  // "invalid crypto time_in_force" (422 42210000, `day` on a crypto pair), "invalid time_in_force" (40010001)
+  ['time_in_force', 'invalid_request'],
 ]
 
 /**

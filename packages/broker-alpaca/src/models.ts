@@ -13,7 +13,8 @@ export interface OrderRequestDto {
   readonly qty: string
   readonly side: 'buy' | 'sell'
   readonly type: 'market' | 'limit'
-  readonly time_in_force: 'day'
+  /** `day` for equities; `gtc` or `ioc` for crypto pairs (https://docs.alpaca.markets/docs/crypto-orders). */
+  readonly time_in_force: 'day' | 'gtc' | 'ioc'
   readonly limit_price?: string
   readonly client_order_id: string
 }
@@ -53,9 +54,37 @@ export interface LatestQuoteDto {
 
 export interface AssetDto {
   readonly symbol: string
+  /**
+   * `us_equity`, `crypto`, … (https://docs.alpaca.markets/reference/get-v2-assets-symbol_or_asset_id). Alpaca
+   * documents it on every asset; one without it is read as `us_equity` (a symbol with a `/` is a crypto
+   * pair whatever its class says).
+   */
+  readonly class: string
   readonly status: string
   readonly tradable: boolean
   readonly fractionable: boolean
+}
+
+/**
+ * `GET /v2/clock` (https://docs.alpaca.markets/reference/getclock-1): RFC 3339 times in New York with their
+ * offset; `next_close` is the next close after `timestamp` (while open, this session's), `next_open` the
+ * next open after it.
+ */
+export interface ClockDto {
+  readonly timestamp: string
+  readonly is_open: boolean
+  readonly next_open: string
+  readonly next_close: string
+}
+
+/**
+ * One trading day of `GET /v2/calendar` (https://docs.alpaca.markets/reference/getcalendar-1): `date`
+ * `YYYY-MM-DD`, `open`/`close` `HH:MM`, all New York time; `close` includes early closes.
+ */
+export interface CalendarDayDto {
+  readonly date: string
+  readonly open: string
+  readonly close: string
 }
 
 export interface PositionDto {
@@ -210,10 +239,48 @@ export function readAssetDto(raw: unknown): Validated<AssetDto> {
   const r = new Reader(raw, 'asset')
   return done(r, {
     symbol: r.string('symbol'),
+    class: r.optionalString('class') ?? 'us_equity',
     status: r.string('status'),
     tradable: r.boolean('tradable'),
     fractionable: r.optionalBoolean('fractionable', false),
   })
+}
+
+export function readClockDto(raw: unknown): Validated<ClockDto> {
+  if (!isRecord(raw)) return notObject('clock')
+  const r = new Reader(raw, 'clock')
+  return done(r, {
+    timestamp: r.string('timestamp'),
+    is_open: r.boolean('is_open'),
+    next_open: r.string('next_open'),
+    next_close: r.string('next_close'),
+  })
+}
+
+const CALENDAR_DATE = /^\d{4}-\d{2}-\d{2}$/
+const CALENDAR_TIME = /^([01]\d|2[0-3]):[0-5]\d$/
+
+export function readCalendarDto(raw: unknown): Validated<readonly CalendarDayDto[]> {
+  if (!Array.isArray(raw)) return { ok: false, issues: ['calendar must be a JSON array'] }
+  const issues: string[] = []
+  const days: CalendarDayDto[] = []
+  raw.forEach((day: unknown, i) => {
+    const where = `calendar[${i}]`
+    if (!isRecord(day)) {
+      issues.push(`${where} must be a JSON object`)
+      return
+    }
+    const r = new Reader(day, where)
+    const value = { date: r.string('date'), open: r.string('open'), close: r.string('close') }
+    if (r.issues.length === 0) {
+      if (!CALENDAR_DATE.test(value.date)) r.issues.push(`${where}.date ${value.date} is not YYYY-MM-DD`)
+      for (const k of ['open', 'close'] as const)
+        if (!CALENDAR_TIME.test(value[k])) r.issues.push(`${where}.${k} ${value[k]} is not HH:MM`)
+    }
+    issues.push(...r.issues)
+    days.push(value)
+  })
+  return issues.length > 0 ? { ok: false, issues } : { ok: true, value: days }
 }
 
 export function readPositionDto(raw: unknown): Validated<PositionDto> {

@@ -14,6 +14,8 @@ import type { Decimal } from 'decimal.js'
 import {
   readAccountDto,
   readAssetDto,
+  readCalendarDto,
+  readClockDto,
   readLatestQuoteDto,
   readOrderDto,
   readPositionDto,
@@ -194,9 +196,84 @@ export function parseLatestQuote(raw: unknown, symbol: string): Quote | null {
   }
 }
 
-export function parseAsset(raw: unknown): Asset {
+/** An asset as the engine sees it, and Alpaca's class of it (`us_equity`, `crypto`, …). */
+export interface AssetView {
+  readonly asset: Asset
+  readonly assetClass: string
+}
+
+export function parseAsset(raw: unknown): AssetView {
   const dto = unwrap('asset', readAssetDto(raw))
-  return { symbol: dto.symbol, tradable: dto.tradable && dto.status === 'active', fractionable: dto.fractionable }
+  return {
+    asset: { symbol: dto.symbol, tradable: dto.tradable && dto.status === 'active', fractionable: dto.fractionable },
+    assetClass: dto.class,
+  }
+}
+
+/** `GET /v2/clock` read: whether the market is open at `timestampMs` (Alpaca's time), the next open and close. */
+export interface AlpacaClock {
+  readonly timestampMs: number
+  readonly isOpen: boolean
+  readonly nextOpenMs: number
+  readonly nextCloseMs: number
+}
+
+export function parseClock(raw: unknown): AlpacaClock {
+  const dto = unwrap('clock', readClockDto(raw))
+  const times = [dto.timestamp, dto.next_open, dto.next_close].map((t) => [t, parseTimestampMs(t)] as const)
+  const bad = times.filter(([, ms]) => ms === undefined).map(([t]) => `${JSON.stringify(t)} is not RFC 3339`)
+  if (bad.length > 0) throw badResponse('clock', bad)
+  const [timestampMs, nextOpenMs, nextCloseMs] = times.map(([, ms]) => ms as number) as [number, number, number]
+  return { timestampMs, isOpen: dto.is_open, nextOpenMs, nextCloseMs }
+}
+
+/** Alpaca's calendar is New York's: every date and time of `/v2/calendar` is America/New_York wall time. */
+const NEW_YORK = new Intl.DateTimeFormat('en-US', {
+  timeZone: 'America/New_York',
+  hourCycle: 'h23',
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+})
+
+/** New York's offset from UTC at an instant, ms (wall = UTC + offset). */
+function newYorkOffsetMs(utcMs: number): number {
+  const parts = NEW_YORK.formatToParts(new Date(utcMs))
+  const get = (t: string): number => Number(parts.find((p) => p.type === t)?.value)
+  const wall = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'))
+  return wall - Math.floor(utcMs / 1000) * 1000
+}
+
+/** The instant of a New York wall time: `date` `YYYY-MM-DD`, `hhmm` `HH:MM` (both checked by `readCalendarDto`). */
+function newYorkTimeMs(date: string, hhmm: string): number {
+  const wall = Date.parse(`${date}T${hhmm}:00Z`)
+  // Two passes settle the offset across a daylight-saving change (the same method as the engine's sessions).
+  const first = wall - newYorkOffsetMs(wall)
+  return wall - newYorkOffsetMs(first)
+}
+
+/** One regular session of the calendar, as instants. */
+export interface CalendarSession {
+  readonly date: string
+  readonly openMs: number
+  readonly closeMs: number
+}
+
+/** `GET /v2/calendar` → its sessions in time order. */
+export function parseCalendar(raw: unknown): readonly CalendarSession[] {
+  const days = unwrap('calendar', readCalendarDto(raw))
+  const sessions = days.map((d) => ({
+    date: d.date,
+    openMs: newYorkTimeMs(d.date, d.open),
+    closeMs: newYorkTimeMs(d.date, d.close),
+  }))
+  const bad = sessions.filter((x) => Number.isNaN(x.openMs) || !(x.closeMs > x.openMs))
+  const issues = bad.map((x) => `${x.date}: no session (close not after open)`)
+  if (issues.length > 0) throw badResponse('calendar', issues)
+  return [...sessions].sort((a, b) => a.openMs - b.openMs)
 }
 
 /** A position with, besides the port's fields, what is free to sell (not held for open orders). */

@@ -94,6 +94,9 @@ describe('resolveAlpacaConfig', () => {
     ['pollIntervalMs', Number.NaN],
     ['burst', 2.5],
     ['assetCacheTtlMs', -1],
+    ['marketClockMaxAgeMs', -1],
+    ['marketClockMaxAgeMs', Number.NaN],
+    ['marketClockMaxAgeMs', Number.POSITIVE_INFINITY],
     ['streamReconnectInitialMs', 0],
     ['streamReconnectMaxMs', Number.POSITIVE_INFINITY],
   ] as const)('rejects %s = %s', (path, value) => {
@@ -105,6 +108,7 @@ describe('resolveAlpacaConfig', () => {
     expect(paths({ streamReconnectInitialMs: 100, streamReconnectMaxMs: 50 })).toEqual(['streamReconnectMaxMs'])
     expect(paths({ feed: 'nasdaq' as never })).toEqual(['feed'])
     expect(paths({ assetCacheTtlMs: 0 })).toEqual([])
+    expect(paths({ marketClockMaxAgeMs: 0 })).toEqual([])
   })
 
   it.each(['maxRetries', 'retryBaseMs', 'retryMaxMs', 'submitMaxAttempts', 'outcomeLookups'])(

@@ -117,6 +117,8 @@ describe('the error table', () => {
       patternDayTrader: 'BROKER_PATTERN_DAY_TRADER',
       washTrade: 'BROKER_WASH_TRADE',
       sipForbidden: 'BROKER_MARKET_DATA_FORBIDDEN',
+      invalidCryptoTimeInForce: 'BROKER_REJECTED',
+      invalidTimeInForce: 'BROKER_REJECTED',
     }
     expect(Object.keys(payloads).sort()).toEqual(Object.keys(expected).sort())
     for (const [name, { status, body }] of Object.entries(payloads)) {
@@ -166,6 +168,8 @@ describe('the error table', () => {
       insufficientBuyingPower: 'insufficient_buying_power',
       insufficientQty: 'insufficient_position',
       subPenny: 'invalid_request',
+      invalidCryptoTimeInForce: 'invalid_request',
+      invalidTimeInForce: 'invalid_request',
       washTrade: undefined, // 40310000 too, but not a matter of buying power
       duplicateClientOrderId: undefined,
       notCancelable: undefined,

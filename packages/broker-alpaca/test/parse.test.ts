@@ -6,6 +6,8 @@ import {
   orderRequestToDto,
   parseAccount,
   parseAsset,
+  parseCalendar,
+  parseClock,
   parseLatestQuote,
   parseOrder,
   parseOrderView,
@@ -81,8 +83,62 @@ describe('parsing Alpaca payloads (fixtures captured from docs.alpaca.markets)',
   })
 
   it('reads an asset: tradable only when active', () => {
-    expect(parseAsset(fixture('asset'))).toEqual({ symbol: 'AAPL', tradable: true, fractionable: true })
-    expect(parseAsset({ ...fixture('asset'), status: 'inactive' }).tradable).toBe(false)
+    expect(parseAsset(fixture('asset'))).toEqual({
+      asset: { symbol: 'AAPL', tradable: true, fractionable: true },
+      assetClass: 'us_equity',
+    })
+    expect(parseAsset({ ...fixture('asset'), status: 'inactive' }).asset.tradable).toBe(false)
+    expect(parseAsset({ ...fixture('asset'), class: undefined }).assetClass).toBe('us_equity')
+    expect(parseAsset(fixture('cryptoAsset'))).toEqual({
+      asset: { symbol: 'BTC/USD', tradable: true, fractionable: true },
+      assetClass: 'crypto',
+    })
+  })
+
+  it('reads the market clock: New York times with their offset, the timestamp to the millisecond', () => {
+    expect(parseClock(fixture('clock'))).toEqual({
+      timestampMs: Date.UTC(2022, 3, 28, 18, 7, 4, 451),
+      isOpen: true,
+      nextOpenMs: Date.UTC(2022, 3, 29, 13, 30),
+      nextCloseMs: Date.UTC(2022, 3, 28, 20, 0),
+    })
+  })
+
+  it('refuses a clock without its fields or with a time that is not RFC 3339', () => {
+    const c = fixture('clock')
+    expect(bad(() => parseClock({ ...c, is_open: 'yes' }))).toContain('is_open must be a boolean')
+    expect(bad(() => parseClock({ ...c, next_close: undefined }))).toContain('next_close')
+    expect(bad(() => parseClock({ ...c, next_open: '2022-04-29 09:30' }))).toContain('RFC 3339')
+    expect(bad(() => parseClock([]))).toContain('JSON object')
+  })
+
+  it('reads the calendar: New York dates and times as instants, across daylight saving time and early closes', () => {
+    const days = readAlpacaFixture<{ payload: unknown }>('calendar').payload
+    expect(parseCalendar(days)).toEqual([
+      { date: '1970-01-02', openMs: Date.UTC(1970, 0, 2, 14, 30), closeMs: Date.UTC(1970, 0, 2, 21, 0) },
+      { date: '1970-01-05', openMs: Date.UTC(1970, 0, 5, 14, 30), closeMs: Date.UTC(1970, 0, 5, 21, 0) },
+    ])
+    const sessions = parseCalendar([
+      { date: '2026-11-27', open: '09:30', close: '13:00' }, // the day after Thanksgiving closes early
+      { date: '2026-03-09', open: '09:30', close: '16:00' }, // the Monday after the change to EDT
+      { date: '2026-03-06', open: '09:30', close: '16:00' },
+    ])
+    expect(sessions.map((x) => [x.date, new Date(x.openMs).toISOString(), new Date(x.closeMs).toISOString()])).toEqual([
+      ['2026-03-06', '2026-03-06T14:30:00.000Z', '2026-03-06T21:00:00.000Z'],
+      ['2026-03-09', '2026-03-09T13:30:00.000Z', '2026-03-09T20:00:00.000Z'],
+      ['2026-11-27', '2026-11-27T14:30:00.000Z', '2026-11-27T18:00:00.000Z'],
+    ])
+  })
+
+  it('refuses a calendar that is not a list of days with HH:MM times, the close after the open', () => {
+    expect(bad(() => parseCalendar({ date: '2026-01-05' }))).toContain('JSON array')
+    expect(bad(() => parseCalendar(['x']))).toContain('calendar[0] must be a JSON object')
+    expect(bad(() => parseCalendar([{ date: '2026-01-05', open: '0930', close: '16:00' }]))).toContain('HH:MM')
+    expect(bad(() => parseCalendar([{ date: '5 Jan', open: '09:30', close: '16:00' }]))).toContain('YYYY-MM-DD')
+    expect(bad(() => parseCalendar([{ date: '2026-01-05', open: '16:00', close: '09:30' }]))).toContain(
+      'close not after open',
+    )
+    expect(bad(() => parseCalendar([{ date: '2026-01-05', open: '09:30' }]))).toContain('close')
   })
 
   it('reads a position, with the quantity free to sell', () => {
@@ -185,5 +241,17 @@ describe('parsing Alpaca payloads (fixtures captured from docs.alpaca.markets)',
         expect(dto.side).toBe('sell')
       }),
     )
+  })
+
+  it.each(['day', 'gtc', 'ioc'] as const)('sends time in force %s as time_in_force', (timeInForce) => {
+    const dto = orderRequestToDto({
+      clientOrderId: 'c' as ClientOrderId,
+      symbol: 'BTC/USD',
+      side: 'BUY',
+      qty: new Dec('0.01'),
+      type: 'market',
+      timeInForce,
+    })
+    expect(dto.time_in_force).toBe(timeInForce)
   })
 })

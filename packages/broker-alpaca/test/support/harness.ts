@@ -10,15 +10,18 @@ export interface Harness {
   close(): Promise<void>
 }
 
-const DEFAULT_MARKET: FakeAlpacaOptions = {
+/** What the fake holds unless a test says otherwise; its market hours: open whenever asked. */
+export const DEFAULT_MARKET: FakeAlpacaOptions = {
   assets: {
     AAPL: { tradable: true, fractionable: true },
     LOWP: { tradable: true, fractionable: false },
     HALT: { tradable: false, fractionable: false },
+    'BTC/USD': {}, // a crypto pair: class crypto, fractionable
   },
   quotes: {
     AAPL: { bid: '190.00', ask: '190.04', bidSize: '3', askSize: '5' },
     LOWP: { bid: '0.5012', ask: '0.5020' },
+    'BTC/USD': { bid: '60000.00', ask: '60010.00' },
   },
   positions: { AAPL: '100' },
   buyingPower: '100000',
