@@ -18,9 +18,17 @@
  * - **Order updates.** `subscribeOrderUpdates` (optional) tells a subscriber of changes to its orders,
  *   the final state included, until it unsubscribes.
  * - **Refusals say why.** A refused order carries the `reason` (`BROKER_ERROR_REASONS`).
+ * - **Market clock.** `getMarketClock` says whether the symbol trades now and until when: a crypto pair
+ *   around the clock (open, no next open or close); otherwise open until `nextCloseMs` (this session's
+ *   close) with `nextOpenMs` the next session's open, or closed with `nextOpenMs`/`nextCloseMs` the next
+ *   session's. An unknown symbol is `BROKER_NOT_FOUND`.
+ * - **Time in force.** An equity takes `day`; a crypto pair takes `gtc` or `ioc`, never `day` (Alpaca
+ *   refuses it: https://docs.alpaca.markets/docs/crypto-orders). A wrong combination is refused before
+ *   anything is created: `BROKER_REJECTED`, reason `invalid_request`.
  *
  * Cases that need what only a real venue does (asynchronous look-ups, the close, a replace by a human,
- * foreign statuses, pushed updates, buying power) run only with `venueControls`.
+ * foreign statuses, pushed updates, buying power, a market clock a test sets) run only with
+ * `venueControls`.
  */
 import {
   BROKER_TERMINAL_STATUSES,
@@ -34,13 +42,22 @@ import {
   type BrokerOrderId,
   type BrokerPort,
   type ClientOrderId,
+  type MarketClock,
   type SubmitOrderRequest,
+  type TimeInForce,
 } from '@acx/engine'
 import { afterEach, describe, expect, it } from 'vitest'
 
 /** The port's methods, as the venue sees them (`callsReceived`, `failNext`). */
 export type ContractOperation =
-  'submitOrder' | 'getOrder' | 'getOrderByClientId' | 'cancelOrder' | 'getQuote' | 'getPosition' | 'getAsset'
+  | 'submitOrder'
+  | 'getOrder'
+  | 'getOrderByClientId'
+  | 'cancelOrder'
+  | 'getQuote'
+  | 'getPosition'
+  | 'getAsset'
+  | 'getMarketClock'
 
 /** How the venue fails one call, before processing it. */
 export type ContractFault =
@@ -55,8 +72,8 @@ export type ContractFault =
 
 /**
  * Venue-side controls for what a real venue does and a simulator need not: asynchronous processing,
- * the close, a replace by a human, statuses the engine has no name for, pushed updates, buying power.
- * The fake Alpaca has them all.
+ * the close, a replace by a human, statuses the engine has no name for, pushed updates, buying power, a
+ * market clock a test sets. The fake Alpaca has them all.
  */
 export interface ContractVenue {
   /** Orders created from now on answer 404 to their first `reads` look-ups although they exist. */
@@ -77,13 +94,16 @@ export interface ContractVenue {
   /** Resolves once the venue's pushed order updates reach the broker (a trade-update stream is listening). */
   updatesFlowing(): Promise<void>
   setBuyingPower(value: string): void
+  /** From now on the venue's clock for equities says this (crypto pairs still trade around the clock). */
+  setMarketClock(clock: { readonly isOpen: boolean; readonly nextOpenMs: number; readonly nextCloseMs: number }): void
 }
 
 export interface ContractOptions {
   /**
    * The subject has `venue` controls: run the venue cases. They are adapter-only: the engine's simulated
    * market has no asynchronous look-ups, no close, no replace, only the statuses the engine knows, no
-   * pushed updates (it tells subscribers when a call finds a change) and no buying power.
+   * pushed updates (it tells subscribers when a call finds a change), no buying power, and a market clock
+   * that is a weekday session or none (not a state a test sets).
    */
   readonly venueControls?: boolean
   /**
@@ -102,6 +122,10 @@ export interface ContractSubject {
   readonly wholeShareSymbol: string
   /** Not known to the broker. */
   readonly unknownSymbol: string
+  /** A crypto pair (`BTC/USD`): trades around the clock; quoted, tradable, fractionable, no position. */
+  readonly aroundTheClockSymbol: string
+  /** The venue's time now, epoch ms (virtual for the simulator). */
+  now(): number
   /**
    * The next submit creates its order but its answer is lost: none arrives (`no_answer`, the default), or
    * one that cannot be read (`unreadable`).
@@ -156,6 +180,12 @@ async function expectBrokerError(p: Promise<unknown>, codes: readonly string[]):
   expect(codes).toContain(e.code)
   return e
 }
+
+/** A market that trades around the clock, as `getMarketClock` answers it. */
+const AROUND_THE_CLOCK: MarketClock = { isOpen: true, nextOpenMs: null, nextCloseMs: null, alwaysOpen: true }
+const HOUR_MS = 3_600_000
+/** A time on a whole minute (a calendar lists sessions to the minute). */
+const onMinute = (ms: number): number => Math.ceil(ms / 60_000) * 60_000
 
 async function untilTerminal(s: ContractSubject, id: BrokerOrderId, maxPolls = 200): Promise<BrokerOrder> {
   for (let i = 0; i < maxPolls; i++) {
@@ -271,6 +301,45 @@ export function brokerPortContract(name: string, factory: ContractFactory, optio
       )
     })
 
+    describe('market clock', () => {
+      kase(
+        'clock',
+        "says whether a symbol's market trades now and until when: open until its close with the next open after it, or closed until the next session",
+        async () => {
+          const s = await open()
+          const c = await s.broker.getMarketClock(s.symbol)
+          if (c.alwaysOpen) {
+            expect(c).toEqual(AROUND_THE_CLOCK)
+            return
+          }
+          expect(c.nextOpenMs).not.toBeNull()
+          expect(c.nextCloseMs).not.toBeNull()
+          const [nextOpen, nextClose] = [c.nextOpenMs ?? 0, c.nextCloseMs ?? 0]
+          if (c.isOpen) {
+            expect(nextClose).toBeGreaterThan(s.now())
+            expect(nextOpen).toBeGreaterThan(nextClose)
+          } else {
+            expect(nextOpen).toBeGreaterThan(s.now())
+            expect(nextClose).toBeGreaterThan(nextOpen)
+          }
+        },
+      )
+
+      kase(
+        'clock-around-the-clock',
+        'answers a crypto pair as trading around the clock: open, no next open or close',
+        async () => {
+          const s = await open()
+          expect(await s.broker.getMarketClock(s.aroundTheClockSymbol)).toEqual(AROUND_THE_CLOCK)
+        },
+      )
+
+      kase('clock-unknown', 'throws BROKER_NOT_FOUND for the market clock of an unknown symbol', async () => {
+        const s = await open()
+        await expectBrokerError(s.broker.getMarketClock(s.unknownSymbol), ['BROKER_NOT_FOUND'])
+      })
+    })
+
     describe('orders', () => {
       kase('market-fill', 'fills a market order in full and reports the cumulative fill on the order', async () => {
         const s = await open()
@@ -319,6 +388,8 @@ export function brokerPortContract(name: string, factory: ContractFactory, optio
             return () => s.broker.getPosition(s.symbol)
           case 'getAsset':
             return () => s.broker.getAsset(s.wholeShareSymbol)
+          case 'getMarketClock':
+            return () => s.broker.getMarketClock(s.symbol)
           default: {
             const order = await s.broker.submitOrder(await restingBuy(s, `once-${op}`))
             if (op === 'getOrder') return () => s.broker.getOrder(order.id)
@@ -335,6 +406,7 @@ export function brokerPortContract(name: string, factory: ContractFactory, optio
         'getQuote',
         'getPosition',
         'getAsset',
+        'getMarketClock',
       ]
       const cases: (readonly [ContractOperation, ContractFault])[] = [
         ...operations.flatMap((op) => [[op, 'unavailable'] as const, [op, 'rate_limited'] as const]),
@@ -548,8 +620,69 @@ export function brokerPortContract(name: string, factory: ContractFactory, optio
       })
     })
 
+    describe('time in force', () => {
+      const cryptoBuy = async (
+        s: ContractSubject,
+        tag: string,
+        timeInForce: TimeInForce,
+        type: 'market' | 'limit',
+      ): Promise<SubmitOrderRequest> => ({
+        clientOrderId: cid(tag),
+        symbol: s.aroundTheClockSymbol,
+        side: 'BUY',
+        qty: new Dec('0.01'),
+        type,
+        ...(type === 'limit' ? { limitPrice: await restingPrice(s, s.aroundTheClockSymbol) } : {}),
+        timeInForce,
+      })
+
+      kase('tif-crypto-gtc', 'takes gtc for a crypto pair: a resting limit order rests until cancelled', async () => {
+        const s = await open()
+        const sent = await s.broker.submitOrder(await cryptoBuy(s, 'gtc', 'gtc', 'limit'))
+        expect(BROKER_TERMINAL_STATUSES.has(sent.status)).toBe(false)
+        expect(await s.broker.cancelOrder(sent.id)).toBe('requested')
+        expect((await untilTerminal(s, sent.id)).status).toBe('canceled')
+      })
+
+      kase('tif-crypto-ioc', 'takes ioc for a crypto pair: a market order fills', async () => {
+        const s = await open()
+        const sent = await s.broker.submitOrder(await cryptoBuy(s, 'ioc', 'ioc', 'market'))
+        const done = await untilTerminal(s, sent.id)
+        expect(done.status).toBe('filled')
+        expect(done.filledQty.eq('0.01')).toBe(true)
+      })
+
+      kase(
+        'tif-crypto-day',
+        'refuses day for a crypto pair (it trades around the clock; Alpaca takes gtc or ioc): BROKER_REJECTED, reason invalid_request, nothing created',
+        async () => {
+          const s = await open()
+          for (const type of ['limit', 'market'] as const) {
+            const req = await cryptoBuy(s, `day-${type}`, 'day', type)
+            const err = await expectBrokerError(s.broker.submitOrder(req), ['BROKER_REJECTED'])
+            expect(err.reason).toBe('invalid_request')
+            expect(s.ordersWithClientId(req.clientOrderId)).toBe(0)
+          }
+        },
+      )
+
+      kase(
+        'tif-equity-day',
+        'refuses gtc and ioc for an equity (its orders are day orders): BROKER_REJECTED, reason invalid_request, nothing created',
+        async () => {
+          const s = await open()
+          for (const timeInForce of ['gtc', 'ioc'] as const) {
+            const req = { ...(await restingBuy(s, `eq-${timeInForce}`)), timeInForce }
+            const err = await expectBrokerError(s.broker.submitOrder(req), ['BROKER_REJECTED'])
+            expect(err.reason).toBe('invalid_request')
+            expect(s.ordersWithClientId(req.clientOrderId)).toBe(0)
+          }
+        },
+      )
+    })
+
     describe.skipIf(!options.venueControls)(
-      'venue behaviours (adapter-only: the simulated market has no asynchronous look-ups, close, replace, foreign statuses, pushed updates or buying power)',
+      'venue behaviours (adapter-only: the simulated market has no asynchronous look-ups, close, replace, foreign statuses, pushed updates or buying power, and its market clock is a weekday session or none, not a state a test sets)',
       () => {
         const venueOf = (s: ContractSubject): ContractVenue => {
           if (!s.venue) throw new Error('venueControls set but the subject has no venue')
@@ -747,6 +880,48 @@ export function brokerPortContract(name: string, factory: ContractFactory, optio
               'BROKER_INSUFFICIENT_FUNDS',
             ])
             expect(err.reason).toBe('insufficient_buying_power')
+          },
+        )
+
+        kase(
+          'venue-clock-open',
+          "reads an open market: open, closing at this session's close, the next session's open after it",
+          async () => {
+            const s = await open()
+            const nextCloseMs = onMinute(s.now() + 2 * HOUR_MS)
+            const nextOpenMs = nextCloseMs + 17.5 * HOUR_MS
+            venueOf(s).setMarketClock({ isOpen: true, nextOpenMs, nextCloseMs })
+            expect(await s.broker.getMarketClock(s.symbol)).toEqual({
+              isOpen: true,
+              nextOpenMs,
+              nextCloseMs,
+              alwaysOpen: false,
+            })
+          },
+        )
+
+        kase('venue-clock-closed', "reads a closed market: not open, the next session's open and close", async () => {
+          const s = await open()
+          const nextOpenMs = onMinute(s.now() + 3 * HOUR_MS)
+          const nextCloseMs = nextOpenMs + 6.5 * HOUR_MS
+          venueOf(s).setMarketClock({ isOpen: false, nextOpenMs, nextCloseMs })
+          expect(await s.broker.getMarketClock(s.symbol)).toEqual({
+            isOpen: false,
+            nextOpenMs,
+            nextCloseMs,
+            alwaysOpen: false,
+          })
+        })
+
+        kase(
+          'venue-clock-crypto',
+          'reads a crypto pair as trading around the clock while equities are closed',
+          async () => {
+            const s = await open()
+            const nextOpenMs = onMinute(s.now() + 3 * HOUR_MS)
+            venueOf(s).setMarketClock({ isOpen: false, nextOpenMs, nextCloseMs: nextOpenMs + 6.5 * HOUR_MS })
+            expect((await s.broker.getMarketClock(s.symbol)).isOpen).toBe(false)
+            expect(await s.broker.getMarketClock(s.aroundTheClockSymbol)).toEqual(AROUND_THE_CLOCK)
           },
         )
       },
