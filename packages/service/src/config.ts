@@ -1,4 +1,4 @@
-import type { AcConfig } from '@acx/engine'
+import { assertTradingSession, type AcConfig, type TradingSession } from '@acx/engine'
 import { engineConfigFromEnv } from './config/engineEnv.js'
 import { z } from 'zod'
 
@@ -29,6 +29,27 @@ const simSymbols = z
       }),
     ),
   )
+
+/** `09:30-16:00 America/New_York`: a weekday session in a time zone (or `always`: never closes). */
+const simSession = z
+  .string()
+  .trim()
+  .transform((s, ctx): TradingSession | undefined => {
+    if (s === 'always') return undefined
+    const m = /^(\d\d:\d\d)-(\d\d:\d\d) +(\S+)$/.exec(s)
+    const session = m ? { open: m[1]!, close: m[2]!, timeZone: m[3]! } : undefined
+    try {
+      if (!session) throw new Error('expected HH:MM-HH:MM Area/City')
+      assertTradingSession(session)
+      return session
+    } catch (e) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be HH:MM-HH:MM followed by a time zone, e.g. 09:30-16:00 America/New_York, or always (${(e as Error).message})`,
+      })
+      return z.NEVER
+    }
+  })
 
 /** Every service setting, from environment variables. Engine settings (AC_*, WTB_*, ROUTE_*) are checked by the engine. */
 export const ConfigSchema = z
@@ -67,10 +88,14 @@ export const ConfigSchema = z
       .refine((v) => Number(v) > 0, 'must be > 0')
       .optional(),
     RISK_OPEN_NOTIONAL_POLICY: z.enum(['queue', 'reject']).default('queue'),
+    ACX_OUTSIDE_HOURS: z.enum(['queue', 'reject']).default('queue'),
+    ACX_MAX_EVENT_STREAMS: int(0, 10_000).default(100),
     ACX_TAKEOVER_INTERVAL_SECONDS: positive.default(10),
     ACX_SIM_TIME_SCALE: positive.default(1),
     ACX_SIM_SEED: int(0, 2 ** 31 - 1).default(1),
     ACX_SIM_SYMBOLS: simSymbols.prefault(DEFAULT_SIM_SYMBOLS),
+    /** `HH:MM-HH:MM Area/City` (weekdays, that zone); unset or `always`: always open. */
+    ACX_SIM_SESSION: simSession.optional(),
     /** Unset: named after ACX_DB_PATH (`./data/acx.sim-venue.sqlite`; `:memory:` with a memory DB); see `createSimBroker`. */
     ACX_SIM_STATE_PATH: z.string().trim().min(1).optional(),
     APCA_API_KEY_ID: z.string().trim().min(1).optional(),

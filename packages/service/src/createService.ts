@@ -69,7 +69,13 @@ export function createSimBroker(config: ServiceConfig, clock: Clock): BrokerPort
     })
   }
   try {
-    const market = createSimulatedMarket({ clock, seed: config.ACX_SIM_SEED, symbols: config.ACX_SIM_SYMBOLS, store })
+    const market = createSimulatedMarket({
+      clock,
+      seed: config.ACX_SIM_SEED,
+      symbols: config.ACX_SIM_SYMBOLS,
+      store,
+      ...(config.ACX_SIM_SESSION ? { session: config.ACX_SIM_SESSION } : {}),
+    })
     return Object.assign(market, { close: async () => store.close() })
   } catch (err) {
     store.close()
@@ -150,15 +156,16 @@ export async function createService(config: ServiceConfig, logger: Logger, deps:
     ...(config.RISK_MAX_OPEN_NOTIONAL ? { maxOpenNotional: new Dec(config.RISK_MAX_OPEN_NOTIONAL) } : {}),
     openNotionalPolicy: config.RISK_OPEN_NOTIONAL_POLICY,
     storeProbeIntervalMs: config.ACX_STORE_PROBE_SECONDS * 1000,
+    outsideHours: config.ACX_OUTSIDE_HOURS,
   })
   const engine = createEngine({ broker, clock, config: config.engine, logger, journal: manager.journal })
   engineRef.current = engine
   const app = buildApp({
     manager,
-    engine,
     metrics,
     logger,
     bodyLimitBytes: config.ACX_BODY_LIMIT_BYTES,
+    maxEventStreams: config.ACX_MAX_EVENT_STREAMS,
     ...(config.ACX_API_TOKEN ? { apiToken: config.ACX_API_TOKEN } : {}),
   })
   const consumer =

@@ -15,10 +15,13 @@ export const SERVICE_ERRORS = {
   SERVICE_UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Send application/json' },
   SERVICE_UNPROCESSABLE: { status: 422, message: 'The request cannot be planned' },
   SERVICE_RISK_LIMIT: { status: 422, message: 'The order breaks a risk limit' },
+  SERVICE_ORDER_REFUSED: { status: 422, message: 'The venue would refuse this order' },
   SERVICE_QUEUE_FULL: { status: 429, message: 'Too many executions waiting; retry later' },
   SERVICE_HEADERS_TOO_LARGE: { status: 431, message: 'Request headers too large' },
   SERVICE_HALTED: { status: 503, message: 'Trading is halted: not accepting new orders' },
   SERVICE_STORE_UNAVAILABLE: { status: 503, message: 'The store cannot be written: not accepting new orders' },
+  SERVICE_VENUE_UNAVAILABLE: { status: 503, message: 'The venue cannot be reached to check the order' },
+  SERVICE_STREAM_LIMIT: { status: 503, message: 'Too many event streams open; retry later' },
   // the store's own failures: no HTTP status (a request never sees them but as SERVICE_STORE_UNAVAILABLE)
   SERVICE_STORE_EMPTY_FILE: { message: 'The database file exists but is empty (0 bytes): not an acx database' },
   SERVICE_STORE_CORRUPT: { message: 'The database file is corrupt or not a SQLite database' },
@@ -47,6 +50,11 @@ export interface ServiceErrorOptions {
   readonly retryAfterSeconds?: number
   /** For `SERVICE_RISK_LIMIT`: the setting that holds the limit (e.g. `RISK_MAX_ORDER_NOTIONAL`). */
   readonly limit?: string
+  /**
+   * For `SERVICE_ORDER_REFUSED`: the engine's code, the same an execution fails with (`asset_not_found`,
+   * `asset_not_tradable`, `fractional_not_allowed`, `insufficient_position`, `market_closed`).
+   */
+  readonly reason?: string
 }
 
 export class ServiceError extends Error {
@@ -55,6 +63,7 @@ export class ServiceError extends Error {
   readonly issues: readonly ServiceErrorIssue[]
   readonly retryAfterSeconds: number | undefined
   readonly limit: string | undefined
+  readonly reason: string | undefined
   constructor(
     readonly code: ServiceErrorCode,
     message?: string,
@@ -66,6 +75,7 @@ export class ServiceError extends Error {
     this.issues = opts.issues ?? []
     this.retryAfterSeconds = opts.retryAfterSeconds
     this.limit = opts.limit
+    this.reason = opts.reason
   }
 }
 
@@ -76,6 +86,7 @@ export const errorBody = (e: ServiceError) => ({
   error: e.code,
   message: e.message,
   ...(e.limit === undefined ? {} : { limit: e.limit }),
+  ...(e.reason === undefined ? {} : { reason: e.reason }),
   ...(e.issues.length ? { issues: e.issues } : {}),
 })
 
@@ -85,4 +96,5 @@ export const PERMANENT_REFUSALS: ReadonlySet<ServiceErrorCode> = new Set([
   'SERVICE_RISK_LIMIT',
   'SERVICE_INVALID_REQUEST',
   'SERVICE_UNPROCESSABLE',
+  'SERVICE_ORDER_REFUSED',
 ])

@@ -4,18 +4,21 @@ export { createBroker, createService, createSimBroker } from './createService.js
 export type { Service, ServiceDeps } from './createService.js'
 export { SERVICE_ERRORS, ServiceError, isServiceError } from './errors.js'
 export type { ServiceErrorCode, ServiceErrorIssue } from './errors.js'
-export { createExecutionManager, totalsOf } from './executions/executionManager.js'
+export { createExecutionManager } from './executions/executionManager.js'
 export type {
   CancelOutcome,
   ExecutionDetail,
+  ExecutionListing,
   ExecutionManager,
   ExecutionManagerOptions,
-  ExecutionTotals,
   NotReadyReason,
   OpenNotionalPolicy,
+  OutsideHoursPolicy,
   Readiness,
   RecoveryPolicy,
 } from './executions/executionManager.js'
+export { progressOf } from './executions/executionProgress.js'
+export type { ArrivalQuote, ExecutionProgress } from './executions/executionProgress.js'
 export { buildApp } from './http/app.js'
 export type { AppOptions } from './http/app.js'
 export { IntentBody, MAX_INTAKE_CORRELATION_ID, parseIntent } from './intake/parseIntent.js'
@@ -37,6 +40,7 @@ export type {
   FillRecord,
   HaltRecord,
   Json,
+  StoredJournalEntry,
   StoreControl,
   RunStart,
   ServiceExecutionStatus,

@@ -139,7 +139,7 @@ describe('admission', () => {
     const b = await finished(svc, second.json.executionId)
     expect([a.status, b.status]).toEqual(['filled', 'filled'])
     // the second started only once the first had finished
-    expect(b.result.startedAt).toBeGreaterThanOrEqual(a.result.finishedAt)
+    expect(Date.parse(b.result.startedAt)).toBeGreaterThanOrEqual(Date.parse(a.result.finishedAt))
   })
 
   it('the kill switch stops running executions at a safe point, refuses intake, survives a restart and reaches every worker', async () => {

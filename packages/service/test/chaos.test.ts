@@ -17,6 +17,7 @@ import { Dec } from '@acx/engine'
 import { startFakeAlpaca, type FakeAlpacaServer, type FakeFault } from '@acx/test-utils'
 import type { Decimal } from 'decimal.js'
 import { killHard, startChildService, type ChildService } from './support/childService.js'
+import { fillsOf, type ExecutionJson } from './support/executionJson.js'
 import { eventually, http, tempDir } from './support/testService.js'
 
 const ORDERS = 240
@@ -133,21 +134,8 @@ async function postAll(url: string, intents: readonly Intent[], intake: Intake):
   )
 }
 
-type StoredChild = { clientOrderId: string; brokerOrderId: string | null; status: string; filledQty: string }
-type StoredFill = { fillId: string; clientOrderId: string; qty: string; price: string }
-type Execution = {
-  executionId: string
-  correlationId: string
-  status: string
-  quantity: string
-  side: 'BUY' | 'SELL'
-  symbol: string
-  resumes: number
-  totals: { filledQuantity: string }
-  childOrders: StoredChild[]
-  fills: StoredFill[]
-  result: { error?: { code: string; message: string } } | null
-}
+type Execution = ExecutionJson
+type StoredFill = ReturnType<typeof fillsOf>[number]
 
 /** The venue's side of the books: its orders by client order id, with what each filled and for how much. */
 interface VenueOrder {
@@ -313,10 +301,10 @@ function checkBooks(
 
   // every fill booked exactly once: per client order id the store's fills equal the venue's, in quantity
   // and (to a hundredth of a cent, for the averaging) in value; the stored child says the same
-  const fillIds = executions.flatMap((e) => e.fills.map((f) => f.fillId))
+  const fillIds = executions.flatMap((e) => fillsOf(e).map((f) => f.fillId))
   expect(fillIds.length - new Set(fillIds).size).toBe(0)
   const storedFills = new Map<string, StoredFill[]>()
-  for (const f of executions.flatMap((e) => e.fills))
+  for (const f of executions.flatMap((e) => fillsOf(e)))
     storedFills.set(f.clientOrderId, [...(storedFills.get(f.clientOrderId) ?? []), f])
   for (const cid of storedFills.keys()) expect({ cid, atVenue: venueById.has(cid) }).toEqual({ cid, atVenue: true })
   for (const o of venue.orders) {
@@ -332,7 +320,7 @@ function checkBooks(
     expect({
       cid: o.clientOrderId,
       stored: sum(mine.map((f) => f.qty)).toString(),
-      child: new Dec(storedById.get(o.clientOrderId)!.filledQty).toString(),
+      child: new Dec(storedById.get(o.clientOrderId)!.filledQuantity).toString(),
     }).toEqual({ cid: o.clientOrderId, stored: venueQty.toString(), child: venueQty.toString() })
     expect({ cid: o.clientOrderId, valueDiff: storedValue.sub(venueValue).abs().lte('0.0001') }).toEqual({
       cid: o.clientOrderId,
@@ -344,7 +332,7 @@ function checkBooks(
   // manager's): filled ⇔ the fills make the quantity; partially_filled ⇔ some but not all; failed ⇒ none
   // (ACX_RECOVERY=fail maps to partially_filled when anything filled); cancelled ⇒ short of the quantity
   for (const e of executions) {
-    const stored = sum(e.fills.map((f) => f.qty))
+    const stored = sum(fillsOf(e).map((f) => f.qty))
     const atVenue = sum(
       venue.orders
         .filter((o) => clientOrderIdPattern.exec(o.clientOrderId)?.[1] === e.correlationId)
@@ -357,7 +345,7 @@ function checkBooks(
       quantity: e.quantity,
       stored: stored.toString(),
       atVenue: atVenue.toString(),
-      totals: e.totals.filledQuantity,
+      totals: e.filledQuantity,
     }
     expect({ ...facts, overfilled: stored.gt(qty) || atVenue.gt(qty) }).toEqual({ ...facts, overfilled: false })
     expect(facts.totals).toBe(facts.stored)
@@ -378,7 +366,7 @@ function checkBooks(
   // the venue's positions moved by exactly the signed fills
   const signed = new Map<string, Decimal>()
   for (const e of executions) {
-    const q = sum(e.fills.map((f) => f.qty))
+    const q = sum(fillsOf(e).map((f) => f.qty))
     signed.set(e.symbol, (signed.get(e.symbol) ?? new Dec(0)).add(e.side === 'BUY' ? q : q.neg()))
   }
   for (const symbol of s.symbols) {
@@ -656,7 +644,7 @@ describe(`chaos: SIGKILL at random moments under load (seed ${SEED}; ACX_CHAOS_S
         .sort(),
     ).toEqual(atAlpaca.map((o) => o.client_order_id as string).sort())
     expect(atAlpaca.filter((o) => !['filled', 'canceled'].includes(o.status as string))).toEqual([])
-    expect(sum(done.fills.map((f) => f.qty)).toString()).toBe(sum(fake.fills.map((f) => f.qty)).toString())
+    expect(sum(fillsOf(done).map((f) => f.qty)).toString()).toBe(sum(fake.fills.map((f) => f.qty)).toString())
     expect(fake.positionQty('AAPL').lte(1000)).toBe(true)
   }, 60_000)
 })

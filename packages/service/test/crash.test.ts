@@ -6,6 +6,7 @@ import { Dec } from '@acx/engine'
 import { startFakeAlpaca, type FakeAlpacaServer } from '@acx/test-utils'
 import { killHard, startChildService, type ChildService } from './support/childService.js'
 import { eventually, http, tempDir } from './support/testService.js'
+import { fillsOf } from './support/executionJson.js'
 
 /** A fake Alpaca quoting AAPL, with part of each resting order filling at once. */
 async function aliveAlpaca(): Promise<FakeAlpacaServer> {
@@ -119,17 +120,17 @@ describe('a service killed with SIGKILL mid-execution', () => {
         expect(c.status).toBe('rejected')
       // exact totals: Alpaca's fills, the store's fills, the position and the requested quantity agree
       const alpacaFilled = fake.fills.reduce((s, f) => s.add(f.qty), new Dec(0))
-      const storeFilled = done.fills.reduce((s: Dec, f: { qty: string }) => s.add(f.qty), new Dec(0))
+      const storeFilled = fillsOf(done).reduce((s: Dec, f) => s.add(f.qty), new Dec(0))
       expect(alpacaFilled.toString()).toBe('1000')
       expect(storeFilled.toString()).toBe('1000')
       expect(fake.positionQty('AAPL').toString()).toBe('1000')
-      expect(done.totals.filledQuantity).toBe('1000')
-      const fillIds = done.fills.map((f: { fillId: string }) => f.fillId)
+      expect(done.filledQuantity).toBe('1000')
+      const fillIds = fillsOf(done).map((f) => f.fillId)
       expect(new Set(fillIds).size).toBe(fillIds.length)
       // money: the store's notional equals Alpaca's, to the cent
       const notional = (fills: ReadonlyArray<{ qty: string | Dec; price: string | Dec }>) =>
         fills.reduce((s, f) => s.add(new Dec(f.qty).mul(f.price)), new Dec(0))
-      expect(notional(done.fills).toFixed(2)).toBe(notional(fake.fills).toFixed(2))
+      expect(notional(fillsOf(done)).toFixed(2)).toBe(notional(fake.fills).toFixed(2))
     },
     60_000,
   )

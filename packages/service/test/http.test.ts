@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { join } from 'node:path'
 import { Dec } from '@acx/engine'
 import { eventually, FAST_ENV, http, startService, tempDir, type RunningService } from './support/testService.js'
+import { fillsOf } from './support/executionJson.js'
 
 const TOKEN = 'test-token-0123456789abcdef'
 const order = (correlationId: string, extra: Record<string, unknown> = {}) => ({
@@ -53,11 +54,11 @@ describe('the HTTP API on a real listening server', () => {
     expect(new Set(ids).size).toBe(ids.length)
     expect(ids.every((id: string) => /^http-1-s\d+-a\d+$/.test(id))).toBe(true)
     // totals are the sum of the stored fills and agree with the engine's result
-    const sum = done.fills.reduce((s: Dec, f: { qty: string }) => s.add(f.qty), new Dec(0))
+    const sum = fillsOf(done).reduce((s: Dec, f) => s.add(f.qty), new Dec(0))
     expect(sum.toString()).toBe('1000')
-    expect(done.totals).toMatchObject({ filledQuantity: '1000', fillPercentage: 100 })
-    expect(done.result.totalFilled).toBe('1000')
-    expect(new Dec(done.totals.avgFillPrice).minus(done.result.avgFillPrice).abs().lt('0.000001')).toBe(true)
+    expect(done).toMatchObject({ filledQuantity: '1000', fillPercentage: 100 })
+    expect(done.result.filledQuantity).toBe('1000')
+    expect(done.avgFillPrice).toBe(done.result.avgFillPrice)
   })
 
   it('rejects a bad intent with 400 listing each problem, and stores nothing', async () => {
@@ -100,18 +101,48 @@ describe('the HTTP API on a real listening server', () => {
     expect((await http(`${svc.url}/v1/orders?limit=0`, 'GET', undefined, auth)).status).toBe(400)
   })
 
-  it('previews the schedule and pre-trade estimate without trading', async () => {
-    const r = await http(`${svc.url}/v1/preview`, 'POST', order('preview-1'), auth)
+  it('previews the schedule and pre-trade estimate, spread included, without trading or a correlation id', async () => {
+    const { correlationId: _unused, ...intent } = order('preview-1')
+    const r = await http(`${svc.url}/v1/preview`, 'POST', intent, auth)
     expect(r.status).toBe(200)
     expect(r.json.strategy).toBe('almgren_chriss')
-    expect(r.json.slices).toHaveLength(3)
-    expect(r.json.slices.reduce((s: Dec, x: { quantity: string }) => s.add(x.quantity), new Dec(0)).toString()).toBe(
+    expect(r.json.market).toEqual({ isOpen: true, nextOpen: null, nextClose: null })
+    const { plan, quote } = r.json
+    expect(plan.slices).toHaveLength(3)
+    expect(plan.slices.reduce((s: Dec, x: { quantity: string }) => s.add(x.quantity), new Dec(0)).toString()).toBe(
       '1000',
     )
-    expect(r.json.expectedCostBps).toBeGreaterThan(0)
-    expect(r.json.expectedStdBps).toBeGreaterThan(0)
+    expect(
+      plan.slices.every((x: { plannedStart: string }) =>
+        /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/.test(x.plannedStart),
+      ),
+    ).toBe(true)
+    // ε of the estimate is the quote's half spread, as the execution's
+    const halfSpreadBps = new Dec(quote.ask).sub(quote.bid).div(2).div(quote.mid).mul(10_000).toNumber()
+    expect(plan.halfSpreadBps).toBeCloseTo(halfSpreadBps, 2)
+    expect(plan.expectedCostBps).toBeGreaterThan(plan.halfSpreadBps)
+    expect(plan.expectedStdBps).toBeGreaterThan(0)
     const list = await http(`${svc.url}/v1/orders?limit=1000`, 'GET', undefined, auth)
     expect(list.json.executions.some((e: { correlationId: string }) => e.correlationId === 'preview-1')).toBe(false)
+  })
+
+  it('refuses at intake and in a preview what the venue would refuse, with the engine code, storing nothing', async () => {
+    const cases = [
+      [{ symbol: 'ZZZZ' }, 'asset_not_found'],
+      [{ quantity: '10.5' }, 'fractional_not_allowed'],
+      [{ side: 'SELL', closeType: 'FULL', quantity: '5', symbol: 'XYZ' }, 'insufficient_position'],
+    ] as const
+    for (const [extra, reason] of cases) {
+      for (const path of ['/v1/orders', '/v1/preview']) {
+        const r = await http(`${svc.url}${path}`, 'POST', order(`refused-${reason}`, extra), auth)
+        expect({ path, reason, status: r.status, body: r.json }).toMatchObject({
+          status: 422,
+          body: { error: 'SERVICE_ORDER_REFUSED', reason },
+        })
+      }
+      const stored = await http(`${svc.url}/v1/orders/by-correlation-id/refused-${reason}`, 'GET', undefined, auth)
+      expect(stored.status).toBe(404)
+    }
   })
 
   it('cancels a running execution: its open child is cancelled and confirmed, nothing more is sent', async () => {

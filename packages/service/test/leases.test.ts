@@ -76,7 +76,7 @@ describe('two workers on one store', () => {
       .filter((f) => f.clientOrderId.startsWith('lease-1'))
       .reduce((s, f) => s.add(f.qty), new Dec(0))
     expect(brokerFilled.toString()).toBe('1000')
-    expect(done.totals.filledQuantity).toBe('1000')
+    expect(done.filledQuantity).toBe('1000')
   })
   it('stops an execution running on one worker when the cancel is asked of another', async () => {
     tmp = tempDir()

@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { Dec } from '@acx/engine'
 import { killHard, startChildService, type ChildService } from './support/childService.js'
+import { fillsOf, type ExecutionJson } from './support/executionJson.js'
 import { eventually, http, tempDir } from './support/testService.js'
 
 const SYMBOLS = ['AAPL', 'MSFT', 'SPY', 'TSLA', 'XYZ'] as const
@@ -23,17 +24,7 @@ const serviceEnv = (dir: string, extra: Record<string, string> = {}): Record<str
   ...extra,
 })
 
-type StoredChild = { clientOrderId: string; brokerOrderId: string | null; status: string; filledQty: string }
-type StoredFill = { fillId: string; clientOrderId: string; qty: string; price: string }
-type Execution = {
-  executionId: string
-  status: string
-  quantity: string
-  resumes: number
-  totals: { filledQuantity: string }
-  childOrders: StoredChild[]
-  fills: StoredFill[]
-}
+type Execution = ExecutionJson
 
 const sum = (qtys: Iterable<string | Dec>) => [...qtys].reduce<Dec>((s, q) => s.add(q), new Dec(0))
 
@@ -104,15 +95,15 @@ function expectStoreMatchesVenue(executions: readonly Execution[], venue: Return
   for (const c of sent) {
     const v = venue.get(c.clientOrderId)!
     expect(v.id).toBe(c.brokerOrderId)
-    const stored = executions.flatMap((e) => e.fills).filter((f) => f.clientOrderId === c.clientOrderId)
+    const stored = executions.flatMap((e) => fillsOf(e)).filter((f) => f.clientOrderId === c.clientOrderId)
     expect({ cid: c.clientOrderId, filled: sum(stored.map((f) => f.qty)).toString() }).toEqual({
       cid: c.clientOrderId,
       filled: sum(v.fills).toString(),
     })
     expect(sum(v.fills).toString()).toBe(new Dec(v.filledQty).toString())
-    expect(new Dec(c.filledQty).toString()).toBe(new Dec(v.filledQty).toString()) // no fill dropped as a "duplicate"
+    expect(new Dec(c.filledQuantity).toString()).toBe(new Dec(v.filledQty).toString()) // no fill dropped as a "duplicate"
   }
-  const fillIds = executions.flatMap((e) => e.fills.map((f) => f.fillId))
+  const fillIds = executions.flatMap((e) => fillsOf(e).map((f) => f.fillId))
   expect(new Set(fillIds).size).toBe(fillIds.length)
   return sent.length
 }
@@ -150,8 +141,8 @@ describe('the service on the simulated market across a restart', () => {
     )
     for (const e of executions) {
       expect(e.resumes).toBe(1)
-      expect(sum(e.fills.map((f) => f.qty)).toString()).toBe('1000')
-      expect(e.totals.filledQuantity).toBe('1000')
+      expect(sum(fillsOf(e).map((f) => f.qty)).toString()).toBe('1000')
+      expect(e.filledQuantity).toBe('1000')
     }
     expect(await stop(second)).toBe(0)
     const venue = venueState(tmp.dir)
@@ -195,8 +186,8 @@ describe('the service on the simulated market across a restart', () => {
     const executions: Execution[] = []
     for (const id of ids) executions.push((await http(`${url2}/v1/orders/${id}`, 'GET')).json as Execution)
     for (const e of executions) {
-      const filled = sum(e.fills.map((f) => f.qty))
-      expect(e.totals.filledQuantity).toBe(filled.toString())
+      const filled = sum(fillsOf(e).map((f) => f.qty))
+      expect(e.filledQuantity).toBe(filled.toString())
       // the status says what the fills say: never "filled" with fills short of the quantity
       if (e.status === 'filled') expect(filled.toString()).toBe(e.quantity)
       else expect(filled.lt(e.quantity)).toBe(true)

@@ -43,6 +43,43 @@ describe('the SQLite store', () => {
     db.close()
   })
 
+  it('migrates a database of the previous version in place, keeping executions, child orders and fills', async () => {
+    await store.close()
+    const old = join(tmp.dir, 'v3.sqlite')
+    const db = new Database(old)
+    for (const m of MIGRATIONS.slice(0, -1)) db.exec(m)
+    db.pragma(`user_version = ${MIGRATIONS.length - 1}`)
+    db.prepare(
+      `INSERT INTO executions (id, correlation_id, symbol, side, quantity, urgency, status, intent_json, created_at,
+       updated_at, reference_price) VALUES ('ex-1', 'c-1', 'AAPL', 'BUY', '100', 'MEDIUM', 'running', ?, 1, 2, '190.02')`,
+    ).run(JSON.stringify(intent('c-1')))
+    db.prepare(
+      `INSERT INTO child_orders (client_order_id, execution_id, slice_index, attempt, type, side, qty, status,
+       filled_qty, avg_px, created_at, updated_at) VALUES ('c-1-0-0', 'ex-1', 0, 0, 'limit', 'BUY', '60', 'filled',
+       '60', '190', 3, 4)`,
+    ).run()
+    db.prepare(
+      `INSERT INTO fills (fill_id, execution_id, client_order_id, broker_order_id, qty, price, ts_event, ts_init)
+       VALUES ('f-1', 'ex-1', 'c-1-0-0', 'b-1', '60', '190', 3, 3)`,
+    ).run()
+    db.close()
+    store = createSqliteStore({ path: old })
+    expect(await store.getExecution('ex-1')).toMatchObject({
+      status: 'running',
+      referencePrice: '190.02',
+      notBefore: null,
+      createdAt: 1,
+    })
+    expect((await store.childOrders('ex-1')).map((c) => c.clientOrderId)).toEqual(['c-1-0-0'])
+    expect((await store.fills('ex-1')).map((f) => f.fillId)).toEqual(['f-1'])
+    await store.setStatus('ex-1', 'scheduled', 5, 1_000)
+    expect(await store.getExecution('ex-1')).toMatchObject({ status: 'scheduled', notBefore: 1_000 })
+    const check = new Database(old, { readonly: true })
+    expect(check.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length)
+    expect(check.pragma('foreign_key_check')).toEqual([])
+    check.close()
+  })
+
   it('creates an execution once per correlation id', async () => {
     const a = await store.createExecution({ id: 'ex-1', intent: intent('c-1'), nowMs: 1 })
     const b = await store.createExecution({ id: 'ex-2', intent: intent('c-1'), nowMs: 2 })

@@ -9,6 +9,7 @@ import { createRealClock, createSimulatedMarket, Dec, type SimulatedMarket } fro
 import type { ExecutionStore } from '../src/persistence/executionStore.js'
 import { createSqliteStore } from '../src/persistence/sqliteStore.js'
 import { eventually, FAST_ENV, http, startService, tempDir, type RunningService } from './support/testService.js'
+import { fillsOf } from './support/executionJson.js'
 
 const WRITES = new Set([
   'append',
@@ -171,8 +172,8 @@ describe('a store that stops taking writes', () => {
       // every fill the venue made for this execution was stored exactly once: nothing kept in memory was lost
       const corr = done.correlationId as string
       const venue = market.fills().filter((f) => f.clientOrderId.startsWith(`${corr}-`))
-      expect(sum(done.fills).toString()).toBe(sum(venue).toString())
-      expect(sum(done.fills).toString()).toBe('1000')
+      expect(sum(fillsOf(done)).toString()).toBe(sum(venue).toString())
+      expect(sum(fillsOf(done)).toString()).toBe('1000')
       const childIds = done.childOrders.map((c: { clientOrderId: string }) => c.clientOrderId)
       expect(new Set(childIds).size).toBe(childIds.length)
     }
@@ -272,7 +273,7 @@ describe('a real full disk under the SQLite store (tmpfs)', () => {
             return ['filled', 'partially_filled', 'failed', 'cancelled'].includes(d.json.status) ? d.json : undefined
           }, 30_000)
           expect(done.status).toBe('filled')
-          expect(sum(done.fills).toString()).toBe('1000')
+          expect(sum(fillsOf(done)).toString()).toBe('1000')
         }
         expect(child.proc.exitCode).toBeNull()
       } catch (e) {

@@ -44,6 +44,7 @@ const EXECUTION_NUMBERS: Readonly<Record<string, keyof ExecutionParams>> = {
   BROKER_MAX_RETRIES: 'brokerMaxRetries',
   BROKER_RETRY_BASE_SECONDS: 'brokerRetryBaseSeconds',
   UNKNOWN_OUTCOME_TIMEOUT_SECONDS: 'unknownOutcomeTimeoutSeconds',
+  AC_CLOSE_MARGIN_SECONDS: 'closeMarginSeconds',
 }
 
 const RISK_VARIABLES = {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import {
   Dec,
+  type AssessmentRefusal,
   type BrokerOrderId,
   type ChildOrder,
   type ClientOrderId,
@@ -8,7 +9,9 @@ import {
   type ExecuteOptions,
   type ExecutionJournal,
   type FillId,
+  type IntentAssessment,
   type JournalEntry,
+  type MarketClock,
   type OrderIntent,
   type OrderIntentInput,
   type Clock,
@@ -24,27 +27,27 @@ import type {
   ExecutionStore,
   FillRecord,
   HaltRecord,
+  StoredJournalEntry,
 } from '../persistence/executionStore.js'
 import { FINAL_STATUSES } from '../persistence/executionStore.js'
 
+import { PROGRESS_ENTRY_TYPES, progressOf, type ExecutionProgress } from './executionProgress.js'
 import { differingFields } from './sameIntent.js'
 import { createStoreHealth } from './storeHealth.js'
 
 export type RecoveryPolicy = 'resume' | 'flatten' | 'fail'
 
-export interface ExecutionTotals {
-  /** From the stored fills, over every run of the execution. */
-  readonly filledQuantity: string
-  readonly avgFillPrice: string | null
-  readonly fillPercentage: number
-  readonly childOrders: number
-}
-
 export interface ExecutionDetail {
   readonly record: ExecutionRecord
   readonly childOrders: readonly ChildOrderRecord[]
   readonly fills: readonly FillRecord[]
-  readonly totals: ExecutionTotals
+  readonly progress: ExecutionProgress
+}
+
+/** An execution in a listing: its record and where it stands. */
+export interface ExecutionListing {
+  readonly record: ExecutionRecord
+  readonly progress: ExecutionProgress
 }
 
 export type CancelOutcome = 'cancelled' | 'cancelling' | 'not_found' | 'already_final'
@@ -72,12 +75,18 @@ export interface ExecutionManager {
   readonly queued: number
   /** The journal to give the engine: the store, plus metrics and the bookkeeping of stopped runs. */
   readonly journal: ExecutionJournal
+  /** Calls `listener` with the execution id after each journal entry this process writes; returns the unsubscribe. */
+  onEntry(listener: (executionId: string) => void): () => void
   /**
    * Admits an intent: idempotent by correlation id (an identical replay returns the stored execution,
    * `created: false`; a different order under a used id throws `SERVICE_IDEMPOTENCY_CONFLICT`), then the
    * intake bounds — halt (`SERVICE_HALTED`), store down (`SERVICE_STORE_UNAVAILABLE`), queue full
-   * (`SERVICE_QUEUE_FULL`), the engine's risk limits and RISK_MAX_OPEN_NOTIONAL (`SERVICE_RISK_LIMIT`) —
-   * then stores it as `queued` and queues it. A refused intent stores nothing.
+   * (`SERVICE_QUEUE_FULL`), then the engine's assessment at the venue: its risk limits and
+   * RISK_MAX_OPEN_NOTIONAL (`SERVICE_RISK_LIMIT`), what the venue would refuse (`SERVICE_ORDER_REFUSED`
+   * with the engine's code as `reason`; `SERVICE_VENUE_UNAVAILABLE` when it cannot be asked) and the
+   * market clock — then stores it as `queued` and queues it, or, while its market is closed, as
+   * `scheduled` for the next open (ACX_OUTSIDE_HOURS=queue; `reject` refuses it, reason
+   * `market_closed`). A refused intent stores nothing.
    */
   submit(intent: OrderIntent): Promise<{ readonly record: ExecutionRecord; readonly created: boolean }>
   readiness(): Readiness
@@ -89,8 +98,23 @@ export interface ExecutionManager {
   prune(beforeMs: number): Promise<number>
   /** Sum over running executions of their unfilled quantity at their reference price. */
   openNotional(): Decimal
+  /** One execution with its child orders, fills and progress; null when unknown. */
   detail(id: string): Promise<ExecutionDetail | null>
-  list(filter: ExecutionFilter): Promise<readonly ExecutionRecord[]>
+  /** The execution admitted under a correlation id; null when none was. */
+  byCorrelationId(correlationId: string): Promise<ExecutionDetail | null>
+  /** Executions newest first, each with its progress. */
+  list(filter: ExecutionFilter): Promise<readonly ExecutionListing[]>
+  /**
+   * What the engine finds out about an intent at the venue, sending nothing (`POST /v1/preview`); a
+   * refusal throws the same error intake would (`SERVICE_RISK_LIMIT`, `SERVICE_ORDER_REFUSED`, …).
+   */
+  assess(intent: OrderIntent): Promise<Extract<IntentAssessment, { ok: true }>>
+  /** The execution clock's time, epoch ms. */
+  now(): number
+  /** The whole journal after an entry id, at most `limit` entries; null when the store keeps no global order. */
+  journalAfter(afterId: string | undefined, limit: number): Promise<readonly StoredJournalEntry[] | null>
+  /** The execution's journal entries, oldest first, after an entry id (what an event stream resumes from). */
+  entries(id: string, afterId?: string): Promise<readonly StoredJournalEntry[]>
   /** Stops an execution: its open child order is cancelled and confirmed and nothing more is sent. */
   cancel(id: string): Promise<CancelOutcome>
   /**
@@ -135,22 +159,15 @@ export interface ExecutionManagerOptions {
   readonly openNotionalPolicy?: OpenNotionalPolicy
   /** While the store is down, how often a write probe runs, ms. Default 2,000. */
   readonly storeProbeIntervalMs?: number
+  /**
+   * ACX_OUTSIDE_HOURS: an intent that arrives while its market is closed (or inside the close margin) is
+   * stored `scheduled` and starts at the next open (`queue`, the default), or refused 422 `market_closed`.
+   */
+  readonly outsideHours?: OutsideHoursPolicy
 }
 
-export function totalsOf(
-  record: ExecutionRecord,
-  childOrders: readonly ChildOrderRecord[],
-  fills: readonly FillRecord[],
-): ExecutionTotals {
-  const qty = fills.reduce((s, f) => s.add(f.qty), new Dec(0))
-  const value = fills.reduce((s, f) => s.add(new Dec(f.qty).mul(f.price)), new Dec(0))
-  return {
-    filledQuantity: qty.toString(),
-    avgFillPrice: qty.isZero() ? null : value.div(qty).toDecimalPlaces(6).toString(),
-    fillPercentage: qty.div(record.quantity).mul(100).toDecimalPlaces(4).toNumber(),
-    childOrders: childOrders.length,
-  }
-}
+/** What happens to an intent while its market is closed; see `ExecutionManagerOptions.outsideHours`. */
+export type OutsideHoursPolicy = 'queue' | 'reject'
 
 /**
  * A stored child order as the engine tracks it. Filled quantity, average price and fill ids come from
@@ -197,6 +214,7 @@ export function createExecutionManager(options: ExecutionManagerOptions): Execut
   const wallNow = options.wallNow ?? Date.now
   const maxQueued = options.maxQueued ?? 10_000
   const policy = options.openNotionalPolicy ?? 'queue'
+  const outsideHours = options.outsideHours ?? 'queue'
   const waiting: Job[] = []
   const controllers = new Map<string, AbortController>()
   /** Runs stopped for shutdown, a lost lease or a store failure: their end is not a finish; they are resumed later. */
@@ -210,6 +228,21 @@ export function createExecutionManager(options: ExecutionManagerOptions): Execut
   let accepting = true
   let halt: HaltRecord | null = null
   let idleWaiters: Array<() => void> = []
+  /** The next wake-up for executions this worker scheduled (the rest start on a take-over scan). */
+  let wake: { readonly atMs: number; readonly stop: AbortController } | null = null
+
+  /** Takes over scheduled executions at `atMs` (engine clock): the earliest pending wake-up wins. */
+  const wakeAt = (atMs: number): void => {
+    if (!accepting || (wake !== null && wake.atMs <= atMs)) return
+    wake?.stop.abort()
+    const mine = { atMs, stop: new AbortController() }
+    wake = mine
+    void clock.sleep(Math.max(0, atMs - clock.now()), mine.stop.signal).then(() => {
+      if (mine.stop.signal.aborted) return
+      if (wake === mine) wake = null
+      takeOver().catch((err: unknown) => logger.error({ err }, 'Starting scheduled executions failed'))
+    })
+  }
 
   const health = createStoreHealth({
     store,
@@ -260,57 +293,100 @@ export function createExecutionManager(options: ExecutionManagerOptions): Execut
     }
   }
 
+  /** Told the id of each execution whose journal grew here (event streams wake on it). */
+  const listeners = new Set<(executionId: string) => void>()
+  const emit = (executionId: string): void => {
+    for (const l of listeners) l(executionId)
+  }
+
   const journal: ExecutionJournal = {
     async append(entry: JournalEntry) {
-      if (entry.type === 'child_order_created') {
-        // Write-ahead: an order is sent only once it is stored, so nothing is sent while the store is down.
-        if (!health.up || health.pendingEntries > 0)
-          throw new ServiceError(
-            'SERVICE_STORE_UNAVAILABLE',
-            `store unavailable: ${health.reason ?? 'catching up'}; not sending`,
-          )
-        // Fencing: an order is sent only while this worker holds the execution. The engine journals a
-        // child before sending it, so a worker whose lease was taken over stops here, before the send.
-        let held: boolean
-        try {
-          held = await store.renewLease(entry.executionId, options.workerId, wallNow(), options.leaseMs)
-        } catch (err) {
-          health.failed(err)
-          throw err
-        }
-        if (!held) {
-          suspended.add(entry.executionId)
-          throw new ServiceError(
-            'SERVICE_STORE_LEASE_LOST',
-            `lease on ${entry.executionId} lost: another worker holds it`,
-          )
-        }
-        try {
-          await store.append(entry)
-        } catch (err) {
-          health.failed(err)
-          throw err
-        }
-        metrics?.childOrders.inc({ type: entry.order.type })
-        return
-      }
-      if (entry.type === 'fill') {
-        const o = open.get(entry.executionId)
-        if (o) o.filled = o.filled.add(entry.fill.qty)
-      }
-      if (entry.type === 'risk_check_failed') metrics?.riskRefusals.inc({ check: entry.code, stage: 'order' })
-      if (entry.type !== 'execution_finished') return health.write(entry)
-      if (entry.result.error?.code === 'outcome_unknown') {
-        // an order may exist that nobody watches: not a finish; whoever takes the lease over reconciles it
-        suspended.add(entry.executionId)
-        keepLease.add(entry.executionId)
-      }
-      if (suspended.has(entry.executionId)) return // stays `running` for the next start
-      let status = entry.status
-      if (failing.has(entry.executionId)) status = entry.result.totalFilled.gt(0) ? 'partially_filled' : 'failed'
-      metrics?.executionFinished(entry.result, status)
-      return health.write({ ...entry, status })
+      await appendEntry(entry)
+      emit(entry.executionId)
     },
+  }
+
+  /** Writes an entry: write-ahead and fencing for child orders, the bookkeeping of stopped runs for finishes. */
+  async function appendEntry(entry: JournalEntry): Promise<void> {
+    if (entry.type === 'child_order_created') {
+      // Write-ahead: an order is sent only once it is stored, so nothing is sent while the store is down.
+      if (!health.up || health.pendingEntries > 0)
+        throw new ServiceError(
+          'SERVICE_STORE_UNAVAILABLE',
+          `store unavailable: ${health.reason ?? 'catching up'}; not sending`,
+        )
+      // Fencing: an order is sent only while this worker holds the execution. The engine journals a
+      // child before sending it, so a worker whose lease was taken over stops here, before the send.
+      let held: boolean
+      try {
+        held = await store.renewLease(entry.executionId, options.workerId, wallNow(), options.leaseMs)
+      } catch (err) {
+        health.failed(err)
+        throw err
+      }
+      if (!held) {
+        suspended.add(entry.executionId)
+        throw new ServiceError(
+          'SERVICE_STORE_LEASE_LOST',
+          `lease on ${entry.executionId} lost: another worker holds it`,
+        )
+      }
+      try {
+        await store.append(entry)
+      } catch (err) {
+        health.failed(err)
+        throw err
+      }
+      metrics?.childOrders.inc({ type: entry.order.type })
+      return
+    }
+    if (entry.type === 'fill') {
+      const o = open.get(entry.executionId)
+      if (o) o.filled = o.filled.add(entry.fill.qty)
+    }
+    if (entry.type === 'risk_check_failed') metrics?.riskRefusals.inc({ check: entry.code, stage: 'order' })
+    if (entry.type !== 'execution_finished') return health.write(entry)
+    if (entry.result.error?.code === 'outcome_unknown') {
+      // an order may exist that nobody watches: not a finish; whoever takes the lease over reconciles it
+      suspended.add(entry.executionId)
+      keepLease.add(entry.executionId)
+    }
+    if (suspended.has(entry.executionId)) return // stays `running` for the next start
+    if (await closedBeforeSending(entry)) return
+    let status = entry.status
+    if (failing.has(entry.executionId)) status = entry.result.totalFilled.gt(0) ? 'partially_filled' : 'failed'
+    metrics?.executionFinished(entry.result, status)
+    return health.write({ ...entry, status })
+  }
+
+  /**
+   * A run the market's close stopped before it sent anything (it opens at `retryAtMs`): under
+   * ACX_OUTSIDE_HOURS=queue the execution is stored `scheduled` and starts afresh at the open; otherwise
+   * (or if it had sent orders in an earlier run, or the venue gave no open) it finishes as it stands.
+   */
+  async function closedBeforeSending(entry: Extract<JournalEntry, { type: 'execution_finished' }>): Promise<boolean> {
+    const error = entry.result.error
+    if (error?.code !== 'market_closed' || error.retryAtMs === undefined || outsideHours !== 'queue') return false
+    if (failing.has(entry.executionId) || !entry.result.totalFilled.isZero()) return false
+    try {
+      if ((await store.childOrders(entry.executionId)).length > 0) return false
+      await store.reschedule(entry, error.retryAtMs)
+    } catch (err) {
+      health.failed(err)
+      throw err
+    }
+    metrics?.scheduled.inc()
+    logger.info(
+      {
+        executionId: entry.executionId,
+        correlation_id: entry.result.correlationId,
+        symbol: entry.result.symbol,
+        not_before: new Date(error.retryAtMs).toISOString(),
+      },
+      'Market closed: execution scheduled for the open',
+    )
+    wakeAt(error.retryAtMs)
+    return true
   }
 
   const notifyIdle = () => {
@@ -461,7 +537,7 @@ export function createExecutionManager(options: ExecutionManagerOptions): Execut
     const storedHalt = await store.getHalt().catch(() => undefined)
     if (storedHalt !== undefined && (storedHalt === null) !== (halt === null)) applyHalt(storedHalt)
     let taken = 0
-    for (const record of await store.orphaned(wallNow())) {
+    for (const record of await store.orphaned(wallNow(), clock.now())) {
       if (controllers.has(record.id) || waiting.some((j) => j.id === record.id)) continue
       // never more waiting in memory than the bound: the rest stays in the store for a later scan
       if (waiting.length >= maxQueued) break
@@ -529,8 +605,48 @@ export function createExecutionManager(options: ExecutionManagerOptions): Execut
     throw new ServiceError('SERVICE_RISK_LIMIT', message, { limit })
   }
 
+  /** An assessment's refusal as the answer to a request. */
+  const refuse = (refusal: AssessmentRefusal): never => {
+    if (refusal.kind === 'risk') {
+      if (refusal.code === 'RISK_HALTED') throw new ServiceError('SERVICE_HALTED', refusal.message)
+      return refuseRisk(refusal.code, refusal.message)
+    }
+    if (refusal.code === 'broker_error')
+      throw new ServiceError('SERVICE_VENUE_UNAVAILABLE', refusal.message, { retryAfterSeconds: 5 })
+    throw new ServiceError('SERVICE_ORDER_REFUSED', refusal.message, { reason: refusal.code })
+  }
+
+  /**
+   * When an intent may start if its market is closed now — or closes within the close margin, which an
+   * execution would refuse to start in: the next open (null when the venue gave none); undefined when open.
+   */
+  const closedUntil = (market: MarketClock | null): number | null | undefined => {
+    if (market === null || market.alwaysOpen) return undefined
+    const marginMs = options.engine().config.execution.closeMarginSeconds * 1000
+    const closing = market.nextCloseMs !== null && market.nextCloseMs - clock.now() <= marginMs
+    return market.isOpen && !closing ? undefined : market.nextOpenMs
+  }
+
+  async function assess(intent: OrderIntent): Promise<Extract<IntentAssessment, { ok: true }>> {
+    const assessment = await options.engine().assess(intent)
+    return assessment.ok ? assessment : refuse(assessment.refusal)
+  }
+
+  async function detailOf(record: ExecutionRecord | null): Promise<ExecutionDetail | null> {
+    if (!record) return null
+    const id = record.id
+    const [childOrders, fills, entries] = await stored('read', () =>
+      Promise.all([store.childOrders(id), store.fills(id), store.journal(id, { types: PROGRESS_ENTRY_TYPES })]),
+    )
+    return { record, childOrders, fills, progress: progressOf(record, fills, entries) }
+  }
+
   return {
     journal,
+    onEntry(listener) {
+      listeners.add(listener)
+      return () => listeners.delete(listener)
+    },
     get accepting() {
       return accepting
     },
@@ -559,12 +675,16 @@ export function createExecutionManager(options: ExecutionManagerOptions): Execut
           `${maxQueued} executions are waiting (ACX_MAX_QUEUED_EXECUTIONS)`,
           { retryAfterSeconds: 5 },
         )
-      const check = await options.engine().checkIntent(intent)
-      if (!check.ok) {
-        if (check.refusal.code === 'RISK_HALTED') throw new ServiceError('SERVICE_HALTED', check.refusal.message)
-        refuseRisk(check.refusal.code, check.refusal.message)
+      const assessment = await assess(intent)
+      const price = assessment.referencePrice
+      const notBefore = closedUntil(assessment.market)
+      if (notBefore !== undefined && outsideHours === 'reject') {
+        throw new ServiceError(
+          'SERVICE_ORDER_REFUSED',
+          `${intent.symbol}: the market is closed${notBefore === null ? '' : ` until ${new Date(notBefore).toISOString()}`} (ACX_OUTSIDE_HOURS=reject)`,
+          { reason: 'market_closed' },
+        )
       }
-      const price = check.ok ? check.referencePrice : null
       if (options.maxOpenNotional !== undefined && price !== null) {
         const notional = intent.quantity.mul(price)
         if (notional.gt(options.maxOpenNotional)) {
@@ -581,10 +701,23 @@ export function createExecutionManager(options: ExecutionManagerOptions): Execut
           )
         }
       }
+      // closed with no known open: queued as usual, and the run itself stops with market_closed
+      const scheduleAt = notBefore ?? undefined
       const result = await stored('write', () =>
-        store.createExecution({ id: newId(), intent, nowMs: clock.now(), referencePrice: price?.toString() ?? null }),
+        store.createExecution({
+          id: newId(),
+          intent,
+          nowMs: clock.now(),
+          referencePrice: price?.toString() ?? null,
+          ...(scheduleAt === undefined ? {} : { notBefore: scheduleAt }),
+        }),
       )
       if (!result.created) return replay(result.record, intent) // a concurrent submit of the same id won
+      if (scheduleAt !== undefined) {
+        metrics?.scheduled.inc()
+        wakeAt(scheduleAt)
+        return result
+      }
       waiting.push({ id: result.record.id, quantity: intent.quantity, price })
       pump()
       return result
@@ -630,14 +763,30 @@ export function createExecutionManager(options: ExecutionManagerOptions): Execut
 
     openNotional,
 
-    async detail(id) {
-      const record = await stored('read', () => store.getExecution(id))
-      if (!record) return null
-      const [childOrders, fills] = await stored('read', () => Promise.all([store.childOrders(id), store.fills(id)]))
-      return { record, childOrders, fills, totals: totalsOf(record, childOrders, fills) }
+    detail: async (id) => detailOf(await stored('read', () => store.getExecution(id))),
+
+    byCorrelationId: async (correlationId) =>
+      detailOf(await stored('read', () => store.getExecutionByCorrelationId(correlationId))),
+
+    async list(filter) {
+      const records = await stored('read', () => store.listExecutions(filter))
+      return stored('read', () =>
+        Promise.all(
+          records.map(async (record) => {
+            const [fills, entries] = await Promise.all([
+              store.fills(record.id),
+              store.journal(record.id, { types: PROGRESS_ENTRY_TYPES }),
+            ])
+            return { record, progress: progressOf(record, fills, entries) }
+          }),
+        ),
+      )
     },
 
-    list: (filter) => stored('read', () => store.listExecutions(filter)),
+    assess,
+    now: () => clock.now(),
+    journalAfter: (afterId, limit) => stored('read', () => store.journalAfter(afterId, limit)),
+    entries: (id, afterId) => stored('read', () => store.journal(id, afterId === undefined ? {} : { afterId })),
 
     async cancel(id) {
       const record = await stored('read', () => store.getExecution(id))
@@ -646,6 +795,16 @@ export function createExecutionManager(options: ExecutionManagerOptions): Execut
       // stop it here at once; the stored request reaches other workers (and survives a restart)
       controllers.get(id)?.abort('cancel')
       await stored('write', () => store.requestCancel(id, clock.now()))
+      if (record.status === 'scheduled' && !controllers.has(id) && !waiting.some((j) => j.id === id)) {
+        // nobody runs it until the open: cancelled here, unless a worker is taking it over right now
+        // (then that worker sees the request before it sends anything)
+        if (await stored('write', () => store.acquireLease(id, options.workerId, wallNow(), options.leaseMs))) {
+          await stored('write', () => store.setStatus(id, 'cancelled', clock.now()))
+          await store.releaseLease(id, options.workerId).catch((e: unknown) => health.failed(e))
+          return 'cancelled'
+        }
+        return 'cancelling'
+      }
       const queuedAt = waiting.findIndex((j) => j.id === id && !j.resume)
       if (queuedAt >= 0) {
         waiting.splice(queuedAt, 1)
@@ -664,6 +823,8 @@ export function createExecutionManager(options: ExecutionManagerOptions): Execut
 
     async drain(timeoutMs) {
       accepting = false
+      wake?.stop.abort()
+      wake = null
       // queued executions stay `queued` in the store; the next start picks them up
       waiting.length = 0
       for (const [id, controller] of controllers) {

@@ -1,26 +1,36 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
 import { STATUS_CODES } from 'node:http'
 import type { Socket } from 'node:net'
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify'
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify'
 import type { Logger as PinoLogger } from 'pino'
 import { z } from 'zod'
-import { isEngineError, type Engine } from '@acx/engine'
+import { isEngineError } from '@acx/engine'
 import { errorBody, isServiceError, ServiceError, type ServiceErrorCode } from '../errors.js'
 import { parseIntent } from '../intake/parseIntent.js'
 import type { ServiceMetrics } from '../observability/metrics.js'
-import { EXECUTION_STATUSES } from '../persistence/executionStore.js'
+import { EXECUTION_STATUSES, FINAL_STATUSES, type StoredJournalEntry } from '../persistence/executionStore.js'
 import type { ExecutionManager } from '../executions/executionManager.js'
 import { parseStrictJson } from './strictJson.js'
-import { executionView, previewView } from './views.js'
+import { streamEvents, type EventSource } from './eventStream.js'
+import { executionSummary, executionView, previewView } from './views.js'
 
 export interface AppOptions {
   readonly manager: ExecutionManager
-  readonly engine: Engine
   readonly metrics: ServiceMetrics
   readonly logger: PinoLogger
   /** When set, every route but the public ones (`PUBLIC_ROUTES`) requires `Authorization: Bearer <token>`. */
   readonly apiToken?: string
   readonly bodyLimitBytes: number
+  /** Server-Sent Event streams open at once, at most (ACX_MAX_EVENT_STREAMS); past it 503. Default 100. */
+  readonly maxEventStreams?: number
+  /** How often an event stream reads the store without a wake-up, ms (entries of other workers). Default 1,000. */
+  readonly eventPollMs?: number
 }
 
 /**
@@ -37,6 +47,25 @@ const PUBLIC_ROUTES: ReadonlySet<string> = new Set([
   'HEAD /metrics',
 ])
 
+/** A list cursor: the creation time and id of the last execution of the previous page, opaque to clients. */
+const encodeCursor = (createdAt: number, id: string): string =>
+  Buffer.from(JSON.stringify([createdAt, id])).toString('base64url')
+
+const Cursor = z
+  .string()
+  .max(400)
+  .transform((s, ctx) => {
+    try {
+      const [createdAt, id] = JSON.parse(Buffer.from(s, 'base64url').toString('utf8')) as unknown[]
+      if (Number.isSafeInteger(createdAt) && typeof id === 'string' && id.length > 0 && id.length <= 200)
+        return { createdAt: createdAt as number, id }
+    } catch {
+      // reported below
+    }
+    ctx.addIssue({ code: 'custom', message: 'not a cursor this API gave out (use nextCursor as it came)' })
+    return z.NEVER
+  })
+
 const ListQuery = z.strictObject({
   symbol: z
     .string()
@@ -46,7 +75,11 @@ const ListQuery = z.strictObject({
     .optional(),
   status: z.enum(EXECUTION_STATUSES).optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(50),
+  cursor: Cursor.optional(),
 })
+
+/** A journal entry id as given out in event ids: digits (SQLite) or a DynamoDB sort key. */
+const EVENT_ID = /^[A-Za-z0-9#._-]{1,200}$/
 
 const HaltBody = z.strictObject({ reason: z.string().trim().min(1).max(500) })
 
@@ -97,7 +130,7 @@ const routeKey = (req: Pick<FastifyRequest, 'method' | 'routeOptions'>): string 
   `${req.method} ${req.routeOptions.url ?? ''}`
 
 export function buildApp(options: AppOptions): FastifyInstance {
-  const { manager, engine, metrics } = options
+  const { manager, metrics } = options
   const app = Fastify({
     loggerInstance: options.logger as FastifyBaseLogger,
     // request lines are logged below, without query strings
@@ -226,14 +259,26 @@ export function buildApp(options: AppOptions): FastifyInstance {
   app.get('/v1/orders', async (req) => {
     const query = ListQuery.safeParse(req.query)
     if (!query.success) throw invalid(query.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })))
-    const records = await manager.list(query.data)
-    return { executions: records.map((r) => executionView(r)) }
+    const { cursor, ...filter } = query.data
+    const listed = await manager.list({ ...filter, ...(cursor ? { after: cursor } : {}) })
+    const last = listed.at(-1)?.record
+    return {
+      executions: listed.map((l) => executionSummary(l.record, l.progress)),
+      // a full page may have more behind it; the next page starts after its last execution
+      nextCursor: last && listed.length === filter.limit ? encodeCursor(last.createdAt, last.id) : null,
+    }
   })
 
   app.get<{ Params: { id: string } }>('/v1/orders/:id', async (req) => {
     const detail = await manager.detail(req.params.id)
     if (!detail) throw new ServiceError('SERVICE_NOT_FOUND')
-    return executionView(detail.record, detail)
+    return executionView(detail)
+  })
+
+  app.get<{ Params: { correlationId: string } }>('/v1/orders/by-correlation-id/:correlationId', async (req) => {
+    const detail = await manager.byCorrelationId(req.params.correlationId)
+    if (!detail) throw new ServiceError('SERVICE_NOT_FOUND')
+    return executionView(detail)
   })
 
   app.post<{ Params: { id: string } }>('/v1/orders/:id/cancel', async (req, reply) => {
@@ -241,13 +286,94 @@ export function buildApp(options: AppOptions): FastifyInstance {
     if (outcome === 'not_found') throw new ServiceError('SERVICE_NOT_FOUND')
     if (outcome === 'already_final') throw new ServiceError('SERVICE_CONFLICT')
     const detail = await manager.detail(req.params.id)
-    return reply.status(202).send(executionView(detail!.record, detail!))
+    return reply.status(202).send(executionView(detail!))
+  })
+
+  // Server-Sent Events: bounded in number; each ends when its execution finishes, the client goes or the server closes
+  const closing = new AbortController()
+  app.addHook('preClose', async () => closing.abort())
+  let streams = 0
+  const maxStreams = options.maxEventStreams ?? 100
+  const lastEventId = (req: FastifyRequest): void => {
+    const id = req.headers['last-event-id']
+    if (id !== undefined && (typeof id !== 'string' || (id !== '' && !EVENT_ID.test(id))))
+      throw invalid([{ path: 'Last-Event-ID', message: 'not an event id this API gave out' }])
+  }
+  const stream = async (
+    req: FastifyRequest,
+    reply: FastifyReply,
+    source: EventSource,
+    matches: (executionId: string) => boolean,
+  ): Promise<void> => {
+    if (streams >= maxStreams)
+      throw new ServiceError('SERVICE_STREAM_LIMIT', `${maxStreams} event streams are open (ACX_MAX_EVENT_STREAMS)`, {
+        retryAfterSeconds: 5,
+      })
+    streams++
+    try {
+      await streamEvents(req, reply, source, {
+        subscribe: (wake) => manager.onEntry((id) => matches(id) && wake()),
+        pollMs: options.eventPollMs ?? 1_000,
+        heartbeatMs: 15_000,
+        closing: closing.signal,
+      })
+    } finally {
+      streams--
+    }
+  }
+
+  app.get<{ Params: { id: string } }>('/v1/orders/:id/events', async (req, reply) => {
+    lastEventId(req)
+    const id = req.params.id
+    if (!(await manager.detail(id))) throw new ServiceError('SERVICE_NOT_FOUND')
+    await stream(
+      req,
+      reply,
+      {
+        async read(afterId) {
+          const entries = await manager.entries(id, afterId)
+          const record = entries.length ? null : await manager.detail(id)
+          // over once the finish is sent and the execution is final (a scheduled one is not: it starts again)
+          return { entries, done: record !== null && FINAL_STATUSES.has(record.record.status) }
+        },
+      },
+      (executionId) => executionId === id,
+    )
+  })
+
+  app.get('/v1/events', async (req, reply) => {
+    lastEventId(req)
+    // without a global order in the store (DynamoDB): the executions this process journals, as they go
+    const woken = new Set<string>()
+    const cursors = new Map<string, string>()
+    const source: EventSource = {
+      async read(afterId) {
+        const page = await manager.journalAfter(afterId, 500)
+        if (page !== null) return { entries: page, done: false }
+        const entries: StoredJournalEntry[] = []
+        for (const id of [...woken]) {
+          woken.delete(id)
+          const fresh = await manager.entries(id, cursors.get(id))
+          const last = fresh.at(-1)
+          if (last === undefined) continue
+          entries.push(...fresh)
+          if (last.type === 'execution_finished') cursors.delete(id)
+          else if (cursors.size < 10_000 || cursors.has(id)) cursors.set(id, last.id)
+        }
+        return { entries, done: false }
+      },
+    }
+    await stream(req, reply, source, (id) => {
+      if (woken.size < 10_000) woken.add(id)
+      return true
+    })
   })
 
   app.post('/v1/preview', async (req) => {
-    const parsed = parseIntent(req.body)
+    const parsed = parseIntent(req.body, { correlationIdOptional: true })
     if (!parsed.ok) throw invalid(parsed.issues)
-    return previewView(parsed.intent, engine.preview(parsed.intent))
+    const assessment = await manager.assess(parsed.intent)
+    return previewView(parsed.intent, assessment, manager.now())
   })
 
   app.post('/v1/admin/halt', async (req) => {

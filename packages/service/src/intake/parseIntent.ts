@@ -19,6 +19,9 @@ export const IntentBody = z.strictObject({
   strategy: z.string().optional(),
 })
 
+/** The correlation id a preview without one is assessed under (nothing is stored under it). */
+const PREVIEW_CORRELATION_ID = 'preview'
+
 export type IntentCheck =
   | { readonly ok: true; readonly intent: OrderIntent }
   | { readonly ok: false; readonly issues: readonly ServiceErrorIssue[] }
@@ -26,9 +29,20 @@ export type IntentCheck =
 /**
  * Validates an order intent from HTTP, a queue or the Lambda handler: the wire shape first, then the
  * engine's own rules (side, urgency, symbol characters, quantity > 0, closes must sell). Every problem
- * is listed; nothing is stored or sent for a bad intent.
+ * is listed; nothing is stored or sent for a bad intent. With `correlationIdOptional` (a preview) the
+ * correlation id may be left out.
  */
-export function parseIntent(body: unknown): IntentCheck {
+export function parseIntent(body: unknown, options: { readonly correlationIdOptional?: boolean } = {}): IntentCheck {
+  // a preview asks about an order without placing it: it needs no correlation id
+  if (
+    options.correlationIdOptional &&
+    body !== null &&
+    typeof body === 'object' &&
+    !Array.isArray(body) &&
+    !('correlationId' in body)
+  ) {
+    body = { ...body, correlationId: PREVIEW_CORRELATION_ID }
+  }
   const shape = IntentBody.safeParse(body)
   const issues: ServiceErrorIssue[] = shape.success
     ? []

@@ -19,6 +19,8 @@ export interface ServiceMetrics {
   readonly halted: Gauge
   /** Executions waiting to start in this process. */
   readonly queueDepth: Gauge
+  /** Executions stored `scheduled` because their market was closed (at intake, or stopped at the close). */
+  readonly scheduled: Counter
   /** Records a finished execution. */
   executionFinished(result: ExecutionResult, status: string): void
 }
@@ -93,6 +95,11 @@ export function createMetrics(): ServiceMetrics {
     help: 'Executions waiting to start in this process',
     registers: [registry],
   })
+  const scheduled = new Counter({
+    name: 'acx_scheduled_executions_total',
+    help: 'Executions scheduled for the next open because their market was closed',
+    registers: [registry],
+  })
   return {
     registry,
     executions,
@@ -106,6 +113,7 @@ export function createMetrics(): ServiceMetrics {
     storeUp,
     halted,
     queueDepth,
+    scheduled,
     executionFinished(result, status) {
       const strategy = result.executionStrategy
       executions.inc({ strategy, status })

@@ -88,8 +88,15 @@ const str = (v: { toString(): string } | undefined | null): string | null => (v 
 
 const HALT_KEY = { pk: 'CONTROL#halt', sk: 'CONTROL' }
 
-function executionItem(id: string, intent: OrderIntent, nowMs: number, referencePrice: string | null): Item {
+function executionItem(
+  id: string,
+  intent: OrderIntent,
+  nowMs: number,
+  referencePrice: string | null,
+  notBefore: number | null,
+): Item {
   const sk = createdKey(nowMs, id)
+  const status: ServiceExecutionStatus = notBefore === null ? 'queued' : 'scheduled'
   return {
     ...exKey(id),
     kind: 'execution',
@@ -100,7 +107,8 @@ function executionItem(id: string, intent: OrderIntent, nowMs: number, reference
     quantity: intent.quantity.toString(),
     urgency: intent.urgency,
     strategy: intent.strategy ?? null,
-    status: 'queued',
+    status,
+    not_before: notBefore,
     intent_json: json(intent),
     result_json: null,
     reference_price: referencePrice,
@@ -112,7 +120,7 @@ function executionItem(id: string, intent: OrderIntent, nowMs: number, reference
     gsi1sk: sk,
     gsi2pk: `SYMBOL#${intent.symbol}`,
     gsi2sk: sk,
-    gsi3pk: `STATUS#queued`,
+    gsi3pk: `STATUS#${status}`,
     gsi3sk: sk,
   }
 }
@@ -129,6 +137,7 @@ const toExecution = (r: Item): ExecutionRecord => ({
   intent: JSON.parse(r.intent_json as string) as Json,
   result: r.result_json == null ? null : (JSON.parse(r.result_json as string) as Json),
   referencePrice: (r.reference_price as string | null | undefined) ?? null,
+  notBefore: r.not_before == null ? null : Number(r.not_before),
   resumes: Number(r.resumes ?? 0),
   cancelRequested: r.cancel_requested === true,
   leaseOwner: (r.lease_owner as string | null | undefined) ?? null,
@@ -250,17 +259,27 @@ export function createDynamoStore(options: DynamoStoreOptions): ExecutionStore {
   }
 
   /** Executions in `queued` or `running`, oldest first, optionally filtered. */
-  async function unfinishedWhere(filter?: { expression: string; values: Item }): Promise<ExecutionRecord[]> {
+  async function unfinishedWhere(
+    filter?: { expression: string; values: Item },
+    statuses: readonly { status: ServiceExecutionStatus; filter?: { expression: string; values: Item } }[] = [
+      { status: 'queued' },
+      { status: 'running' },
+    ],
+  ): Promise<ExecutionRecord[]> {
     const idx = DYNAMO_INDEXES.byStatus
     const pages = await Promise.all(
-      (['queued', 'running'] as const).map((status) => {
+      statuses.map(({ status, filter: extra }) => {
         const key = `#${idx.pk} = :status`
+        const expression = [filter?.expression, extra?.expression]
+          .filter(Boolean)
+          .map((e) => `(${e})`)
+          .join(' AND ')
         return query({
           IndexName: idx.name,
           KeyConditionExpression: key,
-          ExpressionAttributeNames: names(key, filter?.expression ?? ''),
-          ExpressionAttributeValues: { ':status': `STATUS#${status}`, ...filter?.values },
-          ...(filter ? { FilterExpression: filter.expression } : {}),
+          ExpressionAttributeNames: names(key, expression),
+          ExpressionAttributeValues: { ':status': `STATUS#${status}`, ...filter?.values, ...extra?.values },
+          ...(expression ? { FilterExpression: expression } : {}),
         })
       }),
     )
@@ -279,14 +298,15 @@ export function createDynamoStore(options: DynamoStoreOptions): ExecutionStore {
     const id: string = entry.executionId
     switch (entry.type) {
       case 'execution_started':
+        // a fresh (not resumed) start begins the run chain runStart reads: an execution stopped before it
+        // sent anything (the market was closed) and scheduled again starts from scratch
         await setExecutionStatus(
           id,
           'running',
-          ', #strategy = :strategy, #started_at = if_not_exists(#started_at, :now)',
-          {
-            ':strategy': entry.strategy,
-            ':now': entry.atMs,
-          },
+          entry.resumed
+            ? ', #strategy = :strategy, #started_at = if_not_exists(#started_at, :now)'
+            : ', #strategy = :strategy, #started_at = :now REMOVE #arrival_mid',
+          { ':strategy': entry.strategy, ':now': entry.atMs },
         )
         return
       case 'arrival_quote':
@@ -385,8 +405,8 @@ export function createDynamoStore(options: DynamoStoreOptions): ExecutionStore {
       await Promise.all([project(entry), journal(entry)])
     },
 
-    async createExecution({ id, intent, nowMs, referencePrice }) {
-      const item = executionItem(id, intent, nowMs, referencePrice ?? null)
+    async createExecution({ id, intent, nowMs, referencePrice, notBefore }) {
+      const item = executionItem(id, intent, nowMs, referencePrice ?? null, notBefore ?? null)
       const guard = { ...guardKey(intent.correlationId), kind: 'correlation', execution_id: id, execution: item }
       if (await putIfAbsent(guard)) {
         if (await putIfAbsent(item)) return { record: toExecution(item), created: true }
@@ -458,9 +478,18 @@ export function createDynamoStore(options: DynamoStoreOptions): ExecutionStore {
           : filter.symbol !== undefined
             ? `SYMBOL#${filter.symbol}`
             : 'EXECUTIONS'
-      const key = `#${idx.pk} = :pk${filter.sinceMs !== undefined ? ` AND #${idx.sk} >= :since_key` : ''}`
-      const filters: string[] = []
       const values: Item = { ':pk': pk }
+      const filters: string[] = []
+      let range = ''
+      if (filter.after !== undefined) values[':after_key'] = createdKey(filter.after.createdAt, filter.after.id)
+      if (filter.sinceMs !== undefined && filter.after !== undefined) {
+        // BETWEEN includes the cursor itself; a filter on a key attribute is refused, so drop it by id
+        range = ` AND #${idx.sk} BETWEEN :since_key AND :after_key`
+        values[':after_id'] = filter.after.id
+        filters.push('#id <> :after_id')
+      } else if (filter.sinceMs !== undefined) range = ` AND #${idx.sk} >= :since_key`
+      else if (filter.after !== undefined) range = ` AND #${idx.sk} < :after_key`
+      const key = `#${idx.pk} = :pk${range}`
       if (filter.sinceMs !== undefined) {
         values[':since_key'] = pad(filter.sinceMs)
         values[':since'] = filter.sinceMs
@@ -515,8 +544,19 @@ export function createDynamoStore(options: DynamoStoreOptions): ExecutionStore {
 
     unfinished: () => unfinishedWhere(),
 
-    async setStatus(id, status, nowMs) {
-      await setExecutionStatus(id, status, '', { ':now': nowMs })
+    async reschedule(entry, notBefore) {
+      await setExecutionStatus(entry.executionId, 'scheduled', ', #not_before = :not_before', {
+        ':now': entry.atMs,
+        ':not_before': notBefore,
+      })
+      await journal(entry)
+    },
+
+    async setStatus(id, status, nowMs, notBefore) {
+      await setExecutionStatus(id, status, ', #not_before = :not_before', {
+        ':now': nowMs,
+        ':not_before': status === 'scheduled' ? (notBefore ?? null) : null,
+      })
     },
 
     async requestCancel(id, nowMs) {
@@ -569,11 +609,49 @@ export function createDynamoStore(options: DynamoStoreOptions): ExecutionStore {
       )
     },
 
-    orphaned: (nowMs) =>
-      unfinishedWhere({
-        expression: 'attribute_not_exists(#lease_owner) OR #lease_expires_at <= :now',
-        values: { ':now': nowMs },
-      }),
+    orphaned: (nowMs, marketNowMs = nowMs) =>
+      unfinishedWhere(
+        {
+          expression: 'attribute_not_exists(#lease_owner) OR #lease_expires_at <= :now',
+          values: { ':now': nowMs },
+        },
+        [
+          { status: 'queued' },
+          { status: 'running' },
+          {
+            status: 'scheduled',
+            filter: { expression: '#not_before <= :market_now', values: { ':market_now': marketNowMs } },
+          },
+        ],
+      ),
+
+    // one partition per execution: no global order to page through
+    journalAfter: async () => null,
+
+    async journal(executionId, options = {}) {
+      const types = options.types ?? []
+      const typeFilter = types.length ? `#type IN (${types.map((_, i) => `:t${i}`).join(', ')})` : ''
+      const items = await query({
+        KeyConditionExpression:
+          options.afterId === undefined ? 'pk = :pk AND begins_with(sk, :prefix)' : 'pk = :pk AND sk > :after',
+        ExpressionAttributeValues: {
+          ':pk': `EX#${executionId}`,
+          ...(options.afterId === undefined ? { ':prefix': 'J#' } : { ':after': options.afterId }),
+          ...Object.fromEntries(types.map((t, i) => [`:t${i}`, t])),
+        },
+        ...(typeFilter ? { FilterExpression: typeFilter, ExpressionAttributeNames: names(typeFilter) } : {}),
+        ConsistentRead: true,
+      })
+      return items
+        .filter((i) => String(i.sk).startsWith('J#'))
+        .map((i) => ({
+          id: String(i.sk),
+          executionId,
+          type: String(i.type),
+          atMs: Number(i.at_ms),
+          entry: JSON.parse(String(i.entry_json)) as Json,
+        }))
+    },
 
     async getHalt() {
       const item = await get(HALT_KEY)

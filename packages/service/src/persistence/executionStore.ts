@@ -1,8 +1,22 @@
-import { ORDER_STATUSES, type ExecutionJournal, type OrderIntent, type OrderStatus } from '@acx/engine'
+import {
+  ORDER_STATUSES,
+  type ExecutionJournal,
+  type JournalEntry,
+  type OrderIntent,
+  type OrderStatus,
+} from '@acx/engine'
 import { ServiceError } from '../errors.js'
 
 /** An execution's status as the service reports it. */
-export const EXECUTION_STATUSES = ['queued', 'running', 'filled', 'partially_filled', 'failed', 'cancelled'] as const
+export const EXECUTION_STATUSES = [
+  'scheduled',
+  'queued',
+  'running',
+  'filled',
+  'partially_filled',
+  'failed',
+  'cancelled',
+] as const
 export type ServiceExecutionStatus = (typeof EXECUTION_STATUSES)[number]
 export const FINAL_STATUSES: ReadonlySet<ServiceExecutionStatus> = new Set([
   'filled',
@@ -34,6 +48,8 @@ export interface ExecutionRecord {
    * limit prices its remainder at; null when the venue had no quote then (or for older records).
    */
   readonly referencePrice: string | null
+  /** For `scheduled`: not before this time (epoch ms, wall clock): the market's next open. */
+  readonly notBefore: number | null
   /** How many times the execution was resumed after a restart. */
   readonly resumes: number
   /** A stop was requested (`POST /v1/orders/:id/cancel`). */
@@ -80,6 +96,17 @@ export interface ExecutionFilter {
   readonly sinceMs?: number
   /** Newest first; default 50. */
   readonly limit?: number
+  /** Only executions listed after this one (newest first): the last of the previous page. */
+  readonly after?: { readonly createdAt: number; readonly id: string }
+}
+
+/** One journal entry as stored: its id (increasing within an execution; across executions on SQLite), and the entry as JSON. */
+export interface StoredJournalEntry {
+  readonly id: string
+  readonly executionId: string
+  readonly type: string
+  readonly atMs: number
+  readonly entry: Json
 }
 
 export interface RunStart {
@@ -95,6 +122,8 @@ export interface CreateExecution {
   readonly nowMs: number
   /** See `ExecutionRecord.referencePrice`. */
   readonly referencePrice?: string | null
+  /** Store it `scheduled` (the market is closed) rather than `queued`, to start at `notBefore`. */
+  readonly notBefore?: number
 }
 
 /** The kill switch, as stored: it survives a restart and every worker sharing the store obeys it. */
@@ -114,7 +143,14 @@ export interface ExecutionJournalStore extends ExecutionJournal {
    * returned with `created: false` and nothing changes.
    */
   createExecution(input: CreateExecution): Promise<{ readonly record: ExecutionRecord; readonly created: boolean }>
-  setStatus(id: string, status: ServiceExecutionStatus, nowMs: number): Promise<void>
+  /**
+   * Journals the end of a run that sent nothing because the market was closed, and sets the execution
+   * `scheduled`, to start afresh at `notBefore` (its result stays null). The status is written first: a
+   * crash between the two leaves it scheduled, never finished.
+   */
+  reschedule(entry: Extract<JournalEntry, { type: 'execution_finished' }>, notBefore: number): Promise<void>
+  /** Sets the status; `scheduled` takes the time it may start (`notBefore`, epoch ms). */
+  setStatus(id: string, status: ServiceExecutionStatus, nowMs: number, notBefore?: number): Promise<void>
   requestCancel(id: string, nowMs: number): Promise<void>
   markResumed(id: string, nowMs: number): Promise<number>
 }
@@ -130,6 +166,16 @@ export interface ExecutionQueries {
   unfinished(): Promise<readonly ExecutionRecord[]>
   /** When the execution first started running and the mid of its first arrival quote, from the journal; null if it never started. */
   runStart(id: string): Promise<RunStart | null>
+  /**
+   * The whole journal in write order after `afterId` (an id this method returned), at most `limit`
+   * entries — or null when the store keeps no global order (DynamoDB: the journal is per execution).
+   */
+  journalAfter(afterId: string | undefined, limit: number): Promise<readonly StoredJournalEntry[] | null>
+  /** The execution's journal, oldest first, optionally only entries after `afterId` and of some types. */
+  journal(
+    executionId: string,
+    options?: { readonly afterId?: string; readonly types?: readonly string[] },
+  ): Promise<readonly StoredJournalEntry[]>
 }
 
 /** Which worker holds which execution (wall-clock leases). */
@@ -144,8 +190,12 @@ export interface ExecutionLeases {
   renewLease(id: string, owner: string, nowMs: number, ttlMs: number): Promise<boolean>
   /** Gives the lease up (no-op unless `owner` holds it). */
   releaseLease(id: string, owner: string): Promise<void>
-  /** Unfinished executions (`queued` or `running`) nobody holds at `nowMs`, oldest first: what a worker may take over. */
-  orphaned(nowMs: number): Promise<readonly ExecutionRecord[]>
+  /**
+   * Unfinished executions nobody holds at `nowMs`, oldest first: what a worker may take over — `queued`
+   * and `running` ones, and `scheduled` ones whose time (`notBefore`) has come by `marketNowMs` (default
+   * `nowMs`): `notBefore` is on the engine's clock, which a simulated market may run faster than the wall.
+   */
+  orphaned(nowMs: number, marketNowMs?: number): Promise<readonly ExecutionRecord[]>
 }
 
 /** The store as a whole: the kill switch, retention, health, and closing it. */

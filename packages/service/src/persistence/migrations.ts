@@ -73,4 +73,35 @@ export const MIGRATIONS: readonly string[] = [
      id    INTEGER PRIMARY KEY CHECK (id = 1),
      at_ms INTEGER NOT NULL
    );`,
+  // SQLite cannot change a CHECK constraint: the table is rebuilt (the documented twelve steps; the
+  // store turns foreign keys off around migrations) to allow `scheduled`, with its start time.
+  `CREATE TABLE executions_v4 (
+     id               TEXT PRIMARY KEY,
+     correlation_id   TEXT NOT NULL UNIQUE,
+     symbol           TEXT NOT NULL,
+     side             TEXT NOT NULL CHECK (side IN ('BUY', 'SELL')),
+     quantity         TEXT NOT NULL,
+     urgency          TEXT NOT NULL CHECK (urgency IN ('LOW', 'MEDIUM', 'HIGH')),
+     strategy         TEXT,
+     status           TEXT NOT NULL CHECK (status IN ('scheduled', 'queued', 'running', 'filled', 'partially_filled', 'failed', 'cancelled')),
+     intent_json      TEXT NOT NULL,
+     result_json      TEXT,
+     resumes          INTEGER NOT NULL DEFAULT 0,
+     cancel_requested INTEGER NOT NULL DEFAULT 0,
+     created_at       INTEGER NOT NULL,
+     updated_at       INTEGER NOT NULL,
+     lease_owner      TEXT,
+     lease_expires_at INTEGER,
+     reference_price  TEXT,
+     not_before       INTEGER
+   );
+   INSERT INTO executions_v4 (id, correlation_id, symbol, side, quantity, urgency, strategy, status, intent_json,
+     result_json, resumes, cancel_requested, created_at, updated_at, lease_owner, lease_expires_at, reference_price)
+   SELECT id, correlation_id, symbol, side, quantity, urgency, strategy, status, intent_json, result_json, resumes,
+     cancel_requested, created_at, updated_at, lease_owner, lease_expires_at, reference_price FROM executions;
+   DROP TABLE executions;
+   ALTER TABLE executions_v4 RENAME TO executions;
+   CREATE INDEX executions_status ON executions (status, created_at);
+   CREATE INDEX executions_symbol ON executions (symbol, created_at);
+   CREATE INDEX executions_created ON executions (created_at);`,
 ]

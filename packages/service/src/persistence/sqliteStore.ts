@@ -13,6 +13,7 @@ import type {
   HaltRecord,
   Json,
   ServiceExecutionStatus,
+  StoredJournalEntry,
 } from './executionStore.js'
 import { FINAL_STATUSES, storedOrderStatus } from './executionStore.js'
 import { ServiceError, isServiceError } from '../errors.js'
@@ -29,6 +30,7 @@ interface ExecutionRow {
   intent_json: string
   result_json: string | null
   reference_price: string | null
+  not_before: number | null
   resumes: number
   cancel_requested: number
   lease_owner: string | null
@@ -49,6 +51,7 @@ const toExecution = (r: ExecutionRow): ExecutionRecord => ({
   intent: JSON.parse(r.intent_json) as Json,
   result: r.result_json === null ? null : (JSON.parse(r.result_json) as Json),
   referencePrice: r.reference_price ?? null,
+  notBefore: r.not_before ?? null,
   resumes: r.resumes,
   cancelRequested: r.cancel_requested === 1,
   leaseOwner: r.lease_owner,
@@ -65,6 +68,25 @@ export interface SqliteStoreOptions {
   /** File path, or ':memory:'. Parent directories are created. */
   readonly path: string
 }
+
+/** A journal entry id back to its sequence number; an id this store never gave out reads from the start. */
+const seqOf = (id: string | undefined): number => (id !== undefined && /^\d{1,15}$/.test(id) ? Number(id) : 0)
+
+interface JournalRow {
+  readonly seq: number
+  readonly execution_id: string
+  readonly type: string
+  readonly at_ms: number
+  readonly entry_json: string
+}
+
+const journalEntryOf = (r: JournalRow): StoredJournalEntry => ({
+  id: String(r.seq),
+  executionId: r.execution_id,
+  type: r.type,
+  atMs: r.at_ms,
+  entry: JSON.parse(r.entry_json) as Json,
+})
 
 /** Applies pending migrations, tracked in `PRAGMA user_version`, each in its own transaction. */
 function migrate(db: Database.Database, path: string): void {
@@ -111,8 +133,13 @@ function openChecked(path: string): Database.Database {
     db.pragma('journal_mode = WAL')
     // NORMAL is durable against a process crash in WAL mode (only an OS crash can lose the last commits).
     db.pragma('synchronous = NORMAL')
-    db.pragma('foreign_keys = ON')
+    // off while migrating: a migration may rebuild a table other tables refer to (checked after)
+    db.pragma('foreign_keys = OFF')
     migrate(db, path)
+    const broken = db.pragma('foreign_key_check') as unknown[]
+    if (broken.length > 0)
+      throw new ServiceError('SERVICE_STORE_CORRUPT', `${path}: ${broken.length} rows break a foreign key`)
+    db.pragma('foreign_keys = ON')
     db.prepare(
       'INSERT INTO probes (id, at_ms) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET at_ms = excluded.at_ms',
     ).run(Date.now())
@@ -145,13 +172,15 @@ export function createSqliteStore(options: SqliteStoreOptions): ExecutionStore {
 
   const q = {
     insertExecution: db.prepare(`INSERT INTO executions
-      (id, correlation_id, symbol, side, quantity, urgency, strategy, status, intent_json, reference_price, created_at, updated_at)
-      VALUES (@id, @correlationId, @symbol, @side, @quantity, @urgency, @strategy, 'queued', @intent, @referencePrice, @now, @now)
+      (id, correlation_id, symbol, side, quantity, urgency, strategy, status, intent_json, reference_price, not_before,
+       created_at, updated_at)
+      VALUES (@id, @correlationId, @symbol, @side, @quantity, @urgency, @strategy, @status, @intent, @referencePrice,
+       @notBefore, @now, @now)
       ON CONFLICT (correlation_id) DO NOTHING`),
     byId: db.prepare('SELECT * FROM executions WHERE id = ?'),
     byCorrelation: db.prepare('SELECT * FROM executions WHERE correlation_id = ?'),
     unfinished: db.prepare(`SELECT * FROM executions WHERE status IN ('queued', 'running') ORDER BY created_at, id`),
-    setStatus: db.prepare('UPDATE executions SET status = ?, updated_at = ? WHERE id = ?'),
+    setStatus: db.prepare('UPDATE executions SET status = ?, not_before = ?, updated_at = ? WHERE id = ?'),
     started: db.prepare('UPDATE executions SET status = ?, strategy = ?, updated_at = ? WHERE id = ?'),
     finished: db.prepare('UPDATE executions SET status = ?, result_json = ?, updated_at = ? WHERE id = ?'),
     requestCancel: db.prepare('UPDATE executions SET cancel_requested = 1, updated_at = ? WHERE id = ?'),
@@ -177,8 +206,9 @@ export function createSqliteStore(options: SqliteStoreOptions): ExecutionStore {
     release: db.prepare(
       'UPDATE executions SET lease_owner = NULL, lease_expires_at = NULL WHERE id = ? AND lease_owner = ?',
     ),
-    orphaned: db.prepare(`SELECT * FROM executions WHERE status IN ('queued', 'running')
-      AND (lease_owner IS NULL OR lease_expires_at <= ?) ORDER BY created_at, id`),
+    orphaned: db.prepare(`SELECT * FROM executions
+      WHERE (status IN ('queued', 'running') OR (status = 'scheduled' AND not_before <= @market_now))
+      AND (lease_owner IS NULL OR lease_expires_at <= @now) ORDER BY created_at, id`),
     getControl: db.prepare('SELECT value_json FROM controls WHERE name = ?'),
     setControl: db.prepare(`INSERT INTO controls (name, value_json, updated_at) VALUES (?, ?, ?)
       ON CONFLICT (name) DO UPDATE SET value_json = excluded.value_json, updated_at = excluded.updated_at`),
@@ -194,8 +224,17 @@ export function createSqliteStore(options: SqliteStoreOptions): ExecutionStore {
       'INSERT INTO probes (id, at_ms) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET at_ms = excluded.at_ms',
     ),
     probeRead: db.prepare('SELECT at_ms FROM probes WHERE id = 1'),
-    firstEntry: db.prepare(
-      'SELECT at_ms, entry_json FROM journal WHERE execution_id = ? AND type = ? ORDER BY seq LIMIT 1',
+    // the run chain starts at the latest fresh (not resumed) start: an execution stopped before it sent
+    // anything (the market was closed) and scheduled again starts from scratch
+    freshStart: db.prepare(
+      `SELECT seq, at_ms FROM journal WHERE execution_id = ? AND type = 'execution_started'
+       AND COALESCE(json_extract(entry_json, '$.resumed'), 0) = 0 ORDER BY seq DESC LIMIT 1`,
+    ),
+    journalAfter: db.prepare(
+      'SELECT seq, execution_id, type, at_ms, entry_json FROM journal WHERE seq > ? ORDER BY seq LIMIT ?',
+    ),
+    firstArrival: db.prepare(
+      `SELECT entry_json FROM journal WHERE execution_id = ? AND type = 'arrival_quote' AND seq > ? ORDER BY seq LIMIT 1`,
     ),
   }
 
@@ -261,12 +300,32 @@ export function createSqliteStore(options: SqliteStoreOptions): ExecutionStore {
 
   const row = (r: unknown): ExecutionRecord | null => (r ? toExecution(r as ExecutionRow) : null)
 
+  const rescheduleTx = db.transaction((entry: Extract<JournalEntry, { type: 'execution_finished' }>, at: number) => {
+    q.setStatus.run('scheduled', at, entry.atMs, entry.executionId)
+    q.journal.run(entry.executionId, entry.type, entry.atMs, json(entry))
+  })
+
+  // journal reads come in a few shapes (after an id or not, a few type lists): prepared once each
+  const statements = new Map<string, Database.Statement>()
+  const prepared = (sql: string): Database.Statement => {
+    let st = statements.get(sql)
+    if (!st) {
+      st = db.prepare(sql)
+      if (statements.size < 64) statements.set(sql, st)
+    }
+    return st
+  }
+
   return {
     async append(entry) {
       appendTx(entry)
     },
 
-    async createExecution({ id, intent, nowMs, referencePrice }) {
+    async reschedule(entry, notBefore) {
+      rescheduleTx(entry, notBefore)
+    },
+
+    async createExecution({ id, intent, nowMs, referencePrice, notBefore }) {
       const info = q.insertExecution.run({
         id,
         correlationId: intent.correlationId,
@@ -278,6 +337,8 @@ export function createSqliteStore(options: SqliteStoreOptions): ExecutionStore {
         intent: json(intent),
         now: nowMs,
         referencePrice: referencePrice ?? null,
+        status: notBefore === undefined ? 'queued' : 'scheduled',
+        notBefore: notBefore ?? null,
       })
       const record = row(q.byCorrelation.get(intent.correlationId))!
       return { record, created: info.changes === 1 }
@@ -297,6 +358,10 @@ export function createSqliteStore(options: SqliteStoreOptions): ExecutionStore {
       add('symbol = ?', filter.symbol)
       add('status = ?', filter.status)
       add('created_at >= ?', filter.sinceMs)
+      if (filter.after) {
+        where.push('(created_at < ? OR (created_at = ? AND id < ?))')
+        args.push(filter.after.createdAt, filter.after.createdAt, filter.after.id)
+      }
       const sql = `SELECT * FROM executions ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
         ORDER BY created_at DESC, id DESC LIMIT ?`
       return (db.prepare(sql).all(...args, filter.limit ?? 50) as ExecutionRow[]).map(toExecution)
@@ -335,15 +400,15 @@ export function createSqliteStore(options: SqliteStoreOptions): ExecutionStore {
     },
 
     async runStart(id) {
-      const started = q.firstEntry.get(id, 'execution_started') as { at_ms: number } | undefined
+      const started = q.freshStart.get(id) as { seq: number; at_ms: number } | undefined
       if (!started) return null
-      const quote = q.firstEntry.get(id, 'arrival_quote') as { entry_json: string } | undefined
+      const quote = q.firstArrival.get(id, started.seq) as { entry_json: string } | undefined
       const mid = quote ? (JSON.parse(quote.entry_json) as { quote: { mid?: string } | null }).quote?.mid : undefined
       return { startedAt: started.at_ms, arrivalMid: mid ?? null }
     },
     unfinished: async () => (q.unfinished.all() as ExecutionRow[]).map(toExecution),
-    async setStatus(id, status, nowMs) {
-      q.setStatus.run(status, nowMs, id)
+    async setStatus(id, status, nowMs, notBefore) {
+      q.setStatus.run(status, status === 'scheduled' ? (notBefore ?? null) : null, nowMs, id)
     },
     async requestCancel(id, nowMs) {
       q.requestCancel.run(nowMs, id)
@@ -360,7 +425,20 @@ export function createSqliteStore(options: SqliteStoreOptions): ExecutionStore {
     async releaseLease(id, owner) {
       q.release.run(id, owner)
     },
-    orphaned: async (nowMs) => (q.orphaned.all(nowMs) as ExecutionRow[]).map(toExecution),
+    orphaned: async (nowMs, marketNowMs = nowMs) =>
+      (q.orphaned.all({ now: nowMs, market_now: marketNowMs }) as ExecutionRow[]).map(toExecution),
+    async journalAfter(afterId, limit) {
+      const rows = q.journalAfter.all(seqOf(afterId), limit) as JournalRow[]
+      return rows.map(journalEntryOf)
+    },
+    async journal(executionId, options = {}) {
+      const types = options.types ?? []
+      const sql = `SELECT seq, execution_id, type, at_ms, entry_json FROM journal WHERE execution_id = ?
+        ${options.afterId === undefined ? '' : 'AND seq > ?'}
+        ${types.length ? `AND type IN (${types.map(() => '?').join(', ')})` : ''} ORDER BY seq`
+      const args = [executionId, ...(options.afterId === undefined ? [] : [seqOf(options.afterId)]), ...types]
+      return (prepared(sql).all(...args) as JournalRow[]).map(journalEntryOf)
+    },
     async getHalt() {
       const r = q.getControl.get('halt') as { value_json: string } | undefined
       return r ? (JSON.parse(r.value_json) as HaltRecord) : null

@@ -1,4 +1,5 @@
 import {
+  ALWAYS_OPEN,
   BrokerError,
   Dec,
   brokerOrderId,
@@ -142,6 +143,11 @@ export function createModelMarket(o: ModelMarketOptions): BrokerPort {
     async getAsset(symbol) {
       known(symbol)
       return { symbol, tradable: true, fractionable: true }
+    },
+
+    async getMarketClock(symbol) {
+      known(symbol)
+      return ALWAYS_OPEN // the model market trades whenever asked
     },
   }
 }

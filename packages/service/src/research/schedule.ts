@@ -79,7 +79,7 @@ export function computeSchedule(o: ScheduleOptions): ScheduleReport {
   const plan = fromKernelSchedule(t, params)
   const clock = createVirtualClock({ autoAdvance: false })
   const broker = createSimulatedMarket({ clock, seed: 0, symbols: {} })
-  const preview = createEngine({ broker, clock, config, core }).preview({
+  const preview = createEngine({ broker, clock, config, core }).plan({
     side: 'BUY',
     symbol,
     quantity: String(o.quantity),

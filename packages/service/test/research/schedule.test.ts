@@ -47,7 +47,7 @@ describe('acx schedule', () => {
       clock,
       config,
       core,
-    }).preview({
+    }).plan({
       side: 'BUY',
       symbol: 'SIM',
       quantity: '25000',

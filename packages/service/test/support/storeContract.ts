@@ -130,6 +130,7 @@ export function storeContract(name: string, setup: () => Promise<StoreHarness>):
           strategy: null,
           status: 'queued',
           result: null,
+          notBefore: null,
           resumes: 0,
           cancelRequested: false,
           leaseOwner: null,
@@ -172,6 +173,18 @@ export function storeContract(name: string, setup: () => Promise<StoreHarness>):
           expect(results[0].record.id).toBe(results[1].record.id)
         }
         expect(await store.listExecutions()).toHaveLength(5)
+      })
+
+      it('stores an execution for a closed market as scheduled, with the time it may start', async () => {
+        const { record } = await store.createExecution({
+          id: 'ex-1',
+          intent: anIntent('c-1'),
+          nowMs: 10,
+          notBefore: 5_000,
+        })
+        expect(record).toMatchObject({ status: 'scheduled', notBefore: 5_000 })
+        expect(await store.getExecution('ex-1')).toEqual(record)
+        expect((await store.listExecutions({ status: 'scheduled' })).map((r) => r.id)).toEqual(['ex-1'])
       })
 
       it('returns null for unknown ids and correlation ids', async () => {
@@ -375,6 +388,60 @@ export function storeContract(name: string, setup: () => Promise<StoreHarness>):
         await store.append({ type: 'arrival_quote', executionId: id, atMs: 102, quote: aQuote('1', '2') })
         expect(await store.runStart('ex-1')).toEqual({ startedAt: 100, arrivalMid: null })
       })
+      it('starts again from a fresh start: a run stopped before it sent anything and scheduled anew does not count', async () => {
+        await create('ex-1', 'c-1', 1)
+        const id = parentOrderId('ex-1')
+        await start('ex-1', 100)
+        await store.append({ type: 'arrival_quote', executionId: id, atMs: 101, quote: aQuote('1', '2') })
+        const closed = { error: { code: 'market_closed', retryAtMs: 900 } } as unknown as ExecutionResult
+        await store.reschedule(
+          { type: 'execution_finished', executionId: id, atMs: 102, status: 'failed', result: closed },
+          900,
+        )
+        expect(await store.getExecution('ex-1')).toMatchObject({
+          status: 'scheduled',
+          notBefore: 900,
+          result: null,
+          updatedAt: 102,
+        })
+        expect((await store.journal('ex-1')).map((e) => e.type)).toEqual([
+          'execution_started',
+          'arrival_quote',
+          'execution_finished',
+        ])
+        expect(await store.orphaned(2_000, 899)).toEqual([])
+        expect((await store.orphaned(2_000, 900)).map((r) => r.id)).toEqual(['ex-1'])
+        await start('ex-1', 1000)
+        expect(await store.runStart('ex-1')).toEqual({ startedAt: 1000, arrivalMid: null })
+        await store.append({ type: 'arrival_quote', executionId: id, atMs: 1001, quote: aQuote('3', '4') })
+        await start('ex-1', 2000, true)
+        expect(await store.runStart('ex-1')).toEqual({ startedAt: 1000, arrivalMid: '3.5' })
+      })
+    })
+
+    describe('journal', () => {
+      it("reads an execution's entries oldest first, after an id and of some types", async () => {
+        await create('ex-1', 'c-1', 1)
+        await create('ex-2', 'c-2', 2)
+        const id = parentOrderId('ex-1')
+        await start('ex-1', 100)
+        await start('ex-2', 100)
+        await store.append({ type: 'arrival_quote', executionId: id, atMs: 101, quote: aQuote('1', '2') })
+        await store.append({ type: 'arrival_quote', executionId: id, atMs: 101, quote: null })
+        const all = await store.journal('ex-1')
+        expect(all.map((e) => [e.type, e.atMs, e.executionId])).toEqual([
+          ['execution_started', 100, 'ex-1'],
+          ['arrival_quote', 101, 'ex-1'],
+          ['arrival_quote', 101, 'ex-1'],
+        ])
+        expect(all[1]!.entry).toMatchObject({ type: 'arrival_quote', quote: { mid: '1.5' } })
+        expect(new Set(all.map((e) => e.id)).size).toBe(3)
+        const after = await store.journal('ex-1', { afterId: all[0]!.id })
+        expect(after.map((e) => e.id)).toEqual([all[1]!.id, all[2]!.id])
+        expect(await store.journal('ex-1', { afterId: all[2]!.id })).toEqual([])
+        expect((await store.journal('ex-1', { types: ['execution_started'] })).map((e) => e.id)).toEqual([all[0]!.id])
+        expect(await store.journal('nope')).toEqual([])
+      })
     })
 
     describe('listExecutions and unfinished', () => {
@@ -410,6 +477,29 @@ export function storeContract(name: string, setup: () => Promise<StoreHarness>):
         expect(ids(await store.listExecutions({ symbol: 'AAPL', limit: 1, sinceMs: 100 }))).toEqual(['ex-4'])
         expect(await store.listExecutions({ symbol: 'TSLA' })).toEqual([])
         expect(await store.listExecutions({ limit: 0 })).toEqual([])
+      })
+
+      it('pages newest first after a cursor (the last of the previous page), with the other filters', async () => {
+        await seed()
+        const page1 = await store.listExecutions({ limit: 2 })
+        expect(ids(page1)).toEqual(['ex-5', 'ex-4'])
+        const last = page1[1]!
+        const page2 = await store.listExecutions({ limit: 2, after: { createdAt: last.createdAt, id: last.id } })
+        expect(ids(page2)).toEqual(['ex-3', 'ex-2'])
+        const page3 = await store.listExecutions({ limit: 2, after: { createdAt: 200, id: 'ex-2' } })
+        expect(ids(page3)).toEqual(['ex-1'])
+        expect(ids(await store.listExecutions({ after: { createdAt: 300, id: 'ex-4' }, symbol: 'AAPL' }))).toEqual([
+          'ex-3',
+          'ex-1',
+        ])
+        expect(ids(await store.listExecutions({ after: { createdAt: 400, id: 'ex-5' }, sinceMs: 200 }))).toEqual([
+          'ex-4',
+          'ex-3',
+          'ex-2',
+        ])
+        expect(ids(await store.listExecutions({ after: { createdAt: 300, id: 'ex-4' }, status: 'queued' }))).toEqual([
+          'ex-1',
+        ])
       })
 
       it('reports queued and running executions, oldest first, as unfinished', async () => {
@@ -520,6 +610,20 @@ export function storeContract(name: string, setup: () => Promise<StoreHarness>):
         expect(await orphaned(1500)).toEqual(['ex-1', 'ex-2', 'ex-3'])
         await store.releaseLease('ex-1', 'w1')
         expect(await orphaned(1050)).toEqual(['ex-1', 'ex-3'])
+      })
+
+      it('reports a scheduled execution as orphaned once its time has come, not before', async () => {
+        await store.createExecution({ id: 'ex-1', intent: anIntent('c-1'), nowMs: 100, notBefore: 2_000 })
+        await create('ex-2', 'c-2', 200)
+        await store.setStatus('ex-2', 'scheduled', 300, 3_000)
+        const orphaned = async (nowMs: number) => (await store.orphaned(nowMs)).map((r) => r.id)
+        expect(await orphaned(1_999)).toEqual([])
+        expect(await orphaned(2_000)).toEqual(['ex-1'])
+        expect(await orphaned(3_000)).toEqual(['ex-1', 'ex-2'])
+        await store.acquireLease('ex-1', 'w1', 3_000, 500)
+        expect(await orphaned(3_100)).toEqual(['ex-2'])
+        await store.setStatus('ex-2', 'queued', 3_100)
+        expect(await store.getExecution('ex-2')).toMatchObject({ status: 'queued', notBefore: null })
       })
     })
 
