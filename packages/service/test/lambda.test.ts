@@ -1,6 +1,4 @@
-import { execFileSync } from 'node:child_process'
 import { join } from 'node:path'
-import { pathToFileURL } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createAcConfig } from '@acx/engine'
 import type { SqsBatchResponse, SqsEvent, LambdaContext } from '../src/lambda/handler.js'
@@ -8,7 +6,6 @@ import { checkTimeBudget, plannedSeconds } from '../src/lambda/timeBudget.js'
 import { createSqliteStore } from '../src/index.js'
 import { tempDir } from './support/testService.js'
 
-const packageDir = join(import.meta.dirname, '..')
 const context = (remainingMs: number): LambdaContext => ({ getRemainingTimeInMillis: () => remainingMs })
 const message = (messageId: string, body: unknown): SqsEvent['Records'][number] => ({
   messageId,
@@ -38,21 +35,19 @@ describe('the time budget', () => {
   })
 })
 
-describe('the bundled Lambda handler', () => {
+// the handler from source, on SQLite and the simulated market (the bundle, alone: lambdaBundle.test.ts)
+describe('the Lambda handler', () => {
   const tmp = tempDir()
   const dbPath = join(tmp.dir, 'lambda.sqlite')
   let handler: (e: SqsEvent, c: LambdaContext) => Promise<SqsBatchResponse>
   beforeAll(async () => {
-    execFileSync('npm', ['run', '--silent', 'bundle'], { cwd: packageDir, stdio: 'pipe' })
     Object.assign(process.env, {
       ACX_DB_PATH: dbPath,
       ACX_SIM_TIME_SCALE: '1000',
       ACX_LOG_LEVEL: 'silent',
       AC_NUM_SLICES: '3',
     })
-    ;({ handler } = (await import(pathToFileURL(join(packageDir, 'dist/lambda/index.mjs')).href)) as {
-      handler: typeof handler
-    })
+    ;({ handler } = await import('../src/lambda/handler.js'))
   })
   afterAll(() => {
     for (const k of ['ACX_DB_PATH', 'ACX_SIM_TIME_SCALE', 'ACX_LOG_LEVEL', 'AC_NUM_SLICES']) delete process.env[k]

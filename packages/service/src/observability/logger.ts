@@ -19,10 +19,17 @@ export const REDACT_PATHS = [
   'headers["apca-api-secret-key"]',
 ]
 
-/** JSON lines on stdout (or `destination`), no in-process transports; pipe to pino-pretty to read by eye. */
-export function createLogger(level: LevelWithSilent, destination?: NodeJS.WritableStream): PinoLogger {
+/**
+ * JSON lines on stdout (or `destination`), no in-process transports; pipe to pino-pretty to read by eye.
+ * `sync` writes each line to stdout before returning (Lambda freezes the process after each invocation).
+ */
+export function createLogger(
+  level: LevelWithSilent,
+  destination?: NodeJS.WritableStream,
+  { sync = false }: { readonly sync?: boolean } = {},
+): PinoLogger {
   return pino(
     { level, redact: { paths: REDACT_PATHS, censor: '[redacted]' }, base: { service: 'acx' } },
-    destination ?? pino.destination({ dest: 1, sync: false }),
+    destination ?? pino.destination({ dest: 1, sync }),
   )
 }
