@@ -13,7 +13,7 @@ import { isBrokerError, type BrokerPort, type MarketClock } from './ports/broker
 import type { Clock } from './ports/clock.js'
 import { noopJournal, type ExecutionJournal } from './ports/executionJournal.js'
 import { noopLogger, type Logger } from './ports/logger.js'
-import { routeStrategy } from './routing/routeStrategy.js'
+import { decideRoute, routeStrategy } from './routing/routeStrategy.js'
 import { runAlmgrenChriss } from './strategy/almgrenChrissStrategy.js'
 import type { ExecutionFailure } from './domain/executionResult.js'
 import { Execution } from './execution/execution.js'
@@ -266,6 +266,7 @@ export function createEngine(options: EngineOptions): Engine {
         urgency: intent.urgency,
         arrival_mid: arrival?.mid.toNumber() ?? null,
         horizon_seconds: planned.plan.horizonSeconds,
+        route_reason: ex.route.reason,
       },
       'Execution started',
     )
@@ -324,14 +325,14 @@ export function createEngine(options: EngineOptions): Engine {
 
     async execute(input, opts = {}) {
       const intent = parseOrThrow(input)
-      const strategy = routeStrategy(intent, config.routing)
-      const ac = strategy === 'almgren_chriss' || strategy === 'twap'
+      const route = decideRoute(intent, config.routing)
+      const ac = route.strategy === 'almgren_chriss' || route.strategy === 'twap'
       const n = acParamsFor(config, intent.symbol).numSlices
       const resume = opts.resume && { ...opts.resume, isFallbackSlice: (k: number) => ac && k === n }
       const ex = new Execution(
         parentOrderId(opts.executionId ?? intent.correlationId),
         intent,
-        strategy,
+        route,
         deps,
         opts.signal,
         resume,
@@ -358,6 +359,7 @@ export function createEngine(options: EngineOptions): Engine {
         {
           ...ex.fields(),
           execution_strategy: result.executionStrategy,
+          route_reason: result.routeReason,
           slices_used: result.slicesUsed,
           total_filled: result.totalFilled.toNumber(),
           avg_fill_price: result.avgFillPrice.toNumber(),

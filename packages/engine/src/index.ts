@@ -108,11 +108,13 @@ export type { KernelSchedule } from './config/kernelParams.js'
 export {
   DEFAULT_ROUTES,
   checkRouteSpec,
+  decideRoute,
   fnv1a32,
   parseRouteSpec,
   pickWeighted,
   routeStrategy,
 } from './routing/routeStrategy.js'
+export type { RouteDecision, RouteSource } from './routing/routeStrategy.js'
 export { limitPrice, aggressionAt } from './strategy/limitPrice.js'
 
 // Simulated market

@@ -66,6 +66,8 @@ export interface ExecutionResult {
   /** True when the whole quantity filled. */
   readonly success: boolean
   readonly executionStrategy: StrategyName
+  /** Why the strategy was chosen (`RouteDecision.reason`): `urgency MEDIUM: almgren_chriss:20,walk_the_book:80, bucket 37 of 100`. */
+  readonly routeReason: string
   /** Schedule slices that sent at least one order (the market fallback is not counted). */
   readonly slicesUsed: number
   readonly requestedQuantity: Decimal

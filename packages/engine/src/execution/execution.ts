@@ -1,3 +1,4 @@
+import type { RouteDecision } from '../routing/routeStrategy.js'
 import type { Decimal } from 'decimal.js'
 import type { ChildOrder } from '../domain/childOrder.js'
 import { Dec, floorToLot } from '../domain/dec.js'
@@ -51,7 +52,8 @@ export class Execution implements ExecutionContext {
   constructor(
     readonly id: ParentOrderId,
     readonly intent: OrderIntent,
-    readonly strategy: StrategyName,
+    /** The strategy and why it was chosen. */
+    readonly route: RouteDecision,
     readonly deps: ExecutionDeps,
     readonly signal: AbortSignal | undefined,
     resume?: ResumeState,
@@ -66,6 +68,10 @@ export class Execution implements ExecutionContext {
       this.orders.adopt(resume.children, resume.isFallbackSlice)
       this.arrivalMidOverride = resume.arrivalMid
     }
+  }
+
+  get strategy(): StrategyName {
+    return this.route.strategy
   }
 
   /** A run that continues an execution after a restart. */
@@ -230,6 +236,7 @@ export class Execution implements ExecutionContext {
       side: intent.side,
       success,
       executionStrategy: this.strategy,
+      routeReason: this.route.reason,
       slicesUsed: this.orders.slicesUsed,
       requestedQuantity: intent.quantity,
       totalFilled,
