@@ -2,7 +2,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createAcConfig } from '@acx/engine'
 import type { SqsBatchResponse, SqsEvent, LambdaContext } from '../src/lambda/handler.js'
-import { checkTimeBudget, plannedSeconds } from '../src/lambda/timeBudget.js'
+import { checkTimeBudget, longestPlannedSeconds, plannedSeconds } from '../src/lambda/timeBudget.js'
 import { createSqliteStore } from '../src/index.js'
 import { tempDir } from './support/testService.js'
 
@@ -83,5 +83,15 @@ describe('the Lambda handler', () => {
     const store = createSqliteStore({ path: dbPath })
     expect(await store.getExecutionByCorrelationId('lambda-4')).toBeNull()
     await store.close()
+  })
+})
+
+describe('the longest execution a configuration allows', () => {
+  it('is the worst strategy over the default and every per-symbol profile', () => {
+    const config = createAcConfig({ symbolProfiles: { XYZ: 'small_cap' } })
+    const { cancelConfirmTimeoutSeconds: c, marketOrderTimeoutSeconds: m } = config.execution
+    // small_cap: T 450 s
+    expect(longestPlannedSeconds(config)).toEqual({ seconds: 450 + c + m, strategy: 'almgren_chriss', symbol: 'XYZ' })
+    expect(longestPlannedSeconds(createAcConfig()).seconds).toBe(300 + c + m)
   })
 })
