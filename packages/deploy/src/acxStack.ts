@@ -166,7 +166,7 @@ export class AcxStack extends Stack {
       new SqsEventSource(this.queue, {
         batchSize: config.batchSize,
         reportBatchItemFailures: true,
-        maxConcurrency: Math.max(2, config.reservedConcurrency),
+        maxConcurrency: config.reservedConcurrency,
       }),
     )
 

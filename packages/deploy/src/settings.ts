@@ -78,7 +78,7 @@ export interface CheckedSettings {
 export function checkSettings(
   environment: string,
   settings: FunctionSettings,
-  options: { readonly batchSize: number; readonly timeoutMarginSeconds: number },
+  options: { readonly batchSize: number; readonly timeoutMarginSeconds: number; readonly reservedConcurrency: number },
 ): CheckedSettings {
   const problems: { variable: string; message: string }[] = []
   const known = new Set<string>([...SERVICE_SETTINGS, ...ENGINE_ENV_VARIABLES])
@@ -107,6 +107,12 @@ export function checkSettings(
       'DEPLOY_INVALID_SETTINGS',
       `environment ${environment}: batchSize ${options.batchSize} is more than ACX_MAX_CONCURRENT_EXECUTIONS=` +
         `${config.ACX_MAX_CONCURRENT_EXECUTIONS}: an intent would wait behind others and could outlive the invocation`,
+    )
+  // the SQS event source polls with at least 2 concurrent invocations: fewer reserved would throttle it
+  if (options.reservedConcurrency < 2)
+    throw new DeployError(
+      'DEPLOY_INVALID_SETTINGS',
+      `environment ${environment}: reservedConcurrency ${options.reservedConcurrency} must be at least 2 (the SQS event source's minimum)`,
     )
   const longest = longestPlannedSeconds(config.engine)
   const timeoutSeconds = Math.ceil(longest.seconds + HANDLER_MARGIN_MS / 1000 + options.timeoutMarginSeconds)

@@ -69,6 +69,7 @@ describe('the dev stack', () => {
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       BatchSize: ENVIRONMENTS.dev.batchSize,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ScalingConfig: { MaximumConcurrency: ENVIRONMENTS.dev.reservedConcurrency },
       EventSourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Intents'), 'Arn'] },
     })
   })

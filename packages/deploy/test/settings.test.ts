@@ -25,7 +25,7 @@ describe('synth-time checks of an environment', { timeout: 60_000 }, () => {
       /almgren_chriss can take 910 s .*needs 950 s, more than Lambda's 900 s: shorten AC_TOTAL_TIME_SECONDS/,
     )
     // a per-symbol profile counts too: small_cap is 450 s where AC_TOTAL_TIME_SECONDS is not set
-    const knobs = { batchSize: 1, timeoutMarginSeconds: 30 }
+    const knobs = { batchSize: 1, timeoutMarginSeconds: 30, reservedConcurrency: 2 }
     expect(checkSettings('t', { MARKET_ORDER_TIMEOUT_SECONDS: '400' }, knobs).timeoutSeconds).toBe(300 + 30 + 400 + 40)
     expect(() =>
       checkSettings('t', { AC_SYMBOL_PROFILES: 'XYZ:small_cap', MARKET_ORDER_TIMEOUT_SECONDS: '400' }, knobs),
@@ -67,6 +67,13 @@ describe('synth-time checks of an environment', { timeout: 60_000 }, () => {
     expect(synthWith({ ACX_MAX_CONCURRENT_EXECUTIONS: '2' }, { batchSize: 4 })).toMatchObject({
       code: 'DEPLOY_INVALID_SETTINGS',
       message: expect.stringContaining('batchSize 4 is more than ACX_MAX_CONCURRENT_EXECUTIONS=2'),
+    })
+  })
+
+  it('refuses a reserved concurrency below what the SQS event source polls with', () => {
+    expect(synthWith({}, { reservedConcurrency: 1 })).toMatchObject({
+      code: 'DEPLOY_INVALID_SETTINGS',
+      message: expect.stringContaining('reservedConcurrency 1 must be at least 2'),
     })
   })
 
