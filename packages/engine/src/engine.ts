@@ -314,10 +314,16 @@ export function createEngine(options: EngineOptions): Engine {
       const mid = quote?.mid ?? null
       const refusal = risk.checkParent({ symbol: intent.symbol, quantity: intent.quantity, mid })
       if (refusal) return { ok: false, refusal: { kind: 'risk', ...refusal } }
-      // planned as the execution would plan it now (or, while closed, at the next open)
+      // planned as the execution would plan it now; while closed, as at the next open (until that
+      // session's close); inside the close margin, as at the next open of a session not known yet
       const now = clock.now()
-      const from = market !== null && !market.isOpen && market.nextOpenMs !== null ? market.nextOpenMs : now
-      const toClose = market !== null && !market.isOpen ? secondsToClose(market, from) : secondsToClose(market, now)
+      const leftNow = secondsToClose(market, now)
+      const toClose =
+        market === null || (market.isOpen && (leftNow === null || leftNow > 0))
+          ? leftNow
+          : market.isOpen
+            ? null
+            : secondsToClose(market, market.nextOpenMs ?? now)
       const { plan } = planExecution(config, core, intent, strategy, { quote, lot: venue.lot, secondsToClose: toClose })
       return { ok: true, strategy, referencePrice: mid, quote, market, plan }
     },

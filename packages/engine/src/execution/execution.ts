@@ -101,7 +101,8 @@ export class Execution implements ExecutionContext {
   async plan(plan: ExecutionPlan): Promise<void> {
     this.planned = plan
     const atMs = this.deps.clock.now()
-    const expectedFinishAt = (this.resuming ? this.startedAt : atMs) + plan.horizonSeconds * 1000
+    // the schedule is anchored at the execution's start (a resumed one's first start), as its slices are
+    const expectedFinishAt = this.startedAt + plan.horizonSeconds * 1000
     await this.journal({ type: 'execution_planned', executionId: this.id, atMs, plan, expectedFinishAt })
   }
 

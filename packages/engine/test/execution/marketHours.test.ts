@@ -108,4 +108,19 @@ describe('assess', () => {
     expect(a.ok && a.market).toMatchObject({ isOpen: false, nextOpenMs: at('2026-01-12T14:30:00Z') })
     expect(a.ok && a.plan.horizonSeconds).toBe(300)
   })
+
+  it('inside the close margin, plans for the next open, in full', async () => {
+    // 15:59:30 in New York: open, but within the 60-second margin of the close
+    const h = aHarness({ startMs: at('2026-01-05T20:59:30Z'), market: { session: NY } })
+    const a = await h.engine.assess(anIntent())
+    expect(a.ok && a.market).toMatchObject({ isOpen: true, nextOpenMs: at('2026-01-06T14:30:00Z') })
+    expect(a.ok && a.plan).toMatchObject({ horizonSeconds: 300, shortenedFromSeconds: null })
+  })
+
+  it('near the close, plans a horizon cut to end the margin before it', async () => {
+    // 15:57 (T = 300 s, margin 60 s): 180 s to the close, the plan cut to the 120 s before the margin
+    const h = aHarness({ startMs: at('2026-01-05T20:57:00Z'), market: { session: NY } })
+    const a = await h.engine.assess(anIntent())
+    expect(a.ok && a.plan).toMatchObject({ horizonSeconds: 120, shortenedFromSeconds: 300 })
+  })
 })

@@ -98,6 +98,8 @@ export interface ExecutionManager {
   prune(beforeMs: number): Promise<number>
   /** Sum over running executions of their unfilled quantity at their reference price. */
   openNotional(): Decimal
+  /** One execution's stored record; null when unknown. */
+  record(id: string): Promise<ExecutionRecord | null>
   /** One execution with its child orders, fills and progress; null when unknown. */
   detail(id: string): Promise<ExecutionDetail | null>
   /** The execution admitted under a correlation id; null when none was. */
@@ -762,6 +764,8 @@ export function createExecutionManager(options: ExecutionManagerOptions): Execut
     },
 
     openNotional,
+
+    record: (id) => stored('read', () => store.getExecution(id)),
 
     detail: async (id) => detailOf(await stored('read', () => store.getExecution(id))),
 
