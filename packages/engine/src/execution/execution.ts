@@ -194,14 +194,17 @@ export class Execution implements ExecutionContext {
     if (refusal) await this.refuse(refusal, { qty: this.remaining() })
   }
 
-  /** How the run ended: a stop (or error) records its failure; an abort without one is `aborted`/`halted`. */
+  /** How the run ended: a stop (or error) records its failure; an abort without one is `aborted`/`halted`/`paused`. */
   finish(stopped: ExecutionFailure | undefined): void {
     this.failure ??= stopped
     if (this.aborted && this.failure === undefined && !this.remaining().isZero()) {
+      const reason: unknown = this.signal?.reason
       this.failure =
-        this.signal?.reason === 'halt'
+        reason === 'halt'
           ? { code: 'halted', message: 'execution stopped by the kill switch' }
-          : { code: 'aborted', message: 'execution stopped by request' }
+          : reason === 'pause'
+            ? { code: 'paused', message: 'execution paused at a safe point, to be resumed' }
+            : { code: 'aborted', message: 'execution stopped by request' }
     }
   }
 
@@ -253,6 +256,7 @@ export class Execution implements ExecutionContext {
 
   status(result: ExecutionResult): ExecutionStatus {
     if (result.success) return 'filled'
+    if (result.error?.code === 'paused') return 'running' // not a finish: it resumes later
     if (result.error?.code === 'aborted' || result.error?.code === 'halted') return 'cancelled'
     if (result.totalFilled.gt(0)) return 'partially_filled'
     return 'failed'

@@ -256,7 +256,7 @@ export function createExecutionManager(options: ExecutionManagerOptions): Execut
       // nothing new can be journaled: every running execution stops at a safe point, to be resumed
       for (const [id, controller] of controllers) {
         suspended.add(id)
-        controller.abort('store_unavailable')
+        controller.abort('pause')
       }
     },
     onUp: () => {
@@ -465,7 +465,7 @@ export function createExecutionManager(options: ExecutionManagerOptions): Execut
         lost = true
         logger.error({ executionId: id }, 'Lease lost: stopping at a safe point; the new holder resumes it')
         suspended.add(id)
-        controller.abort('lease_lost')
+        controller.abort('pause')
         return
       }
       // a cancel may have been asked of another worker (POST /v1/orders/:id/cancel anywhere)
@@ -833,7 +833,7 @@ export function createExecutionManager(options: ExecutionManagerOptions): Execut
       waiting.length = 0
       for (const [id, controller] of controllers) {
         suspended.add(id)
-        controller.abort('shutdown')
+        controller.abort('pause')
       }
       const done = new Promise<void>((resolve) => {
         idleWaiters.push(resolve)
