@@ -17,7 +17,6 @@ import { noopLogger } from '../ports/logger.js'
 import type { ExecutionContext } from './executionContext.js'
 import type { FillBook } from './fillBook.js'
 import type { VenueCalls } from './venueCalls.js'
-import { tradesAroundTheClock } from '../domain/tradingSession.js'
 import { priceText, quantityText } from '../domain/decimalText.js'
 
 /** While a cancel is unconfirmed, it is re-sent every this many polls. */
@@ -214,8 +213,8 @@ export class ChildOrders {
       qty: req.qty,
       type,
       ...priced,
-      // a crypto pair trades around the clock and takes no `day` order
-      timeInForce: tradesAroundTheClock(intent.symbol) ? (type === 'limit' ? 'gtc' : 'ioc') : 'day',
+      // an instrument that trades around the clock (crypto) takes no `day` order
+      timeInForce: ctx.aroundTheClock ? (type === 'limit' ? 'gtc' : 'ioc') : 'day',
     } as const
     let bo: BrokerOrder
     // Whether any attempt may have created the order: then a later definite refusal (a 429, a refused

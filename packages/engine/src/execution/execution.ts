@@ -7,6 +7,7 @@ import type { OrderIntent } from '../domain/orderIntent.js'
 import type { UsableQuote } from '../domain/quote.js'
 import type { StrategyName } from '../domain/strategyName.js'
 import { EngineError } from '../errors.js'
+import { tradesAroundTheClock } from '../domain/tradingSession.js'
 import type { ExecutionStatus, JournalEntry } from '../ports/executionJournal.js'
 import type { Logger } from '../ports/logger.js'
 import type { RiskRefusal } from '../risk/riskLimits.js'
@@ -41,6 +42,7 @@ export class Execution implements ExecutionContext {
   /** When this run began. */
   readonly runStartedAt: number
   private lotSize: Decimal = new Dec(1)
+  private tradesAroundTheClock: boolean
   private arrivalQuote: UsableQuote | null = null
   /** On a resume: the first run's arrival mid, which the shortfall is measured against. */
   private arrivalMidOverride: Decimal | null | undefined
@@ -60,6 +62,7 @@ export class Execution implements ExecutionContext {
     this.runStartedAt = deps.clock.now()
     this.startedAt = resume?.startedAt ?? this.runStartedAt
     this.venue = new VenueCalls(this)
+    this.tradesAroundTheClock = tradesAroundTheClock(intent.symbol)
     this.book = new FillBook(intent.quantity)
     this.orders = new ChildOrders(this, this.venue, this.book)
     if (resume) {
@@ -84,6 +87,15 @@ export class Execution implements ExecutionContext {
 
   setLot(lot: Decimal): void {
     this.lotSize = lot
+  }
+
+  /** Whether the asset trades around the clock, as the venue classes it (set by the preflight). */
+  setAroundTheClock(aroundTheClock: boolean): void {
+    this.tradesAroundTheClock = aroundTheClock
+  }
+
+  get aroundTheClock(): boolean {
+    return this.tradesAroundTheClock
   }
 
   /** The arrival quote; null when there was none. */
