@@ -21,7 +21,8 @@ export const REDACT_PATHS = [
 
 /**
  * JSON lines on stdout (or `destination`), no in-process transports; pipe to pino-pretty to read by eye.
- * `sync` writes each line to stdout before returning (Lambda freezes the process after each invocation).
+ * `time` is ISO-8601 UTC with milliseconds, as every time acx shows. `sync` writes each line to stdout
+ * before returning (Lambda freezes the process after each invocation).
  */
 export function createLogger(
   level: LevelWithSilent,
@@ -29,7 +30,12 @@ export function createLogger(
   { sync = false }: { readonly sync?: boolean } = {},
 ): PinoLogger {
   return pino(
-    { level, redact: { paths: REDACT_PATHS, censor: '[redacted]' }, base: { service: 'acx' } },
+    {
+      level,
+      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      base: { service: 'acx' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+    },
     destination ?? pino.destination({ dest: 1, sync }),
   )
 }
