@@ -1,5 +1,7 @@
 import {
   Dec,
+  priceText,
+  quantityText,
   type ExecutionFailure,
   type ExecutionPlan,
   type ExecutionStatus,
@@ -48,20 +50,10 @@ const iso = (ms: number): string => new Date(ms).toISOString()
 const isoOrNull = (ms: number | null | undefined): string | null =>
   ms === null || ms === undefined || !Number.isFinite(ms) ? null : iso(ms)
 
-/**
- * A price at the precision an equity is quoted and reported at: 4 decimals at $1 and above (a sub-penny
- * average of several fills), 6 below; trailing zeros dropped.
- */
-function priceText(price: Decimal | string | number): string {
-  const d = new Dec(price)
-  return d.toDecimalPlaces(d.abs().gte(1) ? 4 : 6).toFixed()
-}
-
 const priceOrNull = (price: Decimal | string | number | null | undefined): string | null =>
   price === null || price === undefined ? null : priceText(price)
 
 /** A quantity with every digit it has and never an exponent (`1e-7` would be `0.0000001`). */
-const quantityText = (qty: Decimal | string | number): string => new Dec(qty).toFixed()
 
 /** The average price of a filled quantity; null while nothing filled. */
 const avgOrNull = (filled: Decimal | string, avg: Decimal | string | undefined): string | null =>
