@@ -101,7 +101,8 @@ export const CONFIG_DEFAULTS = {
     maxHorizonSeconds: 23_400,
   },
   marketStats: { defaultAdv: '1000000' },
-  routing: { acMinAdvPct: 0.5 as number | null },
+  // the crossover of the size sweep (service README): below 0.1 % of ADV the two cost the same, from 0.3 % AC is cheaper
+  routing: { acMinAdvPct: 0.2 as number | null },
 } as const
 
 interface Rule {

@@ -458,14 +458,7 @@ export function createSimulatedMarket(options: SimulatedMarketOptions): Simulate
     const sign = o.side === 'BUY' ? 1 : -1
     const { bid, ask } = touch(s)
     const far = o.side === 'BUY' ? ask : bid
-    if (s.touchStep !== s.step) {
-      s.touchStep = s.step
-      s.touchTaken = 0
-    }
-    let atTouch = Dec.min(o.qty, Dec.max(quoteSize.sub(s.touchTaken), ZERO))
-    if (o.qty.isInteger()) atTouch = atTouch.floor() // whole shares for a whole-share order
-    s.touchTaken += atTouch.toNumber()
-    book(o, atTouch, far, now)
+    book(o, crossedFill(s, o), far, now) // the touch first, up to what it still shows this step
     const deep = o.qty.sub(o.filledQty)
     if (o.type !== 'market' || !deep.gt(0)) return
     while (s.deepTakes.length > 0 && (s.deepTakes[0] as [number, number])[0] <= now - resilienceMs) s.deepTakes.shift()
@@ -536,6 +529,23 @@ export function createSimulatedMarket(options: SimulatedMarketOptions): Simulate
     }
   }
 
+  /**
+   * What a resting limit the quote has crossed fills: all of it — or, on a symbol with an ADV, what the
+   * touch still shows this step (its displayed size is shared with orders taking liquidity).
+   */
+  const crossedFill = (s: SymbolState, o: SimOrder): Decimal => {
+    const leaves = o.qty.sub(o.filledQty)
+    if (s.adv === null) return leaves
+    if (s.touchStep !== s.step) {
+      s.touchStep = s.step
+      s.touchTaken = 0
+    }
+    let q = Dec.min(leaves, Dec.max(quoteSize.sub(s.touchTaken), ZERO))
+    if (o.qty.isInteger()) q = q.floor()
+    s.touchTaken += q.toNumber()
+    return q
+  }
+
   /** Fills resting limits against one step's trade and crossed quote. */
   const matchStep = (s: SymbolState, at: number, trade: { side: Side; size: number } | undefined): void => {
     const live: SimOrder[] = []
@@ -544,7 +554,7 @@ export function createSimulatedMarket(options: SimulatedMarketOptions): Simulate
     const { bidN, askN } = touchN(s)
     for (const o of live) {
       const crossed = o.side === 'BUY' ? o.limit >= askN : o.limit <= bidN
-      if (crossed) book(o, o.qty.sub(o.filledQty), o.limitPrice as Decimal, at)
+      if (crossed) book(o, crossedFill(s, o), o.limitPrice as Decimal, at)
     }
     if (trade === undefined) return
     // A seller hits bids at or above the bid; a buyer lifts offers at or below the ask. Best price first.
