@@ -33,6 +33,39 @@ function priceText(price: Decimal | string | number | null | undefined): string 
 const bps = (v: number | null | undefined): number | null =>
   v === null || v === undefined || !Number.isFinite(v) ? null : Math.round(v * 100) / 100
 
+/**
+ * The order against its market: size as % of ADV, participation, the σ/ADV used and their sources, the
+ * impact model, which cost term dominates and what the participation cap did. Plans journaled before
+ * these were recorded read as nulls.
+ */
+function sizingView(p: Partial<ExecutionPlan>) {
+  const stats = p.marketStats
+  const cap = p.participationCap
+  return {
+    impactModel: p.impactModel ?? null,
+    marketStats: stats
+      ? {
+          adv: new Dec(stats.adv).toString(),
+          dailyVolatility: stats.dailyVolatility,
+          advSource: stats.advSource,
+          volatilitySource: stats.volatilitySource,
+        }
+      : null,
+    orderPctAdv: p.orderPctAdv ?? null,
+    participationRate: p.participationRate ?? null,
+    maxSliceParticipation: p.maxSliceParticipation ?? null,
+    dominantCost: p.dominantCost ?? null,
+    participationCap: cap
+      ? {
+          maxParticipation: cap.maxParticipation,
+          sliceCapQuantity: new Dec(cap.sliceCapQty).toString(),
+          extendedFromSeconds: cap.extendedFromSeconds,
+          slicesOverCap: cap.slicesOverCap,
+        }
+      : null,
+  }
+}
+
 function planView(plan: ExecutionPlan, startMs: number | null) {
   return {
     strategy: plan.strategy,
@@ -42,6 +75,7 @@ function planView(plan: ExecutionPlan, startMs: number | null) {
     expectedCostBps: bps(plan.expectedCostBps),
     expectedStdBps: bps(plan.expectedStdBps),
     halfSpreadBps: bps(plan.halfSpreadBps),
+    ...sizingView(plan),
     slices: plan.slices.map((s) => ({
       index: s.index,
       startSeconds: s.startSeconds,
@@ -276,6 +310,7 @@ export function previewView(intent: OrderIntent, assessment: Extract<IntentAsses
     quantity: intent.quantity.toString(),
     urgency: intent.urgency,
     strategy: assessment.strategy,
+    routeReason: assessment.routeReason,
     market: marketView(assessment.market),
     quote: assessment.quote ? quoteView(assessment.quote) : null,
     plan: planView(assessment.plan, opensLater ?? nowMs),

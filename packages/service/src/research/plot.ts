@@ -192,6 +192,8 @@ export function sizeSweepChartOption(series: readonly SizeSweepPlotSeries[], tit
   ]
   for (const panel of panels) {
     series.forEach((s, i) => {
+      // the zoom is for the strategies that slice or rest; a market order is off its scale
+      if (panel.axis === 1 && s.strategy === 'market') return
       const color = colors[i % colors.length]
       const pts = s.points.filter((p) => Number.isFinite(p.meanBps) && panel.keep(p))
       const at = { xAxisIndex: panel.axis, yAxisIndex: panel.axis }
@@ -249,7 +251,7 @@ export function sizeSweepChartOption(series: readonly SizeSweepPlotSeries[], tit
       { left: 90, right: 40, top: 75, height: 200 },
       { left: 90, right: 40, top: 340, height: 200 },
     ],
-    xAxis: [x('order size (% of ADV)', 0), x(`orders under ${sig(zoomBelowPct)}% of ADV`, 1)],
+    xAxis: [x('order size (% of ADV)', 0), x(`orders under ${sig(zoomBelowPct)}% of ADV (market orders left out)`, 1)],
     yAxis: [y('shortfall, mean ± s.e. (bps)', 0), y('shortfall (bps)', 1)],
     series: out,
   } as Option
