@@ -28,6 +28,13 @@ function openExisting(path: string): ExecutionStore {
   return createSqliteStore({ path })
 }
 
+/** `--since 7d|24h|30m|ISO date`. */
+function sinceArg(v: string): Date {
+  const at = parseSince(v, new Date())
+  if (!at) throw new InvalidArgumentError('use 7d, 24h, 30m or an ISO date such as 2026-11-01')
+  return at
+}
+
 function createProgram(): Command {
   const program = new Command('acx')
     .description('Optimal trade execution on the Almgren–Chriss model')
@@ -46,11 +53,7 @@ function createProgram(): Command {
       '--db <path>',
       'SQLite store to read (default: the store ACX_STORE / ACX_DB_PATH / ACX_DYNAMODB_TABLE name)',
     )
-    .option('--since <when>', 'only executions created since: 7d, 24h, 30m or an ISO date', (v) => {
-      const at = parseSince(v, new Date())
-      if (!at) throw new InvalidArgumentError('use 7d, 24h, 30m or an ISO date such as 2026-11-01')
-      return at
-    })
+    .option('--since <when>', 'only executions created since: 7d, 24h, 30m or an ISO date', sinceArg)
     .option('--symbol <symbol>', 'one symbol only')
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json', 'csv']).default('table'))
     .action(async (opts: { db?: string; since?: Date; symbol?: string; format: 'table' | 'json' | 'csv' }) => {
@@ -110,11 +113,7 @@ function createProgram(): Command {
       '--db <path>',
       'SQLite store to read (default: the store ACX_STORE / ACX_DB_PATH / ACX_DYNAMODB_TABLE name)',
     )
-    .option('--since <when>', 'only executions created since: 7d, 24h, 30m or an ISO date', (v) => {
-      const at = parseSince(v, new Date())
-      if (!at) throw new InvalidArgumentError('use 7d, 24h, 30m or an ISO date such as 2026-11-01')
-      return at
-    })
+    .option('--since <when>', 'only executions created since: 7d, 24h, 30m or an ISO date', sinceArg)
     .option('--symbol <symbol>', 'one symbol only')
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
     .action(async (opts: { db?: string; since?: Date; symbol?: string; format: 'table' | 'json' }) => {
