@@ -1023,8 +1023,10 @@ export function createSimulatedMarket(options: SimulatedMarketOptions): Simulate
 
     async getDailyStats(symbol) {
       await enter({ method: 'getDailyStats', symbol })
-      const s = state(symbol)
-      return s.adv === null ? null : { symbol, adv: new Dec(s.adv), dailyVolatility: s.vol, days: null }
+      const s = states.get(symbol)
+      return s === undefined || s.adv === null
+        ? null
+        : { symbol, adv: new Dec(s.adv), dailyVolatility: s.vol, days: null }
     },
 
     async getAsset(symbol) {
