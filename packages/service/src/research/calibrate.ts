@@ -35,7 +35,7 @@ export interface CalibrateOptions {
 }
 
 /** One coefficient: its value, standard error and sample size, and whether it is precise enough to use. */
-export interface ImpactEstimate {
+interface ImpactEstimate {
   readonly value: number | null
   readonly stderr: number | null
   /** Observations (child fills for η, mid moves for γ). */
@@ -43,7 +43,7 @@ export interface ImpactEstimate {
   readonly usable: boolean
 }
 
-export interface SymbolCalibration {
+interface SymbolCalibration {
   /** The symbol, or `*` for all pooled. */
   readonly symbol: string
   readonly executions: number
