@@ -39,6 +39,7 @@ export async function createBroker(config: ServiceConfig, clock: Clock, logger: 
       logger: logger.child({ component: 'alpaca' }),
       clock,
       maxRequestsPerMinute: config.ACX_ALPACA_MAX_REQUESTS_PER_MINUTE,
+      statsLookbackDays: config.AC_STATS_LOOKBACK_DAYS,
     }),
   )
 }

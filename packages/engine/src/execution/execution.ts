@@ -1,4 +1,3 @@
-import type { RouteDecision } from '../routing/routeStrategy.js'
 import type { Decimal } from 'decimal.js'
 import type { ChildOrder } from '../domain/childOrder.js'
 import { Dec, floorToLot } from '../domain/dec.js'
@@ -18,6 +17,8 @@ import { FillBook } from './fillBook.js'
 import { StopExecution } from './stopExecution.js'
 import type { ExecutionPlan } from './planExecution.js'
 import { VenueCalls } from './venueCalls.js'
+import type { MarketStats } from '../config/impactModel.js'
+import type { RouteDecision, RouteReason } from '../routing/routeStrategy.js'
 
 /** Where a previous run left off (see `ExecuteOptions.resume`). */
 export interface ResumeState {
@@ -54,11 +55,12 @@ export class Execution implements ExecutionContext {
   constructor(
     readonly id: ParentOrderId,
     readonly intent: OrderIntent,
-    /** The strategy and why it was chosen. */
-    readonly route: RouteDecision,
+    readonly strategy: StrategyName,
     readonly deps: ExecutionDeps,
     readonly signal: AbortSignal | undefined,
     resume?: ResumeState,
+    /** How the strategy was chosen and the σ/ADV it was chosen and planned with. */
+    private readonly sizing?: { readonly route: RouteDecision; readonly stats: MarketStats },
   ) {
     this.log = deps.logger
     this.runStartedAt = deps.clock.now()
@@ -73,8 +75,19 @@ export class Execution implements ExecutionContext {
     }
   }
 
-  get strategy(): StrategyName {
-    return this.route.strategy
+  /** The symbol's σ and ADV for this execution (undefined: planned with the configured overrides and defaults). */
+  get marketStats(): MarketStats | undefined {
+    return this.sizing?.stats
+  }
+
+  /** Why the intent got its strategy. */
+  get routeReason(): RouteReason {
+    return this.sizing?.route.reason ?? (this.intent.strategy !== undefined ? 'intent_strategy' : 'urgency')
+  }
+
+  /** The route decision in one line (without a recorded decision, its code). */
+  get routeDetail(): string {
+    return this.sizing?.route.detail ?? this.routeReason
   }
 
   /** A run that continues an execution after a restart. */
@@ -252,7 +265,6 @@ export class Execution implements ExecutionContext {
       side: intent.side,
       success,
       executionStrategy: this.strategy,
-      routeReason: this.route.reason,
       slicesUsed: this.orders.slicesUsed,
       requestedQuantity: intent.quantity,
       totalFilled,
@@ -266,6 +278,12 @@ export class Execution implements ExecutionContext {
       expectedStdBps: this.planned?.expectedStdBps ?? null,
       horizonSeconds: this.planned?.horizonSeconds ?? null,
       horizonShortenedFromSeconds: this.planned?.shortenedFromSeconds ?? null,
+      routeReason: this.routeReason,
+      routeDetail: this.routeDetail,
+      marketStats: this.planned?.marketStats ?? this.sizing?.stats ?? null,
+      orderPctAdv: this.planned?.orderPctAdv ?? null,
+      participationRate: this.planned?.participationRate ?? null,
+      participationCap: this.planned?.participationCap ?? null,
       attempts: [...this.orders.attempts()],
       ...(error === undefined ? {} : { error }),
       startedAt: this.startedAt,

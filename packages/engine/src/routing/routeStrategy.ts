@@ -105,19 +105,26 @@ export function pickWeighted(spec: RouteSpec, correlationId: string): StrategyNa
 const formatRouteSpec = (spec: RouteSpec): string =>
   spec.length === 1 ? spec[0]!.strategy : spec.map((o) => `${o.strategy}:${o.weight}`).join(',')
 
-/** Where a route came from: the intent's own `strategy`, the symbol's override, or the urgency's route. */
-export type RouteSource = 'intent' | 'symbol_override' | 'urgency'
+/**
+ * Why an intent got its strategy: the intent named it (`intent_strategy`), the symbol's override
+ * (`symbol_override`), its urgency's route (`urgency`), or the size rule moved an `almgren_chriss` route
+ * to `walk_the_book` because the order is below `routing.acMinAdvPct` of the ADV (`below_ac_min_adv_pct`)
+ * or kept it because it is not (`at_or_above_ac_min_adv_pct`).
+ */
+export type RouteReason =
+  'intent_strategy' | 'symbol_override' | 'urgency' | 'below_ac_min_adv_pct' | 'at_or_above_ac_min_adv_pct'
 
 /** The strategy an intent gets and why, as the execution logs and reports it. */
 export interface RouteDecision {
   readonly strategy: StrategyName
-  readonly source: RouteSource
+  /** The rule that decided, as a code (logs, metrics and results carry it as `route_reason`). */
+  readonly reason: RouteReason
   /**
-   * One line: the rule and, for a split, the correlation id's bucket — `urgency MEDIUM:
-   * almgren_chriss:20,walk_the_book:80, bucket 37 of 100`. A retried or resumed intent (same
+   * The same in one line, with the route and, for a split, the correlation id's bucket — `urgency
+   * MEDIUM: almgren_chriss:20,walk_the_book:80, bucket 37 of 100`. A retried or resumed intent (same
    * correlation id, same settings) gets the same decision.
    */
-  readonly reason: string
+  readonly detail: string
 }
 
 /** The route an intent gets: its own strategy, then the symbol's override, then its urgency's route. */
@@ -126,7 +133,7 @@ export function decideRoute(
   routing: RoutingConfig,
 ): RouteDecision {
   if (intent.strategy !== undefined)
-    return { strategy: intent.strategy, source: 'intent', reason: `intent strategy ${intent.strategy}` }
+    return { strategy: intent.strategy, reason: 'intent_strategy', detail: `intent strategy ${intent.strategy}` }
   const override = routing.symbolOverrides[intent.symbol]
   const spec = override ?? routing.byUrgency[intent.urgency]
   const { strategy, bucket, total } = pickFromSpec(spec, intent.correlationId)
@@ -134,8 +141,8 @@ export function decideRoute(
   const split = spec.length > 1 ? `, bucket ${bucket} of ${total}` : ''
   return {
     strategy,
-    source: override ? 'symbol_override' : 'urgency',
-    reason: `${rule}: ${formatRouteSpec(spec)}${split}`,
+    reason: override ? 'symbol_override' : 'urgency',
+    detail: `${rule}: ${formatRouteSpec(spec)}${split}`,
   }
 }
 

@@ -99,8 +99,8 @@ describe('decideRoute', () => {
     const decision = decideRoute(intent('MEDIUM', 'test-ac-001'), split)
     expect(decision).toEqual({
       strategy: bucket < 20 ? 'almgren_chriss' : 'walk_the_book',
-      source: 'urgency',
-      reason: `urgency MEDIUM: almgren_chriss:20,walk_the_book:80, bucket ${bucket} of 100`,
+      reason: 'urgency',
+      detail: `urgency MEDIUM: almgren_chriss:20,walk_the_book:80, bucket ${bucket} of 100`,
     })
     expect(decideRoute(intent('MEDIUM', 'test-ac-001'), split)).toEqual(decision)
   })
@@ -108,15 +108,15 @@ describe('decideRoute', () => {
   it('says when a symbol override or the intent itself chose', () => {
     expect(decideRoute(intent('MEDIUM', 'c', 'LOWLIQ1'), split)).toEqual({
       strategy: 'walk_the_book',
-      source: 'symbol_override',
-      reason: 'symbol LOWLIQ1: walk_the_book',
+      reason: 'symbol_override',
+      detail: 'symbol LOWLIQ1: walk_the_book',
     })
     expect(decideRoute({ ...intent('LOW', 'c'), strategy: 'twap' }, split)).toEqual({
       strategy: 'twap',
-      source: 'intent',
-      reason: 'intent strategy twap',
+      reason: 'intent_strategy',
+      detail: 'intent strategy twap',
     })
-    expect(decideRoute(intent('HIGH', 'c'), split).reason).toBe('urgency HIGH: market')
+    expect(decideRoute(intent('HIGH', 'c'), split).detail).toBe('urgency HIGH: market')
   })
 
   it('moves 20 % then 100 % of MEDIUM orders as the rollout raises the weight, keeping the early ones', () => {
