@@ -92,7 +92,10 @@ function runtimeFromEnv(): Promise<Cold> {
       )
     const config = await resolveAlpacaKeys(loaded.config)
     const logger = createLogger(config.ACX_LOG_LEVEL, undefined, { sync: true })
-    const runtime = await createRuntime(config, logger)
+    // no process outlives the invocation to start a scheduled order at the open, so an intent for a
+    // closed market is refused (retried by the queue, then dead-lettered with the reason), never stored
+    // `scheduled` to wait for a cold start that may not come
+    const runtime = await createRuntime({ ...config, ACX_OUTSIDE_HOURS: 'reject' }, logger)
     await runtime.manager.recover()
     return { runtime, logger }
   })().catch((err: unknown) => {
@@ -104,8 +107,9 @@ function runtimeFromEnv(): Promise<Cold> {
 
 /**
  * AWS Lambda entry for SQS events. Every intent of the batch is started, then the invocation waits for
- * them to finish (Lambda freezes the process once the handler returns). Invalid intents and intents
- * that cannot finish in the remaining time are reported as batch item failures with the reason logged,
+ * them to finish (Lambda freezes the process once the handler returns). Invalid intents, intents that
+ * cannot finish in the remaining time and intents refused at admission (a risk limit, the market closed:
+ * ACX_OUTSIDE_HOURS is always `reject` here) are reported as batch item failures with the reason logged,
  * so the queue's redrive policy moves them to the dead-letter queue; duplicates succeed.
  */
 export async function handler(event: SqsEvent, context: LambdaContext): Promise<SqsBatchResponse> {
