@@ -114,7 +114,8 @@ export type AssessmentRefusal =
   | { readonly kind: 'risk'; readonly code: RiskCheckCode; readonly message: string }
   | {
       readonly kind: 'venue'
-      readonly code: VenueRefusal['code']
+      /** `market_closed`: the session the order would trade in is no longer than the close margin. */
+      readonly code: VenueRefusal['code'] | 'market_closed'
       readonly message: string
       readonly brokerCode?: string
     }
@@ -393,6 +394,12 @@ export function createEngine(options: EngineOptions): Engine {
           : market.isOpen
             ? null
             : secondsToClose(market, market.nextOpenMs ?? now)
+      if (toClose !== null && toClose <= 0) {
+        // a session no longer than the close margin (a misconfigured session, or a margin longer than a
+        // half day): there is no time to trade in it, and a zero horizon has no schedule
+        const message = `${intent.symbol}: the session ends within AC_CLOSE_MARGIN_SECONDS (${config.execution.closeMarginSeconds} s) of its open: no time to trade`
+        return { ok: false, refusal: { kind: 'venue', code: 'market_closed', message } }
+      }
       const { plan } = planExecution(config, core, intent, strategy, {
         quote,
         lot: venue.lot,

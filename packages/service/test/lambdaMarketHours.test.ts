@@ -4,10 +4,17 @@ import type { SqsBatchResponse, SqsEvent, LambdaContext } from '../src/lambda/ha
 import { createSqliteStore } from '../src/index.js'
 import { tempDir } from './support/testService.js'
 
-// a one-minute weekday session with the default 5-minute close margin: never open for planning, any day
+/** A one-hour weekday session that is not now, whatever the time of day: three hours ahead or four behind. */
+function closedSession(nowMs = Date.now()): string {
+  const hour = new Date(nowMs).getUTCHours()
+  const open = hour + 3 <= 22 ? hour + 3 : hour - 4
+  const hh = (h: number) => String(h).padStart(2, '0')
+  return `${hh(open)}:00-${hh(open + 1)}:00 Etc/UTC`
+}
+
 const ENV = {
-  ACX_SIM_SESSION: '00:00-00:01 Etc/UTC',
-  ACX_SIM_TIME_SCALE: '1000',
+  ACX_SIM_SESSION: closedSession(),
+  ACX_SIM_TIME_SCALE: '1',
   ACX_LOG_LEVEL: 'silent',
 } as const
 
