@@ -49,11 +49,15 @@ const GUIDE_ALARMS: AlarmThresholds = {
   periodMinutes: 60,
 }
 
-/** The guide's dev parameters (step 1), on Alpaca's paper API. */
+/**
+ * The guide's dev parameters (step 1), on Alpaca's paper API — but its `AC_TEMP_IMPACT=0.001` (η per
+ * fraction of the order) is left out: acx's default impact model is `participation`, which prices impact
+ * per share against the symbol's ADV (`AC_IMPACT_ETA`, `AC_IMPACT_GAMMA`), and the synth refuses a setting
+ * that would change nothing. `AC_IMPACT_MODEL=order_fraction` with `AC_TEMP_IMPACT` restores the guide's.
+ */
 const GUIDE_PARAMETERS = {
   AC_RISK_AVERSION: '0.5',
   AC_VOLATILITY: '0.02',
-  AC_TEMP_IMPACT: '0.001',
   AC_NUM_SLICES: '5',
   AC_TOTAL_TIME_SECONDS: '300',
   AC_SLICE_WAIT_SECONDS: '30',

@@ -6,6 +6,7 @@ import {
   ENGINE_ENV_VARIABLES,
   HANDLER_MARGIN_MS,
   formatConfigProblems,
+  ineffectiveSettings,
   loadConfig,
   longestPlannedSeconds,
   type ServiceConfig,
@@ -96,6 +97,8 @@ export function checkSettings(
   }
   const loaded = loadConfig({ ...settings, ...STACK_STAND_INS })
   if (!loaded.ok) problems.push(...loaded.problems)
+  // a setting that changes nothing is a misunderstanding in a file that is reviewed and deployed
+  else problems.push(...ineffectiveSettings(settings, loaded.config.engine.impact.model))
   if (problems.length > 0 || !loaded.ok)
     throw new DeployError(
       'DEPLOY_INVALID_SETTINGS',

@@ -36,6 +36,14 @@ describe('synth-time checks of an environment', { timeout: 60_000 }, () => {
     expect(checkSettings('t', { AC_MAX_PARTICIPATION: 'off' }, knobs).timeoutSeconds).toBe(300 + 30 + 30 + 40)
   })
 
+  it('refuses the order-fraction η and γ under the participation model, where they would change nothing', () => {
+    const err = synthWith({ AC_TEMP_IMPACT: '0.001', AC_PERM_IMPACT: '0' })
+    expect(err).toMatchObject({ name: 'DeployError', code: 'DEPLOY_INVALID_SETTINGS' })
+    expect((err as Error).message).toContain('AC_TEMP_IMPACT: has no effect with AC_IMPACT_MODEL=participation')
+    expect((err as Error).message).toContain('AC_PERM_IMPACT: has no effect')
+    expect(synthWith({ AC_TEMP_IMPACT: '0.001', AC_IMPACT_MODEL: 'order_fraction' })).toBeUndefined()
+  })
+
   it('refuses what the service would refuse at start, with its messages, every problem at once', () => {
     const err = synthWith({
       AC_RISK_AVERSION: '-1',

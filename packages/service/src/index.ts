@@ -2,6 +2,8 @@ export { ConfigSchema, DEFAULT_SIM_SYMBOLS, formatConfigProblems, loadConfig } f
 export type { ConfigProblem, ConfigResult, ServiceConfig, ServiceSettings } from './config.js'
 export { createService } from './createService.js'
 export { ENGINE_ENV_VARIABLES } from './config/engineEnv.js'
+export { ineffectiveSettings } from './config/ineffectiveSettings.js'
+export type { IneffectiveSetting } from './config/ineffectiveSettings.js'
 export { HANDLER_MARGIN_MS, longestPlannedSeconds } from './lambda/timeBudget.js'
 export { DYNAMO_TTL_ATTRIBUTE, dynamoTableDefinition } from './persistence/dynamoTable.js'
 export { createBroker, createRuntime, createStore } from './runtime.js'

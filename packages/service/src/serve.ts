@@ -3,6 +3,7 @@ import type { ServiceConfig } from './config.js'
 import { createService, type Service } from './createService.js'
 
 import { createLogger } from './observability/logger.js'
+import { ineffectiveSettings } from './config/ineffectiveSettings.js'
 import { isServiceError } from './errors.js'
 import { resolveAlpacaKeys } from './secrets/alpacaSecret.js'
 
@@ -31,6 +32,8 @@ export async function serve(env: Readonly<Record<string, string | undefined>> = 
   }
   let config = loaded.config
   const logger = createLogger(config.ACX_LOG_LEVEL)
+  for (const { variable, message } of ineffectiveSettings(env, config.engine.impact.model))
+    logger.warn({ setting: variable }, `${variable} ${message}`)
   let service: Service
   let address: string
   try {

@@ -6,6 +6,7 @@ import { createLogger } from '../observability/logger.js'
 import { createRuntime, type Runtime } from '../runtime.js'
 import { resolveAlpacaKeys } from '../secrets/alpacaSecret.js'
 import { checkTimeBudget } from './timeBudget.js'
+import { ineffectiveSettings } from '../config/ineffectiveSettings.js'
 
 /** The parts of an SQS event and Lambda context the handler reads (aws-lambda's shapes). */
 export interface SqsRecord {
@@ -92,6 +93,8 @@ function runtimeFromEnv(): Promise<Cold> {
       )
     const config = await resolveAlpacaKeys(loaded.config)
     const logger = createLogger(config.ACX_LOG_LEVEL, undefined, { sync: true })
+    for (const { variable, message } of ineffectiveSettings(process.env, config.engine.impact.model))
+      logger.warn({ setting: variable }, `${variable} ${message}`)
     // no process outlives the invocation to start a scheduled order at the open, so an intent for a
     // closed market is refused (retried by the queue, then dead-lettered with the reason), never stored
     // `scheduled` to wait for a cold start that may not come
