@@ -25,6 +25,7 @@ import { createDynamoStore } from './persistence/dynamoStore.js'
 import { createSqliteSimVenueStore } from './persistence/sqliteSimVenueStore.js'
 import { createSqsConsumer } from './intake/sqsConsumer.js'
 import { isServiceError, PERMANENT_REFUSALS, ServiceError } from './errors.js'
+import { createQuoteTape, recordQuotes } from './dashboard/quoteTape.js'
 
 export interface Service {
   readonly config: ServiceConfig
@@ -139,7 +140,9 @@ export async function createService(config: ServiceConfig, logger: Logger, deps:
   // the store first: if it cannot be used, that is the message an operator needs
   const store = deps.store ?? createStore(config)
   const rawBroker: ClosableBroker = deps.broker ?? createBroker(config, clock, logger)
-  const broker = instrumentBroker(rawBroker, metrics)
+  // the bid/ask each child order was priced from, for the dashboard's timeline
+  const quotes = createQuoteTape({ startedAtMs: clock.now() })
+  const broker = instrumentBroker(recordQuotes(rawBroker, quotes), metrics)
   // the engine journals through the manager, and the manager runs executions on the engine
   const engineRef: { current?: Engine } = {}
   const manager = createExecutionManager({
@@ -167,6 +170,11 @@ export async function createService(config: ServiceConfig, logger: Logger, deps:
     bodyLimitBytes: config.ACX_BODY_LIMIT_BYTES,
     maxEventStreams: config.ACX_MAX_EVENT_STREAMS,
     ...(config.ACX_API_TOKEN ? { apiToken: config.ACX_API_TOKEN } : {}),
+    dashboard: {
+      queries: store,
+      quotes,
+      ...(config.ACX_DASHBOARD === 'on' ? { assets: (await import('@acx/dashboard')).dashboardAssets } : {}),
+    },
   })
   const consumer =
     config.ACX_INTAKE === 'sqs'

@@ -19,6 +19,7 @@ import type { ExecutionManager } from '../executions/executionManager.js'
 import { parseStrictJson } from './strictJson.js'
 import { streamEvents, type EventSource } from './eventStream.js'
 import { executionSummary, executionView, previewView } from './views.js'
+import { DASHBOARD_PUBLIC_ROUTES, registerDashboard, type DashboardOptions } from '../dashboard/dashboardRoutes.js'
 
 export interface AppOptions {
   readonly manager: ExecutionManager
@@ -31,6 +32,8 @@ export interface AppOptions {
   readonly maxEventStreams?: number
   /** How often an event stream reads the store without a wake-up, ms (entries of other workers). Default 1,000. */
   readonly eventPollMs?: number
+  /** The dashboard's page (ACX_DASHBOARD) and the API routes it reads besides these. */
+  readonly dashboard?: DashboardOptions
 }
 
 /**
@@ -45,6 +48,7 @@ const PUBLIC_ROUTES: ReadonlySet<string> = new Set([
   'HEAD /healthz',
   'HEAD /readyz',
   'HEAD /metrics',
+  ...DASHBOARD_PUBLIC_ROUTES,
 ])
 
 /** A list cursor: the creation time and id of the last execution of the previous page, opaque to clients. */
@@ -391,5 +395,6 @@ export function buildApp(options: AppOptions): FastifyInstance {
     return { status: 'trading' }
   })
 
+  if (options.dashboard) registerDashboard(app, manager, options.dashboard)
   return app
 }

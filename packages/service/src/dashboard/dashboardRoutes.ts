@@ -1,0 +1,177 @@
+import { createHash } from 'node:crypto'
+import { gzipSync } from 'node:zlib'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { z } from 'zod'
+import { Dec } from '@acx/engine'
+import type { DashboardAsset } from '@acx/dashboard'
+import { ServiceError } from '../errors.js'
+import type { ExecutionManager } from '../executions/executionManager.js'
+import type { ExecutionQueries } from '../persistence/executionStore.js'
+import { loadReportInputs, parseSince } from '../report/loadReport.js'
+import { journalHead } from './journalHead.js'
+import type { QuoteTape } from './quoteTape.js'
+import { reportView } from './reportView.js'
+
+/** The page's routes: public, since the page must load before it can ask for the token (it holds no data). */
+export const DASHBOARD_PUBLIC_ROUTES = ['GET /', 'HEAD /', 'GET /ui/:file', 'HEAD /ui/:file'] as const
+
+export interface DashboardOptions {
+  /** The page's files (`@acx/dashboard`); unset (ACX_DASHBOARD=off): no page, the API routes only. */
+  readonly assets?: readonly DashboardAsset[]
+  /** What `GET /v1/report` reads. */
+  readonly queries: ExecutionQueries
+  /** The quotes the engine priced from (`GET /v1/orders/:id/quotes`). */
+  readonly quotes: QuoteTape
+}
+
+/**
+ * The page's policy: its own script, styles and API only; WebAssembly may be compiled (the frontier
+ * explorer runs the Almgren–Chriss core in the page) but nothing may be `eval`ed; no frames, forms,
+ * plugins or base URL; nothing from any other origin.
+ */
+export const DASHBOARD_CSP = [
+  "default-src 'none'",
+  "script-src 'self' 'wasm-unsafe-eval'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ')
+
+const SECURITY_HEADERS = {
+  'content-security-policy': DASHBOARD_CSP,
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'x-frame-options': 'DENY',
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-resource-policy': 'same-origin',
+  'permissions-policy': 'camera=(), microphone=(), geolocation=(), payment=()',
+} as const
+
+interface ServedAsset {
+  readonly asset: DashboardAsset
+  readonly body: Buffer
+  readonly gzip: Buffer
+  readonly etag: string
+}
+
+/** Whether the client takes gzip (`Accept-Encoding`, honouring `q=0`). */
+function acceptsGzip(header: string | undefined): boolean {
+  for (const part of (header ?? '').split(',')) {
+    const [coding = '', ...params] = part.trim().toLowerCase().split(';')
+    if (coding.trim() !== 'gzip' && coding.trim() !== '*') continue
+    const q = params.map((p) => /^\s*q=([\d.]+)\s*$/.exec(p)?.[1]).find((v) => v !== undefined)
+    return q === undefined || Number(q) > 0
+  }
+  return false
+}
+
+function serve(req: FastifyRequest, reply: FastifyReply, served: ServedAsset): FastifyReply {
+  const { asset } = served
+  void reply
+    .headers(SECURITY_HEADERS)
+    .header('content-type', asset.contentType)
+    .header('etag', served.etag)
+    .header('vary', 'accept-encoding')
+    // hashed names never change; the page itself is revalidated each time, so a new build shows at once
+    .header('cache-control', asset.immutable ? 'public, max-age=31536000, immutable' : 'no-cache')
+  const match = req.headers['if-none-match']
+  if (match !== undefined && match.split(',').some((t) => t.trim() === served.etag || t.trim() === '*'))
+    return reply.status(304).send()
+  if (acceptsGzip(req.headers['accept-encoding'])) return reply.header('content-encoding', 'gzip').send(served.gzip)
+  return reply.send(served.body)
+}
+
+const SYMBOL = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9./]{1,32}$/, 'letters, digits, "." and "/" only')
+  .transform((s) => s.replace(/[a-z]+/g, (r) => r.toUpperCase()))
+
+const ReportQuery = z.strictObject({
+  since: z.string().trim().max(40).optional(),
+  symbol: SYMBOL.optional(),
+})
+
+/** Executions a report may cover at most; a longer window is refused (400 naming `since`). */
+const REPORT_MAX_EXECUTIONS = 20_000
+
+/** A price as the API shows them: 4 decimals from $1 up, 6 below, trailing zeros dropped. */
+const price = (p: string): string => {
+  const d = new Dec(p)
+  return d.toDecimalPlaces(d.abs().gte(1) ? 4 : 6).toString()
+}
+const iso = (ms: number): string => new Date(ms).toISOString()
+
+/**
+ * The dashboard's page (`/` and `/ui/<file>`, with a strict Content-Security-Policy, ETags, gzip, and
+ * long caching of the content-hashed files) and the API it needs besides the execution routes:
+ * `GET /v1/events/head`, `GET /v1/orders/:id/quotes` and `GET /v1/report`.
+ */
+export function registerDashboard(app: FastifyInstance, manager: ExecutionManager, options: DashboardOptions): void {
+  if (options.assets) {
+    const files = new Map<string, ServedAsset>()
+    for (const asset of options.assets) {
+      const body = Buffer.from(asset.body, 'utf8')
+      const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`
+      files.set(asset.name, { asset, body, gzip: gzipSync(body, { level: 9 }), etag })
+    }
+    const index = files.get('index.html')
+    if (!index) throw new ServiceError('SERVICE_INVALID_ARGUMENT', 'the dashboard assets have no index.html')
+    app.get('/', async (req, reply) => serve(req, reply, index))
+    app.get<{ Params: { file: string } }>('/ui/:file', async (req, reply) => {
+      const served = req.params.file === 'index.html' ? undefined : files.get(req.params.file)
+      if (!served) throw new ServiceError('SERVICE_ROUTE_NOT_FOUND', 'No such file of the dashboard')
+      return serve(req, reply, served)
+    })
+  }
+
+  app.get('/v1/events/head', async () => ({ lastEventId: await journalHead(manager) }))
+
+  app.get<{ Params: { id: string } }>('/v1/orders/:id/quotes', async (req) => {
+    const detail = await manager.detail(req.params.id)
+    if (!detail) throw new ServiceError('SERVICE_NOT_FOUND')
+    const { progress, record } = detail
+    const arrival = progress.arrival
+    const from = progress.startedAt
+    if (from === null) return { quotes: [], complete: true }
+    const to = progress.finishedAt ?? Number.MAX_SAFE_INTEGER
+    const tape = options.quotes.between(record.symbol, from, to)
+    const quotes = tape.quotes.map((q) => ({
+      bid: price(q.bid),
+      ask: price(q.ask),
+      mid: price(new Dec(q.bid).add(q.ask).div(2).toString()),
+      at: iso(q.timestampMs),
+    }))
+    // the arrival quote is journaled: it is there even when the tape is not
+    const arrivalAt = arrival ? iso(arrival.timestampMs) : null
+    if (arrival && !quotes.some((q) => q.at === arrivalAt))
+      quotes.push({ bid: price(arrival.bid), ask: price(arrival.ask), mid: price(arrival.mid), at: arrivalAt! })
+    quotes.sort((a, b) => a.at.localeCompare(b.at))
+    return { quotes, complete: tape.complete }
+  })
+
+  app.get('/v1/report', async (req) => {
+    const parsed = ReportQuery.safeParse(req.query)
+    if (!parsed.success)
+      throw new ServiceError('SERVICE_INVALID_REQUEST', 'Invalid request', {
+        issues: parsed.error.issues.map((i) => ({ path: i.path.join('.') || '(query)', message: i.message })),
+      })
+    const now = new Date(manager.now())
+    const text = parsed.data.since
+    const since = text === undefined || text === '' ? null : parseSince(text, now)
+    if (since === null && text !== undefined && text !== '')
+      throw new ServiceError('SERVICE_INVALID_REQUEST', 'Invalid request', {
+        issues: [{ path: 'since', message: 'expected a duration (30m, 24h, 7d) or an ISO-8601 date or time' }],
+      })
+    const symbol = parsed.data.symbol ?? null
+    const inputs = await loadReportInputs(options.queries, {
+      since,
+      ...(symbol ? { symbol } : {}),
+      maxExecutions: REPORT_MAX_EXECUTIONS,
+    })
+    return reportView(inputs, now, since, symbol)
+  })
+}
