@@ -3,9 +3,9 @@
  * are ISO-8601 UTC strings, prices and quantities decimal strings, costs bps with positive = a cost.
  */
 
-export const FINAL_STATUSES = ['filled', 'partially_filled', 'failed', 'cancelled'] as const
+const FINAL_STATUSES = ['filled', 'partially_filled', 'failed', 'cancelled'] as const
 export const STATUSES = ['scheduled', 'queued', 'running', ...FINAL_STATUSES] as const
-export type Status = (typeof STATUSES)[number]
+type Status = (typeof STATUSES)[number]
 export const STRATEGIES = ['almgren_chriss', 'twap', 'walk_the_book', 'market'] as const
 
 export const isFinal = (s: string): boolean => (FINAL_STATUSES as readonly string[]).includes(s)
@@ -46,7 +46,7 @@ export interface QuoteView {
   readonly at: string | null
 }
 
-export interface PlanSlice {
+interface PlanSlice {
   readonly index: number
   readonly startSeconds: number
   readonly plannedStart: string | null
@@ -54,7 +54,7 @@ export interface PlanSlice {
   readonly quantity: string
 }
 
-export interface PlanView {
+interface PlanView {
   readonly strategy: string
   readonly horizonSeconds: number
   readonly shortenedFromSeconds: number | null
@@ -65,14 +65,14 @@ export interface PlanView {
   readonly slices: readonly PlanSlice[]
 }
 
-export interface FillView {
+interface FillView {
   readonly fillId: string
   readonly quantity: string
   readonly price: string | null
   readonly at: string | null
 }
 
-export interface ChildOrderView {
+interface ChildOrderView {
   readonly clientOrderId: string
   readonly brokerOrderId: string | null
   readonly sliceIndex: number
@@ -89,7 +89,7 @@ export interface ChildOrderView {
   readonly fills: readonly FillView[]
 }
 
-export interface ResultView {
+interface ResultView {
   readonly success: boolean
   readonly shortfallBps: number | null
   readonly expectedCostBps: number | null

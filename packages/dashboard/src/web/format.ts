@@ -1,5 +1,5 @@
 /** What the page shows for a missing value. */
-export const NONE = '–'
+const NONE = '–'
 
 /** Bps as the API gives them (rounded to 0.01 there), positive = a cost to the trader. */
 export const bpsText = (v: number | null | undefined): string => (v === null || v === undefined ? NONE : `${v} bps`)

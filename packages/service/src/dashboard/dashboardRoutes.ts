@@ -29,7 +29,7 @@ export interface DashboardOptions {
  * explorer runs the Almgren–Chriss core in the page) but nothing may be `eval`ed; no frames, forms,
  * plugins or base URL; nothing from any other origin.
  */
-export const DASHBOARD_CSP = [
+const DASHBOARD_CSP = [
   "default-src 'none'",
   "script-src 'self' 'wasm-unsafe-eval'",
   "style-src 'self'",

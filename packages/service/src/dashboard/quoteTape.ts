@@ -1,7 +1,7 @@
 import type { BrokerPort, Quote } from '@acx/engine'
 
 /** A quote as the tape keeps it: bid and ask as decimal strings, its own time (epoch ms). */
-export interface TapeQuote {
+interface TapeQuote {
   readonly bid: string
   readonly ask: string
   readonly timestampMs: number

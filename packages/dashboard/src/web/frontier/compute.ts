@@ -2,7 +2,7 @@ import type { AcCoreApi } from '@acx/ac-core-wasm'
 import { toKernel, type ExplorerInputs } from './model.js'
 
 /** The chosen risk aversion's point and schedule. */
-export interface ChosenPoint {
+interface ChosenPoint {
   readonly riskAversion: number
   readonly kappa: number
   /** κT: how front-loaded the schedule is (0: a straight line). */

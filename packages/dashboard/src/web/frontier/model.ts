@@ -30,7 +30,7 @@ export interface FieldSpec {
 
 const field = (spec: FieldSpec): FieldSpec => spec
 
-export const AC_FIELDS: readonly FieldSpec[] = [
+const AC_FIELDS: readonly FieldSpec[] = [
   field({
     key: 'lambda',
     label: 'Risk aversion',
@@ -125,7 +125,7 @@ export const AC_FIELDS: readonly FieldSpec[] = [
   }),
 ]
 
-export const MODEL_FIELDS: readonly FieldSpec[] = [
+const MODEL_FIELDS: readonly FieldSpec[] = [
   field({ key: 'X', label: 'Shares', symbol: 'X', unit: 'shares', min: 0, minInclusive: false, default: 1e6 }),
   field({
     key: 'T',
@@ -259,7 +259,7 @@ export function stateFromQuery(query: URLSearchParams): ExplorerState {
   return { units, values }
 }
 
-export interface Problem {
+interface Problem {
   readonly key: string
   readonly message: string
 }

@@ -11,8 +11,8 @@ import { runEventStream, type StreamState } from '../sse.js'
 import { CancelButton } from './CancelButton.js'
 import { errorText, LiveBadge } from './common.js'
 
-/** Series colours (a test looks for them on the canvas). */
-export const COLORS = {
+/** Series colours (the browser test looks for the planned and actual ones on the canvas). */
+const COLORS = {
   planned: '#1d4ed8',
   actual: '#dc2626',
   bid: '#15803d',
