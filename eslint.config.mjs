@@ -28,7 +28,7 @@ function boundaries(testing) {
     {
       enforceBuildableLibDependency: false,
       // the repository's own tooling at its root, outside every project
-      allow: ['^(\\.\\./)+scripts/bundleNode\\.mjs$', '^(\\.\\./)+vitest\\.shared\\.js$'],
+      allow: ['^(\\.\\./)+scripts/(bundleNode|readmeExamples)\\.mjs$', '^(\\.\\./)+vitest\\.shared\\.js$'],
       depConstraints: [
         {
           sourceTag: 'layer:kernel',
@@ -66,7 +66,17 @@ function boundaries(testing) {
 }
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/build/**', '**/node_modules/**', '**/src/generated/**', '**/assembly/**', '.nx/**'] },
+  {
+    ignores: [
+      '**/dist/**',
+      '**/build/**',
+      '**/node_modules/**',
+      '**/src/generated/**',
+      '**/assembly/**',
+      '.nx/**',
+      '**/.readme-examples/**',
+    ],
+  },
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts', '**/*.tsx', '**/*.mjs', '**/*.cjs'],

@@ -205,7 +205,13 @@ export interface AssetView {
 export function parseAsset(raw: unknown): AssetView {
   const dto = unwrap('asset', readAssetDto(raw))
   return {
-    asset: { symbol: dto.symbol, tradable: dto.tradable && dto.status === 'active', fractionable: dto.fractionable },
+    asset: {
+      symbol: dto.symbol,
+      tradable: dto.tradable && dto.status === 'active',
+      fractionable: dto.fractionable,
+      // the classes the engine acts on; any other (us_option) leaves it to the symbol
+      ...(dto.class === 'crypto' || dto.class === 'us_equity' ? { assetClass: dto.class } : {}),
+    },
     assetClass: dto.class,
   }
 }

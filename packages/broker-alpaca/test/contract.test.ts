@@ -90,60 +90,49 @@ const SIM_FAULTS: Readonly<Record<ContractFault, ScriptedFault>> = {
   rejected: 'reject',
 }
 
-brokerPortContract(
-  "the engine's simulated market",
-  async () => {
-    const clock = createVirtualClock()
-    const next = new Map<ContractOperation, ScriptedFault>()
-    const calls = new Map<ContractOperation, number>()
-    let loseNext: ScriptedFault
-    const broker = createSimulatedMarket({
-      clock,
-      seed: 7,
-      faults: {
-        script: (call) => {
-          calls.set(call.method, (calls.get(call.method) ?? 0) + 1)
-          const fault = next.get(call.method)
-          if (fault !== undefined) {
-            next.delete(call.method)
-            return fault
-          }
-          if (call.method !== 'submitOrder' || loseNext === undefined) return undefined
-          const lost = loseNext
-          loseNext = undefined
-          return lost
-        },
+brokerPortContract("the engine's simulated market", async () => {
+  const clock = createVirtualClock()
+  const next = new Map<ContractOperation, ScriptedFault>()
+  const calls = new Map<ContractOperation, number>()
+  let loseNext: ScriptedFault
+  const broker = createSimulatedMarket({
+    clock,
+    seed: 7,
+    faults: {
+      script: (call) => {
+        calls.set(call.method, (calls.get(call.method) ?? 0) + 1)
+        const fault = next.get(call.method)
+        if (fault !== undefined) {
+          next.delete(call.method)
+          return fault
+        }
+        if (call.method !== 'submitOrder' || loseNext === undefined) return undefined
+        const lost = loseNext
+        loseNext = undefined
+        return lost
       },
-      symbols: {
-        AAPL: { price: '190.02', spread: '0.04', position: '100', fractionable: true },
-        LOWP: { price: '5.005', spread: '0.01', fractionable: false },
-        'BTC/USD': { price: '60005', spread: '10', fractionable: true },
-      },
-      // No session: every symbol trades around the clock (the simulated market's default).
-    })
-    return {
-      broker,
-      symbol: 'AAPL',
-      wholeShareSymbol: 'LOWP',
-      unknownSymbol: 'NOPE',
-      aroundTheClockSymbol: 'BTC/USD',
-      now: () => clock.now(),
-      loseNextSubmitResponse: (how = 'no_answer') => {
-        loseNext = how === 'no_answer' ? 'lost_response' : 'garbled_response'
-      },
-      failNext: (op, fault) => void next.set(op, SIM_FAULTS[fault]),
-      callsReceived: (op) => calls.get(op) ?? 0,
-      ordersWithClientId: (id) => broker.orders().filter((o) => o.clientOrderId === id).length,
-      sleep: (ms) => clock.sleep(ms),
-      close: async () => {},
-    }
-  },
-  {
-    knownGaps: {
-      'tif-crypto-day':
-        'the simulated market does not check time in force: it takes day for a crypto pair (engine: refuse it in submitOrder, BROKER_REJECTED reason invalid_request)',
-      'tif-equity-day':
-        'the simulated market does not check time in force: it takes gtc and ioc for an equity (engine: refuse them in submitOrder, BROKER_REJECTED reason invalid_request)',
     },
-  },
-)
+    symbols: {
+      AAPL: { price: '190.02', spread: '0.04', position: '100', fractionable: true },
+      LOWP: { price: '5.005', spread: '0.01', fractionable: false },
+      'BTC/USD': { price: '60005', spread: '10', fractionable: true },
+    },
+    // No session: every symbol trades around the clock (the simulated market's default).
+  })
+  return {
+    broker,
+    symbol: 'AAPL',
+    wholeShareSymbol: 'LOWP',
+    unknownSymbol: 'NOPE',
+    aroundTheClockSymbol: 'BTC/USD',
+    now: () => clock.now(),
+    loseNextSubmitResponse: (how = 'no_answer') => {
+      loseNext = how === 'no_answer' ? 'lost_response' : 'garbled_response'
+    },
+    failNext: (op, fault) => void next.set(op, SIM_FAULTS[fault]),
+    callsReceived: (op) => calls.get(op) ?? 0,
+    ordersWithClientId: (id) => broker.orders().filter((o) => o.clientOrderId === id).length,
+    sleep: (ms) => clock.sleep(ms),
+    close: async () => {},
+  }
+})

@@ -150,7 +150,7 @@ describe('an Almgren–Chriss execution end to end through the adapter and the f
       expect(new Dec(o!['filled_qty'] as string).eq(a.filledQty)).toBe(true)
     }
     expect(s.positionQty('AAPL').eq(6000)).toBe(true)
-    expect(logger.records.some((r) => r.msg === 'Execution completed' && r.obj['total_filled'] === 1000)).toBe(true)
+    expect(logger.records.some((r) => r.msg === 'Execution completed' && r.obj['total_filled'] === '1000')).toBe(true)
   }, 20_000)
 
   it('walks the book for a LOW-urgency sell, with the same guarantees', async () => {

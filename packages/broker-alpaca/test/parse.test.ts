@@ -84,13 +84,13 @@ describe('parsing Alpaca payloads (fixtures captured from docs.alpaca.markets)',
 
   it('reads an asset: tradable only when active', () => {
     expect(parseAsset(fixture('asset'))).toEqual({
-      asset: { symbol: 'AAPL', tradable: true, fractionable: true },
+      asset: { symbol: 'AAPL', tradable: true, fractionable: true, assetClass: 'us_equity' },
       assetClass: 'us_equity',
     })
     expect(parseAsset({ ...fixture('asset'), status: 'inactive' }).asset.tradable).toBe(false)
     expect(parseAsset({ ...fixture('asset'), class: undefined }).assetClass).toBe('us_equity')
     expect(parseAsset(fixture('cryptoAsset'))).toEqual({
-      asset: { symbol: 'BTC/USD', tradable: true, fractionable: true },
+      asset: { symbol: 'BTC/USD', tradable: true, fractionable: true, assetClass: 'crypto' },
       assetClass: 'crypto',
     })
   })

@@ -28,6 +28,7 @@ import { createRiskGate, type RiskGate } from './risk/riskGate.js'
 import type { RiskCheckCode } from './risk/riskLimits.js'
 import { planExecution, type ExecutionPlan, type PlanContext } from './execution/planExecution.js'
 import { checkAtVenue, type VenueRefusal } from './execution/venueChecks.js'
+import { priceText, quantityText } from './domain/decimalText.js'
 
 export interface EngineOptions {
   readonly broker: BrokerPort
@@ -67,7 +68,8 @@ export interface ExecuteOptions {
   readonly executionId?: string
   /**
    * Stops the execution: the open child order is cancelled (and the cancel confirmed), nothing more is
-   * sent, and the result's error is `aborted` — or `halted` when the signal's reason is `'halt'`.
+   * sent, and the result's error is `aborted` — `halted` when the signal's reason is `'halt'`, `paused`
+   * when it is `'pause'` (stopped at a safe point to be resumed: logged as paused, not completed).
    */
   readonly signal?: AbortSignal
 }
@@ -254,7 +256,7 @@ export function createEngine(options: EngineOptions): Engine {
           ...ex.fields(),
           from_seconds: planned.plan.shortenedFromSeconds,
           to_seconds: planned.plan.horizonSeconds,
-          close_at: market?.nextCloseMs ?? null,
+          close_at: market?.nextCloseMs == null ? null : new Date(market.nextCloseMs).toISOString(),
         },
         'Horizon shortened to end before the close',
       )
@@ -262,9 +264,9 @@ export function createEngine(options: EngineOptions): Engine {
     logger.info(
       {
         ...ex.fields(),
-        quantity: intent.quantity.toNumber(),
+        quantity: quantityText(intent.quantity),
         urgency: intent.urgency,
-        arrival_mid: arrival?.mid.toNumber() ?? null,
+        arrival_mid: arrival ? priceText(arrival.mid) : null,
         horizon_seconds: planned.plan.horizonSeconds,
       },
       'Execution started',
@@ -314,10 +316,16 @@ export function createEngine(options: EngineOptions): Engine {
       const mid = quote?.mid ?? null
       const refusal = risk.checkParent({ symbol: intent.symbol, quantity: intent.quantity, mid })
       if (refusal) return { ok: false, refusal: { kind: 'risk', ...refusal } }
-      // planned as the execution would plan it now (or, while closed, at the next open)
+      // planned as the execution would plan it now; while closed, as at the next open (until that
+      // session's close); inside the close margin, as at the next open of a session not known yet
       const now = clock.now()
-      const from = market !== null && !market.isOpen && market.nextOpenMs !== null ? market.nextOpenMs : now
-      const toClose = market !== null && !market.isOpen ? secondsToClose(market, from) : secondsToClose(market, now)
+      const leftNow = secondsToClose(market, now)
+      const toClose =
+        market === null || (market.isOpen && (leftNow === null || leftNow > 0))
+          ? leftNow
+          : market.isOpen
+            ? null
+            : secondsToClose(market, market.nextOpenMs ?? now)
       const { plan } = planExecution(config, core, intent, strategy, { quote, lot: venue.lot, secondsToClose: toClose })
       return { ok: true, strategy, referencePrice: mid, quote, market, plan }
     },
@@ -359,21 +367,21 @@ export function createEngine(options: EngineOptions): Engine {
           ...ex.fields(),
           execution_strategy: result.executionStrategy,
           slices_used: result.slicesUsed,
-          total_filled: result.totalFilled.toNumber(),
-          avg_fill_price: result.avgFillPrice.toNumber(),
+          total_filled: quantityText(result.totalFilled),
+          avg_fill_price: result.totalFilled.isZero() ? null : priceText(result.avgFillPrice),
           fill_percentage: result.fillPercentage,
           execution_time_seconds: result.executionTimeSeconds,
           correlation_id: result.correlationId,
           symbol: result.symbol,
           success: result.success,
           market_fallback_used: result.marketFallbackUsed,
-          arrival_mid: result.arrivalMid?.toNumber() ?? null,
+          arrival_mid: result.arrivalMid ? priceText(result.arrivalMid) : null,
           implementation_shortfall_bps: result.implementationShortfallBps,
           expected_cost_bps: result.expectedCostBps,
           expected_std_bps: result.expectedStdBps,
           error_code: result.error?.code ?? null,
         },
-        'Execution completed',
+        result.error?.code === 'paused' ? 'Execution paused' : 'Execution completed',
       )
       return result
     },

@@ -23,6 +23,7 @@ export type { EngineErrorCode, ConfigIssue } from './errors.js'
 
 // Domain
 export { Dec, ZERO, isDecimal, floorToLot } from './domain/dec.js'
+export { priceText, quantityText } from './domain/decimalText.js'
 export {
   MAX_CLIENT_ORDER_ID_LENGTH,
   MAX_CORRELATION_ID_LENGTH,

@@ -5,12 +5,18 @@ import { z } from 'zod'
 /** Symbols the built-in simulated market lists when ACX_SIM_SYMBOLS is not set: symbol:price:spread. */
 export const DEFAULT_SIM_SYMBOLS = 'AAPL:190:0.02,MSFT:410:0.04,SPY:520:0.01,TSLA:250:0.05,XYZ:12.5:0.06'
 
+/** Only a value that is not a number at all says so; a number out of range says what range. */
+const aNumber = () =>
+  z.coerce.number({ error: (issue) => (issue.code === 'invalid_type' ? 'must be a number' : undefined) })
 const int = (min: number, max: number) =>
-  z.coerce.number({ error: 'must be a number' }).int('must be an integer').min(min).max(max)
-const positive = z.coerce
-  .number({ error: 'must be a number' })
-  .positive('must be > 0')
-  .refine(Number.isFinite, 'must be finite')
+  aNumber()
+    .int('must be a whole number')
+    .min(min, `must be between ${min} and ${max}`)
+    .max(max, `must be between ${min} and ${max}`)
+const positive = aNumber().positive('must be > 0').refine(Number.isFinite, 'must be finite')
+/** One of a few words; the message lists them all. */
+const oneOf = <const T extends readonly [string, ...string[]]>(values: T) =>
+  z.enum(values, { error: () => `must be one of ${values.join(', ')}` })
 const url = z.url({ error: 'must be an http(s) URL' }).refine((u) => /^https?:\/\//.test(u), 'must be an http(s) URL')
 
 const simSymbol = /^[A-Z0-9./]*[A-Z][A-Z0-9./]*:\d+(\.\d+)?:\d+(\.\d+)?$/
@@ -56,8 +62,8 @@ export const ConfigSchema = z
   .object({
     ACX_HOST: z.string().trim().min(1).default('127.0.0.1'),
     ACX_PORT: int(0, 65535).default(8080),
-    ACX_BROKER: z.enum(['sim', 'alpaca']).default('sim'),
-    ACX_STORE: z.enum(['sqlite', 'dynamodb']).default('sqlite'),
+    ACX_BROKER: oneOf(['sim', 'alpaca']).default('sim'),
+    ACX_STORE: oneOf(['sqlite', 'dynamodb']).default('sqlite'),
     ACX_DB_PATH: z.string().trim().min(1).default('./data/acx.sqlite'),
     ACX_DYNAMODB_TABLE: z
       .string()
@@ -65,16 +71,16 @@ export const ConfigSchema = z
       .regex(/^[A-Za-z0-9_.-]{3,255}$/, 'must be 3–255 of a-z A-Z 0-9 _ - .')
       .optional(),
     ACX_DYNAMODB_ENDPOINT: url.optional(),
-    ACX_INTAKE: z.enum(['http', 'sqs']).default('http'),
+    ACX_INTAKE: oneOf(['http', 'sqs']).default('http'),
     ACX_SQS_QUEUE_URL: url.optional(),
     ACX_SQS_DLQ_URL: url.optional(),
     ACX_SQS_ENDPOINT: url.optional(),
     AWS_REGION: z.string().trim().min(1).optional(),
-    ACX_RECOVERY: z.enum(['resume', 'flatten', 'fail']).default('resume'),
+    ACX_RECOVERY: oneOf(['resume', 'flatten', 'fail']).default('resume'),
     ACX_MAX_CONCURRENT_EXECUTIONS: int(1, 10_000).default(16),
     ACX_API_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
     ACX_BODY_LIMIT_BYTES: int(256, 10 * 1024 * 1024).default(16_384),
-    ACX_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    ACX_LOG_LEVEL: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     ACX_SHUTDOWN_TIMEOUT_SECONDS: positive.default(30),
     ACX_WORKER_ID: z.string().trim().min(1).max(200).optional(),
     ACX_LEASE_SECONDS: positive.default(30),
@@ -87,8 +93,8 @@ export const ConfigSchema = z
       .regex(/^(\d+(\.\d*)?|\.\d+)$/, 'must be a positive decimal number (digits and a point)')
       .refine((v) => Number(v) > 0, 'must be > 0')
       .optional(),
-    RISK_OPEN_NOTIONAL_POLICY: z.enum(['queue', 'reject']).default('queue'),
-    ACX_OUTSIDE_HOURS: z.enum(['queue', 'reject']).default('queue'),
+    RISK_OPEN_NOTIONAL_POLICY: oneOf(['queue', 'reject']).default('queue'),
+    ACX_OUTSIDE_HOURS: oneOf(['queue', 'reject']).default('queue'),
     ACX_MAX_EVENT_STREAMS: int(0, 10_000).default(100),
     /** `on`: the dashboard's page at `/`; `off`: the API only. */
     ACX_DASHBOARD: z.enum(['on', 'off']).default('on'),

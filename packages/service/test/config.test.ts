@@ -65,4 +65,33 @@ describe('loadConfig', () => {
     const r = loadConfig({ ACX_API_TOKEN: 'short' })
     expect(r.ok).toBe(false)
   })
+
+  it('says what is wrong with each value: its range, the words it accepts, the format it needs', () => {
+    const problem = (env: Record<string, string>) => {
+      const r = loadConfig(env)
+      return r.ok ? 'ok' : r.problems.map((p) => `${p.variable}: ${p.message}`).join('; ')
+    }
+    expect(problem({ ACX_PORT: '-1' })).toBe('ACX_PORT: must be between 0 and 65535')
+    expect(problem({ ACX_PORT: 'eighty' })).toBe('ACX_PORT: must be a number')
+    expect(problem({ ACX_PORT: '80.5' })).toBe('ACX_PORT: must be a whole number')
+    expect(problem({ ACX_OUTSIDE_HOURS: 'later' })).toBe('ACX_OUTSIDE_HOURS: must be one of queue, reject')
+    expect(problem({ AC_MARKET_FALLBACK: 'maybe' })).toBe(
+      'AC_MARKET_FALLBACK: must be one of true, false, 1, 0, yes, no, on, off',
+    )
+    expect(problem({ ACX_SIM_SESSION: '9:30-16:00 America/New_York' })).toMatch(
+      /^ACX_SIM_SESSION: must be HH:MM-HH:MM followed by a time zone/,
+    )
+    expect(problem({ ACX_SIM_SESSION: '09:30-16:00 Mars/Base' })).toMatch(/unknown time zone Mars\/Base/)
+    expect(problem({ ACX_SIM_SESSION: '16:00-09:30 America/New_York' })).toMatch(/must be after its open/)
+    expect(problem({ AC_CLOSE_MARGIN_SECONDS: '-5' })).toMatch(/^AC_CLOSE_MARGIN_SECONDS: /)
+  })
+
+  it('reads the trading-session settings', () => {
+    const r = loadConfig({ ACX_SIM_SESSION: '09:30-16:00 America/New_York', AC_CLOSE_MARGIN_SECONDS: '120' })
+    expect(r.ok && r.config.ACX_SIM_SESSION).toEqual({ open: '09:30', close: '16:00', timeZone: 'America/New_York' })
+    expect(r.ok && r.config.engine.execution.closeMarginSeconds).toBe(120)
+    expect(r.ok && r.config.ACX_OUTSIDE_HOURS).toBe('queue')
+    const always = loadConfig({ ACX_SIM_SESSION: 'always' })
+    expect(always.ok && always.config.ACX_SIM_SESSION).toBeUndefined()
+  })
 })

@@ -190,13 +190,23 @@ describe('the HTTP API on a real listening server', () => {
     expect(r.text).toContain('acx_execution_fill_ratio_bucket')
     expect(r.text).toContain('acx_execution_seconds_bucket')
     expect(r.text).toMatch(/acx_intents_total\{outcome="invalid"\} [1-9]/)
+    // the shortfall as everywhere (positive = cost): its sum over executions is the sum of the API's figures
+    const list = await http(`${svc.url}/v1/orders?limit=1000&status=filled&symbol=AAPL`, 'GET', undefined, auth)
+    const acShortfalls = list.json.executions
+      .filter((e: { strategy: string }) => e.strategy === 'almgren_chriss')
+      .map((e: { shortfallBps: number }) => e.shortfallBps)
+    const sum = Number(/acx_execution_shortfall_bps_sum\{strategy="almgren_chriss"\} (\S+)/.exec(r.text)?.[1])
+    expect(sum).toBeCloseTo(
+      acShortfalls.reduce((a: number, b: number) => a + b, 0),
+      0,
+    )
   })
 
   it('logs a summary line per execution with the operators’ field names', () => {
     const summary = svc.logs().find((l) => l.correlation_id === 'http-1' && 'fill_percentage' in l)
     expect(summary).toMatchObject({
       execution_strategy: 'almgren_chriss',
-      total_filled: 1000,
+      total_filled: '1000',
       fill_percentage: 100,
       symbol: 'AAPL',
     })

@@ -62,5 +62,7 @@ describe('the service logger', () => {
       expect(out).not.toContain(secret)
     }
     expect(out).toContain('[redacted]')
+    // times as everywhere else: ISO-8601 UTC with milliseconds
+    expect(JSON.parse(out.split('\n')[0]!).time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/)
   })
 })

@@ -137,17 +137,20 @@ describe('acx report', () => {
       executions: 3,
       fillRatePct: 99.6, // 2490 of 2500
       avgExecutionSeconds: 440,
-      priceImprovementBps: -1,
+      // shortfall as everywhere: positive = cost (2, 4, −3 bps: mean 1, standard error 2.08)
+      shortfallBps: 1,
+      shortfallStdErrBps: 2.08,
       marketFallbackRatePct: 33.33,
       usagePct: 60,
     })
     expect(row('ALL', 'walk_the_book')).toMatchObject({
       executions: 2,
       fillRatePct: 100,
-      priceImprovementBps: -7,
+      shortfallBps: 7,
+      shortfallStdErrBps: 1,
       marketFallbackRatePct: 50,
     })
-    expect(row('AAPL', 'almgren_chriss')).toMatchObject({ executions: 2, usagePct: 66.67, priceImprovementBps: -3 })
+    expect(row('AAPL', 'almgren_chriss')).toMatchObject({ executions: 2, usagePct: 66.67, shortfallBps: 3 })
     expect(row('MSFT', 'ALL')).toMatchObject({ executions: 2, fillRatePct: 99 })
   })
 
@@ -157,8 +160,9 @@ describe('acx report', () => {
       'fill rate': true,
       'execution time': true,
       'market fallback': false,
-      'slippage vs walk-the-book': true,
+      'price improvement vs walk-the-book': true,
     })
+    expect(r.criteria.at(-1)!.actual).toBe('AC 1 ± 2.08 bps vs WTB 7 ± 1 bps (positive = cost): AC better by 6 bps')
   })
 
   it('includes older executions without --since, and filters by symbol', async () => {
@@ -183,7 +187,7 @@ describe('acx report', () => {
     expect(json.rows.length).toBeGreaterThan(0)
     const csv = out[1]!.trim().split('\n')
     expect(csv[0]).toBe(
-      'symbol,strategy,executions,fill_rate_pct,avg_execution_seconds,price_improvement_bps,market_fallback_rate_pct,strategy_usage_pct',
+      'symbol,strategy,executions,fill_rate_pct,avg_execution_seconds,shortfall_bps,shortfall_stderr_bps,market_fallback_rate_pct,strategy_usage_pct',
     )
     expect(csv.slice(1).every((l) => l.startsWith('AAPL,') || l.startsWith('ALL,'))).toBe(true)
     expect(out[2]).toMatch(/FAIL\s+market fallback/)

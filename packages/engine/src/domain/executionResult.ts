@@ -23,6 +23,8 @@ export type ExecutionFailureCode =
   /** The market is closed (or closes within the close margin): nothing was sent; `retryAtMs` says when it opens. */
   | 'market_closed'
   | 'aborted'
+  /** Stopped at a safe point to be resumed later (a shutdown, a lost lease): not a finish. */
+  | 'paused'
   | 'partially_filled'
   | 'not_filled'
 

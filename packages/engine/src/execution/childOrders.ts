@@ -17,7 +17,7 @@ import { noopLogger } from '../ports/logger.js'
 import type { ExecutionContext } from './executionContext.js'
 import type { FillBook } from './fillBook.js'
 import type { VenueCalls } from './venueCalls.js'
-import { tradesAroundTheClock } from '../domain/tradingSession.js'
+import { priceText, quantityText } from '../domain/decimalText.js'
 
 /** While a cancel is unconfirmed, it is re-sent every this many polls. */
 const CANCEL_RESEND_POLLS = 5
@@ -137,7 +137,7 @@ export class ChildOrders {
       }
       if (!isTerminal(c.status)) c = await this.cancelAndConfirm(c)
       ctx.log.info(
-        { ...ctx.fields(), client_order_id: c.clientOrderId, status: c.status, filled_qty: c.filledQty.toNumber() },
+        { ...ctx.fields(), client_order_id: c.clientOrderId, status: c.status, filled_qty: quantityText(c.filledQty) },
         'Reconciled child order',
       )
     }
@@ -198,10 +198,10 @@ export class ChildOrders {
           attempt,
           client_order_id: clientOrderId,
           order_kind: req.kind,
-          slice_qty: req.qty.toNumber(),
-          limit_price: req.limitPrice?.toNumber() ?? null,
+          slice_qty: quantityText(req.qty),
+          limit_price: req.limitPrice ? priceText(req.limitPrice) : null,
           aggression: req.aggression ?? null,
-          remaining_qty: this.book.remaining().toNumber(),
+          remaining_qty: quantityText(this.book.remaining()),
         },
         'Slice submitted',
       )
@@ -213,8 +213,8 @@ export class ChildOrders {
       qty: req.qty,
       type,
       ...priced,
-      // a crypto pair trades around the clock and takes no `day` order
-      timeInForce: tradesAroundTheClock(intent.symbol) ? (type === 'limit' ? 'gtc' : 'ioc') : 'day',
+      // an instrument that trades around the clock (crypto) takes no `day` order
+      timeInForce: ctx.aroundTheClock ? (type === 'limit' ? 'gtc' : 'ioc') : 'day',
     } as const
     let bo: BrokerOrder
     // Whether any attempt may have created the order: then a later definite refusal (a 429, a refused
@@ -617,14 +617,14 @@ export class ChildOrders {
         attempt: attempt.attempt,
         client_order_id: attempt.clientOrderId,
         order_kind: attempt.kind,
-        slice_qty: attempt.qty.toNumber(),
-        limit_price: attempt.limitPrice?.toNumber() ?? null,
+        slice_qty: quantityText(attempt.qty),
+        limit_price: attempt.limitPrice ? priceText(attempt.limitPrice) : null,
         aggression: attempt.aggression ?? null,
-        filled_qty: attempt.filledQty.toNumber(),
-        late_fill_qty: attempt.lateFillQty.toNumber(),
-        avg_fill_price: attempt.filledQty.gt(0) ? attempt.avgFillPrice.toNumber() : null,
+        filled_qty: quantityText(attempt.filledQty),
+        late_fill_qty: quantityText(attempt.lateFillQty),
+        avg_fill_price: attempt.filledQty.gt(0) ? priceText(attempt.avgFillPrice) : null,
         status: attempt.status,
-        total_filled: this.book.totalFilled.toNumber(),
+        total_filled: quantityText(this.book.totalFilled),
       },
       'Slice completed',
     )

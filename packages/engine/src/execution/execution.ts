@@ -7,6 +7,7 @@ import type { OrderIntent } from '../domain/orderIntent.js'
 import type { UsableQuote } from '../domain/quote.js'
 import type { StrategyName } from '../domain/strategyName.js'
 import { EngineError } from '../errors.js'
+import { tradesAroundTheClock } from '../domain/tradingSession.js'
 import type { ExecutionStatus, JournalEntry } from '../ports/executionJournal.js'
 import type { Logger } from '../ports/logger.js'
 import type { RiskRefusal } from '../risk/riskLimits.js'
@@ -41,6 +42,7 @@ export class Execution implements ExecutionContext {
   /** When this run began. */
   readonly runStartedAt: number
   private lotSize: Decimal = new Dec(1)
+  private tradesAroundTheClock: boolean
   private arrivalQuote: UsableQuote | null = null
   /** On a resume: the first run's arrival mid, which the shortfall is measured against. */
   private arrivalMidOverride: Decimal | null | undefined
@@ -60,6 +62,7 @@ export class Execution implements ExecutionContext {
     this.runStartedAt = deps.clock.now()
     this.startedAt = resume?.startedAt ?? this.runStartedAt
     this.venue = new VenueCalls(this)
+    this.tradesAroundTheClock = tradesAroundTheClock(intent.symbol)
     this.book = new FillBook(intent.quantity)
     this.orders = new ChildOrders(this, this.venue, this.book)
     if (resume) {
@@ -86,6 +89,15 @@ export class Execution implements ExecutionContext {
     this.lotSize = lot
   }
 
+  /** Whether the asset trades around the clock, as the venue classes it (set by the preflight). */
+  setAroundTheClock(aroundTheClock: boolean): void {
+    this.tradesAroundTheClock = aroundTheClock
+  }
+
+  get aroundTheClock(): boolean {
+    return this.tradesAroundTheClock
+  }
+
   /** The arrival quote; null when there was none. */
   get arrival(): UsableQuote | null {
     return this.arrivalQuote
@@ -101,7 +113,8 @@ export class Execution implements ExecutionContext {
   async plan(plan: ExecutionPlan): Promise<void> {
     this.planned = plan
     const atMs = this.deps.clock.now()
-    const expectedFinishAt = (this.resuming ? this.startedAt : atMs) + plan.horizonSeconds * 1000
+    // the schedule is anchored at the execution's start (a resumed one's first start), as its slices are
+    const expectedFinishAt = this.startedAt + plan.horizonSeconds * 1000
     await this.journal({ type: 'execution_planned', executionId: this.id, atMs, plan, expectedFinishAt })
   }
 
@@ -193,14 +206,17 @@ export class Execution implements ExecutionContext {
     if (refusal) await this.refuse(refusal, { qty: this.remaining() })
   }
 
-  /** How the run ended: a stop (or error) records its failure; an abort without one is `aborted`/`halted`. */
+  /** How the run ended: a stop (or error) records its failure; an abort without one is `aborted`/`halted`/`paused`. */
   finish(stopped: ExecutionFailure | undefined): void {
     this.failure ??= stopped
     if (this.aborted && this.failure === undefined && !this.remaining().isZero()) {
+      const reason: unknown = this.signal?.reason
       this.failure =
-        this.signal?.reason === 'halt'
+        reason === 'halt'
           ? { code: 'halted', message: 'execution stopped by the kill switch' }
-          : { code: 'aborted', message: 'execution stopped by request' }
+          : reason === 'pause'
+            ? { code: 'paused', message: 'execution paused at a safe point, to be resumed' }
+            : { code: 'aborted', message: 'execution stopped by request' }
     }
   }
 
@@ -252,6 +268,7 @@ export class Execution implements ExecutionContext {
 
   status(result: ExecutionResult): ExecutionStatus {
     if (result.success) return 'filled'
+    if (result.error?.code === 'paused') return 'running' // not a finish: it resumes later
     if (result.error?.code === 'aborted' || result.error?.code === 'halted') return 'cancelled'
     if (result.totalFilled.gt(0)) return 'partially_filled'
     return 'failed'

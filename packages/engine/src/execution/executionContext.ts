@@ -29,6 +29,11 @@ export interface ExecutionContext {
   readonly deps: ExecutionDeps
   readonly signal: AbortSignal | undefined
   readonly log: Logger
+  /**
+   * The asset trades around the clock (a crypto asset, as the venue classes it; before the preflight
+   * reads it, a pair such as `BTC/USD`): its orders are `gtc`/`ioc`, never `day`.
+   */
+  readonly aroundTheClock: boolean
   /** Common log fields. */
   fields(): Record<string, unknown>
   /** Appends to the journal; a failure throws `ENGINE_JOURNAL_FAILED`. */

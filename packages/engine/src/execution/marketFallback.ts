@@ -1,4 +1,5 @@
 import type { Execution } from './execution.js'
+import { quantityText } from '../domain/decimalText.js'
 
 /**
  * The end of a strategy that worked limit orders: whatever is still unfilled goes out as one market
@@ -10,7 +11,7 @@ export async function sendMarketFallback(ex: Execution, sliceIndex: number, atte
   const qty = ex.remainingLots()
   if (!qty.gt(0)) return
   ex.usedMarketFallback()
-  ex.log.warn({ ...ex.fields(), remaining_qty: qty.toNumber() }, 'Market order fallback')
+  ex.log.warn({ ...ex.fields(), remaining_qty: quantityText(qty) }, 'Market order fallback')
   const child = await ex.orders.place({ sliceIndex, attempt, kind: 'market_fallback', qty })
   if (child.status === 'rejected') ex.stop('broker_error', `market order rejected: ${child.rejectReason ?? ''}`)
   await ex.orders.awaitMarket(child)

@@ -12,4 +12,5 @@ export async function preflight(ex: Execution): Promise<void> {
   )
   if (!checked.ok) ex.stop(checked.refusal.code, checked.refusal.message, checked.refusal.brokerCode)
   ex.setLot(checked.lot)
+  ex.setAroundTheClock(checked.aroundTheClock)
 }

@@ -1,5 +1,6 @@
 import type { Decimal } from 'decimal.js'
 import type { AcConfig } from '../config/acConfig.js'
+import { tradesAroundTheClock } from '../domain/tradingSession.js'
 import { Dec, floorToLot } from '../domain/dec.js'
 import type { ExecutionFailureCode } from '../domain/executionResult.js'
 import type { OrderIntent } from '../domain/orderIntent.js'
@@ -16,7 +17,13 @@ export interface VenueRefusal {
 }
 
 export type VenueCheck =
-  { readonly ok: true; readonly lot: Decimal } | { readonly ok: false; readonly refusal: VenueRefusal }
+  | {
+      readonly ok: true
+      readonly lot: Decimal
+      /** A crypto asset (by the venue's class, else by the symbol): gtc/ioc orders, never day. */
+      readonly aroundTheClock: boolean
+    }
+  | { readonly ok: false; readonly refusal: VenueRefusal }
 
 /** How a check reaches the venue: directly (intake), or through an execution's retry policy. */
 export type VenueCall = <T>(op: string, fn: () => Promise<T>) => Promise<T>
@@ -51,7 +58,9 @@ export async function checkAtVenue(
   if (!floorToLot(intent.quantity, lot).eq(intent.quantity)) {
     return refuse('fractional_not_allowed', `${intent.quantity.toFixed()} ${intent.symbol}: whole shares only`)
   }
-  if (intent.closeType === 'NONE') return { ok: true, lot }
+  const aroundTheClock =
+    asset.assetClass === undefined ? tradesAroundTheClock(intent.symbol) : asset.assetClass === 'crypto'
+  if (intent.closeType === 'NONE') return { ok: true, lot, aroundTheClock }
   let held: Decimal
   try {
     held = (await call('getPosition', () => broker.getPosition(intent.symbol)))?.qty ?? new Dec(0)
@@ -63,5 +72,5 @@ export async function checkAtVenue(
       'insufficient_position',
       `closing ${toClose.toFixed()} ${intent.symbol} but holding ${held.toFixed()}`,
     )
-  return { ok: true, lot }
+  return { ok: true, lot, aroundTheClock }
 }

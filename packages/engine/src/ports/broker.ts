@@ -135,7 +135,10 @@ export type TimeInForce = 'day' | 'gtc' | 'ioc'
  */
 export interface MarketClock {
   readonly isOpen: boolean
-  /** The next session's open (or now's, while open: null); null for a symbol that trades around the clock. */
+  /**
+   * When the next session opens: while closed, the coming open; while open, the open of the session
+   * after this one. Null for a symbol that trades around the clock.
+   */
   readonly nextOpenMs: number | null
   /** While open: when this session closes; while closed: the next session's close. Null around the clock. */
   readonly nextCloseMs: number | null
@@ -172,6 +175,11 @@ export interface Asset {
   readonly symbol: string
   readonly tradable: boolean
   readonly fractionable: boolean
+  /**
+   * How the venue classes it: a `crypto` asset trades around the clock and takes `gtc`/`ioc` orders,
+   * never `day`. Absent: decided by the symbol (a pair such as `BTC/USD` is crypto).
+   */
+  readonly assetClass?: 'us_equity' | 'crypto'
 }
 
 /** What a cancel request found: the venue took the request, or the order was already final (nothing to cancel). */

@@ -820,6 +820,9 @@ export function createSimulatedMarket(options: SimulatedMarketOptions): Simulate
         reject('client_order_id must be 1–128 characters')
       if (!req.qty.isFinite() || !req.qty.gt(0)) reject('qty must be > 0')
       if (!req.qty.isInteger() && !s.fractionable) reject(`${req.symbol} is not fractionable`, 'not_fractionable')
+      // as Alpaca: a crypto pair takes gtc or ioc, an equity day only
+      if (tradesAroundTheClock(req.symbol) ? req.timeInForce === 'day' : req.timeInForce !== 'day')
+        reject(`time_in_force ${req.timeInForce} is not allowed for ${req.symbol}`)
       if (req.type === 'limit') {
         if (req.limitPrice === undefined || !isOnTick(req.limitPrice)) reject('limit_price must be on the tick')
       } else if (req.limitPrice !== undefined) {
@@ -932,7 +935,12 @@ export function createSimulatedMarket(options: SimulatedMarketOptions): Simulate
     async getAsset(symbol) {
       await enter({ method: 'getAsset', symbol })
       const s = state(symbol)
-      const asset: Asset = { symbol, tradable: s.tradable, fractionable: s.fractionable }
+      const asset: Asset = {
+        symbol,
+        tradable: s.tradable,
+        fractionable: s.fractionable,
+        assetClass: tradesAroundTheClock(symbol) ? 'crypto' : 'us_equity',
+      }
       return asset
     },
   }

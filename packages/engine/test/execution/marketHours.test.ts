@@ -71,6 +71,26 @@ describe('market hours', () => {
   })
 })
 
+describe('time in force by asset class', () => {
+  it('sends gtc/ioc for an asset the venue classes as crypto even without a slash (BTCUSD), day for an equity', async () => {
+    const h = aHarness({ market: { tradeProbability: 0, dailyVolatility: 0 } })
+    const seen: SubmitOrderRequest[] = []
+    // the venue calls AAPL a crypto asset here: the engine must follow the venue's class, not the symbol
+    const venue: BrokerPort = {
+      ...h.market,
+      getAsset: async (symbol) => ({ ...(await h.market.getAsset(symbol)), assetClass: 'crypto' }),
+      submitOrder: (req) => (seen.push(req), h.market.submitOrder({ ...req, timeInForce: 'day' })),
+    }
+    const { createEngine } = await import('../../src/engine.js')
+    const { reference } = await import('@acx/ac-core-wasm')
+    const engine = createEngine({ broker: venue, clock: h.clock, config: h.config, core: reference })
+    await engine.execute(anIntent({ quantity: '10', urgency: 'LOW' }))
+    expect(new Set(seen.map((q) => `${q.type}:${q.timeInForce}`))).toEqual(new Set(['limit:gtc', 'market:ioc']))
+    await h.engine.execute(anIntent({ quantity: '10', urgency: 'LOW', correlationId: 'equity' }))
+    expect(h.market.orders().filter((o) => o.clientOrderId.startsWith('equity')).length).toBeGreaterThan(0)
+  })
+})
+
 describe('assess', () => {
   it('answers with the plan the execution then follows, spread included, for the same quote', async () => {
     const h = aHarness({ market: { dailyVolatility: 0, tradeProbability: 0 } })
@@ -107,5 +127,20 @@ describe('assess', () => {
     const a = await h.engine.assess(anIntent())
     expect(a.ok && a.market).toMatchObject({ isOpen: false, nextOpenMs: at('2026-01-12T14:30:00Z') })
     expect(a.ok && a.plan.horizonSeconds).toBe(300)
+  })
+
+  it('inside the close margin, plans for the next open, in full', async () => {
+    // 15:59:30 in New York: open, but within the 60-second margin of the close
+    const h = aHarness({ startMs: at('2026-01-05T20:59:30Z'), market: { session: NY } })
+    const a = await h.engine.assess(anIntent())
+    expect(a.ok && a.market).toMatchObject({ isOpen: true, nextOpenMs: at('2026-01-06T14:30:00Z') })
+    expect(a.ok && a.plan).toMatchObject({ horizonSeconds: 300, shortenedFromSeconds: null })
+  })
+
+  it('near the close, plans a horizon cut to end the margin before it', async () => {
+    // 15:57 (T = 300 s, margin 60 s): 180 s to the close, the plan cut to the 120 s before the margin
+    const h = aHarness({ startMs: at('2026-01-05T20:57:00Z'), market: { session: NY } })
+    const a = await h.engine.assess(anIntent())
+    expect(a.ok && a.plan).toMatchObject({ horizonSeconds: 120, shortenedFromSeconds: 300 })
   })
 })

@@ -170,8 +170,9 @@ describe('almgren_chriss end to end on the simulator', () => {
     expect(summary?.obj).toMatchObject({
       execution_strategy: 'almgren_chriss',
       slices_used: 5,
-      total_filled: 1000,
-      avg_fill_price: r.avgFillPrice.toNumber(),
+      // quantities and prices as decimal strings (prices at 4 decimals), as in the API
+      total_filled: '1000',
+      avg_fill_price: r.avgFillPrice.toDecimalPlaces(4).toString(),
       fill_percentage: 100,
       execution_time_seconds: r.executionTimeSeconds,
       correlation_id: 'log-1',

@@ -249,6 +249,21 @@ describe('abort', () => {
       executionId: 'exec-9',
     })
   })
+
+  it("pauses on a 'pause' abort: open child confirmed cancelled, result paused, logged as paused and not completed", async () => {
+    const h = aHarness({ market: illiquid })
+    const ac = new AbortController()
+    const running = h.engine.execute(anIntent({ correlationId: 'pause' }), { signal: ac.signal })
+    await h.clock.sleep(75_000)
+    ac.abort('pause')
+    const r = await running
+    expect(r.error?.code).toBe('paused')
+    expect(h.market.orders().every((o) => ['canceled', 'filled'].includes(o.status))).toBe(true)
+    expect(h.journal.entries.at(-1)).toMatchObject({ type: 'execution_finished', status: 'running' })
+    const messages = h.logger.records.map((l) => l.msg)
+    expect(messages).toContain('Execution paused')
+    expect(messages).not.toContain('Execution completed')
+  })
 })
 
 describe('odd broker answers', () => {

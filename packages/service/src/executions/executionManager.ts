@@ -98,6 +98,8 @@ export interface ExecutionManager {
   prune(beforeMs: number): Promise<number>
   /** Sum over running executions of their unfilled quantity at their reference price. */
   openNotional(): Decimal
+  /** One execution's stored record; null when unknown. */
+  record(id: string): Promise<ExecutionRecord | null>
   /** One execution with its child orders, fills and progress; null when unknown. */
   detail(id: string): Promise<ExecutionDetail | null>
   /** The execution admitted under a correlation id; null when none was. */
@@ -254,7 +256,7 @@ export function createExecutionManager(options: ExecutionManagerOptions): Execut
       // nothing new can be journaled: every running execution stops at a safe point, to be resumed
       for (const [id, controller] of controllers) {
         suspended.add(id)
-        controller.abort('store_unavailable')
+        controller.abort('pause')
       }
     },
     onUp: () => {
@@ -463,7 +465,7 @@ export function createExecutionManager(options: ExecutionManagerOptions): Execut
         lost = true
         logger.error({ executionId: id }, 'Lease lost: stopping at a safe point; the new holder resumes it')
         suspended.add(id)
-        controller.abort('lease_lost')
+        controller.abort('pause')
         return
       }
       // a cancel may have been asked of another worker (POST /v1/orders/:id/cancel anywhere)
@@ -763,6 +765,8 @@ export function createExecutionManager(options: ExecutionManagerOptions): Execut
 
     openNotional,
 
+    record: (id) => stored('read', () => store.getExecution(id)),
+
     detail: async (id) => detailOf(await stored('read', () => store.getExecution(id))),
 
     byCorrelationId: async (correlationId) =>
@@ -829,7 +833,7 @@ export function createExecutionManager(options: ExecutionManagerOptions): Execut
       waiting.length = 0
       for (const [id, controller] of controllers) {
         suspended.add(id)
-        controller.abort('shutdown')
+        controller.abort('pause')
       }
       const done = new Promise<void>((resolve) => {
         idleWaiters.push(resolve)

@@ -329,16 +329,17 @@ export function buildApp(options: AppOptions): FastifyInstance {
   app.get<{ Params: { id: string } }>('/v1/orders/:id/events', async (req, reply) => {
     lastEventId(req)
     const id = req.params.id
-    if (!(await manager.detail(id))) throw new ServiceError('SERVICE_NOT_FOUND')
+    if (!(await manager.record(id))) throw new ServiceError('SERVICE_NOT_FOUND')
     await stream(
       req,
       reply,
       {
         async read(afterId) {
+          // the status first: a final one was stored with its finish entry, which the read below then
+          // includes; over once that is sent (a scheduled execution is not final: it starts again)
+          const record = await manager.record(id)
           const entries = await manager.entries(id, afterId)
-          const record = entries.length ? null : await manager.detail(id)
-          // over once the finish is sent and the execution is final (a scheduled one is not: it starts again)
-          return { entries, done: record !== null && FINAL_STATUSES.has(record.record.status) }
+          return { entries, done: record !== null && FINAL_STATUSES.has(record.status) }
         },
       },
       (executionId) => executionId === id,

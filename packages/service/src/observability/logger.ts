@@ -19,10 +19,18 @@ export const REDACT_PATHS = [
   'headers["apca-api-secret-key"]',
 ]
 
-/** JSON lines on stdout (or `destination`), no in-process transports; pipe to pino-pretty to read by eye. */
+/**
+ * JSON lines on stdout (or `destination`), no in-process transports; pipe to pino-pretty to read by eye.
+ * `time` is ISO-8601 UTC with milliseconds, as every time acx shows.
+ */
 export function createLogger(level: LevelWithSilent, destination?: NodeJS.WritableStream): PinoLogger {
   return pino(
-    { level, redact: { paths: REDACT_PATHS, censor: '[redacted]' }, base: { service: 'acx' } },
+    {
+      level,
+      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      base: { service: 'acx' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+    },
     destination ?? pino.destination({ dest: 1, sync: false }),
   )
 }

@@ -7,6 +7,8 @@ export interface ServiceMetrics {
   readonly executions: Counter<'strategy' | 'status'>
   readonly fillRatio: Histogram<'strategy'>
   readonly executionSeconds: Histogram<'strategy'>
+  /** Implementation shortfall against the arrival mid, bps, positive = cost (as in the API and logs). */
+  readonly shortfallBps: Histogram<'strategy'>
   readonly marketFallbacks: Counter<'strategy'>
   readonly childOrders: Counter<'type'>
   readonly brokerErrors: Counter<'code'>
@@ -46,6 +48,13 @@ export function createMetrics(): ServiceMetrics {
     help: 'Execution time from start to finish, seconds (on the execution clock)',
     labelNames: ['strategy'] as const,
     buckets: [1, 10, 30, 60, 120, 300, 450, 600, 900, 1800],
+    registers: [registry],
+  })
+  const shortfallBps = new Histogram({
+    name: 'acx_execution_shortfall_bps',
+    help: 'Implementation shortfall against the arrival mid per execution, bps; positive = a cost to the trader',
+    labelNames: ['strategy'] as const,
+    buckets: [-50, -20, -10, -5, -2, 0, 2, 5, 10, 20, 50, 100],
     registers: [registry],
   })
   const marketFallbacks = new Counter({
@@ -105,6 +114,7 @@ export function createMetrics(): ServiceMetrics {
     executions,
     fillRatio,
     executionSeconds,
+    shortfallBps,
     marketFallbacks,
     childOrders,
     brokerErrors,
@@ -119,6 +129,8 @@ export function createMetrics(): ServiceMetrics {
       executions.inc({ strategy, status })
       fillRatio.observe({ strategy }, result.fillPercentage / 100)
       executionSeconds.observe({ strategy }, result.executionTimeSeconds)
+      if (result.implementationShortfallBps !== null)
+        shortfallBps.observe({ strategy }, result.implementationShortfallBps)
       if (result.marketFallbackUsed) marketFallbacks.inc({ strategy })
     },
   }

@@ -16,8 +16,13 @@ export interface ReportRow {
   /** Filled over requested quantity, %, over the group. */
   readonly fillRatePct: number
   readonly avgExecutionSeconds: number | null
-  /** Mean of −(implementation shortfall vs arrival mid), bps: positive means better than the arrival mid. */
-  readonly priceImprovementBps: number | null
+  /**
+   * Mean implementation shortfall against the arrival mid, bps, positive = a cost to the trader (as in
+   * the API and the logs); null without executions that had an arrival mid.
+   */
+  readonly shortfallBps: number | null
+  /** Standard error of that mean, bps (null below two executions). */
+  readonly shortfallStdErrBps: number | null
   readonly marketFallbackRatePct: number
   /** Share of the symbol's executions that used this strategy, %. */
   readonly usagePct: number
@@ -43,7 +48,7 @@ interface Acc {
   requested: Dec
   filled: Dec
   seconds: number[]
-  improvements: number[]
+  shortfalls: number[]
   fallbacks: number
 }
 
@@ -52,13 +57,24 @@ const resultField = (r: ExecutionRecord, key: string): unknown =>
 
 const mean = (xs: readonly number[]): number | null => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null)
 const round = (x: number | null, digits = 2): number | null => (x === null ? null : Number(x.toFixed(digits)))
+/** Standard error of the mean (sample standard deviation / √n); null below two values. */
+const stdErr = (xs: readonly number[]): number | null => {
+  if (xs.length < 2) return null
+  const m = mean(xs)!
+  const variance = xs.reduce((s, x) => s + (x - m) ** 2, 0) / (xs.length - 1)
+  return Math.sqrt(variance / xs.length)
+}
 
 /**
  * Per symbol and overall, per strategy and all strategies: executions, fill rate, average execution
- * time, price improvement versus the arrival mid, market fallback rate and strategy usage; then the
- * success criteria (fill rate > 95 %, execution time 5–10 min, fallback < 10 %, less slippage than
- * walk-the-book) judged on the Almgren–Chriss rows over all symbols.
+ * time, shortfall versus the arrival mid (positive = cost), market fallback rate and strategy usage;
+ * then the success criteria (fill rate > 95 %, execution time 5–10 min, fallback < 10 %, price
+ * improvement versus walk-the-book: a lower mean shortfall) judged on the Almgren–Chriss rows over all
+ * symbols.
  */
+const withError = (r: ReportRow): string =>
+  r.shortfallStdErrBps === null ? `${r.shortfallBps}` : `${r.shortfallBps} ± ${r.shortfallStdErrBps}`
+
 export function buildReport(inputs: readonly ReportInput[], now: Date, since: Date | null): Report {
   const groups = new Map<string, Acc>()
   const acc = (symbol: string, strategy: string): Acc => {
@@ -67,7 +83,7 @@ export function buildReport(inputs: readonly ReportInput[], now: Date, since: Da
     if (!a)
       groups.set(
         key,
-        (a = { executions: 0, requested: new Dec(0), filled: new Dec(0), seconds: [], improvements: [], fallbacks: 0 }),
+        (a = { executions: 0, requested: new Dec(0), filled: new Dec(0), seconds: [], shortfalls: [], fallbacks: 0 }),
       )
     return a
   }
@@ -87,7 +103,7 @@ export function buildReport(inputs: readonly ReportInput[], now: Date, since: Da
       a.requested = a.requested.add(record.quantity)
       a.filled = a.filled.add(filled)
       if (typeof seconds === 'number') a.seconds.push(seconds)
-      if (typeof shortfall === 'number') a.improvements.push(-shortfall)
+      if (typeof shortfall === 'number') a.shortfalls.push(shortfall)
       if (fallback) a.fallbacks++
     }
   }
@@ -100,7 +116,8 @@ export function buildReport(inputs: readonly ReportInput[], now: Date, since: Da
       executions: a.executions,
       fillRatePct: a.requested.isZero() ? 0 : a.filled.div(a.requested).mul(100).toDecimalPlaces(2).toNumber(),
       avgExecutionSeconds: round(mean(a.seconds), 1),
-      priceImprovementBps: round(mean(a.improvements)),
+      shortfallBps: round(mean(a.shortfalls)),
+      shortfallStdErrBps: round(stdErr(a.shortfalls)),
       marketFallbackRatePct: round((100 * a.fallbacks) / a.executions)!,
       usagePct: round((100 * a.executions) / all.executions)!,
     }
@@ -132,16 +149,15 @@ export function buildReport(inputs: readonly ReportInput[], now: Date, since: Da
       pass: ac ? ac.marketFallbackRatePct < 10 : null,
     },
     {
-      name: 'slippage vs walk-the-book',
-      target: 'AC price improvement > walk-the-book',
+      name: 'price improvement vs walk-the-book',
+      target: 'AC shortfall < walk-the-book shortfall',
       actual:
-        ac?.priceImprovementBps != null && wtb?.priceImprovementBps != null
-          ? `AC ${ac.priceImprovementBps} bps vs WTB ${wtb.priceImprovementBps} bps`
+        ac?.shortfallBps != null && wtb?.shortfallBps != null
+          ? `AC ${withError(ac)} bps vs WTB ${withError(wtb)} bps (positive = cost): AC ${
+              ac.shortfallBps <= wtb.shortfallBps ? 'better' : 'worse'
+            } by ${Math.abs(round(wtb.shortfallBps - ac.shortfallBps)!)} bps`
           : 'needs both strategies',
-      pass:
-        ac?.priceImprovementBps != null && wtb?.priceImprovementBps != null
-          ? ac.priceImprovementBps > wtb.priceImprovementBps
-          : null,
+      pass: ac?.shortfallBps != null && wtb?.shortfallBps != null ? ac.shortfallBps < wtb.shortfallBps : null,
     },
   ]
   return { generatedAt: now.toISOString(), since: since?.toISOString() ?? null, rows, criteria }

@@ -6,7 +6,8 @@ const COLUMNS: ReadonlyArray<readonly [keyof ReportRow, string]> = [
   ['executions', 'executions'],
   ['fillRatePct', 'fill_rate_pct'],
   ['avgExecutionSeconds', 'avg_execution_seconds'],
-  ['priceImprovementBps', 'price_improvement_bps'],
+  ['shortfallBps', 'shortfall_bps'],
+  ['shortfallStdErrBps', 'shortfall_stderr_bps'],
   ['marketFallbackRatePct', 'market_fallback_rate_pct'],
   ['usagePct', 'strategy_usage_pct'],
 ]

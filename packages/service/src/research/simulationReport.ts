@@ -46,5 +46,5 @@ export function formatSimulationTable(
       f(r.avgExecutionSeconds, 1),
     ]),
   )
-  return `${head}${body}\n`
+  return `${head}${body}\nis = implementation shortfall against the arrival mid, bps; positive = a cost to the trader\n`
 }
