@@ -173,7 +173,9 @@ export async function createService(config: ServiceConfig, logger: Logger, deps:
     dashboard: {
       queries: store,
       quotes,
-      ...(config.ACX_DASHBOARD === 'on' ? { assets: (await import('@acx/dashboard')).dashboardAssets } : {}),
+      ...(config.ACX_DASHBOARD === 'on'
+        ? { assets: async () => (await import('@acx/dashboard')).dashboardAssets }
+        : {}),
     },
   })
   const consumer =

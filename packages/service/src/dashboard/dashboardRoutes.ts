@@ -16,8 +16,12 @@ import { reportView } from './reportView.js'
 export const DASHBOARD_PUBLIC_ROUTES = ['GET /', 'HEAD /', 'GET /ui/:file', 'HEAD /ui/:file'] as const
 
 export interface DashboardOptions {
-  /** The page's files (`@acx/dashboard`); unset (ACX_DASHBOARD=off): no page, the API routes only. */
-  readonly assets?: readonly DashboardAsset[]
+  /**
+   * Loads the page's files (`@acx/dashboard`), on the first request for the page, so that a service
+   * nobody opens the page of (a worker, the Lambda handler) pays nothing at start. Unset
+   * (ACX_DASHBOARD=off): no page, the API routes only.
+   */
+  readonly assets?: () => Promise<readonly DashboardAsset[]>
   /** What `GET /v1/report` reads. */
   readonly queries: ExecutionQueries
   /** The quotes the engine priced from (`GET /v1/orders/:id/quotes`). */
@@ -111,20 +115,27 @@ const iso = (ms: number): string => new Date(ms).toISOString()
  * `GET /v1/events/head`, `GET /v1/orders/:id/quotes` and `GET /v1/report`.
  */
 export function registerDashboard(app: FastifyInstance, manager: ExecutionManager, options: DashboardOptions): void {
-  if (options.assets) {
-    const files = new Map<string, ServedAsset>()
-    for (const asset of options.assets) {
-      const body = Buffer.from(asset.body, 'utf8')
-      const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`
-      files.set(asset.name, { asset, body, gzip: gzipSync(body, { level: 9 }), etag })
-    }
-    const index = files.get('index.html')
-    if (!index) throw new ServiceError('SERVICE_INVALID_ARGUMENT', 'the dashboard assets have no index.html')
-    app.get('/', async (req, reply) => serve(req, reply, index))
+  const load = options.assets
+  if (load) {
+    let files: Promise<ReadonlyMap<string, ServedAsset>> | undefined
+    // each file gzipped once, when the page is first asked for
+    const served = () =>
+      (files ??= load().then((assets) => {
+        const map = new Map<string, ServedAsset>()
+        for (const asset of assets) {
+          const body = Buffer.from(asset.body, 'utf8')
+          const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`
+          map.set(asset.name, { asset, body, gzip: gzipSync(body, { level: 9 }), etag })
+        }
+        if (!map.has('index.html'))
+          throw new ServiceError('SERVICE_INVALID_ARGUMENT', 'the dashboard assets have no index.html')
+        return map
+      }))
+    app.get('/', async (req, reply) => serve(req, reply, (await served()).get('index.html')!))
     app.get<{ Params: { file: string } }>('/ui/:file', async (req, reply) => {
-      const served = req.params.file === 'index.html' ? undefined : files.get(req.params.file)
-      if (!served) throw new ServiceError('SERVICE_ROUTE_NOT_FOUND', 'No such file of the dashboard')
-      return serve(req, reply, served)
+      const file = req.params.file === 'index.html' ? undefined : (await served()).get(req.params.file)
+      if (!file) throw new ServiceError('SERVICE_ROUTE_NOT_FOUND', 'No such file of the dashboard')
+      return serve(req, reply, file)
     })
   }
 

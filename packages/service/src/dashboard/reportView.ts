@@ -71,8 +71,7 @@ function criteria(row: ReportRow, timed: number): Criterion[] {
  * > 95 %, average execution time 5–10 min, market fallback < 10 % — each with its figure, sample size
  * and PASS/FAIL (null without a sample); Almgren–Chriss against walk-the-book on mean shortfall; and
  * each strategy's shortfall distribution. Figures come from the report `acx report` prints
- * (`buildReport`, all symbols); shortfalls are in bps against the arrival mid, positive = a cost (the
- * API's vocabulary; `acx report`'s "price improvement" is the same number negated).
+ * (`buildReport`, all symbols); shortfalls are in bps against the arrival mid, positive = a cost.
  */
 export function reportView(inputs: readonly ReportInput[], now: Date, since: Date | null, symbol: string | null) {
   const report = buildReport(inputs, now, since)
@@ -86,14 +85,14 @@ export function reportView(inputs: readonly ReportInput[], now: Date, since: Dat
     const group = byStrategy.get(row.strategy) ?? []
     const values = group.map(shortfallOf).filter((v): v is number => v !== null)
     const sorted = [...values].sort((a, b) => a - b)
-    const mean = sorted.length ? sorted.reduce((a, b) => a + b, 0) / sorted.length : null
     return {
       strategy: row.strategy,
       executions: row.executions,
       criteria: criteria(row, group.filter((g) => secondsOf(g) !== null).length),
       shortfall: {
         count: sorted.length,
-        meanBps: mean === null ? null : round2(mean),
+        // the mean acx report prints (over executions with an arrival mid)
+        meanBps: row.shortfallBps,
         quantilesBps: sorted.length
           ? {
               p5: round2(quantile(sorted, 0.05)),
