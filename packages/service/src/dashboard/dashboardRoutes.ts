@@ -1,19 +1,25 @@
 import { createHash } from 'node:crypto'
 import { gzipSync } from 'node:zlib'
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { z } from 'zod'
-import { Dec } from '@acx/engine'
+import type { FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify'
+import type { z } from 'zod'
+import { Dec, priceText } from '@acx/engine'
 import type { DashboardAsset } from '@acx/dashboard'
 import { ServiceError } from '../errors.js'
 import type { ExecutionManager } from '../executions/executionManager.js'
 import type { ExecutionQueries } from '../persistence/executionStore.js'
 import { loadReportInputs, parseSince } from '../report/loadReport.js'
+import { PAGE_ROUTES, ROUTES, type ApiRoute, type PageRoute } from '../http/routes.js'
+import {
+  ExecutionIdParams,
+  ReportQuery,
+  type EventsHead,
+  type Out,
+  type QuoteTape as QuoteTapeAnswer,
+  type Report,
+} from '../http/schemas.js'
 import { journalHead } from './journalHead.js'
 import type { QuoteTape } from './quoteTape.js'
 import { reportView } from './reportView.js'
-
-/** The page's routes: public, since the page must load before it can ask for the token (it holds no data). */
-export const DASHBOARD_PUBLIC_ROUTES = ['GET /', 'HEAD /', 'GET /ui/:file', 'HEAD /ui/:file'] as const
 
 export interface DashboardOptions {
   /**
@@ -88,33 +94,24 @@ function serve(req: FastifyRequest, reply: FastifyReply, served: ServedAsset): F
   return reply.send(served.body)
 }
 
-const SYMBOL = z
-  .string()
-  .trim()
-  .regex(/^[A-Za-z0-9./]{1,32}$/, 'letters, digits, "." and "/" only')
-  .transform((s) => s.replace(/[a-z]+/g, (r) => r.toUpperCase()))
-
-const ReportQuery = z.strictObject({
-  since: z.string().trim().max(40).optional(),
-  symbol: SYMBOL.optional(),
-})
-
 /** Executions a report may cover at most; a longer window is refused (400 naming `since`). */
 const REPORT_MAX_EXECUTIONS = 20_000
 
-/** A price as the API shows them: 4 decimals from $1 up, 6 below, trailing zeros dropped. */
-const price = (p: string): string => {
-  const d = new Dec(p)
-  return d.toDecimalPlaces(d.abs().gte(1) ? 4 : 6).toString()
-}
 const iso = (ms: number): string => new Date(ms).toISOString()
 
+/** What `buildApp` lends: registering a route of its tables, and parsing a part of a request with its schema (400 listing every problem). */
+export interface AppKit {
+  readonly on: (route: ApiRoute | PageRoute, handler: RouteHandlerMethod) => void
+  readonly parsed: <S extends z.ZodType>(schema: S, value: unknown, where: string) => z.output<S>
+}
+
 /**
- * The dashboard's page (`/` and `/ui/<file>`, with a strict Content-Security-Policy, ETags, gzip, and
- * long caching of the content-hashed files) and the API it needs besides the execution routes:
- * `GET /v1/events/head`, `GET /v1/orders/:id/quotes` and `GET /v1/report`.
+ * The dashboard's page (`PAGE_ROUTES`: `/` and `/ui/<file>`, with a strict Content-Security-Policy,
+ * ETags, gzip, and long caching of the content-hashed files) and the API routes it reads besides the
+ * execution routes (in `ROUTES`): `GET /v1/events/head`, `GET /v1/orders/:id/quotes` and `GET /v1/report`.
  */
-export function registerDashboard(app: FastifyInstance, manager: ExecutionManager, options: DashboardOptions): void {
+export function registerDashboard(kit: AppKit, manager: ExecutionManager, options: DashboardOptions): void {
+  const { on, parsed } = kit
   const load = options.assets
   if (load) {
     let files: Promise<ReadonlyMap<string, ServedAsset>> | undefined
@@ -131,18 +128,20 @@ export function registerDashboard(app: FastifyInstance, manager: ExecutionManage
           throw new ServiceError('SERVICE_INVALID_ARGUMENT', 'the dashboard assets have no index.html')
         return map
       }))
-    app.get('/', async (req, reply) => serve(req, reply, (await served()).get('index.html')!))
-    app.get<{ Params: { file: string } }>('/ui/:file', async (req, reply) => {
-      const file = req.params.file === 'index.html' ? undefined : (await served()).get(req.params.file)
+    on(PAGE_ROUTES.dashboardPage, async (req, reply) => serve(req, reply, (await served()).get('index.html')!))
+    on(PAGE_ROUTES.dashboardFile, async (req, reply) => {
+      const name = (req.params as { file: string }).file
+      const file = name === 'index.html' ? undefined : (await served()).get(name)
       if (!file) throw new ServiceError('SERVICE_ROUTE_NOT_FOUND', 'No such file of the dashboard')
       return serve(req, reply, file)
     })
   }
 
-  app.get('/v1/events/head', async () => ({ lastEventId: await journalHead(manager) }))
+  on(ROUTES.eventsHead, async (): Promise<Out<typeof EventsHead>> => ({ lastEventId: await journalHead(manager) }))
 
-  app.get<{ Params: { id: string } }>('/v1/orders/:id/quotes', async (req) => {
-    const detail = await manager.detail(req.params.id)
+  on(ROUTES.orderQuotes, async (req): Promise<Out<typeof QuoteTapeAnswer>> => {
+    const { id } = parsed(ExecutionIdParams, req.params, '(path)')
+    const detail = await manager.detail(id)
     if (!detail) throw new ServiceError('SERVICE_NOT_FOUND')
     const { progress, record } = detail
     const arrival = progress.arrival
@@ -151,33 +150,34 @@ export function registerDashboard(app: FastifyInstance, manager: ExecutionManage
     const to = progress.finishedAt ?? Number.MAX_SAFE_INTEGER
     const tape = options.quotes.between(record.symbol, from, to)
     const quotes = tape.quotes.map((q) => ({
-      bid: price(q.bid),
-      ask: price(q.ask),
-      mid: price(new Dec(q.bid).add(q.ask).div(2).toString()),
+      bid: priceText(q.bid),
+      ask: priceText(q.ask),
+      mid: priceText(new Dec(q.bid).add(q.ask).div(2)),
       at: iso(q.timestampMs),
     }))
     // the arrival quote is journaled: it is there even when the tape is not
     const arrivalAt = arrival ? iso(arrival.timestampMs) : null
     if (arrival && !quotes.some((q) => q.at === arrivalAt))
-      quotes.push({ bid: price(arrival.bid), ask: price(arrival.ask), mid: price(arrival.mid), at: arrivalAt! })
+      quotes.push({
+        bid: priceText(arrival.bid),
+        ask: priceText(arrival.ask),
+        mid: priceText(arrival.mid),
+        at: arrivalAt!,
+      })
     quotes.sort((a, b) => a.at.localeCompare(b.at))
     return { quotes, complete: tape.complete }
   })
 
-  app.get('/v1/report', async (req) => {
-    const parsed = ReportQuery.safeParse(req.query)
-    if (!parsed.success)
-      throw new ServiceError('SERVICE_INVALID_REQUEST', 'Invalid request', {
-        issues: parsed.error.issues.map((i) => ({ path: i.path.join('.') || '(query)', message: i.message })),
-      })
+  on(ROUTES.report, async (req): Promise<Out<typeof Report>> => {
+    const query = parsed(ReportQuery, req.query, '(query)')
     const now = new Date(manager.now())
-    const text = parsed.data.since
+    const text = query.since
     const since = text === undefined || text === '' ? null : parseSince(text, now)
     if (since === null && text !== undefined && text !== '')
       throw new ServiceError('SERVICE_INVALID_REQUEST', 'Invalid request', {
         issues: [{ path: 'since', message: 'expected a duration (30m, 24h, 7d) or an ISO-8601 date or time' }],
       })
-    const symbol = parsed.data.symbol ?? null
+    const symbol = query.symbol ?? null
     const inputs = await loadReportInputs(options.queries, {
       since,
       ...(symbol ? { symbol } : {}),

@@ -1,3 +1,4 @@
+import type { Out, Report } from '../http/schemas.js'
 import { buildReport, type ReportInput, type ReportRow } from '../report/buildReport.js'
 
 /** One success criterion of the rollout guide for one strategy, with its figure and sample size. */
@@ -73,7 +74,12 @@ function criteria(row: ReportRow, timed: number): Criterion[] {
  * each strategy's shortfall distribution. Figures come from the report `acx report` prints
  * (`buildReport`, all symbols); shortfalls are in bps against the arrival mid, positive = a cost.
  */
-export function reportView(inputs: readonly ReportInput[], now: Date, since: Date | null, symbol: string | null) {
+export function reportView(
+  inputs: readonly ReportInput[],
+  now: Date,
+  since: Date | null,
+  symbol: string | null,
+): Out<typeof Report> {
   const report = buildReport(inputs, now, since)
   const byStrategy = new Map<string, ReportInput[]>()
   for (const input of inputs) {
