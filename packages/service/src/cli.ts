@@ -11,6 +11,9 @@ import { createStore } from './createService.js'
 import type { ExecutionStore } from './persistence/executionStore.js'
 import { registerDynamoCommands } from './persistence/dynamoTable.js'
 import { registerResearchCommands } from './research/index.js'
+import { calibrateFromStore, formatCalibration } from './research/calibrate.js'
+import { readEngineEnv } from './config/engineEnv.js'
+import { CONFIG_DEFAULTS } from '@acx/engine'
 
 /** The store the service's settings name (ACX_STORE and its variables). */
 function storeFromEnv(): ExecutionStore {
@@ -23,6 +26,13 @@ function storeFromEnv(): ExecutionStore {
 function openExisting(path: string): ExecutionStore {
   if (!existsSync(path)) throw new Error(`--db ${path}: no such file`)
   return createSqliteStore({ path })
+}
+
+/** `--since 7d|24h|30m|ISO date`. */
+function sinceArg(v: string): Date {
+  const at = parseSince(v, new Date())
+  if (!at) throw new InvalidArgumentError('use 7d, 24h, 30m or an ISO date such as 2026-11-01')
+  return at
 }
 
 function createProgram(): Command {
@@ -43,11 +53,7 @@ function createProgram(): Command {
       '--db <path>',
       'SQLite store to read (default: the store ACX_STORE / ACX_DB_PATH / ACX_DYNAMODB_TABLE name)',
     )
-    .option('--since <when>', 'only executions created since: 7d, 24h, 30m or an ISO date', (v) => {
-      const at = parseSince(v, new Date())
-      if (!at) throw new InvalidArgumentError('use 7d, 24h, 30m or an ISO date such as 2026-11-01')
-      return at
-    })
+    .option('--since <when>', 'only executions created since: 7d, 24h, 30m or an ISO date', sinceArg)
     .option('--symbol <symbol>', 'one symbol only')
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json', 'csv']).default('table'))
     .action(async (opts: { db?: string; since?: Date; symbol?: string; format: 'table' | 'json' | 'csv' }) => {
@@ -92,6 +98,34 @@ function createProgram(): Command {
         for (let n = -1; n !== 0; total += n) n = await store.prune(opts.before.getTime(), 500)
         process.stdout.write(
           `pruned ${total} finished execution${total === 1 ? '' : 's'} created before ${opts.before.toISOString()}\n`,
+        )
+      } finally {
+        await store.close()
+      }
+    })
+
+  program
+    .command('calibrate')
+    .description(
+      "the impact model's η and γ per symbol and pooled, by regression on the store's Almgren–Chriss and TWAP executions; prints the AC_* settings it recommends",
+    )
+    .option(
+      '--db <path>',
+      'SQLite store to read (default: the store ACX_STORE / ACX_DB_PATH / ACX_DYNAMODB_TABLE name)',
+    )
+    .option('--since <when>', 'only executions created since: 7d, 24h, 30m or an ISO date', sinceArg)
+    .option('--symbol <symbol>', 'one symbol only')
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
+    .action(async (opts: { db?: string; since?: Date; symbol?: string; format: 'table' | 'json' }) => {
+      const store = opts.db ? openExisting(opts.db) : storeFromEnv()
+      try {
+        const report = await calibrateFromStore(store, {
+          tradingDaySeconds: readEngineEnv(process.env).input.tradingDaySeconds ?? CONFIG_DEFAULTS.tradingDaySeconds,
+          ...(opts.since ? { sinceMs: opts.since.getTime() } : {}),
+          ...(opts.symbol ? { symbol: opts.symbol } : {}),
+        })
+        process.stdout.write(
+          opts.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : formatCalibration(report),
         )
       } finally {
         await store.close()

@@ -1,4 +1,4 @@
-import { ORDER_STATUSES, RISK_CHECKS, SIDES, STRATEGY_NAMES, URGENCIES } from '@acx/engine'
+import { IMPACT_MODELS, ORDER_STATUSES, RISK_CHECKS, SIDES, STRATEGY_NAMES, URGENCIES } from '@acx/engine'
 import { z } from 'zod'
 import { SERVICE_ERRORS, type ServiceErrorCode } from '../errors.js'
 import { IntentBody, MAX_INTAKE_CORRELATION_ID } from '../intake/parseIntent.js'
@@ -299,6 +299,8 @@ const PlannedSlice = z.strictObject({
   ),
 })
 
+const StatsSource = z.enum(['override', 'venue', 'default'])
+
 const Plan = response(
   'Plan',
   z.strictObject({
@@ -312,6 +314,45 @@ const Plan = response(
     expectedCostBps: doc(Bps.nullable(), 'Pre-trade expected cost E, half spread included (AC and TWAP)'),
     expectedStdBps: doc(Bps.nullable(), 'Pre-trade standard deviation √V of the cost (AC and TWAP)'),
     halfSpreadBps: field(Bps, 'The half spread of the quote the estimate includes; 0 without a quote'),
+    impactModel: doc(
+      z.enum(IMPACT_MODELS).nullable(),
+      'The market-impact model of the estimate (`AC_IMPACT_MODEL`); null in a plan journaled before it was recorded',
+    ),
+    marketStats: doc(
+      z
+        .strictObject({
+          adv: field(Quantity, 'Average daily volume, shares per day'),
+          dailyVolatility: doc(z.number().min(0), 'Daily volatility of returns (fraction)'),
+          advSource: doc(StatsSource, 'Where the ADV came from'),
+          volatilitySource: doc(StatsSource, 'Where the volatility came from'),
+        })
+        .nullable(),
+      'The σ and ADV the plan used',
+    ),
+    orderPctAdv: doc(z.number().min(0).nullable(), "The order's size as a percentage of the ADV"),
+    participationRate: doc(
+      z.number().min(0).nullable(),
+      'Average participation over the horizon, (Q/T)/V̄ with V̄ = ADV / trading-day seconds (fraction); null for a market order',
+    ),
+    maxSliceParticipation: doc(
+      z.number().min(0).nullable(),
+      "The largest planned slice's participation, slice/(τ·V̄) (AC and TWAP)",
+    ),
+    dominantCost: doc(
+      z.enum(['spread', 'impact']).nullable(),
+      'Which part of the expected cost is larger: the half spread or the impact (AC and TWAP)',
+    ),
+    participationCap: doc(
+      z
+        .strictObject({
+          maxParticipation: doc(z.number(), 'The cap, participation per slice (`AC_MAX_PARTICIPATION`)'),
+          sliceCapQuantity: field(Quantity, 'The most one slice may trade'),
+          extendedFromSeconds: doc(z.number().nullable(), 'When the horizon was extended: the horizon before, seconds'),
+          slicesOverCap: doc(Count, 'Slices planned above the cap once the horizon reached its limit'),
+        })
+        .nullable(),
+      'What the participation cap did; null when it did not apply',
+    ),
     slices: z.array(PlannedSlice),
   }),
   'What an execution will do and what it is expected to cost',
@@ -470,6 +511,7 @@ export const Preview = response(
     quantity: Quantity,
     urgency: Urgency,
     strategy: Strategy,
+    routeReason: doc(z.string(), 'Why the router chose the strategy'),
     market: doc(
       z.strictObject({ isOpen: z.boolean(), nextOpen: IsoTime.nullable(), nextClose: IsoTime.nullable() }).nullable(),
       "The venue's clock for the symbol; null when the venue could not say",

@@ -1,5 +1,7 @@
 import {
   Dec,
+  priceText,
+  quantityText,
   type ExecutionFailure,
   type ExecutionPlan,
   type ExecutionStatus,
@@ -48,20 +50,10 @@ const iso = (ms: number): string => new Date(ms).toISOString()
 const isoOrNull = (ms: number | null | undefined): string | null =>
   ms === null || ms === undefined || !Number.isFinite(ms) ? null : iso(ms)
 
-/**
- * A price at the precision an equity is quoted and reported at: 4 decimals at $1 and above (a sub-penny
- * average of several fills), 6 below; trailing zeros dropped.
- */
-function priceText(price: Decimal | string | number): string {
-  const d = new Dec(price)
-  return d.toDecimalPlaces(d.abs().gte(1) ? 4 : 6).toFixed()
-}
-
 const priceOrNull = (price: Decimal | string | number | null | undefined): string | null =>
   price === null || price === undefined ? null : priceText(price)
 
 /** A quantity with every digit it has and never an exponent (`1e-7` would be `0.0000001`). */
-const quantityText = (qty: Decimal | string | number): string => new Dec(qty).toFixed()
 
 /** The average price of a filled quantity; null while nothing filled. */
 const avgOrNull = (filled: Decimal | string, avg: Decimal | string | undefined): string | null =>
@@ -78,6 +70,50 @@ type ResultView = Out<typeof ExecutionDetail>['result'] & object
 type ChildOrderView = Out<typeof ExecutionDetail>['childOrders'][number]
 type JournaledOrderView = Omit<ChildOrderView, 'fills'>
 
+type SizingView = Pick<
+  PlanView,
+  | 'impactModel'
+  | 'marketStats'
+  | 'orderPctAdv'
+  | 'participationRate'
+  | 'maxSliceParticipation'
+  | 'dominantCost'
+  | 'participationCap'
+>
+
+/**
+ * The order against its market: size as % of ADV, participation, the σ/ADV used and their sources, the
+ * impact model, which cost term dominates and what the participation cap did. Plans journaled before
+ * these were recorded read as nulls.
+ */
+function sizingView(p: Partial<ExecutionPlan>): SizingView {
+  const stats = p.marketStats
+  const cap = p.participationCap
+  return {
+    impactModel: p.impactModel ?? null,
+    marketStats: stats
+      ? {
+          adv: new Dec(stats.adv).toString(),
+          dailyVolatility: stats.dailyVolatility,
+          advSource: stats.advSource,
+          volatilitySource: stats.volatilitySource,
+        }
+      : null,
+    orderPctAdv: p.orderPctAdv ?? null,
+    participationRate: p.participationRate ?? null,
+    maxSliceParticipation: p.maxSliceParticipation ?? null,
+    dominantCost: p.dominantCost ?? null,
+    participationCap: cap
+      ? {
+          maxParticipation: cap.maxParticipation,
+          sliceCapQuantity: new Dec(cap.sliceCapQty).toString(),
+          extendedFromSeconds: cap.extendedFromSeconds,
+          slicesOverCap: cap.slicesOverCap,
+        }
+      : null,
+  }
+}
+
 function planView(plan: ExecutionPlan, startMs: number | null): PlanView {
   return {
     strategy: plan.strategy,
@@ -87,6 +123,7 @@ function planView(plan: ExecutionPlan, startMs: number | null): PlanView {
     expectedCostBps: bpsOrNull(plan.expectedCostBps),
     expectedStdBps: bpsOrNull(plan.expectedStdBps),
     halfSpreadBps: bps(plan.halfSpreadBps),
+    ...sizingView(plan),
     slices: plan.slices.map((s) => ({
       index: s.index,
       startSeconds: s.startSeconds,
@@ -352,6 +389,7 @@ export function previewView(
     quantity: quantityText(intent.quantity),
     urgency: intent.urgency,
     strategy: assessment.strategy,
+    routeReason: assessment.routeReason,
     market: marketView(assessment.market),
     quote: assessment.quote ? quoteView(assessment.quote) : null,
     plan: planView(assessment.plan, opensLater ?? nowMs),

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, onTestFinished } from 'vitest'
 import { loadAcCoreSync } from '@acx/ac-core-wasm'
 import {
   createAcConfig,
@@ -12,10 +12,18 @@ import { computeSchedule } from '../../src/research/schedule.js'
 import { acx } from './cliHarness.js'
 
 const core = loadAcCoreSync()
+/** The rollout guide's impact semantics (AC_IMPACT_MODEL=order_fraction), whose numbers these tests check. */
+const orderFraction: AcConfigInput = { impact: { model: 'order_fraction' } }
 
 describe('acx schedule', () => {
   it('gives the defaults the issue quotes: κT ≈ 0.88 and a first slice of ≈ 23.5%', () => {
-    const r = computeSchedule({ config: {}, quantity: 1000, price: 100, spread: 0, strategy: 'almgren_chriss' })
+    const r = computeSchedule({
+      config: orderFraction,
+      quantity: 1000,
+      price: 100,
+      spread: 0,
+      strategy: 'almgren_chriss',
+    })
     expect(r.kappaT).toBeCloseTo(0.876, 3)
     expect(r.slices[0]!.tradeFraction).toBeCloseTo(0.235, 3)
     expect(r.slices.map((s) => s.tradeQty)).toEqual([234, 211, 194, 183, 178])
@@ -26,7 +34,7 @@ describe('acx schedule', () => {
   })
 
   it("matches the core's trajectory and the engine's preview, in bps and in dollars", () => {
-    const input: AcConfigInput = { ac: { profile: 'small_cap', riskAversion: 2 } }
+    const input: AcConfigInput = { ac: { profile: 'small_cap', riskAversion: 2 }, ...orderFraction }
     const r = computeSchedule({ config: input, quantity: 25_000, price: 40, spread: 0.02, strategy: 'almgren_chriss' })
     const config = createAcConfig(input)
     const t = core.trajectory(toKernelParams(config.ac, { tradingDaySeconds: 23_400, fixedCost: 0.02 / 2 / 40 }))
@@ -70,6 +78,10 @@ describe('acx schedule', () => {
   })
 
   it('prints a table and JSON from the command line, flags over the environment', async () => {
+    process.env.AC_IMPACT_MODEL = 'order_fraction'
+    onTestFinished(() => {
+      delete process.env.AC_IMPACT_MODEL
+    })
     const t = await acx('schedule', '--profile', 'large_cap', '--quantity', '1000', '--price', '190')
     expect(t.code).toBe(0)
     expect(t.stdout).toMatch(/κT 2\.73912/)
@@ -92,6 +104,18 @@ describe('acx schedule', () => {
     expect(r.kappa).toBe(0)
     expect(r.halfLifeSeconds).toBeNull()
     expect(r.slices.map((s: { tradeQty: number }) => s.tradeQty)).toEqual([333, 333, 334])
+  })
+
+  it('scales η and γ with the order under the participation model, so the estimate grows with size', () => {
+    const at = (quantity: number) => computeSchedule({ config: {}, quantity, price: 100, spread: 0, strategy: 'twap' })
+    const small = at(1_000)
+    const large = at(100_000)
+    // AC_DEFAULT_ADV 1,000,000, σ 0.02, η 0.357, γ 0.314: η_kernel = η·σ·Q·D/ADV, γ_kernel = γ·σ·Q/ADV
+    expect(small.params.temporaryImpact).toBeCloseTo((0.357 * 0.02 * 1000 * 23_400) / 1e6, 12)
+    expect(large.params.permanentImpact).toBeCloseTo((0.314 * 0.02 * 100_000) / 1e6, 12)
+    expect(small.orderPctAdv).toBe(0.1)
+    expect(large.expectedCostBps / small.expectedCostBps).toBeCloseTo(100, 6) // no spread: E ∝ Q for TWAP
+    expect(small.impactModel).toBe('participation')
   })
 
   it('exits 2 naming each bad flag, and each bad variable a flag did not override', async () => {
