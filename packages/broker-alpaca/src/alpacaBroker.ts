@@ -121,6 +121,8 @@ export interface AlpacaBroker extends BrokerPort {
   /** Checks an order without sending it: asset tradable/fractionable, account, buying power, position. */
   preflight(request: PreflightRequest): Promise<PreflightResult>
   getAccount(): Promise<AccountSnapshot>
+  /** The symbol's ADV and σ over daily bars (always present on this adapter; optional on the port). */
+  getDailyStats(symbol: string): Promise<DailyStats | null>
   /**
    * Polls (woken early by trade updates) until the order is filled, canceled, expired or rejected. A poll
    * that fails with a retryable error is made again at the next poll; a non-retryable error is thrown.
