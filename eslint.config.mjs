@@ -11,11 +11,13 @@ const SERVICE_ONLY = [
   'commander',
   '@aws-sdk/*',
 ]
+const INFRA_ONLY = ['aws-cdk-lib', 'aws-cdk-lib/*', 'constructs']
 const TEST_FILES = ['**/test/**', '**/bench/**', '**/*.test.ts', '**/vitest.config.ts']
 
 /**
- * ac-core-wasm ← engine ← broker-alpaca ← service; the Alpaca SDK only in broker-alpaca, decimal.js
- * never in the kernel, logging/HTTP/DB drivers only in the service. The private test-utils package
+ * ac-core-wasm ← engine ← broker-alpaca ← service ← deploy; the Alpaca SDK only in broker-alpaca, decimal.js
+ * never in the kernel, logging/HTTP/DB drivers only in the service, the AWS CDK only in deploy (layer:infra,
+ * which takes the service's configuration and table definition). The private test-utils package
  * (layer:testing) may be imported by tests and benchmarks only. The dashboard (layer:web) runs in the
  * browser: it imports the kernel only and talks to the service over HTTP; the service serves its built
  * files (so the app layer may import it). Its tests may read the engine, to hold the page's copy of the
@@ -33,21 +35,26 @@ function boundaries(testing) {
         {
           sourceTag: 'layer:kernel',
           onlyDependOnLibsWithTags: ['layer:kernel', ...t],
-          bannedExternalImports: ['decimal.js', '@alpacahq/*', ...SERVICE_ONLY],
+          bannedExternalImports: ['decimal.js', '@alpacahq/*', ...SERVICE_ONLY, ...INFRA_ONLY],
         },
         {
           sourceTag: 'layer:domain',
           onlyDependOnLibsWithTags: ['layer:kernel', 'layer:domain', ...t],
-          bannedExternalImports: ['@alpacahq/*', ...SERVICE_ONLY],
+          bannedExternalImports: ['@alpacahq/*', ...SERVICE_ONLY, ...INFRA_ONLY],
         },
         {
           sourceTag: 'layer:adapter',
           onlyDependOnLibsWithTags: ['layer:kernel', 'layer:domain', 'layer:adapter', ...t],
-          bannedExternalImports: SERVICE_ONLY,
+          bannedExternalImports: [...SERVICE_ONLY, ...INFRA_ONLY],
         },
         {
           sourceTag: 'layer:app',
           onlyDependOnLibsWithTags: ['layer:kernel', 'layer:domain', 'layer:adapter', 'layer:app', 'layer:web', ...t],
+          bannedExternalImports: ['@alpacahq/*', ...INFRA_ONLY],
+        },
+        {
+          sourceTag: 'layer:infra',
+          onlyDependOnLibsWithTags: ['layer:app', ...t],
           bannedExternalImports: ['@alpacahq/*'],
         },
         {
@@ -58,7 +65,7 @@ function boundaries(testing) {
         {
           sourceTag: 'layer:testing',
           onlyDependOnLibsWithTags: ['layer:kernel', 'layer:domain', 'layer:adapter', 'layer:testing'],
-          bannedExternalImports: ['@alpacahq/*', ...SERVICE_ONLY],
+          bannedExternalImports: ['@alpacahq/*', ...SERVICE_ONLY, ...INFRA_ONLY],
         },
       ],
     },

@@ -114,17 +114,18 @@ export type { MarketStats, StatsSource } from './config/impactModel.js'
 export { MIN_DAILY_BARS, dailyStatsFromBars } from './domain/marketStats.js'
 export type { DailyBar } from './domain/marketStats.js'
 export { routeBySize } from './routing/sizeRoute.js'
-export type { RouteDecision, RouteReason } from './routing/sizeRoute.js'
 export { toKernelParams, fromKernelSchedule, planSliceQty, halfSpreadFraction } from './config/kernelParams.js'
 export type { KernelSchedule } from './config/kernelParams.js'
 export {
   DEFAULT_ROUTES,
   checkRouteSpec,
+  decideRoute,
   fnv1a32,
   parseRouteSpec,
   pickWeighted,
   routeStrategy,
 } from './routing/routeStrategy.js'
+export type { RouteDecision, RouteReason } from './routing/routeStrategy.js'
 export { limitPrice, aggressionAt } from './strategy/limitPrice.js'
 
 // Simulated market

@@ -7,16 +7,17 @@ import { loadReport, parseSince } from './report/loadReport.js'
 import { createSqliteStore } from './persistence/sqliteStore.js'
 import { serve } from './serve.js'
 import { formatConfigProblems, loadConfig } from './config.js'
-import { createStore } from './createService.js'
+import { createStore } from './runtime.js'
 import type { ExecutionStore } from './persistence/executionStore.js'
 import { registerDynamoCommands } from './persistence/dynamoTable.js'
 import { registerResearchCommands } from './research/index.js'
+import { intentFromJson, submitIntent, type SubmitTarget } from './submit/submitIntent.js'
 import { calibrateFromStore, formatCalibration } from './research/calibrate.js'
 import { readEngineEnv } from './config/engineEnv.js'
 import { CONFIG_DEFAULTS } from '@acx/engine'
 
 /** The store the service's settings name (ACX_STORE and its variables). */
-function storeFromEnv(): ExecutionStore {
+function storeFromEnv(): Promise<ExecutionStore> {
   const loaded = loadConfig(process.env)
   if (!loaded.ok) throw new Error(`invalid configuration:\n${formatConfigProblems(loaded.problems)}`)
   return createStore(loaded.config)
@@ -57,7 +58,7 @@ function createProgram(): Command {
     .option('--symbol <symbol>', 'one symbol only')
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json', 'csv']).default('table'))
     .action(async (opts: { db?: string; since?: Date; symbol?: string; format: 'table' | 'json' | 'csv' }) => {
-      const store = opts.db ? openExisting(opts.db) : storeFromEnv()
+      const store = opts.db ? openExisting(opts.db) : await storeFromEnv()
       try {
         const report = await loadReport(store, {
           since: opts.since ?? null,
@@ -92,7 +93,7 @@ function createProgram(): Command {
     )
     .option('--db <path>', 'SQLite store (default: the store ACX_STORE / ACX_DB_PATH / ACX_DYNAMODB_TABLE name)')
     .action(async (opts: { before: Date; db?: string }) => {
-      const store = opts.db ? openExisting(opts.db) : storeFromEnv()
+      const store = opts.db ? openExisting(opts.db) : await storeFromEnv()
       try {
         let total = 0
         for (let n = -1; n !== 0; total += n) n = await store.prune(opts.before.getTime(), 500)
@@ -102,6 +103,42 @@ function createProgram(): Command {
       } finally {
         await store.close()
       }
+    })
+
+  program
+    .command('submit')
+    .description('send one order intent to acx: its HTTP API (--url) or its intake queue (--queue-url)')
+    .option('--side <side>', 'BUY or SELL')
+    .option('--symbol <symbol>', 'e.g. AAPL')
+    .option('--quantity <quantity>', 'a decimal, e.g. 10')
+    .option('--urgency <urgency>', 'LOW, MEDIUM or HIGH')
+    .option('--correlation-id <id>', 'the idempotency key, e.g. test-ac-001')
+    .option('--strategy <strategy>', 'force a strategy (almgren_chriss, twap, walk_the_book, market)')
+    .option('--close-type <type>', 'close a position instead of opening one')
+    .option('--json <intent>', 'the whole intent as JSON instead of the flags above')
+    .option('--url <url>', 'the service (POST /v1/orders)', 'http://127.0.0.1:8080')
+    .option('--token <token>', 'bearer token (default: ACX_API_TOKEN); never printed')
+    .option('--queue-url <url>', 'send to this SQS queue instead of the HTTP API')
+    .option('--endpoint <url>', 'with --queue-url: a local SQS server')
+    .option('--region <region>', 'with --queue-url: AWS region (default: AWS_REGION)')
+    .action(async (o: Record<string, string | undefined>) => {
+      const fromJson = o.json === undefined ? undefined : intentFromJson(o.json)
+      if (fromJson && !fromJson.ok) {
+        process.stdout.write(`${JSON.stringify(fromJson.answer)}\n`)
+        process.exitCode = 2
+        return
+      }
+      const { side, symbol, quantity, urgency, correlationId, strategy, closeType } = o
+      const flags = { side, symbol, quantity, urgency, correlationId, strategy, closeType }
+      const body = fromJson?.body ?? Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== undefined))
+      const token = o.token ?? process.env.ACX_API_TOKEN
+      const target: SubmitTarget = o.queueUrl
+        ? { kind: 'sqs', queueUrl: o.queueUrl, endpoint: o.endpoint, region: o.region }
+        : { kind: 'http', url: o.url!, token }
+      const out = await submitIntent(body, target)
+      process.stdout.write(`${JSON.stringify(out.answer)}\n`)
+      // 2: refused here, nothing sent; 1: refused by the service
+      if (!out.ok) process.exitCode = out.sent ? 1 : 2
     })
 
   program
@@ -117,7 +154,7 @@ function createProgram(): Command {
     .option('--symbol <symbol>', 'one symbol only')
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
     .action(async (opts: { db?: string; since?: Date; symbol?: string; format: 'table' | 'json' }) => {
-      const store = opts.db ? openExisting(opts.db) : storeFromEnv()
+      const store = opts.db ? openExisting(opts.db) : await storeFromEnv()
       try {
         const report = await calibrateFromStore(store, {
           tradingDaySeconds: readEngineEnv(process.env).input.tradingDaySeconds ?? CONFIG_DEFAULTS.tradingDaySeconds,

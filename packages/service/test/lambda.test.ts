@@ -1,14 +1,11 @@
-import { execFileSync } from 'node:child_process'
 import { join } from 'node:path'
-import { pathToFileURL } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createAcConfig } from '@acx/engine'
 import type { SqsBatchResponse, SqsEvent, LambdaContext } from '../src/lambda/handler.js'
-import { checkTimeBudget, plannedSeconds } from '../src/lambda/timeBudget.js'
+import { checkTimeBudget, longestPlannedSeconds, plannedSeconds } from '../src/lambda/timeBudget.js'
 import { createSqliteStore } from '../src/index.js'
 import { tempDir } from './support/testService.js'
 
-const packageDir = join(import.meta.dirname, '..')
 const context = (remainingMs: number): LambdaContext => ({ getRemainingTimeInMillis: () => remainingMs })
 const message = (messageId: string, body: unknown): SqsEvent['Records'][number] => ({
   messageId,
@@ -38,21 +35,19 @@ describe('the time budget', () => {
   })
 })
 
-describe('the bundled Lambda handler', () => {
+// the handler from source, on SQLite and the simulated market (the bundle, alone: lambdaBundle.test.ts)
+describe('the Lambda handler', () => {
   const tmp = tempDir()
   const dbPath = join(tmp.dir, 'lambda.sqlite')
   let handler: (e: SqsEvent, c: LambdaContext) => Promise<SqsBatchResponse>
   beforeAll(async () => {
-    execFileSync('npm', ['run', '--silent', 'bundle'], { cwd: packageDir, stdio: 'pipe' })
     Object.assign(process.env, {
       ACX_DB_PATH: dbPath,
       ACX_SIM_TIME_SCALE: '1000',
       ACX_LOG_LEVEL: 'silent',
       AC_NUM_SLICES: '3',
     })
-    ;({ handler } = (await import(pathToFileURL(join(packageDir, 'dist/lambda/index.mjs')).href)) as {
-      handler: typeof handler
-    })
+    ;({ handler } = await import('../src/lambda/handler.js'))
   })
   afterAll(() => {
     for (const k of ['ACX_DB_PATH', 'ACX_SIM_TIME_SCALE', 'ACX_LOG_LEVEL', 'AC_NUM_SLICES']) delete process.env[k]
@@ -88,5 +83,15 @@ describe('the bundled Lambda handler', () => {
     const store = createSqliteStore({ path: dbPath })
     expect(await store.getExecutionByCorrelationId('lambda-4')).toBeNull()
     await store.close()
+  })
+})
+
+describe('the longest execution a configuration allows', () => {
+  it('is the worst strategy over the default and every per-symbol profile', () => {
+    const config = createAcConfig({ symbolProfiles: { XYZ: 'small_cap' } })
+    const { cancelConfirmTimeoutSeconds: c, marketOrderTimeoutSeconds: m } = config.execution
+    // small_cap: T 450 s
+    expect(longestPlannedSeconds(config)).toEqual({ seconds: 450 + c + m, strategy: 'almgren_chriss', symbol: 'XYZ' })
+    expect(longestPlannedSeconds(createAcConfig()).seconds).toBe(300 + c + m)
   })
 })

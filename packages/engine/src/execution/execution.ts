@@ -18,7 +18,7 @@ import { StopExecution } from './stopExecution.js'
 import type { ExecutionPlan } from './planExecution.js'
 import { VenueCalls } from './venueCalls.js'
 import type { MarketStats } from '../config/impactModel.js'
-import type { RouteDecision, RouteReason } from '../routing/sizeRoute.js'
+import type { RouteDecision, RouteReason } from '../routing/routeStrategy.js'
 
 /** Where a previous run left off (see `ExecuteOptions.resume`). */
 export interface ResumeState {
@@ -83,6 +83,11 @@ export class Execution implements ExecutionContext {
   /** Why the intent got its strategy. */
   get routeReason(): RouteReason {
     return this.sizing?.route.reason ?? (this.intent.strategy !== undefined ? 'intent_strategy' : 'urgency')
+  }
+
+  /** The route decision in one line (without a recorded decision, its code). */
+  get routeDetail(): string {
+    return this.sizing?.route.detail ?? this.routeReason
   }
 
   /** A run that continues an execution after a restart. */
@@ -274,6 +279,7 @@ export class Execution implements ExecutionContext {
       horizonSeconds: this.planned?.horizonSeconds ?? null,
       horizonShortenedFromSeconds: this.planned?.shortenedFromSeconds ?? null,
       routeReason: this.routeReason,
+      routeDetail: this.routeDetail,
       marketStats: this.planned?.marketStats ?? this.sizing?.stats ?? null,
       orderPctAdv: this.planned?.orderPctAdv ?? null,
       participationRate: this.planned?.participationRate ?? null,

@@ -427,6 +427,14 @@ const ExecutionResult = response(
   z.strictObject({
     success: doc(z.boolean(), 'True when the whole quantity filled'),
     strategy: Strategy,
+    routeReason: doc(
+      z.string().nullable(),
+      'Why the router chose the strategy, as a code (`urgency`, `symbol_override`, `intent_strategy`, `below_ac_min_adv_pct`, `at_or_above_ac_min_adv_pct`); null in results stored before it was recorded',
+    ),
+    routeDetail: doc(
+      z.string().nullable(),
+      "The same in one line, with the route and a split's bucket: `urgency MEDIUM: almgren_chriss:20,walk_the_book:80, bucket 37 of 100`",
+    ),
     slicesUsed: doc(Count, 'Schedule slices that sent at least one order (the market fallback not counted)'),
     requestedQuantity: Quantity,
     filledQuantity: Quantity,

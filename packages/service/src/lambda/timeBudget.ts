@@ -1,4 +1,4 @@
-import { acParamsFor, type AcConfig, type StrategyName } from '@acx/engine'
+import { STRATEGY_NAMES, acParamsFor, type AcConfig, type StrategyName } from '@acx/engine'
 
 /**
  * The longest an execution of `strategy` for `symbol` can take on the execution clock, seconds:
@@ -21,6 +21,29 @@ export function plannedSeconds(config: AcConfig, strategy: StrategyName, symbol:
   }
 }
 
+/** What the handler keeps back from an invocation's remaining time for storing the result and answering, ms. */
+export const HANDLER_MARGIN_MS = 10_000
+
+/**
+ * The longest an execution can take under `config` on a real clock, seconds: the worst strategy (an
+ * intent may name any) for the default parameters and for every symbol with a profile of its own. A
+ * Lambda function's timeout must exceed this plus `HANDLER_MARGIN_MS`.
+ */
+export function longestPlannedSeconds(config: AcConfig): {
+  readonly seconds: number
+  readonly strategy: StrategyName
+  readonly symbol: string | null
+} {
+  let worst = { seconds: 0, strategy: STRATEGY_NAMES[0] as StrategyName, symbol: null as string | null }
+  for (const symbol of [null, ...Object.keys(config.acBySymbol)])
+    for (const strategy of STRATEGY_NAMES) {
+      // an unknown symbol gets the default parameters
+      const seconds = plannedSeconds(config, strategy, symbol ?? '')
+      if (seconds > worst.seconds) worst = { seconds, strategy, symbol }
+    }
+  return worst
+}
+
 export interface TimeCheck {
   readonly fits: boolean
   readonly neededMs: number
@@ -38,7 +61,7 @@ export function checkTimeBudget(
   symbol: string,
   remainingMs: number,
   timeScale = 1,
-  marginMs = 10_000,
+  marginMs = HANDLER_MARGIN_MS,
 ): TimeCheck {
   const neededMs = Math.ceil((plannedSeconds(config, strategy, symbol) * 1000) / timeScale) + marginMs
   return { fits: neededMs <= remainingMs, neededMs, remainingMs }
