@@ -58,6 +58,9 @@ const GUIDE_PARAMETERS = {
   AC_TOTAL_TIME_SECONDS: '300',
   AC_SLICE_WAIT_SECONDS: '30',
   AC_MARKET_FALLBACK: 'true',
+  // the participation cap may stretch a large order's horizon; on Lambda it must end within the
+  // function's 15 minutes (600 s + the cancel confirmation and market fallback + the margins)
+  AC_MAX_HORIZON_SECONDS: '600',
 } as const
 
 export const ENVIRONMENTS = {

@@ -120,9 +120,10 @@ export function checkSettings(
     throw new DeployError(
       'DEPLOY_EXECUTION_TOO_LONG',
       `environment ${environment}: ${longest.strategy}${longest.symbol ? ` for ${longest.symbol}` : ''} can take ` +
-        `${longest.seconds} s (AC_TOTAL_TIME_SECONDS or its profile, plus CANCEL_CONFIRM_TIMEOUT_SECONDS and ` +
+        `${longest.seconds} s (AC_TOTAL_TIME_SECONDS or its profile — or AC_MAX_HORIZON_SECONDS, to which the ` +
+        `participation cap AC_MAX_PARTICIPATION may extend it —, plus CANCEL_CONFIRM_TIMEOUT_SECONDS and ` +
         `MARKET_ORDER_TIMEOUT_SECONDS); with the margins the function needs ${timeoutSeconds} s, more than ` +
-        `Lambda's ${LAMBDA_MAX_TIMEOUT_SECONDS} s: shorten AC_TOTAL_TIME_SECONDS`,
+        `Lambda's ${LAMBDA_MAX_TIMEOUT_SECONDS} s: shorten AC_TOTAL_TIME_SECONDS and AC_MAX_HORIZON_SECONDS`,
     )
   return { config, timeoutSeconds }
 }

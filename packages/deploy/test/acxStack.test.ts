@@ -41,7 +41,7 @@ describe('the dev stack', () => {
     template.hasResourceProperties('AWS::SQS::Queue', {
       QueueName: 'acx-dev-intents',
       // six times the function timeout (AWS's advice for an event source)
-      VisibilityTimeout: 6 * 400,
+      VisibilityTimeout: 6 * 700,
       RedrivePolicy: {
         deadLetterTargetArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('IntentsDlq'), 'Arn'] },
         maxReceiveCount: ENVIRONMENTS.dev.maxReceiveCount,
@@ -61,8 +61,9 @@ describe('the dev stack', () => {
       Runtime: 'nodejs24.x',
       Handler: 'index.handler',
       Architectures: ['arm64'],
-      // AC_TOTAL_TIME_SECONDS 300 + cancel confirmation 30 + market fallback 30 + handler 10 + margin 30
-      Timeout: 400,
+      // AC_MAX_HORIZON_SECONDS 600 (the participation cap may stretch AC_TOTAL_TIME_SECONDS 300 to it) +
+      // cancel confirmation 30 + market fallback 30 + handler 10 + margin 30
+      Timeout: 700,
       ReservedConcurrentExecutions: ENVIRONMENTS.dev.reservedConcurrency,
       MemorySize: 512,
     })

@@ -26,10 +26,14 @@ describe('synth-time checks of an environment', { timeout: 60_000 }, () => {
     )
     // a per-symbol profile counts too: small_cap is 450 s where AC_TOTAL_TIME_SECONDS is not set
     const knobs = { batchSize: 1, timeoutMarginSeconds: 30, reservedConcurrency: 2 }
-    expect(checkSettings('t', { MARKET_ORDER_TIMEOUT_SECONDS: '400' }, knobs).timeoutSeconds).toBe(300 + 30 + 400 + 40)
-    expect(() =>
-      checkSettings('t', { AC_SYMBOL_PROFILES: 'XYZ:small_cap', MARKET_ORDER_TIMEOUT_SECONDS: '400' }, knobs),
-    ).toThrow(/almgren_chriss for XYZ can take 880 s/)
+    const capped = { AC_MAX_HORIZON_SECONDS: '300', MARKET_ORDER_TIMEOUT_SECONDS: '400' }
+    expect(checkSettings('t', capped, knobs).timeoutSeconds).toBe(300 + 30 + 400 + 40)
+    expect(() => checkSettings('t', { ...capped, AC_SYMBOL_PROFILES: 'XYZ:small_cap' }, knobs)).toThrow(
+      /almgren_chriss for XYZ can take 880 s/,
+    )
+    // the participation cap may stretch a horizon to AC_MAX_HORIZON_SECONDS (default 23,400 s): it counts
+    expect(() => checkSettings('t', {}, knobs)).toThrow(/can take 23460 s .*AC_MAX_HORIZON_SECONDS/)
+    expect(checkSettings('t', { AC_MAX_PARTICIPATION: 'off' }, knobs).timeoutSeconds).toBe(300 + 30 + 30 + 40)
   })
 
   it('refuses what the service would refuse at start, with its messages, every problem at once', () => {

@@ -24,14 +24,20 @@ describe('the time budget', () => {
   const config = createAcConfig()
   it('adds the cancel confirmation and the market fallback to the AC horizon', () => {
     const { cancelConfirmTimeoutSeconds: c, marketOrderTimeoutSeconds: m } = config.execution
-    expect(plannedSeconds(config, 'almgren_chriss', 'AAPL')).toBe(300 + c + m)
+    // the participation cap (default 10 %) may extend the horizon up to AC_MAX_HORIZON_SECONDS
+    expect(plannedSeconds(config, 'almgren_chriss', 'AAPL')).toBe(config.impact.maxHorizonSeconds + c + m)
+    const uncapped = createAcConfig({ impact: { maxParticipation: null } })
+    expect(plannedSeconds(uncapped, 'almgren_chriss', 'AAPL')).toBe(300 + c + m)
     expect(plannedSeconds(config, 'market', 'AAPL')).toBe(m)
     expect(plannedSeconds(config, 'walk_the_book', 'AAPL')).toBe(3 * (10 + c) + m)
   })
   it('refuses what cannot finish before the invocation ends, counting the time scale', () => {
-    expect(checkTimeBudget(config, 'almgren_chriss', 'AAPL', 60_000).fits).toBe(false)
-    expect(checkTimeBudget(config, 'almgren_chriss', 'AAPL', 900_000).fits).toBe(true)
-    expect(checkTimeBudget(config, 'almgren_chriss', 'AAPL', 60_000, 100).fits).toBe(true)
+    const capped = createAcConfig({ impact: { maxHorizonSeconds: 600 } })
+    expect(checkTimeBudget(capped, 'almgren_chriss', 'AAPL', 60_000).fits).toBe(false)
+    expect(checkTimeBudget(capped, 'almgren_chriss', 'AAPL', 900_000).fits).toBe(true)
+    expect(checkTimeBudget(capped, 'almgren_chriss', 'AAPL', 60_000, 100).fits).toBe(true)
+    // the default cap may stretch a large order over hours: no invocation is long enough
+    expect(checkTimeBudget(config, 'almgren_chriss', 'AAPL', 900_000).fits).toBe(false)
   })
 })
 
@@ -88,10 +94,11 @@ describe('the Lambda handler', () => {
 
 describe('the longest execution a configuration allows', () => {
   it('is the worst strategy over the default and every per-symbol profile', () => {
-    const config = createAcConfig({ symbolProfiles: { XYZ: 'small_cap' } })
+    const config = createAcConfig({ symbolProfiles: { XYZ: 'small_cap' }, impact: { maxParticipation: null } })
     const { cancelConfirmTimeoutSeconds: c, marketOrderTimeoutSeconds: m } = config.execution
     // small_cap: T 450 s
     expect(longestPlannedSeconds(config)).toEqual({ seconds: 450 + c + m, strategy: 'almgren_chriss', symbol: 'XYZ' })
-    expect(longestPlannedSeconds(createAcConfig()).seconds).toBe(300 + c + m)
+    expect(longestPlannedSeconds(createAcConfig({ impact: { maxParticipation: null } })).seconds).toBe(300 + c + m)
+    expect(longestPlannedSeconds(createAcConfig({ impact: { maxHorizonSeconds: 600 } })).seconds).toBe(600 + c + m)
   })
 })

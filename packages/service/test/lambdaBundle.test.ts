@@ -163,6 +163,7 @@ describe('the Lambda artefact, alone in an empty folder', () => {
       APCA_DATA_BASE_URL: fake.dataBaseUrl,
       ACX_LOG_LEVEL: 'info',
       AC_TOTAL_TIME_SECONDS: '1',
+      AC_MAX_HORIZON_SECONDS: '2', // what the participation cap may stretch it to (the time budget counts it)
       AC_NUM_SLICES: '2',
       AC_SLICE_WAIT_SECONDS: '0.25',
       ORDER_POLL_INTERVAL_SECONDS: '0.05',

@@ -2,7 +2,8 @@ import { STRATEGY_NAMES, acParamsFor, type AcConfig, type StrategyName } from '@
 
 /**
  * The longest an execution of `strategy` for `symbol` can take on the execution clock, seconds:
- * its horizon plus the market fallback and the cancel confirmations around it.
+ * its horizon — for AC and TWAP with a participation cap (`AC_MAX_PARTICIPATION`), as far as the cap may
+ * extend it (`AC_MAX_HORIZON_SECONDS`) — plus the market fallback and the cancel confirmations around it.
  */
 export function plannedSeconds(config: AcConfig, strategy: StrategyName, symbol: string): number {
   const { marketOrderTimeoutSeconds: market, cancelConfirmTimeoutSeconds: cancel } = config.execution
@@ -16,7 +17,10 @@ export function plannedSeconds(config: AcConfig, strategy: StrategyName, symbol:
     case 'almgren_chriss':
     case 'twap': {
       const ac = acParamsFor(config, symbol)
-      return ac.totalTimeSeconds + cancel + (ac.marketFallback ? market : 0)
+      // the participation cap may extend the horizon (slices of the same length) up to its limit
+      const { maxParticipation, maxHorizonSeconds } = config.impact
+      const horizon = maxParticipation === null ? ac.totalTimeSeconds : Math.max(ac.totalTimeSeconds, maxHorizonSeconds)
+      return horizon + cancel + (ac.marketFallback ? market : 0)
     }
   }
 }
