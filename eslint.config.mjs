@@ -18,7 +18,10 @@ const TEST_FILES = ['**/test/**', '**/bench/**', '**/*.test.ts', '**/vitest.conf
  * ac-core-wasm ← engine ← broker-alpaca ← service ← deploy; the Alpaca SDK only in broker-alpaca, decimal.js
  * never in the kernel, logging/HTTP/DB drivers only in the service, the AWS CDK only in deploy (layer:infra,
  * which takes the service's configuration and table definition). The private test-utils package
- * (layer:testing) may be imported by tests and benchmarks only.
+ * (layer:testing) may be imported by tests and benchmarks only. The dashboard (layer:web) runs in the
+ * browser: it imports the kernel only and talks to the service over HTTP; the service serves its built
+ * files (so the app layer may import it). Its tests may read the engine, to hold the page's copy of the
+ * engine's unit mapping and profiles to the engine's.
  */
 function boundaries(testing) {
   const t = testing ? ['layer:testing'] : []
@@ -46,13 +49,18 @@ function boundaries(testing) {
         },
         {
           sourceTag: 'layer:app',
-          onlyDependOnLibsWithTags: ['layer:kernel', 'layer:domain', 'layer:adapter', 'layer:app', ...t],
+          onlyDependOnLibsWithTags: ['layer:kernel', 'layer:domain', 'layer:adapter', 'layer:app', 'layer:web', ...t],
           bannedExternalImports: ['@alpacahq/*', ...INFRA_ONLY],
         },
         {
           sourceTag: 'layer:infra',
           onlyDependOnLibsWithTags: ['layer:app', ...t],
           bannedExternalImports: ['@alpacahq/*'],
+        },
+        {
+          sourceTag: 'layer:web',
+          onlyDependOnLibsWithTags: ['layer:kernel', 'layer:web', ...(testing ? ['layer:domain'] : []), ...t],
+          bannedExternalImports: ['decimal.js', '@alpacahq/*', ...SERVICE_ONLY],
         },
         {
           sourceTag: 'layer:testing',
@@ -78,7 +86,7 @@ export default tseslint.config(
   },
   ...tseslint.configs.recommended,
   {
-    files: ['**/*.ts', '**/*.mjs', '**/*.cjs'],
+    files: ['**/*.ts', '**/*.tsx', '**/*.mjs', '**/*.cjs'],
     plugins: { '@nx': nx },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],

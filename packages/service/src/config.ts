@@ -96,6 +96,8 @@ export const ConfigSchema = z
     RISK_OPEN_NOTIONAL_POLICY: oneOf(['queue', 'reject']).default('queue'),
     ACX_OUTSIDE_HOURS: oneOf(['queue', 'reject']).default('queue'),
     ACX_MAX_EVENT_STREAMS: int(0, 10_000).default(100),
+    /** `on`: the dashboard's page at `/`; `off`: the API only. */
+    ACX_DASHBOARD: z.enum(['on', 'off']).default('on'),
     ACX_TAKEOVER_INTERVAL_SECONDS: positive.default(10),
     ACX_SIM_TIME_SCALE: positive.default(1),
     ACX_SIM_SEED: int(0, 2 ** 31 - 1).default(1),

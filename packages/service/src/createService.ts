@@ -8,6 +8,7 @@ import { createMetrics, type ServiceMetrics } from './observability/metrics.js'
 import type { ExecutionStore } from './persistence/executionStore.js'
 import { createSqsConsumer } from './intake/sqsConsumer.js'
 import { isServiceError, PERMANENT_REFUSALS, ServiceError } from './errors.js'
+import { createQuoteTape, recordQuotes, type QuoteTape } from './dashboard/quoteTape.js'
 import { createRuntime, storeSetting, type RuntimeDeps } from './runtime.js'
 
 export interface Service {
@@ -30,7 +31,17 @@ export type ServiceDeps = Omit<RuntimeDeps, 'metrics'>
 /** Wires configuration, broker, clock, store, engine, execution manager, HTTP app and queue intake. */
 export async function createService(config: ServiceConfig, logger: Logger, deps: ServiceDeps = {}): Promise<Service> {
   const metrics = createMetrics()
-  const runtime = await createRuntime(config, logger, { ...deps, metrics })
+  // the bid/ask each child order was priced from, for the dashboard's timeline
+  let tape: QuoteTape | undefined
+  const runtime = await createRuntime(config, logger, {
+    ...deps,
+    metrics,
+    wrapBroker: (broker, clock) => {
+      tape = createQuoteTape({ startedAtMs: clock.now() })
+      return recordQuotes(broker, tape)
+    },
+  })
+  const quotes = tape!
   const { engine, manager, store, broker, clock } = runtime
   const app = buildApp({
     manager,
@@ -39,6 +50,13 @@ export async function createService(config: ServiceConfig, logger: Logger, deps:
     bodyLimitBytes: config.ACX_BODY_LIMIT_BYTES,
     maxEventStreams: config.ACX_MAX_EVENT_STREAMS,
     ...(config.ACX_API_TOKEN ? { apiToken: config.ACX_API_TOKEN } : {}),
+    dashboard: {
+      queries: store,
+      quotes,
+      ...(config.ACX_DASHBOARD === 'on'
+        ? { assets: async () => (await import('@acx/dashboard')).dashboardAssets }
+        : {}),
+    },
   })
   const consumer =
     config.ACX_INTAKE === 'sqs'

@@ -72,6 +72,8 @@ export interface RuntimeDeps {
   readonly store?: ExecutionStore
   /** Prometheus metrics (the HTTP service); none on Lambda, where the log lines are the metrics. */
   readonly metrics?: ServiceMetrics
+  /** Wraps the venue's broker before it is instrumented (the dashboard's quote tape). */
+  readonly wrapBroker?: (broker: BrokerPort, clock: Clock) => BrokerPort
 }
 
 export interface Runtime {
@@ -94,7 +96,8 @@ export async function createRuntime(config: ServiceConfig, logger: Logger, deps:
   // the store first: if it cannot be used, that is the message an operator needs
   const store = deps.store ?? (await createStore(config))
   const rawBroker: ClosableBroker = deps.broker ?? (await createBroker(config, clock, logger))
-  const broker = metrics ? instrumentBroker(rawBroker, metrics) : rawBroker
+  const wrapped = deps.wrapBroker ? deps.wrapBroker(rawBroker, clock) : rawBroker
+  const broker = metrics ? instrumentBroker(wrapped, metrics) : wrapped
   // the engine journals through the manager, and the manager runs executions on the engine
   const engineRef: { current?: Engine } = {}
   const manager = createExecutionManager({
