@@ -22,7 +22,6 @@ const SERVICE_SETTINGS = [
   'ACX_LEASE_SECONDS',
   'ACX_RETENTION_DAYS',
   'ACX_STORE_PROBE_SECONDS',
-  'ACX_OUTSIDE_HOURS',
   'ACX_WORKER_ID',
   'RISK_MAX_OPEN_NOTIONAL',
   'RISK_OPEN_NOTIONAL_POLICY',
@@ -91,7 +90,9 @@ export function checkSettings(
         variable: name,
         message:
           name in ConfigSchema.shape
-            ? 'means nothing on Lambda (no HTTP server, no simulated market, no SQS consumer)'
+            ? name === 'ACX_OUTSIDE_HOURS'
+              ? 'means nothing on Lambda (an intent for a closed market is always refused: no process outlives the invocation to start it at the open)'
+              : 'means nothing on Lambda (no HTTP server, no simulated market, no SQS consumer)'
             : 'unknown setting (see packages/service/README.md)',
       })
   }

@@ -44,6 +44,11 @@ describe('synth-time checks of an environment', { timeout: 60_000 }, () => {
     expect(synthWith({ AC_TEMP_IMPACT: '0.001', AC_IMPACT_MODEL: 'order_fraction' })).toBeUndefined()
   })
 
+  it('refuses ACX_OUTSIDE_HOURS: on Lambda an intent for a closed market is always refused', () => {
+    const err = synthWith({ ACX_OUTSIDE_HOURS: 'queue' })
+    expect((err as Error).message).toContain('ACX_OUTSIDE_HOURS: means nothing on Lambda')
+  })
+
   it('refuses what the service would refuse at start, with its messages, every problem at once', () => {
     const err = synthWith({
       AC_RISK_AVERSION: '-1',
