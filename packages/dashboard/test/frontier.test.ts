@@ -24,7 +24,8 @@ interface PaperCase {
   readonly x: number[]
 }
 const paper = JSON.parse(
-  readFileSync(new URL('../../../../shared/reference/almgren-chriss-paper-example.json', import.meta.url), 'utf8'),
+  // the kernel package's copy of ../shared/reference/almgren-chriss-paper-example.json (a clone has no ../shared)
+  readFileSync(new URL('../../ac-core-wasm/test/fixtures/almgren-chriss-paper-example.json', import.meta.url), 'utf8'),
 ) as { cases: PaperCase[] }
 const lambda1e6 = paper.cases.find((c) => c.id === 'paper_lambda_1e-6')!
 
