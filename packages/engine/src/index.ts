@@ -51,7 +51,7 @@ export type { ChildOrder, NewChildOrder, OrderEvent, OrderEventType, OrderStatus
 export type { Fill } from './domain/fill.js'
 export { checkQuote } from './domain/quote.js'
 export type { Quote, QuoteCheck, QuoteFlag, UsableQuote } from './domain/quote.js'
-export { tickSize, roundToTick, isOnTick } from './domain/tick.js'
+export { tickSize, roundToTick, roundToIncrement, isOnTick } from './domain/tick.js'
 export type { ExecutionFailure, ExecutionFailureCode, ExecutionResult, SliceAttempt } from './domain/executionResult.js'
 
 // Ports

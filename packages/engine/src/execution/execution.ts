@@ -44,6 +44,7 @@ export class Execution implements ExecutionContext {
   /** When this run began. */
   readonly runStartedAt: number
   private lotSize: Decimal = new Dec(1)
+  private tick: Decimal | undefined
   private tradesAroundTheClock: boolean
   private arrivalQuote: UsableQuote | null = null
   /** On a resume: the first run's arrival mid, which the shortfall is measured against. */
@@ -106,6 +107,15 @@ export class Execution implements ExecutionContext {
 
   setLot(lot: Decimal): void {
     this.lotSize = lot
+  }
+
+  /** The asset's own price step when the venue gives one (a crypto pair's); undefined: the equity tick. */
+  get priceIncrement(): Decimal | undefined {
+    return this.tick
+  }
+
+  setPriceIncrement(increment: Decimal | undefined): void {
+    this.tick = increment
   }
 
   /** Whether the asset trades around the clock, as the venue classes it (set by the preflight). */
