@@ -14,8 +14,10 @@ const SERVICE_ONLY = [
 const TEST_FILES = ['**/test/**', '**/bench/**', '**/*.test.ts', '**/vitest.config.ts']
 
 /**
- * ac-core-wasm ← engine ← broker-alpaca ← service; the Alpaca SDK only in broker-alpaca, decimal.js
- * never in the kernel, logging/HTTP/DB drivers only in the service. The private test-utils package
+ * kernel ← domain ← adapter / app-lib ← app ← cli: ac-core-wasm ← engine ← broker-alpaca, research ←
+ * service ← cli. The Alpaca SDK only in broker-alpaca, decimal.js never in the kernel, logging/HTTP/DB
+ * drivers and cloud SDKs only in the service (research, the researcher's library, reaches none of them;
+ * the command line reaches them only through @acx/service). The private test-utils package
  * (layer:testing) may be imported by tests and benchmarks only.
  */
 function boundaries(testing) {
@@ -43,9 +45,26 @@ function boundaries(testing) {
           bannedExternalImports: SERVICE_ONLY,
         },
         {
+          sourceTag: 'layer:app-lib',
+          onlyDependOnLibsWithTags: ['layer:kernel', 'layer:domain', 'layer:app-lib', ...t],
+          bannedExternalImports: ['@alpacahq/*', ...SERVICE_ONLY],
+        },
+        {
           sourceTag: 'layer:app',
-          onlyDependOnLibsWithTags: ['layer:kernel', 'layer:domain', 'layer:adapter', 'layer:app', ...t],
-          bannedExternalImports: ['@alpacahq/*'],
+          onlyDependOnLibsWithTags: [
+            'layer:kernel',
+            'layer:domain',
+            'layer:adapter',
+            'layer:app-lib',
+            'layer:app',
+            ...t,
+          ],
+          bannedExternalImports: ['@alpacahq/*', 'commander'],
+        },
+        {
+          sourceTag: 'layer:cli',
+          onlyDependOnLibsWithTags: ['layer:kernel', 'layer:domain', 'layer:app-lib', 'layer:app', 'layer:cli', ...t],
+          bannedExternalImports: ['@alpacahq/*', ...SERVICE_ONLY.filter((p) => p !== 'commander')],
         },
         {
           sourceTag: 'layer:testing',

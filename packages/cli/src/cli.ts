@@ -1,113 +1,91 @@
-#!/usr/bin/env node
-// The `acx` command line.
-import { Command, InvalidArgumentError, Option } from 'commander'
-import { existsSync } from 'node:fs'
-import { formatReportCsv, formatReportTable } from './report/formatReport.js'
-import { loadReport, parseSince } from './report/loadReport.js'
-import { createSqliteStore } from './persistence/sqliteStore.js'
-import { serve } from './serve.js'
-import { formatConfigProblems, loadConfig } from './config.js'
-import { createStore } from './createService.js'
-import type { ExecutionStore } from './persistence/executionStore.js'
-import { registerDynamoCommands } from './persistence/dynamoTable.js'
-import { registerResearchCommands } from './research/index.js'
+// The `acx` command line. Each command's flags and action live in their own module, imported only when
+// that command runs (or its help is asked for), so `acx frontier --help` loads neither the placement
+// service nor the plotting libraries.
+import { Command } from 'commander'
+import { existsSync, readFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 
-/** The store the service's settings name (ACX_STORE and its variables). */
-function storeFromEnv(): ExecutionStore {
-  const loaded = loadConfig(process.env)
-  if (!loaded.ok) throw new Error(`invalid configuration:\n${formatConfigProblems(loaded.problems)}`)
-  return createStore(loaded.config)
+/** What a command module provides: it adds its flags and action to the command it is given. */
+export interface CommandModule {
+  register(command: Command): void
 }
 
-/** A SQLite store named on the command line: it must exist (a typo must not create an empty store). */
-function openExisting(path: string): ExecutionStore {
-  if (!existsSync(path)) throw new Error(`--db ${path}: no such file`)
-  return createSqliteStore({ path })
+interface CommandEntry {
+  readonly summary: string
+  readonly load: () => Promise<CommandModule>
 }
 
-function createProgram(): Command {
+/** Every command, in the order `acx --help` lists them. */
+const COMMANDS: Readonly<Record<string, CommandEntry>> = {
+  frontier: {
+    summary:
+      'efficient frontiers in bulk: κ, E, V and √V per parameter set (flags, or a grid: CSV, Parquet, Arrow; a file or a directory), over worker threads',
+    load: async () => (await import('./commands/frontier.js')).frontierCommand,
+  },
+  schedule: {
+    summary:
+      'the schedule an order gets under the AC_* configuration (environment, --profile, flags) and its pre-trade estimate',
+    load: async () => (await import('./commands/research.js')).scheduleCommand,
+  },
+  simulate: {
+    summary:
+      'Monte Carlo of the engine on a simulated market in virtual time: shortfall, fill and fallback rates per strategy, model prediction beside',
+    load: async () => (await import('./commands/research.js')).simulateCommand,
+  },
+  serve: {
+    summary: 'run the placement service (settings from ACX_*, AC_*, APCA_* environment variables; needs @acx/service)',
+    load: async () => (await import('./commands/service.js')).serveCommand,
+  },
+  report: {
+    summary: 'execution quality from the store, per symbol and overall, strategies side by side (needs @acx/service)',
+    load: async () => (await import('./commands/service.js')).reportCommand,
+  },
+  prune: {
+    summary:
+      'delete finished executions (with their child orders, fills and journal) created before a date; running and queued ones are never touched (needs @acx/service)',
+    load: async () => (await import('./commands/service.js')).pruneCommand,
+  },
+  dynamodb: {
+    summary: 'the DynamoDB store (ACX_STORE=dynamodb; needs @acx/service)',
+    load: async () => (await import('./commands/service.js')).dynamodbCommand,
+  },
+}
+
+/** This package's version, from its package.json (found from the source or the build). */
+function version(): string {
+  // import.meta is empty in the CommonJS build; __filename is defined there instead.
+  const here = typeof import.meta.url === 'string' ? import.meta.url : pathToFileURL(__filename).href
+  for (let dir = dirname(fileURLToPath(here)), i = 0; i < 4; dir = dirname(dir), i++) {
+    const file = join(dir, 'package.json')
+    if (!existsSync(file)) continue
+    const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string }
+    if (pkg.name === '@acx/cli') return pkg.version ?? '0.0.0'
+  }
+  return '0.0.0'
+}
+
+/** The program, with the named command's module loaded (the others are listed by name only). */
+async function createProgram(argv: readonly string[]): Promise<Command> {
   const program = new Command('acx')
     .description('Optimal trade execution on the Almgren–Chriss model')
+    .version(version(), '-V, --version')
     .showHelpAfterError()
     .exitOverride()
-
-  program
-    .command('serve')
-    .description('run the placement service (settings from ACX_*, AC_*, APCA_* environment variables)')
-    .action(async () => serve())
-
-  program
-    .command('report')
-    .description('execution quality from the store, per symbol and overall, strategies side by side')
-    .option(
-      '--db <path>',
-      'SQLite store to read (default: the store ACX_STORE / ACX_DB_PATH / ACX_DYNAMODB_TABLE name)',
-    )
-    .option('--since <when>', 'only executions created since: 7d, 24h, 30m or an ISO date', (v) => {
-      const at = parseSince(v, new Date())
-      if (!at) throw new InvalidArgumentError('use 7d, 24h, 30m or an ISO date such as 2026-11-01')
-      return at
-    })
-    .option('--symbol <symbol>', 'one symbol only')
-    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json', 'csv']).default('table'))
-    .action(async (opts: { db?: string; since?: Date; symbol?: string; format: 'table' | 'json' | 'csv' }) => {
-      const store = opts.db ? openExisting(opts.db) : storeFromEnv()
-      try {
-        const report = await loadReport(store, {
-          since: opts.since ?? null,
-          ...(opts.symbol ? { symbol: opts.symbol } : {}),
-        })
-        const out =
-          opts.format === 'json'
-            ? `${JSON.stringify(report, null, 2)}\n`
-            : opts.format === 'csv'
-              ? formatReportCsv(report)
-              : formatReportTable(report)
-        process.stdout.write(out)
-      } finally {
-        await store.close()
-      }
-    })
-
-  program
-    .command('prune')
-    .description(
-      'delete finished executions (with their child orders, fills and journal) created before a date; running and queued ones are never touched',
-    )
-    .requiredOption(
-      '--before <when>',
-      'cut-off: an ISO date (2026-01-01, 2026-01-01T00:00:00Z) or an age (90d, 12h)',
-      (v) => {
-        const at = parseSince(v, new Date())
-        if (at === null)
-          throw new InvalidArgumentError('use an ISO date such as 2026-01-01, or an age such as 90d, 12h, 30m')
-        return at
-      },
-    )
-    .option('--db <path>', 'SQLite store (default: the store ACX_STORE / ACX_DB_PATH / ACX_DYNAMODB_TABLE name)')
-    .action(async (opts: { before: Date; db?: string }) => {
-      const store = opts.db ? openExisting(opts.db) : storeFromEnv()
-      try {
-        let total = 0
-        for (let n = -1; n !== 0; total += n) n = await store.prune(opts.before.getTime(), 500)
-        process.stdout.write(
-          `pruned ${total} finished execution${total === 1 ? '' : 's'} created before ${opts.before.toISOString()}\n`,
-        )
-      } finally {
-        await store.close()
-      }
-    })
-
-  registerResearchCommands(program)
-  registerDynamoCommands(program)
-
+  const wanted = argv.find((a) => !a.startsWith('-'))
+  const target = wanted === 'help' ? argv.find((a, i) => i > argv.indexOf('help') && !a.startsWith('-')) : wanted
+  for (const [name, entry] of Object.entries(COMMANDS)) {
+    const command = program.command(name).description(entry.summary)
+    if (name === target) (await entry.load()).register(command)
+  }
   return program
 }
 
 /** Runs `acx` with `argv` (user arguments only); resolves to the exit code. */
 export async function runCli(argv: readonly string[]): Promise<number> {
   try {
-    await createProgram().parseAsync([...argv], { from: 'user' })
+    const program = await createProgram(argv)
+    await program.parseAsync([...argv], { from: 'user' })
     return typeof process.exitCode === 'number' ? process.exitCode : 0
   } catch (err) {
     const e = err as { code?: string; exitCode?: number }

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { runCli } from '../../src/cli.js'
+import { runCli } from '../src/cli.js'
 
 export interface CliRun {
   readonly code: number
@@ -17,8 +17,9 @@ export async function acx(...argv: string[]): Promise<CliRun> {
   const stderrWrite = process.stderr.write
   const saved = process.exitCode
   process.exitCode = undefined
-  process.stdout.write = ((s: string | Uint8Array) => (out.push(String(s)), true)) as typeof process.stdout.write
-  process.stderr.write = ((s: string | Uint8Array) => (err.push(String(s)), true)) as typeof process.stderr.write
+  const text = (s: string | Uint8Array): string => (typeof s === 'string' ? s : Buffer.from(s).toString('utf8'))
+  process.stdout.write = ((s: string | Uint8Array) => (out.push(text(s)), true)) as typeof process.stdout.write
+  process.stderr.write = ((s: string | Uint8Array) => (err.push(text(s)), true)) as typeof process.stderr.write
   try {
     const code = await runCli(argv)
     return { code, stdout: out.join(''), stderr: err.join('') }

@@ -2,8 +2,8 @@ import { execFileSync } from 'node:child_process'
 import { createWriteStream, existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { afterAll, describe, expect, it } from 'vitest'
 import { loadAcCoreSync, SweepStatus } from '@acx/ac-core-wasm'
-import { OUTPUT_COLUMNS } from '../../src/research/frontierRows.js'
-import { runFrontierBatch } from '../../src/research/frontierBatch.js'
+import { OUTPUT_COLUMNS } from '@acx/research'
+import { runFrontierBatch } from '@acx/research'
 import { acx, parseCsv, scratchDir } from './cliHarness.js'
 
 const core = loadAcCoreSync()
@@ -253,7 +253,6 @@ describe('acx frontier', () => {
       out,
       workers: 2,
       chunkRows: 500,
-      progress: false,
     })
     const row = '1e6,5,10,0.95,2.5e-6,0,0,1e-6\n'
     const writer = createWriteStream(fifo)
@@ -282,7 +281,6 @@ describe('acx frontier', () => {
       out,
       workers: 2,
       chunkRows: 4096,
-      progress: false,
     })
     expect(summary).toMatchObject({ rows: 40_000, badRows: 0 })
     const lines = readFileSync(out, 'utf8').trimEnd().split('\n')

@@ -1,7 +1,5 @@
 import { readFileSync } from 'node:fs'
 import { afterAll, describe, expect, it } from 'vitest'
-import { runSimulations, type SimulationSpec } from '../../src/research/simulation.js'
-import { createWorkerPool } from '../../src/research/workerPool.js'
 import { acx, scratchDir } from './cliHarness.js'
 
 const tmp = scratchDir()
@@ -27,30 +25,6 @@ describe('acx simulate', () => {
     expect(by.market.stdShortfallBps).toBe(0) // one market order at the far touch, the same every run
     expect(by.market.avgExecutionSeconds).toBe(0)
     expect(r.stderr).toMatch(/acx simulate: 240 executions in/)
-  })
-
-  it('gives identical runs on one worker, several workers and in this thread', async () => {
-    const spec: SimulationSpec = {
-      strategy: 'almgren_chriss',
-      config: {},
-      market: 'engine',
-      side: 'SELL',
-      quantity: 2000,
-      price: 50,
-      spread: 0.02,
-      seed: 11,
-    }
-    const twap = { ...spec, strategy: 'twap' as const }
-    const inThread = await runSimulations([spec, twap], 40)
-    const one = await createWorkerPool(1)
-    const three = await createWorkerPool(3)
-    try {
-      expect(await runSimulations([spec, twap], 40, { pool: one })).toEqual(inThread)
-      expect(await runSimulations([spec, twap], 40, { pool: three })).toEqual(inThread)
-    } finally {
-      await Promise.all([one.close(), three.close()])
-    }
-    expect(new Set(inThread[0]!.shortfallBps).size).toBeGreaterThan(30) // the runs differ from each other
   })
 
   it('prints a table and draws the TCA plot', async () => {

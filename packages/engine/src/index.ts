@@ -106,6 +106,8 @@ export type {
 export { AC_DEFAULTS, PROFILES } from './config/profiles.js'
 export { toKernelParams, fromKernelSchedule, planSliceQty, halfSpreadFraction } from './config/kernelParams.js'
 export type { KernelSchedule } from './config/kernelParams.js'
+export { checkEngineConfig, engineConfigFromEnv, readEngineEnv, variableFor } from './config/engineEnv.js'
+export type { EngineEnvProblem, EngineEnvResult } from './config/engineEnv.js'
 export {
   DEFAULT_ROUTES,
   checkRouteSpec,

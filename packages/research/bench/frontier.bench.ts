@@ -4,9 +4,9 @@
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { runCli } from '../src/cli.js'
-import { runSimulations, type SimulationSpec } from '../src/research/simulation.js'
-import { createWorkerPool } from '../src/research/workerPool.js'
+import { runFrontierBatch } from '../src/frontierBatch.js'
+import { runSimulations, type SimulationSpec } from '../src/simulation.js'
+import { createWorkerPool } from '../src/workerPool.js'
 
 const ROWS = Number(process.argv[2] ?? 1_000_000)
 const dir = mkdtempSync(join(tmpdir(), 'acx-research-bench-'))
@@ -31,10 +31,8 @@ function writeGrid(rows: number): void {
 
 async function frontier(workers: number): Promise<number> {
   const t0 = performance.now()
-  const code = await runCli(['frontier', '--grid', grid, '--out', out, '--workers', String(workers)])
-  const s = (performance.now() - t0) / 1000
-  if (code !== 0) throw new Error(`acx frontier exited ${code}`)
-  return s
+  await runFrontierBatch({ grid, out, format: 'csv', workers, defaults: {} })
+  return (performance.now() - t0) / 1000
 }
 
 const fmt = (x: number): string => Math.round(x).toLocaleString('en-US')

@@ -61,7 +61,16 @@ const optionalDefault = (c: InputColumn): number | undefined =>
  * required column neither in the grid nor given as a flag, stops the batch before any row.
  */
 function parseGridHeader(line: string, where: string, opts: RowSourceOptions): GridLayout {
-  const names = line.split(',').map(normalize)
+  return gridLayout(line.split(','), where, opts)
+}
+
+/**
+ * How a grid's columns (named like the flags, in any of their spellings) map to the input columns. An
+ * unknown or repeated column, or a required column neither in the grid nor given as a flag, is an error
+ * naming it.
+ */
+export function gridLayout(header: readonly string[], where: string, opts: RowSourceOptions): GridLayout {
+  const names = header.map(normalize)
   const seen = new Set<number>()
   const fieldColumns = names.map((name) => {
     const j = INPUT_COLUMNS.indexOf(name as InputColumn)

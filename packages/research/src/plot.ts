@@ -1,16 +1,43 @@
 import { writeFile } from 'node:fs/promises'
 import { extname } from 'node:path'
-import { Resvg } from '@resvg/resvg-js'
-import * as echarts from 'echarts'
 import { ResearchError } from './researchError.js'
 
 const PLOT_WIDTH = 960
 const PLOT_HEIGHT = 600
 
-type Option = Parameters<ReturnType<typeof echarts.init>['setOption']>[0]
+/** An ECharts option (typed loosely: echarts is an optional dependency, loaded only to draw). */
+export type ChartOption = Record<string, unknown>
+
+/** The optional plotting packages and the versions this package is tested with. */
+const PLOT_PACKAGES = { echarts: 'echarts@6.1.0', resvg: '@resvg/resvg-js@2.6.2' } as const
+
+const isMissing = (e: unknown): boolean =>
+  (e as { code?: unknown })?.code === 'ERR_MODULE_NOT_FOUND' || (e as { code?: unknown })?.code === 'MODULE_NOT_FOUND'
+
+async function loadOptional<T>(name: string, install: string, why: string): Promise<T> {
+  try {
+    return (await import(name)) as T
+  } catch (e) {
+    if (!isMissing(e)) throw e
+    throw new ResearchError(
+      'RESEARCH_PLOT_UNAVAILABLE',
+      `${why} needs the optional package ${name}, which is not installed: npm install ${install}`,
+      { cause: e },
+    )
+  }
+}
+
+interface EchartsModule {
+  init(
+    dom: null,
+    theme: null,
+    opts: { renderer: 'svg'; ssr: true; width: number; height: number },
+  ): { setOption(o: ChartOption): void; renderToSVGString(): string; dispose(): void }
+}
 
 /** Renders an ECharts option to SVG on the server (no DOM, no animation). */
-function renderSvg(option: Option, width = PLOT_WIDTH, height = PLOT_HEIGHT): string {
+async function renderSvg(option: ChartOption, width = PLOT_WIDTH, height = PLOT_HEIGHT): Promise<string> {
+  const echarts = await loadOptional<EchartsModule>('echarts', PLOT_PACKAGES.echarts, '--plot')
   const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width, height })
   try {
     chart.setOption({ animation: false, backgroundColor: '#ffffff', ...option })
@@ -20,8 +47,13 @@ function renderSvg(option: Option, width = PLOT_WIDTH, height = PLOT_HEIGHT): st
   }
 }
 
+interface ResvgModule {
+  Resvg: new (svg: string, opts: object) => { render(): { asPng(): Uint8Array } }
+}
+
 /** SVG → PNG with resvg (system fonts for the labels). */
-function svgToPng(svg: string, width = PLOT_WIDTH): Buffer {
+async function svgToPng(svg: string, width = PLOT_WIDTH): Promise<Buffer> {
+  const { Resvg } = await loadOptional<ResvgModule>('@resvg/resvg-js', PLOT_PACKAGES.resvg, 'a .png plot')
   const png = new Resvg(svg, {
     fitTo: { mode: 'width', value: width },
     background: '#ffffff',
@@ -33,12 +65,10 @@ function svgToPng(svg: string, width = PLOT_WIDTH): Buffer {
 }
 
 /** Writes a chart to `file`: `.svg` or `.png`, chosen by the extension. */
-export async function writeChart(option: Option, file: string): Promise<void> {
-  const ext = extname(file).toLowerCase()
-  if (ext !== '.svg' && ext !== '.png')
-    throw new ResearchError('RESEARCH_BAD_INPUT', `--plot ${file}: use a .svg or .png file name`)
-  const svg = renderSvg(option)
-  await writeFile(file, ext === '.svg' ? svg : svgToPng(svg))
+export async function writeChart(option: ChartOption, file: string): Promise<void> {
+  assertPlotFile(file)
+  const svg = await renderSvg(option)
+  await writeFile(file, extname(file).toLowerCase() === '.svg' ? svg : await svgToPng(svg))
 }
 
 /** Checks a plot file name early, before any work. */
@@ -49,7 +79,16 @@ export function assertPlotFile(file: string | undefined): void {
     throw new ResearchError('RESEARCH_BAD_INPUT', `--plot ${file}: use a .svg or .png file name`)
 }
 
-const sig = (x: number): string => String(Number(x.toPrecision(4)))
+const grouped = new Intl.NumberFormat('en-US', { maximumSignificantDigits: 6 })
+const groupedShort = new Intl.NumberFormat('en-US', { maximumSignificantDigits: 4 })
+/** 4 significant digits, thousands separated: 911,200; tiny or huge values in exponent form. */
+const sig = (x: number): string =>
+  x !== 0 && (Math.abs(x) < 1e-3 || Math.abs(x) >= 1e15) ? x.toPrecision(4) : groupedShort.format(x)
+/** An axis tick: up to 6 significant digits, thousands separated (ticks are round numbers). */
+const tick = (x: number): string =>
+  x !== 0 && (Math.abs(x) < 1e-3 || Math.abs(x) >= 1e15) ? x.toPrecision(4) : grouped.format(x)
+/** A money amount in the plot's unit: `$911,200` or `12.5 bps`. */
+const amount = (x: number, unit: string): string => (unit === '$' ? `$${sig(x)}` : `${sig(x)} ${unit}`)
 
 export interface FrontierPlotData {
   /** Efficient frontier points (or a grid's rows), std dev and expected cost, with their λ. */
@@ -60,11 +99,14 @@ export interface FrontierPlotData {
   readonly mark?: { readonly riskAversion: number; readonly stdDev: number; readonly expectedCost: number }
   /** Draw a line through the points in order (a frontier) rather than a scatter (a grid). */
   readonly line: boolean
+  /** The unit of E and √V on the axes: `$` (the paper's units, the default) or `bps`. */
+  readonly unit?: '$' | 'bps'
   readonly title: string
 }
 
 /** Expected cost against standard deviation, the chosen λ marked. */
-export function frontierChartOption(d: FrontierPlotData): Option {
+export function frontierChartOption(d: FrontierPlotData): ChartOption {
+  const unit = d.unit ?? '$'
   const data = Array.from({ length: d.stdDev.length }, (_, i) => [
     d.stdDev[i] as number,
     d.expectedCost[i] as number,
@@ -95,7 +137,7 @@ export function frontierChartOption(d: FrontierPlotData): Option {
         position: 'right',
         backgroundColor: 'rgba(255,255,255,0.9)',
         padding: [2, 4],
-        formatter: `λ = ${sig(d.mark.riskAversion)}\nE = ${sig(d.mark.expectedCost)}\n√V = ${sig(d.mark.stdDev)}`,
+        formatter: `λ = ${sig(d.mark.riskAversion)}\nE = ${amount(d.mark.expectedCost, unit)}\n√V = ${amount(d.mark.stdDev, unit)}`,
       },
     })
   }
@@ -105,22 +147,22 @@ export function frontierChartOption(d: FrontierPlotData): Option {
     grid: { left: 90, right: 140, top: 85, bottom: 60 },
     xAxis: {
       type: 'value',
-      name: 'standard deviation of cost √V',
+      name: `standard deviation of cost √V (${unit})`,
       nameLocation: 'middle',
       nameGap: 32,
       scale: true,
-      axisLabel: { formatter: sig },
+      axisLabel: { formatter: tick },
     },
     yAxis: {
       type: 'value',
-      name: 'expected cost E',
+      name: `expected cost E (${unit})`,
       nameLocation: 'middle',
       nameGap: 70,
       scale: true,
-      axisLabel: { formatter: sig },
+      axisLabel: { formatter: tick },
     },
     series,
-  } as Option
+  }
 }
 
 export interface TcaPlotRow {
@@ -139,7 +181,7 @@ const quantile = (sorted: readonly number[], p: number): number => {
 }
 
 /** Implementation shortfall per strategy: box (5–25–50–75–95%), realised mean, and the model's mean. */
-export function tcaChartOption(rows: readonly TcaPlotRow[], title: string): Option {
+export function tcaChartOption(rows: readonly TcaPlotRow[], title: string): ChartOption {
   const boxes: number[][] = []
   const means: (number | null)[] = []
   const predicted: (number | null)[] = []
@@ -156,7 +198,14 @@ export function tcaChartOption(rows: readonly TcaPlotRow[], title: string): Opti
     legend: { top: 40, itemGap: 28 },
     grid: { left: 80, right: 40, top: 85, bottom: 60 },
     xAxis: { type: 'category', data: rows.map((r) => r.strategy) },
-    yAxis: { type: 'value', name: 'implementation shortfall (bps)', nameLocation: 'middle', nameGap: 55, scale: true },
+    yAxis: {
+      type: 'value',
+      name: 'implementation shortfall (bps, positive = cost)',
+      nameLocation: 'middle',
+      nameGap: 55,
+      scale: true,
+      axisLabel: { formatter: tick },
+    },
     series: [
       { name: 'realised (5–95%)', type: 'boxplot', data: boxes },
       { name: 'realised mean', type: 'scatter', symbol: 'circle', symbolSize: 10, data: means },
@@ -169,5 +218,5 @@ export function tcaChartOption(rows: readonly TcaPlotRow[], title: string): Opti
         data: predicted,
       },
     ],
-  } as Option
+  }
 }

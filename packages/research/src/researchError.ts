@@ -3,6 +3,7 @@ const RESEARCH_ERRORS = {
   RESEARCH_BAD_INPUT: 'A grid or an option is not usable',
   RESEARCH_FILE: 'A file cannot be read or written',
   RESEARCH_WORKER: 'A research worker failed',
+  RESEARCH_PLOT_UNAVAILABLE: 'The optional plotting packages are not installed',
 } as const
 
 export type ResearchErrorCode = keyof typeof RESEARCH_ERRORS

@@ -53,7 +53,9 @@ export interface ScheduleReport {
   /** κ, per second. */
   readonly kappa: number
   readonly kappaT: number
-  /** θ = 1/κ in seconds (the core's "half-life": holdings fall by a factor e); null when κ = 0. */
+  /** 1/κ in seconds: the time in which the optimal holdings fall by a factor e; null when κ = 0. */
+  readonly decayTimeSeconds: number | null
+  /** ln 2/κ in seconds: the time in which the optimal holdings halve; null when κ = 0. */
   readonly halfLifeSeconds: number | null
   readonly slices: readonly ScheduleSlice[]
   readonly expectedCostBps: number
@@ -112,7 +114,8 @@ export function computeSchedule(o: ScheduleOptions): ScheduleReport {
     spread: o.spread,
     kappa: t.kappa,
     kappaT: t.kappa * params.totalTimeSeconds,
-    halfLifeSeconds: Number.isFinite(t.halfLife) ? t.halfLife : null,
+    decayTimeSeconds: t.kappa > 0 ? 1 / t.kappa : null,
+    halfLifeSeconds: t.kappa > 0 ? Math.LN2 / t.kappa : null,
     slices,
     expectedCostBps: plan.expectedCostBps,
     expectedStdBps: plan.expectedStdBps,
@@ -139,7 +142,7 @@ export function formatScheduleTable(r: ScheduleReport): string {
   const head = [
     `strategy ${r.strategy}, profile ${r.profile}: λ ${p.riskAversion}, σ ${p.volatility}/day, η ${p.temporaryImpact}, γ ${p.permanentImpact}, N ${p.numSlices}, T ${p.totalTimeSeconds} s, rest ${p.sliceWaitSeconds} s`,
     `order ${r.quantity} shares at $${r.price} (spread $${r.spread})`,
-    `κ ${fmt(r.kappa)} /s   κT ${fmt(r.kappaT)}   half-life (1/κ) ${r.halfLifeSeconds === null ? '∞' : `${fmt(r.halfLifeSeconds)} s`}`,
+    `κ ${fmt(r.kappa)} /s   κT ${fmt(r.kappaT)}   holdings halve every ln 2/κ = ${r.halfLifeSeconds === null ? '∞' : `${fmt(r.halfLifeSeconds)} s`} (1/κ = ${r.decayTimeSeconds === null ? '∞' : `${fmt(r.decayTimeSeconds)} s`})`,
     `expected cost ${fmt(r.expectedCostBps, 4)} bps ($${fmt(r.expectedCostDollars, 6)})   std dev ${fmt(r.expectedStdBps, 4)} bps ($${fmt(r.expectedStdDollars, 6)})`,
     '',
   ]

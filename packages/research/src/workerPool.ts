@@ -21,11 +21,11 @@ export const defaultWorkers = (): number => Math.max(1, availableParallelism())
 let entryPromise: Promise<URL> | undefined
 
 /**
- * Where the worker's JavaScript is. Built (`dist/esm/bin.js` and friends): `research/researchWorker.js`
- * beside the bundle, which the package build emits from the `src/research/researchWorker.ts` entry.
+ * Where the worker's JavaScript is. Built: `researchWorker.js` beside the bundle (`dist/esm/index.js`),
+ * which the package build emits from the `src/researchWorker.ts` entry.
  * From TypeScript source (vitest, or a script bundled by scripts/runTs.mjs), there is no such file:
  * the worker source is bundled once with esbuild (a dev dependency) into
- * `node_modules/.cache/acx-research/`, sibling `@acx/*` packages from source, like runTs does.
+ * `node_modules/.cache/acx-research/` of this package, sibling `@acx/*` packages from source, like runTs does.
  */
 function researchWorkerEntry(): Promise<URL> {
   entryPromise ??= locateEntry()
@@ -36,14 +36,14 @@ async function locateEntry(): Promise<URL> {
   // import.meta is empty in the CommonJS build; __filename is defined there instead.
   const here = typeof import.meta.url === 'string' ? import.meta.url : pathToFileURL(__filename).href
   if (!here.endsWith('.ts')) {
-    for (const rel of ['./research/researchWorker.js', './researchWorker.js', '../research/researchWorker.js']) {
+    for (const rel of ['./researchWorker.js']) {
       const url = new URL(rel, here)
       if (existsSync(url)) return url
     }
   }
   const source = here.endsWith('.ts')
     ? fileURLToPath(new URL('./researchWorker.ts', here))
-    : join(dirname(createRequire(here).resolve('@acx/service/package.json')), 'src/research/researchWorker.ts')
+    : join(dirname(createRequire(here).resolve('@acx/research/package.json')), 'src/researchWorker.ts')
   if (!existsSync(source))
     throw new ResearchError(
       'RESEARCH_WORKER',
@@ -53,18 +53,16 @@ async function locateEntry(): Promise<URL> {
 }
 
 async function compileFromSource(source: string): Promise<URL> {
-  const serviceDir = join(dirname(source), '../..')
+  const packageDir = join(dirname(source), '..')
   // from TypeScript source we run inside the repository: its one esbuild recipe is at the root
-  const recipe = join(serviceDir, '../../scripts/bundleNode.mjs')
+  const recipe = join(packageDir, '../../scripts/bundleNode.mjs')
   if (!existsSync(recipe))
     throw new ResearchError('RESEARCH_WORKER', `acx research worker: no built worker and no ${recipe} to bundle one`)
-  const { bundleNode } = (await import(
-    pathToFileURL(recipe).href
-  )) as typeof import('../../../../scripts/bundleNode.mjs')
+  const { bundleNode } = (await import(pathToFileURL(recipe).href)) as typeof import('../../../scripts/bundleNode.mjs')
   const code = await bundleNode({ entry: source })
   if (code === undefined) throw new ResearchError('RESEARCH_WORKER', 'esbuild produced no worker bundle')
   const hash = createHash('sha256').update(code).digest('hex').slice(0, 16)
-  const dir = join(serviceDir, 'node_modules/.cache/acx-research')
+  const dir = join(packageDir, 'node_modules/.cache/acx-research')
   const file = join(dir, `researchWorker.${hash}.mjs`)
   if (!existsSync(file)) {
     mkdirSync(dir, { recursive: true })

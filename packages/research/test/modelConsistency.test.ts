@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { loadAcCoreSync } from '@acx/ac-core-wasm'
 import { acParamsFor, createAcConfig, toKernelParams, type AcConfigInput } from '@acx/engine'
-import { meanStd, runSimulations, SIM_SYMBOL, type SimulationSpec } from '../../src/research/simulation.js'
+import { meanStd, runSimulations, SIM_SYMBOL, type SimulationSpec } from '../src/simulation.js'
 
 /**
  * The correctness check of issue 6. The engine's own `almgren_chriss` and `twap` executions (its

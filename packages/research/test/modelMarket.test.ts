@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { Dec, clientOrderIdFor, createVirtualClock } from '@acx/engine'
-import { createModelMarket } from '../../src/research/modelMarket.js'
+import { createModelMarket } from '../src/modelMarket.js'
 
 const setup = (dailyVolatility = 0) => {
   const clock = createVirtualClock({ autoAdvance: false })

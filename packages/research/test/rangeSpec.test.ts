@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { lazyRange, parseRangeSpec, rangeValues, toFloat64Array } from '../../src/research/rangeSpec.js'
+import { lazyRange, parseRangeSpec, rangeValues, toFloat64Array } from '../src/rangeSpec.js'
 
 const spec = (text: string, log = false) => {
   const r = parseRangeSpec(text, log)

@@ -47,4 +47,5 @@ export type {
 } from './persistence/executionStore.js'
 export { createSqliteStore } from './persistence/sqliteStore.js'
 export type { SqliteStoreOptions } from './persistence/sqliteStore.js'
-export { PAPER_EXAMPLE } from './paperExample.js'
+export { createTableCommand, openCommandStore, parseWhen, pruneCommand, reportCommand, serve } from './commands.js'
+export type { ReportCommandOptions } from './commands.js'

@@ -1,15 +1,8 @@
-import {
-  PROFILE_NAMES,
-  createAcConfig,
-  isConfigError,
-  parseRouteSpec,
-  type AcConfig,
-  type AcConfigInput,
-  type ExecutionParams,
-  type ProfileName,
-  type RouteSpec,
-  type Urgency,
-} from '@acx/engine'
+import { isConfigError } from '../errors.js'
+import type { Urgency } from '../domain/orderIntent.js'
+import { PROFILE_NAMES, type AcConfig, type ExecutionParams, type ProfileName, type RouteSpec } from './acConfig.js'
+import { createAcConfig, type AcConfigInput } from './createAcConfig.js'
+import { parseRouteSpec } from '../routing/routeStrategy.js'
 
 /** One bad setting: the variable, what is wrong, and the value given (never echoed for secrets; none here are). */
 export interface EngineEnvProblem {

@@ -1,6 +1,6 @@
 import { reference } from '@acx/ac-core-wasm'
 import { describe, expect, it } from 'vitest'
-import { acParamsFor, fromKernelSchedule, toKernelParams, type AcConfig } from '@acx/engine'
+import { acParamsFor, fromKernelSchedule, toKernelParams, type AcConfig } from '../../src/index.js'
 import { engineConfigFromEnv, type EngineEnvProblem } from '../../src/config/engineEnv.js'
 
 /** The engine's configuration from an environment record, as the service reads it at start. */

@@ -1,0 +1,71 @@
+// `serve`, `report`, `prune` and `dynamodb`: the placement service's commands. `@acx/service` is an
+// optional peer dependency of the command line, loaded only when one of these runs.
+import { Option, type Command } from 'commander'
+import type { CommandModule } from '../cli.js'
+
+type Service = typeof import('@acx/service')
+
+/** `@acx/service`, or a clear message to install it. */
+async function loadService(command: string): Promise<Service> {
+  try {
+    return await import('@acx/service')
+  } catch (e) {
+    const code = (e as { code?: unknown }).code
+    if ((code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && String(e).includes('@acx/service'))
+      throw new Error(
+        `acx ${command} is part of the placement service: install it beside @acx/cli (npm install @acx/service)`,
+        { cause: e },
+      )
+    throw e
+  }
+}
+
+export const serveCommand: CommandModule = {
+  register(command: Command) {
+    command.action(async () => (await loadService('serve')).serve())
+  },
+}
+
+export const reportCommand: CommandModule = {
+  register(command: Command) {
+    command
+      .option(
+        '--db <path>',
+        'SQLite store to read, which must exist (default: the store ACX_STORE / ACX_DB_PATH / ACX_DYNAMODB_TABLE name)',
+      )
+      .option('--since <when>', 'only executions created since: 7d, 24h, 30m or an ISO date')
+      .option('--symbol <symbol>', 'one symbol only')
+      .addOption(new Option('--format <format>', 'output format').choices(['table', 'json', 'csv']).default('table'))
+      .action(async (opts: { db?: string; since?: string; symbol?: string; format: 'table' | 'json' | 'csv' }) => {
+        process.stdout.write(await (await loadService('report')).reportCommand(opts))
+      })
+  },
+}
+
+export const pruneCommand: CommandModule = {
+  register(command: Command) {
+    command
+      .requiredOption('--before <when>', 'cut-off: an ISO date (2026-01-01, 2026-01-01T00:00:00Z) or an age (90d, 12h)')
+      .option(
+        '--db <path>',
+        'SQLite store, which must exist (default: the store ACX_STORE / ACX_DB_PATH / ACX_DYNAMODB_TABLE name)',
+      )
+      .action(async (opts: { before: string; db?: string }) => {
+        process.stdout.write(await (await loadService('prune')).pruneCommand(opts))
+      })
+  },
+}
+
+export const dynamodbCommand: CommandModule = {
+  register(command: Command) {
+    command
+      .command('create-table')
+      .description('create the single table the DynamoDB store uses (an existing table is left as it is)')
+      .requiredOption('--table <name>', 'table name (ACX_DYNAMODB_TABLE)')
+      .option('--endpoint <url>', 'a local server such as dynalite (ACX_DYNAMODB_ENDPOINT)')
+      .option('--region <region>', 'AWS region (default: AWS_REGION or the shared config)')
+      .action(async (opts: { table: string; endpoint?: string; region?: string }) => {
+        process.stdout.write(await (await loadService('dynamodb create-table')).createTableCommand(opts))
+      })
+  },
+}
