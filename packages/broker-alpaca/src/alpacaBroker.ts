@@ -18,6 +18,7 @@ import {
   type CancelOutcome,
   type ClientOrderId,
   type Clock,
+  type DailyStats,
   type Logger,
   type MarketClock,
   type Position,
@@ -46,6 +47,7 @@ import {
   parseAsset,
   parseCalendar,
   parseClock,
+  parseDailyStats,
   parseLatestQuote,
   parseOrderView,
   parsePosition,
@@ -119,6 +121,8 @@ export interface AlpacaBroker extends BrokerPort {
   /** Checks an order without sending it: asset tradable/fractionable, account, buying power, position. */
   preflight(request: PreflightRequest): Promise<PreflightResult>
   getAccount(): Promise<AccountSnapshot>
+  /** The symbol's ADV and σ over daily bars (always present on this adapter; optional on the port). */
+  getDailyStats(symbol: string): Promise<DailyStats | null>
   /**
    * Polls (woken early by trade updates) until the order is filled, canceled, expired or rejected. A poll
    * that fails with a retryable error is made again at the next poll; a non-retryable error is thrown.
@@ -198,6 +202,15 @@ function remember<K, V>(map: Map<K, V>, key: K, value: V): void {
 }
 
 const isoOf = (ms: number): string => new Date(ms).toISOString()
+
+const NEW_YORK_DATE = new Intl.DateTimeFormat('en-CA', {
+  timeZone: 'America/New_York',
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+})
+/** The trading day a time falls on: its New York calendar date, `YYYY-MM-DD`. */
+const newYorkDate = (ms: number): string => NEW_YORK_DATE.format(new Date(ms))
 
 const sumDec = (xs: readonly Decimal[]): Decimal => xs.reduce((a, b) => a.add(b), new Dec(0))
 
@@ -498,6 +511,36 @@ export function createAlpacaBroker(options: AlpacaBrokerOptions): AlpacaBroker {
       marketClockRead = undefined
     })
     return marketClockRead
+  }
+
+  /** Each symbol's daily statistics for one trading day (null: too little history), at most MAX_KNOWN_ASSETS symbols. */
+  const dailyStats = new Map<string, { readonly day: string; readonly stats: DailyStats | null }>()
+
+  /**
+   * A symbol's ADV and daily σ from its last `statsLookbackDays` complete daily bars (split- and
+   * dividend-adjusted; today's bar, still forming, is left out), cached for the trading day. A crypto
+   * pair has none here (null): the engine then uses its configured defaults.
+   */
+  const getDailyStats = async (symbol: string): Promise<DailyStats | null> => {
+    const now = clock.now()
+    const today = newYorkDate(now)
+    const cached = dailyStats.get(symbol)
+    if (cached?.day === today) return cached.stats
+    try {
+      if (await isCrypto(symbol)) return null
+    } catch (e) {
+      if (isBrokerError(e) && e.code === 'BROKER_NOT_FOUND') return null // an unknown symbol has no history
+      throw e
+    }
+    const days = config.statsLookbackDays
+    // enough calendar days for `days` sessions (5 of 7, holidays) ending before today; SIP is not served
+    // for the last 15 minutes without a subscription, so the range ends 20 minutes ago
+    const start = new Date(now - (Math.ceil((days * 7) / 5) + 10) * DAY_MS)
+    const end = new Date(now - 20 * 60_000)
+    const raw = await send(`get daily bars ${symbol}`, () => rest.getDailyBars(symbol, start, end))
+    const stats = parseDailyStats(raw, symbol, days, (t) => newYorkDate(t) !== today)
+    remember(dailyStats, symbol, { day: today, stats })
+    return stats
   }
 
   const getAccount = async (): Promise<AccountSnapshot> =>
@@ -946,6 +989,8 @@ export function createAlpacaBroker(options: AlpacaBrokerOptions): AlpacaBroker {
     getAsset: (symbol) => getAsset(symbol),
 
     getMarketClock,
+
+    getDailyStats,
 
     subscribeOrderUpdates(listener) {
       const entry = (order: BrokerOrder): void => listener(order) // one entry per subscription, even for the same function

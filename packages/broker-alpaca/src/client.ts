@@ -29,6 +29,8 @@ export interface AlpacaRest {
   getAccount(): Promise<unknown>
   getAsset(symbol: string): Promise<unknown>
   getLatestQuote(symbol: string): Promise<unknown>
+  /** `GET /v2/stocks/{symbol}/bars?timeframe=1Day&start=…&end=…` (split- and dividend-adjusted). */
+  getDailyBars(symbol: string, start: Date, end: Date): Promise<unknown>
   /** `GET /v2/clock`: the US equity market's clock. */
   getClock(): Promise<unknown>
   /** `GET /v2/calendar?start=…&end=…` (the SDK writes both as RFC 3339 times). */
@@ -73,6 +75,13 @@ const call = async <T>(fn: () => Promise<T>): Promise<T> => {
 }
 
 const json = async (res: { raw: Response }): Promise<unknown> => res.raw.json() as Promise<unknown>
+
+/**
+ * The historical feed for daily bars: the real-time feeds without history of their own (`delayed_sip`,
+ * `overnight`) read SIP bars, which are free for days past.
+ */
+const historicalFeed = (feed: AlpacaConfig['feed']): 'iex' | 'sip' | 'boats' | 'otc' =>
+  feed === 'delayed_sip' || feed === 'overnight' ? 'sip' : feed
 
 /** Every `ConfigurationParameters` field, explicitly: nothing is left for the SDK to default. */
 function sdkParams(config: AlpacaConfig, basePath: string): trading.ConfigurationParameters {
@@ -141,6 +150,19 @@ export function createAlpacaRest(config: AlpacaConfig): AlpacaRest {
       call(async () => json(await assets.getV2AssetsSymbolOrAssetIdRaw({ symbolOrAssetId: symbol }))),
     getLatestQuote: (symbol) =>
       call(async () => json(await stocks.stockLatestQuoteSingleRaw({ symbol, feed: config.feed }))),
+    getDailyBars: (symbol, start, end) =>
+      call(async () =>
+        json(
+          await stocks.stockBarSingleRaw({
+            symbol,
+            timeframe: '1Day',
+            start,
+            end,
+            adjustment: 'all',
+            feed: historicalFeed(config.feed),
+          }),
+        ),
+      ),
     // The SDK's "legacy" methods are the /v2 routes (its clock()/calendar() are /v3, another shape).
     getClock: () => call(async () => json(await clock.legacyClockRaw())),
     getCalendar: (start, end) => call(async () => json(await calendar.legacyCalendarRaw({ start, end }))),

@@ -55,6 +55,11 @@ export interface AlpacaBrokerOptions {
   /** How long an asset's tradable/fractionable flags are cached. Default 60,000 ms. */
   readonly assetCacheTtlMs?: number
   /**
+   * Daily bars `getDailyStats` computes a symbol's ADV and daily σ from (the most recent ones; a whole
+   * number 3–250). Default 20. The figures are cached for the trading day (New York date).
+   */
+  readonly statsLookbackDays?: number
+  /**
    * The longest a market-clock answer is reused. It is reused until the next open or close it names, and
    * at most this long (so an unscheduled change is seen within this time). Default 60,000 ms; 0: never.
    */
@@ -86,6 +91,7 @@ export interface AlpacaConfig {
   readonly preflight: boolean
   readonly allowShortSelling: boolean
   readonly assetCacheTtlMs: number
+  readonly statsLookbackDays: number
   readonly marketClockMaxAgeMs: number
   readonly userAgent: string
 }
@@ -224,6 +230,9 @@ export function resolveAlpacaConfig(options: AlpacaBrokerOptions): AlpacaConfig 
   const pollIntervalMs = positive('pollIntervalMs', 1_000)
   const assetCacheTtlMs = positive('assetCacheTtlMs', 60_000, { allowZero: true })
   const marketClockMaxAgeMs = positive('marketClockMaxAgeMs', 60_000, { allowZero: true })
+  const statsLookbackDays = positive('statsLookbackDays', 20, { integer: true })
+  if (statsLookbackDays < 3 || statsLookbackDays > 250)
+    issues.push({ path: 'statsLookbackDays', message: `must be a whole number 3–250 (got ${statsLookbackDays})` })
 
   const bool = (path: keyof AlpacaBrokerOptions, fallback: boolean): boolean => {
     const v = o[path]
@@ -288,6 +297,7 @@ export function resolveAlpacaConfig(options: AlpacaBrokerOptions): AlpacaConfig 
     preflight,
     allowShortSelling,
     assetCacheTtlMs,
+    statsLookbackDays,
     marketClockMaxAgeMs,
     userAgent,
   }

@@ -219,6 +219,31 @@ export function readOrderDto(raw: unknown, where = 'order'): Validated<OrderDto>
   return done(r, value)
 }
 
+/**
+ * `GET /v2/stocks/{symbol}/bars` (https://docs.alpaca.markets/reference/stockbarsingle-1): `bars` in time
+ * order (null when there are none), each with its close `c` and volume `v`.
+ */
+export interface BarsDto {
+  readonly bars: readonly { readonly t: string; readonly c: number; readonly v: number }[]
+}
+
+export function readBarsDto(raw: unknown): Validated<BarsDto> {
+  if (!isRecord(raw)) return notObject('bars response')
+  const list = raw['bars']
+  if (list === null || list === undefined) return { ok: true, value: { bars: [] } }
+  if (!Array.isArray(list)) return { ok: false, issues: ['bars response.bars: must be a list'] }
+  const bars: { t: string; c: number; v: number }[] = []
+  for (const [i, b] of list.entries()) {
+    if (!isRecord(b)) return notObject(`bars response.bars[${i}]`)
+    const r = new Reader(b, `bar ${i}`)
+    const bar = { t: r.string('t'), c: r.number('c'), v: r.number('v') }
+    const checked = done(r, bar)
+    if (!checked.ok) return checked
+    bars.push(bar)
+  }
+  return { ok: true, value: { bars } }
+}
+
 export function readLatestQuoteDto(raw: unknown): Validated<LatestQuoteDto> {
   if (!isRecord(raw)) return notObject('latest quote response')
   const outer = new Reader(raw, 'latest quote response')

@@ -2,7 +2,9 @@ import {
   BrokerError,
   Dec,
   brokerOrderId,
+  dailyStatsFromBars,
   type Asset,
+  type DailyStats,
   type BrokerOrder,
   type BrokerOrderStatus,
   type ClientOrderId,
@@ -14,6 +16,7 @@ import type { Decimal } from 'decimal.js'
 import {
   readAccountDto,
   readAssetDto,
+  readBarsDto,
   readCalendarDto,
   readClockDto,
   readLatestQuoteDto,
@@ -194,6 +197,31 @@ export function parseLatestQuote(raw: unknown, symbol: string): Quote | null {
     askSize: fromNumber(q.as),
     timestampMs,
   }
+}
+
+/**
+ * Daily bars → the symbol's ADV and daily σ (`dailyStatsFromBars`: mean volume, sample σ of daily log
+ * returns), over the last `days` bars that `keep` accepts (by their time, epoch ms); null when there are
+ * too few or they are unusable.
+ */
+export function parseDailyStats(
+  raw: unknown,
+  symbol: string,
+  days: number,
+  keep: (atMs: number) => boolean = () => true,
+): DailyStats | null {
+  const dto = unwrap('daily bars', readBarsDto(raw))
+  const timed = dto.bars.map((b) => {
+    const atMs = parseTimestampMs(b.t)
+    if (atMs === undefined) throw badResponse('daily bars', [`t ${JSON.stringify(b.t)} is not RFC 3339`])
+    return { ...b, atMs }
+  })
+  const bars = timed
+    .filter((b) => keep(b.atMs))
+    .sort((a, b) => a.atMs - b.atMs)
+    .slice(-days)
+    .map((b) => ({ close: b.c, volume: b.v }))
+  return dailyStatsFromBars(symbol, bars)
 }
 
 /** An asset as the engine sees it, and Alpaca's class of it (`us_equity`, `crypto`, …). */

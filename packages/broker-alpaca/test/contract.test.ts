@@ -12,6 +12,7 @@ const ROUTES: Readonly<Record<ContractOperation, { readonly method: string; read
   getPosition: { method: 'GET', path: /^\/v2\/positions\/[^/]+$/ },
   getAsset: { method: 'GET', path: /^\/v2\/assets\/[^/]+$/ },
   getMarketClock: { method: 'GET', path: /^\/v2\/clock$/ },
+  getDailyStats: { method: 'GET', path: /^\/v2\/stocks\/[^/]+\/bars$/ },
 }
 
 /** Each contract fault as Alpaca answers it, nothing processed. */
@@ -29,6 +30,22 @@ const ALPACA_FAULTS: Readonly<Record<ContractFault, FakeFault>> = {
   rejected: { kind: 'status', status: 422, body: { code: 42210000, message: 'request refused (injected)' } },
 }
 
+/** AAPL's daily bars on the fake: 25 weekdays, closes around $190, volumes around 1 M. */
+const AAPL_BARS = Array.from({ length: 25 }, (_, i) => ({
+  close: Math.round(19_000 * Math.exp(0.012 * Math.sin(1.7 * i) + 0.004 * i)) / 100,
+  volume: 1_000_000 + 137_000 * ((i * 7) % 5),
+}))
+/** What the adapter must make of them (lookback 20): mean volume and the sample σ of daily log returns. */
+const AAPL_STATS = (() => {
+  const last = AAPL_BARS.slice(-20)
+  const r = last.slice(1).map((b, i) => Math.log(b.close / (last[i] as { close: number }).close))
+  const m = r.reduce((a, x) => a + x, 0) / r.length
+  return {
+    adv: last.reduce((a, b) => a + b.volume, 0) / last.length,
+    dailyVolatility: Math.sqrt(r.reduce((a, x) => a + (x - m) ** 2, 0) / (r.length - 1)),
+  }
+})()
+
 brokerPortContract(
   'Alpaca adapter on the fake Alpaca server',
   async () => {
@@ -42,6 +59,7 @@ brokerPortContract(
         },
         positions: { AAPL: '100' },
         buyingPower: '100000',
+        dailyBars: { AAPL: AAPL_BARS },
       },
       broker: { timeoutMs: 1_000 },
     })
@@ -49,6 +67,7 @@ brokerPortContract(
       broker: h.broker,
       symbol: 'AAPL',
       wholeShareSymbol: 'LOWP',
+      dailyStats: AAPL_STATS,
       unknownSymbol: 'NOPE',
       aroundTheClockSymbol: 'BTC/USD',
       now: () => Date.now(), // the fake's clock
@@ -113,7 +132,14 @@ brokerPortContract("the engine's simulated market", async () => {
       },
     },
     symbols: {
-      AAPL: { price: '190.02', spread: '0.04', position: '100', fractionable: true },
+      AAPL: {
+        price: '190.02',
+        spread: '0.04',
+        position: '100',
+        fractionable: true,
+        adv: 2_000_000,
+        dailyVolatility: 0.02,
+      },
       LOWP: { price: '5.005', spread: '0.01', fractionable: false },
       'BTC/USD': { price: '60005', spread: '10', fractionable: true },
     },
@@ -123,6 +149,7 @@ brokerPortContract("the engine's simulated market", async () => {
     broker,
     symbol: 'AAPL',
     wholeShareSymbol: 'LOWP',
+    dailyStats: { adv: 2_000_000, dailyVolatility: 0.02 },
     unknownSymbol: 'NOPE',
     aroundTheClockSymbol: 'BTC/USD',
     now: () => clock.now(),

@@ -41,6 +41,11 @@ const COMMANDS: Readonly<Record<string, CommandEntry>> = {
     summary: 'execution quality from the store, per symbol and overall, strategies side by side (needs @acx/service)',
     load: async () => (await import('./commands/service.js')).reportCommand,
   },
+  calibrate: {
+    summary:
+      "the impact model's η and γ per symbol and pooled, by regression on the store's Almgren–Chriss and TWAP executions; prints the AC_* settings it recommends (needs @acx/service)",
+    load: async () => (await import('./commands/service.js')).calibrateCommand,
+  },
   prune: {
     summary:
       'delete finished executions (with their child orders, fills and journal) created before a date; running and queued ones are never touched (needs @acx/service)',

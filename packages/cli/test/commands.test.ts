@@ -14,7 +14,7 @@ describe('acx', () => {
     expect(v.code).toBe(0)
     expect(v.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/)
     const h = await acx('--help')
-    for (const c of ['frontier', 'schedule', 'simulate', 'serve', 'report', 'prune', 'dynamodb'])
+    for (const c of ['frontier', 'schedule', 'simulate', 'serve', 'report', 'calibrate', 'prune', 'dynamodb'])
       expect(h.stdout).toContain(c)
     const f = await acx('help', 'frontier')
     expect(f.stdout).toContain('--shard')
@@ -25,6 +25,7 @@ describe('acx', () => {
     for (const argv of [
       ['report', '--db', db],
       ['prune', '--db', db, '--before', '7d'],
+      ['calibrate', '--db', db],
     ]) {
       const r = await acx(...argv)
       expect(r.code).toBe(1)

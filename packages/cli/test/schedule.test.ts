@@ -1,8 +1,12 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, onTestFinished } from 'vitest'
 import { acx } from './cliHarness.js'
 
 describe('acx schedule', () => {
   it('prints a table and JSON from the command line, flags over the environment', async () => {
+    process.env.AC_IMPACT_MODEL = 'order_fraction'
+    onTestFinished(() => {
+      delete process.env.AC_IMPACT_MODEL
+    })
     const t = await acx('schedule', '--profile', 'large_cap', '--quantity', '1000', '--price', '190')
     expect(t.code).toBe(0)
     expect(t.stdout).toMatch(/κT 2\.73912/)

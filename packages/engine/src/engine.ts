@@ -1,5 +1,5 @@
 import { loadAcCoreSync, type AcCoreApi } from '@acx/ac-core-wasm'
-import { acParamsFor, type AcConfig, type AcStrategyParams } from './config/acConfig.js'
+import type { AcConfig, AcStrategyParams } from './config/acConfig.js'
 import { createAcConfig } from './config/createAcConfig.js'
 import { toKernelParams } from './config/kernelParams.js'
 import type { Decimal } from 'decimal.js'
@@ -14,6 +14,9 @@ import type { Clock } from './ports/clock.js'
 import { noopJournal, type ExecutionJournal } from './ports/executionJournal.js'
 import { noopLogger, type Logger } from './ports/logger.js'
 import { routeStrategy } from './routing/routeStrategy.js'
+import { routeBySize, type RouteDecision } from './routing/sizeRoute.js'
+import { resolveMarketStats, type MarketStats } from './config/impactModel.js'
+import type { DailyStats } from './ports/broker.js'
 import { runAlmgrenChriss } from './strategy/almgrenChrissStrategy.js'
 import type { ExecutionFailure } from './domain/executionResult.js'
 import { Execution } from './execution/execution.js'
@@ -41,6 +44,38 @@ export interface EngineOptions {
   readonly journal?: ExecutionJournal
   /** The Almgren–Chriss core; default `loadAcCoreSync()` (WebAssembly). `reference` works too. */
   readonly core?: AcCoreApi
+}
+
+/** The symbol's σ and ADV for an execution or assessment: the venue's, with overrides and defaults over it. */
+async function marketStatsFor(
+  broker: BrokerPort,
+  config: AcConfig,
+  logger: Logger,
+  symbol: string,
+  fields: Record<string, unknown>,
+): Promise<MarketStats> {
+  let venue: DailyStats | null = null
+  if (broker.getDailyStats !== undefined) {
+    try {
+      venue = await broker.getDailyStats(symbol)
+    } catch (e) {
+      logger.warn({ ...fields, broker_error: isBrokerError(e) ? e.code : String(e) }, 'Daily statistics unavailable')
+    }
+  }
+  const stats = resolveMarketStats(config, symbol, venue)
+  if (stats.advSource === 'default' || stats.volatilitySource === 'default') {
+    logger.info(
+      {
+        ...fields,
+        adv: quantityText(stats.adv),
+        daily_volatility: stats.dailyVolatility,
+        adv_source: stats.advSource,
+        volatility_source: stats.volatilitySource,
+      },
+      'Market statistics: configured defaults used',
+    )
+  }
+  return stats
 }
 
 /**
@@ -92,6 +127,8 @@ export type IntentAssessment =
   | {
       readonly ok: true
       readonly strategy: StrategyName
+      /** Why the intent gets that strategy (see `RouteReason`). */
+      readonly routeReason: RouteDecision['reason']
       /** The mid the notional was checked at; null when the venue had no usable quote (checked again at the start). */
       readonly referencePrice: Decimal | null
       readonly quote: UsableQuote | null
@@ -106,7 +143,7 @@ export interface Engine {
   readonly config: AcConfig
   /** Validates, routes and runs an intent to completion. Throws `ENGINE_INVALID_INTENT` for a bad intent. */
   execute(intent: OrderIntent | OrderIntentInput, options?: ExecuteOptions): Promise<ExecutionResult>
-  /** The strategy an intent would get. */
+  /** The strategy an intent would get by urgency and overrides (the size rule needs the ADV: see `plan`/`assess`). */
   route(intent: OrderIntent | OrderIntentInput): StrategyName
   /**
    * The plan for an intent from a quote (whole shares unless `lot` says otherwise), without the venue:
@@ -248,8 +285,25 @@ export function createEngine(options: EngineOptions): Engine {
       quote: arrival,
       lot: ex.lot,
       secondsToClose: toClose,
+      stats: ex.marketStats,
     })
     await ex.plan(planned.plan)
+    const cap = planned.plan.participationCap
+    if (cap !== null && (cap.extendedFromSeconds !== null || cap.slicesOverCap > 0)) {
+      logger.warn(
+        {
+          ...ex.fields(),
+          max_participation: cap.maxParticipation,
+          slice_cap_qty: quantityText(cap.sliceCapQty),
+          from_seconds: cap.extendedFromSeconds,
+          to_seconds: planned.plan.horizonSeconds,
+          slices_over_cap: cap.slicesOverCap,
+        },
+        cap.slicesOverCap > 0
+          ? 'Participation cap cannot be met within the horizon limit'
+          : 'Horizon extended for the participation cap',
+      )
+    }
     if (planned.plan.shortenedFromSeconds !== null) {
       logger.warn(
         {
@@ -268,6 +322,15 @@ export function createEngine(options: EngineOptions): Engine {
         urgency: intent.urgency,
         arrival_mid: arrival ? priceText(arrival.mid) : null,
         horizon_seconds: planned.plan.horizonSeconds,
+        route_reason: ex.routeReason,
+        order_pct_adv: planned.plan.orderPctAdv,
+        participation_rate: planned.plan.participationRate,
+        adv: quantityText(planned.plan.marketStats.adv),
+        adv_source: planned.plan.marketStats.advSource,
+        daily_volatility: planned.plan.marketStats.dailyVolatility,
+        volatility_source: planned.plan.marketStats.volatilitySource,
+        impact_model: planned.plan.impactModel,
+        dominant_cost: planned.plan.dominantCost,
       },
       'Execution started',
     )
@@ -279,7 +342,7 @@ export function createEngine(options: EngineOptions): Engine {
       case 'almgren_chriss':
       case 'twap': {
         const kernel = planned.kernel as NonNullable<typeof planned.kernel>
-        return runAlmgrenChriss(ex, kernel.params, new SliceSchedule(kernel.schedule, ex.startedAt))
+        return runAlmgrenChriss(ex, kernel.params, new SliceSchedule(kernel.schedule, ex.startedAt, kernel.sliceCapQty))
       }
     }
   }
@@ -291,18 +354,21 @@ export function createEngine(options: EngineOptions): Engine {
 
     plan(input, context = { quote: null }) {
       const intent = parseOrThrow(input)
-      return planExecution(config, core, intent, routeStrategy(intent, config.routing), context).plan
+      const { strategy } = routeBySize(intent, config.routing, context.stats ?? null)
+      return planExecution(config, core, intent, strategy, context).plan
     },
 
     async assess(input) {
       const intent = parseOrThrow(input)
-      const strategy = routeStrategy(intent, config.routing)
       const early = risk.checkParent({ symbol: intent.symbol, quantity: intent.quantity, mid: null })
       if (early) return { ok: false, refusal: { kind: 'risk', ...early } }
       // one attempt per call here: an intake answers at once, and the execution checks again
       const direct = <T>(_op: string, fn: () => Promise<T>): Promise<T> => fn()
       const venue = await checkAtVenue(direct, broker, config, intent, intent.quantity)
       if (!venue.ok) return { ok: false, refusal: { kind: 'venue', ...venue.refusal } }
+      const stats = await marketStatsFor(broker, config, logger, intent.symbol, { symbol: intent.symbol })
+      const route = routeBySize(intent, config.routing, stats)
+      const { strategy } = route
       const market = await broker.getMarketClock(intent.symbol).catch(() => null)
       const raw = await broker.getQuote(intent.symbol).catch((err: unknown) => {
         logger.warn(
@@ -326,15 +392,27 @@ export function createEngine(options: EngineOptions): Engine {
           : market.isOpen
             ? null
             : secondsToClose(market, market.nextOpenMs ?? now)
-      const { plan } = planExecution(config, core, intent, strategy, { quote, lot: venue.lot, secondsToClose: toClose })
-      return { ok: true, strategy, referencePrice: mid, quote, market, plan }
+      const { plan } = planExecution(config, core, intent, strategy, {
+        quote,
+        lot: venue.lot,
+        secondsToClose: toClose,
+        stats,
+      })
+      return { ok: true, strategy, routeReason: route.reason, referencePrice: mid, quote, market, plan }
     },
 
     async execute(input, opts = {}) {
       const intent = parseOrThrow(input)
-      const strategy = routeStrategy(intent, config.routing)
+      const stats = await marketStatsFor(broker, config, logger, intent.symbol, {
+        correlation_id: intent.correlationId,
+        execution_id: opts.executionId ?? intent.correlationId,
+        symbol: intent.symbol,
+      })
+      const route = routeBySize(intent, config.routing, stats)
+      const { strategy } = route
       const ac = strategy === 'almgren_chriss' || strategy === 'twap'
-      const n = acParamsFor(config, intent.symbol).numSlices
+      // the fallback's slice index is the plan's slice count (the participation cap may have added slices)
+      const n = ac ? planExecution(config, core, intent, strategy, { quote: null, stats }).plan.slices.length : 0
       const resume = opts.resume && { ...opts.resume, isFallbackSlice: (k: number) => ac && k === n }
       const ex = new Execution(
         parentOrderId(opts.executionId ?? intent.correlationId),
@@ -343,6 +421,7 @@ export function createEngine(options: EngineOptions): Engine {
         deps,
         opts.signal,
         resume,
+        { route, stats },
       )
       let stopped: ExecutionFailure | undefined
       try {
@@ -379,6 +458,9 @@ export function createEngine(options: EngineOptions): Engine {
           implementation_shortfall_bps: result.implementationShortfallBps,
           expected_cost_bps: result.expectedCostBps,
           expected_std_bps: result.expectedStdBps,
+          route_reason: result.routeReason,
+          order_pct_adv: result.orderPctAdv,
+          participation_rate: result.participationRate,
           error_code: result.error?.code ?? null,
         },
         result.error?.code === 'paused' ? 'Execution paused' : 'Execution completed',

@@ -8,7 +8,7 @@ export type {
   IntentAssessment,
   ResumeFrom,
 } from './engine.js'
-export type { ExecutionPlan, PlanContext, PlannedSlice } from './execution/planExecution.js'
+export type { ExecutionPlan, ParticipationCapEffect, PlanContext, PlannedSlice } from './execution/planExecution.js'
 export type { VenueRefusal } from './execution/venueChecks.js'
 
 // Risk
@@ -68,6 +68,7 @@ export type {
   BrokerErrorOptions,
   BrokerErrorReason,
   CancelOutcome,
+  DailyStats,
   MarketClock,
   TimeInForce,
   BrokerOrder,
@@ -92,11 +93,15 @@ export type {
 // Configuration and routing
 export { CONFIG_DEFAULTS, createAcConfig } from './config/createAcConfig.js'
 export type { AcConfigInput, DecimalInput } from './config/createAcConfig.js'
-export { PROFILE_NAMES, acParamsFor } from './config/acConfig.js'
+export { IMPACT_MODELS, PROFILE_NAMES, acParamsFor } from './config/acConfig.js'
 export type {
   AcConfig,
   AcStrategyParams,
   ExecutionParams,
+  ImpactModelName,
+  ImpactParams,
+  MarketStatsConfig,
+  SymbolStatsOverride,
   ProfileName,
   RouteSpec,
   RouteWeight,
@@ -104,6 +109,12 @@ export type {
   WalkTheBookParams,
 } from './config/acConfig.js'
 export { AC_DEFAULTS, PROFILES } from './config/profiles.js'
+export { impactKernelParams, marketRate, participationOf, resolveMarketStats } from './config/impactModel.js'
+export type { MarketStats, StatsSource } from './config/impactModel.js'
+export { MIN_DAILY_BARS, dailyStatsFromBars } from './domain/marketStats.js'
+export type { DailyBar } from './domain/marketStats.js'
+export { routeBySize } from './routing/sizeRoute.js'
+export type { RouteDecision, RouteReason } from './routing/sizeRoute.js'
 export { toKernelParams, fromKernelSchedule, planSliceQty, halfSpreadFraction } from './config/kernelParams.js'
 export type { KernelSchedule } from './config/kernelParams.js'
 export { checkEngineConfig, engineConfigFromEnv, readEngineEnv, variableFor } from './config/engineEnv.js'

@@ -7,7 +7,9 @@ describe('createEngine', () => {
     const clock = api.createVirtualClock()
     const broker = api.createSimulatedMarket({ clock, seed: 7, symbols: { AAPL: { price: '190', spread: '0.02' } } })
     const logger = api.createMemoryLogger()
-    const engine = api.createEngine({ broker, clock, config: api.createAcConfig(), logger })
+    // the rollout guide's impact semantics (per fraction of the order), whose first slice is 23.4%
+    const config = api.createAcConfig({ impact: { model: 'order_fraction' } })
+    const engine = api.createEngine({ broker, clock, config, logger })
     const result = await engine.execute({
       side: 'BUY',
       symbol: 'AAPL',
@@ -40,7 +42,7 @@ describe('createEngine', () => {
   })
 
   it('plans the schedule and the pre-trade estimate without the venue', () => {
-    const h = aHarness()
+    const h = aHarness({ config: { impact: { model: 'order_fraction' } } })
     const p = h.engine.plan(anIntent({ quantity: '1000' }))
     expect(p.strategy).toBe('almgren_chriss')
     expect(p.slices.map((s) => s.qty.toNumber())).toEqual([234, 211, 194, 183, 178])

@@ -49,6 +49,11 @@ export interface ModelMarketOptions {
   readonly orderQuantity: number
   /** τ = T/N, seconds: the interval over which the model spreads each order. */
   readonly intervalSeconds: number
+  /**
+   * The symbol's average daily volume, shares: when given, `getDailyStats` answers it with the daily
+   * volatility, so the engine plans with the market's own statistics (participation model).
+   */
+  readonly adv?: number
 }
 
 interface ModelOrder {
@@ -148,6 +153,13 @@ export function createModelMarket(o: ModelMarketOptions): BrokerPort {
     async getMarketClock(symbol) {
       known(symbol)
       return ALWAYS_OPEN // the model market trades whenever asked
+    },
+
+    async getDailyStats(symbol) {
+      known(symbol)
+      return o.adv === undefined
+        ? null
+        : { symbol, adv: new Dec(o.adv), dailyVolatility: o.dailyVolatility, days: null }
     },
   }
 }

@@ -220,3 +220,92 @@ export function tcaChartOption(rows: readonly TcaPlotRow[], title: string): Char
     ],
   }
 }
+
+interface SizeSweepPlotSeries {
+  readonly strategy: string
+  /** Per size: % of ADV, mean shortfall (bps), its standard error (bps). */
+  readonly points: readonly { readonly sizePct: number; readonly meanBps: number; readonly stderrBps: number }[]
+}
+
+/**
+ * Mean shortfall ± one standard error per strategy against order size (% of ADV, log axis): the whole
+ * range on top; below, the sizes under `zoomBelowPct` on their own scale, where the strategies differ by
+ * basis points rather than hundreds.
+ */
+export function sizeSweepChartOption(
+  series: readonly SizeSweepPlotSeries[],
+  title: string,
+  zoomBelowPct = 1,
+): ChartOption {
+  const colors = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd']
+  const out: object[] = []
+  const panels = [
+    { keep: () => true, axis: 0 },
+    { keep: (p: { sizePct: number }) => p.sizePct < zoomBelowPct, axis: 1 },
+  ]
+  for (const panel of panels) {
+    series.forEach((s, i) => {
+      // the zoom is for the strategies that slice or rest; a market order is off its scale
+      if (panel.axis === 1 && s.strategy === 'market') return
+      const color = colors[i % colors.length]
+      const pts = s.points.filter((p) => Number.isFinite(p.meanBps) && panel.keep(p))
+      const at = { xAxisIndex: panel.axis, yAxisIndex: panel.axis }
+      out.push({
+        name: s.strategy,
+        type: 'line',
+        ...at,
+        data: pts.map((p) => [p.sizePct, p.meanBps]),
+        symbolSize: 6,
+        itemStyle: { color },
+        lineStyle: { width: 2, color },
+      })
+      // error bars: mean ± se with caps, one polyline per point
+      out.push({
+        name: s.strategy,
+        type: 'custom',
+        ...at,
+        data: pts.map((p) => [p.sizePct, p.meanBps - p.stderrBps, p.meanBps + p.stderrBps]),
+        renderItem: (_params: unknown, api: { value: (i: number) => number; coord: (v: number[]) => number[] }) => {
+          const lo = api.coord([api.value(0), api.value(1)]) as [number, number]
+          const hi = api.coord([api.value(0), api.value(2)]) as [number, number]
+          const cap = 4
+          return {
+            type: 'polyline',
+            shape: {
+              points: [[lo[0] - cap, lo[1]], [lo[0] + cap, lo[1]], lo, hi, [hi[0] - cap, hi[1]], [hi[0] + cap, hi[1]]],
+            },
+            style: { stroke: color, lineWidth: 1.5, fill: 'none' },
+          }
+        },
+        z: 3,
+      })
+    })
+  }
+  const x = (name: string, gridIndex: number) => ({
+    type: 'log',
+    gridIndex,
+    name,
+    nameLocation: 'middle',
+    nameGap: 28,
+    axisLabel: { formatter: (v: number) => `${sig(v)}%` },
+  })
+  const y = (name: string, gridIndex: number) => ({
+    type: 'value',
+    gridIndex,
+    name,
+    nameLocation: 'middle',
+    nameGap: 55,
+    scale: true,
+  })
+  return {
+    title: { text: title, left: 'center' },
+    legend: { top: 32, itemGap: 28, data: series.map((s) => s.strategy) },
+    grid: [
+      { left: 90, right: 40, top: 75, height: 200 },
+      { left: 90, right: 40, top: 340, height: 200 },
+    ],
+    xAxis: [x('order size (% of ADV)', 0), x(`orders under ${sig(zoomBelowPct)}% of ADV (market orders left out)`, 1)],
+    yAxis: [y('shortfall, mean ± s.e. (bps)', 0), y('shortfall (bps)', 1)],
+    series: out,
+  } as ChartOption
+}

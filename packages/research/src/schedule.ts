@@ -4,12 +4,16 @@ import {
   createAcConfig,
   aggressionAt,
   createEngine,
+  Dec,
+  impactKernelParams,
+  resolveMarketStats,
   createSimulatedMarket,
   createVirtualClock,
   fromKernelSchedule,
   toKernelParams,
   type AcConfigInput,
   type AcStrategyParams,
+  type ImpactModelName,
   type ProfileName,
 } from '@acx/engine'
 
@@ -46,7 +50,11 @@ interface ScheduleSlice {
 export interface ScheduleReport {
   readonly strategy: 'almgren_chriss' | 'twap'
   readonly profile: ProfileName
+  /** The kernel's parameters for this order (with the participation model, η and γ for its size). */
   readonly params: AcStrategyParams
+  readonly impactModel: ImpactModelName
+  /** The order as % of the ADV (AC_SYMBOL_ADV, else AC_DEFAULT_ADV). */
+  readonly orderPctAdv: number
   readonly quantity: number
   readonly price: number
   readonly spread: number
@@ -73,7 +81,15 @@ export interface ScheduleReport {
 export function computeSchedule(o: ScheduleOptions): ScheduleReport {
   const config = createAcConfig(o.config)
   const symbol = o.symbol ?? 'SIM'
-  const params = acParamsFor(config, symbol)
+  // the impact model's kernel parameters for this order (participation: η and γ scale with Q/ADV)
+  const stats = resolveMarketStats(config, symbol, null)
+  const params = impactKernelParams(
+    acParamsFor(config, symbol),
+    config.impact,
+    stats,
+    new Dec(o.quantity),
+    config.tradingDaySeconds,
+  )
   const core = o.core ?? loadAcCoreSync()
   const fixedCost = o.price > 0 ? o.spread / (2 * o.price) : 0
   const twap = o.strategy === 'twap'
@@ -109,6 +125,8 @@ export function computeSchedule(o: ScheduleOptions): ScheduleReport {
     strategy: o.strategy,
     profile: params.profile,
     params,
+    impactModel: config.impact.model,
+    orderPctAdv: (o.quantity / stats.adv.toNumber()) * 100,
     quantity: o.quantity,
     price: o.price,
     spread: o.spread,
@@ -140,8 +158,8 @@ export function table(header: readonly string[], rows: readonly (readonly string
 export function formatScheduleTable(r: ScheduleReport): string {
   const p = r.params
   const head = [
-    `strategy ${r.strategy}, profile ${r.profile}: λ ${p.riskAversion}, σ ${p.volatility}/day, η ${p.temporaryImpact}, γ ${p.permanentImpact}, N ${p.numSlices}, T ${p.totalTimeSeconds} s, rest ${p.sliceWaitSeconds} s`,
-    `order ${r.quantity} shares at $${r.price} (spread $${r.spread})`,
+    `strategy ${r.strategy}, profile ${r.profile}: λ ${p.riskAversion}, σ ${p.volatility}/day, η ${fmt(p.temporaryImpact)}, γ ${fmt(p.permanentImpact)}, N ${p.numSlices}, T ${p.totalTimeSeconds} s, rest ${p.sliceWaitSeconds} s`,
+    `order ${r.quantity} shares at $${r.price} (spread $${r.spread}), ${fmt(r.orderPctAdv, 4)}% of ADV; impact model ${r.impactModel}`,
     `κ ${fmt(r.kappa)} /s   κT ${fmt(r.kappaT)}   holdings halve every ln 2/κ = ${r.halfLifeSeconds === null ? '∞' : `${fmt(r.halfLifeSeconds)} s`} (1/κ = ${r.decayTimeSeconds === null ? '∞' : `${fmt(r.decayTimeSeconds)} s`})`,
     `expected cost ${fmt(r.expectedCostBps, 4)} bps ($${fmt(r.expectedCostDollars, 6)})   std dev ${fmt(r.expectedStdBps, 4)} bps ($${fmt(r.expectedStdDollars, 6)})`,
     '',

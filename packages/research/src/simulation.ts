@@ -4,6 +4,8 @@ import {
   createAcConfig,
   acParamsFor,
   createEngine,
+  Dec,
+  impactKernelParams,
   createSimulatedMarket,
   createVirtualClock,
   seedFor,
@@ -26,13 +28,18 @@ export const SIM_SYMBOL = 'SIM'
 /**
  * One strategy's Monte Carlo set-up. The model parameters come from `config` (the engine's typed
  * configuration input, profile included), and the market is built from the same numbers, so the
- * model's prediction and the market describe one world:
+ * model's prediction and the market describe one world. With the participation impact model (the
+ * default) the market has an ADV (`adv`, else the configured default ADV) and the model's η and γ:
  *
- * - `engine` market (`createSimulatedMarket`): daily volatility σ, the given spread, permanent impact
- *   γ/Q per share and market-order temporary impact η/(Q·τ) per share (a market order for the whole
- *   order pays the model's impact of trading it in one interval τ). Resting limit orders fill only when
- *   the simulated flow reaches them, with no impact: that is the engine's market, not the model's.
- * - `model` market (`createModelMarket`): the model itself (see there).
+ * - `engine` market (`createSimulatedMarket`): daily volatility σ, the given spread, trade flow of ADV
+ *   shares a day, permanent impact γ·σ/ADV per share; an order the touch can absorb pays the touch,
+ *   liquidity taken beyond it pays η·σ·r/V̄ (our rate against the market's); resting limit orders fill
+ *   as the flow reaches them. It answers `getDailyStats`, so the engine plans with this ADV.
+ * - `model` market (`createModelMarket`): the model itself (see there), with η and γ mapped for this
+ *   order by the engine's `impactKernelParams`.
+ *
+ * With `order_fraction` the markets keep the rollout guide's semantics: the engine market charges a
+ * market order η/(Q·τ) per share and moves γ/Q per share; the model market takes η and γ as given.
  */
 export interface SimulationSpec {
   readonly strategy: StrategyName
@@ -48,6 +55,8 @@ export interface SimulationSpec {
   readonly spread: number
   /** Base seed; run i uses the market seed `seedFor(seed, 'run-i')`, the same for every strategy. */
   readonly seed: number
+  /** The market's average daily volume, shares (participation model); default the configured default ADV. */
+  readonly adv?: number
 }
 
 export interface SimulationBlock {
@@ -77,7 +86,17 @@ export function marketFor(
   const p = acParamsFor(config, SIM_SYMBOL)
   const tau = p.totalTimeSeconds / p.numSlices
   const seed = seedFor(spec.seed, `run-${run}`)
+  const participation = config.impact.model === 'participation'
+  const adv = spec.adv ?? config.marketStats.defaultAdv.toNumber()
   if (spec.market === 'model') {
+    // the model's own η and γ for this order: exactly what the engine plans with (same σ, same ADV)
+    const k = impactKernelParams(
+      p,
+      config.impact,
+      { adv: new Dec(adv), dailyVolatility: p.volatility, advSource: 'venue', volatilitySource: 'venue' },
+      new Dec(spec.quantity),
+      config.tradingDaySeconds,
+    )
     return createModelMarket({
       clock,
       seed,
@@ -86,21 +105,25 @@ export function marketFor(
       spread: spec.spread,
       dailyVolatility: p.volatility,
       tradingDaySeconds: config.tradingDaySeconds,
-      temporaryImpact: p.temporaryImpact,
-      permanentImpact: p.permanentImpact,
+      temporaryImpact: k.temporaryImpact,
+      permanentImpact: k.permanentImpact,
       orderQuantity: spec.quantity,
       intervalSeconds: tau,
+      ...(participation ? { adv } : {}),
     })
   }
+  const symbol = { price: String(spec.price), spread: String(spec.spread), dailyVolatility: p.volatility }
   return createSimulatedMarket({
     clock,
     seed,
-    symbols: {
-      [SIM_SYMBOL]: { price: String(spec.price), spread: String(spec.spread), dailyVolatility: p.volatility },
-    },
+    symbols: { [SIM_SYMBOL]: participation ? { ...symbol, adv } : symbol },
     tradingDaySeconds: config.tradingDaySeconds,
-    temporaryImpactPerShare: p.temporaryImpact / (spec.quantity * tau),
-    permanentImpactPerShare: p.permanentImpact / spec.quantity,
+    ...(participation
+      ? { participationImpact: { eta: config.impact.eta, gamma: config.impact.gamma } }
+      : {
+          temporaryImpactPerShare: p.temporaryImpact / (spec.quantity * tau),
+          permanentImpactPerShare: p.permanentImpact / spec.quantity,
+        }),
   })
 }
 

@@ -1,7 +1,8 @@
 import type { StrategySummary } from './simulation.js'
 import { table } from './schedule.js'
 
-const f = (x: number | null, digits = 2): string => (x === null || Number.isNaN(x) ? '—' : x.toFixed(digits))
+/** A number to `digits` decimals; — for null or NaN. */
+export const f = (x: number | null, digits = 2): string => (x === null || Number.isNaN(x) ? '—' : x.toFixed(digits))
 
 /** The per-strategy table of `acx simulate`. */
 export function formatSimulationTable(

@@ -17,6 +17,7 @@ import { meanStd, runSimulations, SIM_SYMBOL, type SimulationSpec } from '../src
  */
 const RUNS = 3000
 const input: AcConfigInput = {
+  impact: { model: 'order_fraction' }, // η and γ per fraction of the order, as given below
   ac: {
     temporaryImpact: 0.1, // η: 10 bps per (whole order per second)
     permanentImpact: 0.0005, // γ: 5 bps per whole order

@@ -11,10 +11,18 @@ import {
 import { computeSchedule, formatScheduleTable, researchConfig } from '../src/index.js'
 
 const core = loadAcCoreSync()
+/** The rollout guide's impact semantics (AC_IMPACT_MODEL=order_fraction), whose numbers these tests check. */
+const orderFraction: AcConfigInput = { impact: { model: 'order_fraction' } }
 
 describe('computeSchedule', () => {
   it('gives the defaults the issue quotes: κT ≈ 0.88 and a first slice of ≈ 23.5%', () => {
-    const r = computeSchedule({ config: {}, quantity: 1000, price: 100, spread: 0, strategy: 'almgren_chriss' })
+    const r = computeSchedule({
+      config: orderFraction,
+      quantity: 1000,
+      price: 100,
+      spread: 0,
+      strategy: 'almgren_chriss',
+    })
     expect(r.kappaT).toBeCloseTo(0.876, 3)
     expect(r.slices[0]!.tradeFraction).toBeCloseTo(0.235, 3)
     expect(r.slices.map((s) => s.tradeQty)).toEqual([234, 211, 194, 183, 178])
@@ -29,7 +37,7 @@ describe('computeSchedule', () => {
   })
 
   it("matches the core's trajectory and the engine's preview, in bps and in dollars", () => {
-    const input: AcConfigInput = { ac: { profile: 'small_cap', riskAversion: 2 } }
+    const input: AcConfigInput = { ac: { profile: 'small_cap', riskAversion: 2 }, ...orderFraction }
     const r = computeSchedule({ config: input, quantity: 25_000, price: 40, spread: 0.02, strategy: 'almgren_chriss' })
     const config = createAcConfig(input)
     const t = core.trajectory(toKernelParams(config.ac, { tradingDaySeconds: 23_400, fixedCost: 0.02 / 2 / 40 }))
@@ -70,6 +78,18 @@ describe('computeSchedule', () => {
     })
     expect(noSpread.expectedCostBps).toBe(preview.expectedCostBps)
     expect(noSpread.expectedStdBps).toBe(preview.expectedStdBps)
+  })
+
+  it('scales η and γ with the order under the participation model, so the estimate grows with size', () => {
+    const at = (quantity: number) => computeSchedule({ config: {}, quantity, price: 100, spread: 0, strategy: 'twap' })
+    const small = at(1_000)
+    const large = at(100_000)
+    // AC_DEFAULT_ADV 1,000,000, σ 0.02, η 0.357, γ 0.314: η_kernel = η·σ·Q·D/ADV, γ_kernel = γ·σ·Q/ADV
+    expect(small.params.temporaryImpact).toBeCloseTo((0.357 * 0.02 * 1000 * 23_400) / 1e6, 12)
+    expect(large.params.permanentImpact).toBeCloseTo((0.314 * 0.02 * 100_000) / 1e6, 12)
+    expect(small.orderPctAdv).toBe(0.1)
+    expect(large.expectedCostBps / small.expectedCostBps).toBeCloseTo(100, 6) // no spread: E ∝ Q for TWAP
+    expect(small.impactModel).toBe('participation')
   })
 })
 

@@ -6,6 +6,10 @@ import {
   assertPlotFile,
   createWorkerPool,
   formatSimulationTable,
+  formatSizeSweepTable,
+  parseSizes,
+  runSizeSweep,
+  sizeSweepChartOption,
   isResearchError,
   runSimulations,
   summarize,
@@ -79,5 +83,42 @@ describe('runSimulations', () => {
       expect(isResearchError(e)).toBe(true)
     }
     expect(() => assertPlotFile(undefined)).not.toThrow()
+  })
+})
+
+describe('runSizeSweep', () => {
+  it('runs every strategy at every size on the same paths, with AC − WTB per size, as a table and a chart', async () => {
+    expect(parseSizes('1%, 0.1,1')).toEqual({ ok: true, value: [0.1, 1] })
+    expect(parseSizes('0%').ok).toBe(false)
+    expect(parseSizes('').ok).toBe(false)
+    const { strategy: _s, quantity: _q, ...base } = spec
+    const points = await runSizeSweep(
+      { ...base, market: 'model', adv: 100_000 },
+      ['almgren_chriss', 'walk_the_book'],
+      [0.1, 1],
+      6,
+      {
+        riskAversion: 0.5,
+      },
+    )
+    expect(points.map((p) => p.quantity)).toEqual([100, 1000])
+    expect(points.every((p) => p.strategies.length === 2 && p.acMinusWtbBps !== null)).toBe(true)
+    const settings = { market: 'model', adv: 100_000, price: 50, spread: 0.02, runs: 6, seed: 11 }
+    expect(formatSizeSweepTable(points, settings)).toMatch(/^\s*0\.1%\s+100\s+almgren_chriss/m)
+    const svg = join(dir, 'sizes.svg')
+    await writeChart(
+      sizeSweepChartOption(
+        ['almgren_chriss', 'walk_the_book'].map((strategy) => ({
+          strategy,
+          points: points.map((p) => {
+            const x = p.strategies.find((r) => r.strategy === strategy)!
+            return { sizePct: p.sizePct, meanBps: x.meanShortfallBps, stderrBps: x.stderrBps }
+          }),
+        })),
+        'sizes',
+      ),
+      svg,
+    )
+    expect(readFileSync(svg, 'utf8')).toMatch(/order size \(% of ADV\)/)
   })
 })

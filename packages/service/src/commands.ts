@@ -1,6 +1,7 @@
 // The service's part of the `acx` command line (`@acx/cli` parses the flags and calls these): each
 // returns what the command prints, so the command line stays thin and these are tested here.
 import { existsSync } from 'node:fs'
+import { CONFIG_DEFAULTS, readEngineEnv } from '@acx/engine'
 import { formatConfigProblems, loadConfig } from './config.js'
 import { createStore } from './createService.js'
 import { createDynamoTable } from './persistence/dynamoTable.js'
@@ -8,6 +9,7 @@ import type { ExecutionStore } from './persistence/executionStore.js'
 import { createSqliteStore } from './persistence/sqliteStore.js'
 import { formatReportCsv, formatReportTable } from './report/formatReport.js'
 import { loadReport, parseSince } from './report/loadReport.js'
+import { calibrateFromStore, formatCalibration } from './report/calibrate.js'
 import { ServiceError } from './errors.js'
 
 export { serve } from './serve.js'
@@ -89,4 +91,27 @@ export async function createTableCommand(opts: {
     ...(opts.region !== undefined ? { region: opts.region } : {}),
   })
   return `${created ? 'created' : 'exists already'}: table ${opts.table} is ACTIVE\n`
+}
+
+export interface CalibrateCommandOptions {
+  readonly db?: string
+  readonly since?: string
+  readonly symbol?: string
+  readonly format: 'table' | 'json'
+}
+
+/** `acx calibrate`: η and γ by regression on the store's executions, as a table (or JSON) with the settings. */
+export async function calibrateCommand(opts: CalibrateCommandOptions): Promise<string> {
+  const since = opts.since === undefined ? null : parseWhen('--since', opts.since)
+  const store = openCommandStore(opts.db)
+  try {
+    const report = await calibrateFromStore(store, {
+      tradingDaySeconds: readEngineEnv(process.env).input.tradingDaySeconds ?? CONFIG_DEFAULTS.tradingDaySeconds,
+      ...(since ? { sinceMs: since.getTime() } : {}),
+      ...(opts.symbol ? { symbol: opts.symbol } : {}),
+    })
+    return opts.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : formatCalibration(report)
+  } finally {
+    await store.close()
+  }
 }

@@ -108,6 +108,8 @@ export const ConfigSchema = z
     APCA_API_BASE_URL: url.default('https://paper-api.alpaca.markets'),
     APCA_DATA_BASE_URL: url.default('https://data.alpaca.markets'),
     ACX_ALPACA_MAX_REQUESTS_PER_MINUTE: int(1, 1_000_000).default(200),
+    /** Daily bars Alpaca's σ and ADV are computed from (`getDailyStats`). */
+    AC_STATS_LOOKBACK_DAYS: int(3, 250).default(20),
   })
   .superRefine((c, ctx) => {
     const require = (key: keyof typeof c, when: string) => {

@@ -100,6 +100,7 @@ export function createBroker(config: ServiceConfig, clock: Clock, logger: Logger
       logger: logger.child({ component: 'alpaca' }),
       clock,
       maxRequestsPerMinute: config.ACX_ALPACA_MAX_REQUESTS_PER_MINUTE,
+      statsLookbackDays: config.AC_STATS_LOOKBACK_DAYS,
     }),
   )
 }

@@ -47,5 +47,13 @@ export type {
 } from './persistence/executionStore.js'
 export { createSqliteStore } from './persistence/sqliteStore.js'
 export type { SqliteStoreOptions } from './persistence/sqliteStore.js'
-export { createTableCommand, openCommandStore, parseWhen, pruneCommand, reportCommand, serve } from './commands.js'
-export type { ReportCommandOptions } from './commands.js'
+export {
+  calibrateCommand,
+  createTableCommand,
+  openCommandStore,
+  parseWhen,
+  pruneCommand,
+  reportCommand,
+  serve,
+} from './commands.js'
+export type { CalibrateCommandOptions, ReportCommandOptions } from './commands.js'

@@ -68,7 +68,8 @@ describe('market hours', () => {
     }, 20_000)
 
   it('stores an intent that arrives before the open as scheduled, then runs it from the open', async () => {
-    const svc = await start(NEW_YORK('09:25:00'))
+    // 30 minutes before the open: 3 s of wall time at 600×, room for a slow start-up
+    const svc = await start(NEW_YORK('09:00:00'))
     const r = await post(svc, order('pre-open'))
     expect(r.status).toBe(202)
     expect(r.json.status).toBe('scheduled')
@@ -91,7 +92,7 @@ describe('market hours', () => {
   })
 
   it('with ACX_OUTSIDE_HOURS=reject refuses an intent while closed with 422 market_closed, storing nothing', async () => {
-    const svc = await start(NEW_YORK('09:25:00'), { ACX_OUTSIDE_HOURS: 'reject' })
+    const svc = await start(NEW_YORK('09:00:00'), { ACX_OUTSIDE_HOURS: 'reject' })
     const r = await post(svc, order('rejected'))
     expect(r).toMatchObject({ status: 422, json: { error: 'SERVICE_ORDER_REFUSED', reason: 'market_closed' } })
     expect(r.json.message).toContain('2026-01-05T14:30:00.000Z')
@@ -109,13 +110,15 @@ describe('market hours', () => {
   })
 
   it('shortens the horizon to end a margin before the close, and shows it', async () => {
-    // 15:56: 240 s to the close, less the 60 s margin: 180 s of the configured 300
+    // from 15:56 at 100×: under 240 s to the close, less the 60 s margin: at most 180 s of the configured 300
     const svc = await start(NEW_YORK('15:56:00'), {}, 100)
     const r = await post(svc, order('near-close'))
     const done = await finished(svc, r.json.executionId)
     expect(done.plan).toMatchObject({ shortenedFromSeconds: 300 })
+    // the horizon is exactly the time from the start to the margin
+    const left = (NEW_YORK('15:59:00') - Date.parse(done.startedAt)) / 1000
     expect(done.plan.horizonSeconds).toBeLessThanOrEqual(180)
-    expect(done.plan.horizonSeconds).toBeGreaterThan(170)
+    expect(Math.abs(done.plan.horizonSeconds - left)).toBeLessThan(0.5)
     expect(done.result).toMatchObject({ horizonShortenedFromSeconds: 300 })
     expect(Date.parse(done.expectedFinishAt)).toBeLessThanOrEqual(NEW_YORK('15:59:00'))
     expect(svc.logs().some((l) => l.msg === 'Horizon shortened to end before the close')).toBe(true)
@@ -125,10 +128,15 @@ describe('market hours', () => {
     'starts again at the next open an execution the close stopped before it sent anything',
     { timeout: 30_000 },
     async () => {
-      // one at a time: the second waits behind the first, whose shortened horizon runs into the margin
-      // slices that wait their whole share of the horizon: the first runs to the margin itself
-      const env = { ACX_MAX_CONCURRENT_EXECUTIONS: '1', AC_SLICE_WAIT_SECONDS: '100' }
-      const svc = await start(NEW_YORK('15:57:00'), env, 60, true)
+      // one at a time: the second waits behind the first, whose horizon (T = 20 min, cut for the close)
+      // runs to the margin itself, its slices resting their whole share of it on a quiet market; from
+      // 15:50 at 120× that is under 5 s of wall time, with 5 s of room for a slow start-up
+      const env = {
+        ACX_MAX_CONCURRENT_EXECUTIONS: '1',
+        AC_TOTAL_TIME_SECONDS: '1200',
+        AC_SLICE_WAIT_SECONDS: '400',
+      }
+      const svc = await start(NEW_YORK('15:50:00'), env, 120, true)
       const first = await post(svc, order('first'))
       const second = await post(svc, order('second'))
       expect(second.json.status).toBe('queued')

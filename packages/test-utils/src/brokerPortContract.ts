@@ -22,6 +22,8 @@
  *   around the clock (open, no next open or close); otherwise open until `nextCloseMs` (this session's
  *   close) with `nextOpenMs` the next session's open, or closed with `nextOpenMs`/`nextCloseMs` the next
  *   session's. An unknown symbol is `BROKER_NOT_FOUND`.
+ * - **Daily statistics.** `getDailyStats` gives a symbol's ADV (shares per day) and daily volatility, and
+ *   null for a symbol without daily history or an unknown one.
  * - **Time in force.** An equity takes `day`; a crypto pair takes `gtc` or `ioc`, never `day` (Alpaca
  *   refuses it: https://docs.alpaca.markets/docs/crypto-orders). A wrong combination is refused before
  *   anything is created: `BROKER_REJECTED`, reason `invalid_request`.
@@ -58,6 +60,7 @@ export type ContractOperation =
   | 'getPosition'
   | 'getAsset'
   | 'getMarketClock'
+  | 'getDailyStats'
 
 /** How the venue fails one call, before processing it. */
 export type ContractFault =
@@ -118,8 +121,10 @@ export interface ContractSubject {
   readonly broker: BrokerPort
   /** Quoted, tradable, fractionable, with a long position of at least 10. */
   readonly symbol: string
-  /** Quoted, tradable, whole shares only, no position. */
+  /** Quoted, tradable, whole shares only, no position, no daily history (`getDailyStats` answers null). */
   readonly wholeShareSymbol: string
+  /** What `getDailyStats(symbol)` must answer (ADV in shares per day, daily σ), to 1e-9 relative. */
+  readonly dailyStats: { readonly adv: number; readonly dailyVolatility: number }
   /** Not known to the broker. */
   readonly unknownSymbol: string
   /** A crypto pair (`BTC/USD`): trades around the clock; quoted, tradable, fractionable, no position. */
@@ -297,6 +302,24 @@ export function brokerPortContract(name: string, factory: ContractFactory, optio
           await expectBrokerError(s.broker.getOrder(brokerOrderId('00000000-0000-4000-8000-000000000000')), [
             'BROKER_NOT_FOUND',
           ])
+        },
+      )
+    })
+
+    describe('daily statistics', () => {
+      kase(
+        'daily-stats',
+        "gives a symbol's ADV and daily volatility, and null for a symbol without daily history or unknown",
+        async () => {
+          const s = await open()
+          expect(s.broker.getDailyStats, 'getDailyStats is implemented').toBeTypeOf('function')
+          const stats = await s.broker.getDailyStats!(s.symbol)
+          expect(stats?.symbol).toBe(s.symbol)
+          expect(Math.abs(stats!.adv.toNumber() / s.dailyStats.adv - 1)).toBeLessThan(1e-9)
+          expect(Math.abs(stats!.dailyVolatility / s.dailyStats.dailyVolatility - 1)).toBeLessThan(1e-9)
+          expect(stats!.days === null || stats!.days >= 3).toBe(true)
+          expect(await s.broker.getDailyStats!(s.wholeShareSymbol)).toBeNull()
+          expect(await s.broker.getDailyStats!(s.unknownSymbol)).toBeNull()
         },
       )
     })

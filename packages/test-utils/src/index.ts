@@ -3,6 +3,7 @@
 export { FAKE_KEY_ID, FAKE_SECRET_KEY, startFakeAlpaca } from './alpaca/fakeAlpacaServer.js'
 export type {
   FakeAlpacaOptions,
+  FakeDailyBar,
   FakeAlpacaServer,
   FakeAsset,
   FakeFault,

@@ -8,6 +8,7 @@ import {
   createAcConfig,
   createVirtualClock,
   isStrategyName,
+  type AcConfigInput,
   type EngineEnvProblem,
   type StrategyName,
 } from '@acx/engine'
@@ -19,14 +20,20 @@ import {
   defaultWorkers,
   formatScheduleTable,
   formatSimulationTable,
+  formatSizeSweepTable,
   marketFor,
+  parseSizes,
   researchConfig,
   runSimulations,
+  runSizeSweep,
+  sizeSweepChartOption,
   summarize,
   tcaChartOption,
   writeChart,
   type MarketKind,
   type SimulationSpec,
+  type SizeSweepPoint,
+  type WorkerPool,
 } from '@acx/research'
 import type { CommandModule } from '../cli.js'
 import { anyNumber, nonNegative, nonNegativeInt, positive, positiveInt } from './numbers.js'
@@ -109,7 +116,80 @@ interface SimulateFlags {
   workers: number
   format: 'table' | 'json'
   plot?: string
+  adv?: number
+  sizes?: number[]
   [flag: string]: unknown
+}
+
+const sizes = (v: string): number[] => {
+  const r = parseSizes(v)
+  if (!r.ok) throw new InvalidArgumentError(r.message)
+  return r.value
+}
+
+/** Runs `work` on a worker pool with a progress bar on stderr (a terminal only); closes both. */
+async function withPoolAndBar<T>(
+  workers: number,
+  total: number,
+  work: (pool: WorkerPool, onProgress: (done: number) => void) => Promise<T>,
+): Promise<{ value: T; seconds: number }> {
+  const bar =
+    process.stderr.isTTY === true
+      ? new cliProgress.SingleBar(
+          { stream: process.stderr, format: 'acx simulate [{bar}] {value}/{total} executions | {eta_formatted} left' },
+          cliProgress.Presets.shades_classic,
+        )
+      : undefined
+  bar?.start(total, 0)
+  const pool = await createWorkerPool(workers)
+  const t0 = performance.now()
+  try {
+    const value = await work(pool, (n) => bar?.update(n))
+    bar?.update(total)
+    return { value, seconds: (performance.now() - t0) / 1000 }
+  } finally {
+    bar?.stop()
+    await pool.close()
+  }
+}
+
+/** `acx simulate --sizes`: every strategy at every size, a table (or JSON) and the size chart. */
+async function simulateSizes(
+  o: SimulateFlags,
+  input: AcConfigInput,
+  sizesPct: number[],
+  lambda: number,
+): Promise<void> {
+  const adv = o.adv ?? createAcConfig(input).marketStats.defaultAdv.toNumber()
+  const base = { config: input, market: o.market, side: o.side, price: o.price, spread: o.spread, seed: o.seed, adv }
+  marketFor({ ...base, strategy: 'market', quantity: 1 }, 0, createVirtualClock()) // a bad market setting fails here
+  const total = sizesPct.length * o.strategy.length * o.runs
+  const { value: points, seconds } = await withPoolAndBar(o.workers, total, (pool, onProgress) =>
+    runSizeSweep(base, o.strategy, sizesPct, o.runs, { pool, onProgress, riskAversion: lambda }),
+  )
+  const settings = { market: o.market, side: o.side, adv, price: o.price, spread: o.spread, runs: o.runs, seed: o.seed }
+  process.stdout.write(
+    o.format === 'json'
+      ? `${JSON.stringify({ settings, sizes: points }, null, 2)}\n`
+      : formatSizeSweepTable(points, settings),
+  )
+  process.stderr.write(`acx simulate: ${total} executions in ${seconds.toFixed(2)} s\n`)
+  if (o.plot !== undefined) {
+    const series = o.strategy.map((strategy) => ({
+      strategy,
+      points: points.map((p: SizeSweepPoint) => {
+        const s = p.strategies.find((x) => x.strategy === strategy)
+        return { sizePct: p.sizePct, meanBps: s?.meanShortfallBps ?? Number.NaN, stderrBps: s?.stderrBps ?? 0 }
+      }),
+    }))
+    await writeChart(
+      sizeSweepChartOption(
+        series,
+        `Shortfall against order size, ${o.runs} runs each (${o.market} market, ADV ${adv})`,
+      ),
+      o.plot,
+    )
+  }
 }
 
 const strategies = (v: string): StrategyName[] => {
@@ -176,7 +256,17 @@ function registerSimulate(command: Command): void {
         .default(defaultWorkers(), 'the number of cores'),
     )
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
-    .option('--plot <file>', 'shortfall per strategy with the model mean: .svg or .png')
+    .option('--plot <file>', 'shortfall per strategy with the model mean (with --sizes: against size): .svg or .png')
+    .option(
+      '--adv <shares>',
+      "the market's average daily volume, shares (participation model; default AC_DEFAULT_ADV)",
+      positive,
+    )
+    .option(
+      '--sizes <list>',
+      'order sizes as % of ADV, e.g. 0.01%,0.1%,1%,5%,10%: every strategy at every size (replaces --quantity)',
+      sizes,
+    )
     .action(async (o: SimulateFlags) => {
       assertPlotFile(o.plot)
       const { input, problems } = researchConfig(process.env, o)
@@ -185,6 +275,10 @@ function registerSimulate(command: Command): void {
         return
       }
       const lambda = acParamsFor(createAcConfig(input), 'SIM').riskAversion
+      if (o.sizes !== undefined) {
+        await simulateSizes(o, input, o.sizes, lambda)
+        return
+      }
       const specs: SimulationSpec[] = o.strategy.map((strategy) => ({
         strategy,
         config: input,
@@ -194,30 +288,13 @@ function registerSimulate(command: Command): void {
         price: o.price,
         spread: o.spread,
         seed: o.seed,
+        ...(o.adv === undefined ? {} : { adv: o.adv }),
       }))
       marketFor(specs[0] as SimulationSpec, 0, createVirtualClock()) // a bad market setting fails here, not in a worker
       const total = specs.length * o.runs
-      const bar =
-        process.stderr.isTTY === true
-          ? new cliProgress.SingleBar(
-              {
-                stream: process.stderr,
-                format: 'acx simulate [{bar}] {value}/{total} executions | {eta_formatted} left',
-              },
-              cliProgress.Presets.shades_classic,
-            )
-          : undefined
-      bar?.start(total, 0)
-      const pool = await createWorkerPool(o.workers)
-      let runs
-      const t0 = performance.now()
-      try {
-        runs = await runSimulations(specs, o.runs, { pool, onProgress: (n) => bar?.update(n) })
-      } finally {
-        bar?.stop()
-        await pool.close()
-      }
-      const seconds = (performance.now() - t0) / 1000
+      const { value: runs, seconds } = await withPoolAndBar(o.workers, total, (pool, onProgress) =>
+        runSimulations(specs, o.runs, { pool, onProgress }),
+      )
       const summaries = runs.map((r) => summarize(r, lambda))
       const settings = {
         market: o.market,

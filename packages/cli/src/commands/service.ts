@@ -26,19 +26,35 @@ export const serveCommand: CommandModule = {
   },
 }
 
+/** `--db`, `--since`, `--symbol` and `--format` of the commands that read the store. */
+function storeReader(command: Command, formats: readonly string[]): Command {
+  return command
+    .option(
+      '--db <path>',
+      'SQLite store to read, which must exist (default: the store ACX_STORE / ACX_DB_PATH / ACX_DYNAMODB_TABLE name)',
+    )
+    .option('--since <when>', 'only executions created since: 7d, 24h, 30m or an ISO date')
+    .option('--symbol <symbol>', 'one symbol only')
+    .addOption(new Option('--format <format>', 'output format').choices(formats).default('table'))
+}
+
 export const reportCommand: CommandModule = {
   register(command: Command) {
-    command
-      .option(
-        '--db <path>',
-        'SQLite store to read, which must exist (default: the store ACX_STORE / ACX_DB_PATH / ACX_DYNAMODB_TABLE name)',
-      )
-      .option('--since <when>', 'only executions created since: 7d, 24h, 30m or an ISO date')
-      .option('--symbol <symbol>', 'one symbol only')
-      .addOption(new Option('--format <format>', 'output format').choices(['table', 'json', 'csv']).default('table'))
-      .action(async (opts: { db?: string; since?: string; symbol?: string; format: 'table' | 'json' | 'csv' }) => {
+    storeReader(command, ['table', 'json', 'csv']).action(
+      async (opts: { db?: string; since?: string; symbol?: string; format: 'table' | 'json' | 'csv' }) => {
         process.stdout.write(await (await loadService('report')).reportCommand(opts))
-      })
+      },
+    )
+  },
+}
+
+export const calibrateCommand: CommandModule = {
+  register(command: Command) {
+    storeReader(command, ['table', 'json']).action(
+      async (opts: { db?: string; since?: string; symbol?: string; format: 'table' | 'json' }) => {
+        process.stdout.write(await (await loadService('calibrate')).calibrateCommand(opts))
+      },
+    )
   },
 }
 

@@ -1,6 +1,7 @@
 import type { StrategyName } from '../domain/strategyName.js'
 import type { RiskLimits } from '../risk/riskLimits.js'
 import type { Urgency } from '../domain/orderIntent.js'
+import type { Decimal } from 'decimal.js'
 
 /** Almgren–Chriss presets. */
 export const PROFILE_NAMES = ['large_cap', 'mid_cap', 'small_cap'] as const
@@ -53,6 +54,51 @@ export type RouteSpec = readonly RouteWeight[]
 export interface RoutingConfig {
   readonly byUrgency: Readonly<Record<Urgency, RouteSpec>>
   readonly symbolOverrides: Readonly<Record<string, RouteSpec>>
+  /**
+   * Size-aware routing (ROUTE_AC_MIN_ADV_PCT): an order routed to `almgren_chriss` whose size is below
+   * this percentage of the symbol's average daily volume goes to `walk_the_book` instead — where the
+   * touch absorbs it and slicing buys nothing but time. Applies only when the ADV is known (venue or
+   * override), never on the configured default; null: off.
+   */
+  readonly acMinAdvPct: number | null
+}
+
+/** How impact scales: with the order's participation in the market (default) or per fraction of the order. */
+export const IMPACT_MODELS = ['participation', 'order_fraction'] as const
+export type ImpactModelName = (typeof IMPACT_MODELS)[number]
+
+/**
+ * The market-impact model (AC_IMPACT_MODEL, AC_IMPACT_ETA, AC_IMPACT_GAMMA, AC_MAX_PARTICIPATION,
+ * AC_MAX_HORIZON_SECONDS). With `participation`, the temporary impact per share as a fraction of price is
+ * ε + η·σ·(v/V̄) and the permanent impact γ·σ·(traded/ADV); `impactKernelParams` maps it onto the
+ * kernel's linear parameters. With `order_fraction`, `ac.temporaryImpact` / `ac.permanentImpact` are
+ * used as given (per fraction of the order, the rollout guide's semantics).
+ */
+export interface ImpactParams {
+  readonly model: ImpactModelName
+  /** η, dimensionless: temporary impact in units of daily σ per unit of participation v/V̄. */
+  readonly eta: number
+  /** γ, dimensionless: permanent impact in units of daily σ per unit of traded/ADV. */
+  readonly gamma: number
+  /** Largest participation v/V̄ of one slice (0 < p ≤ 1), or null for no cap. */
+  readonly maxParticipation: number | null
+  /** How far the participation cap may extend an Almgren–Chriss horizon, seconds. */
+  readonly maxHorizonSeconds: number
+}
+
+/** A symbol's average daily volume and daily volatility as configured (AC_SYMBOL_ADV, AC_SYMBOL_VOLATILITY). */
+export interface SymbolStatsOverride {
+  /** Shares per day. */
+  readonly adv?: Decimal
+  /** Daily volatility of returns (fraction). */
+  readonly volatility?: number
+}
+
+/** Where σ and ADV come from when the venue cannot say, and per-symbol overrides that win over the venue. */
+export interface MarketStatsConfig {
+  /** ADV when neither an override nor the venue gives one, shares per day (AC_DEFAULT_ADV). */
+  readonly defaultAdv: Decimal
+  readonly bySymbol: Readonly<Record<string, SymbolStatsOverride>>
 }
 
 /** Timeouts and retries of the executor itself. */
@@ -97,6 +143,8 @@ export interface AcConfig {
   readonly execution: ExecutionParams
   /** Pre-trade limits (RISK_*), checked for every intent and every child order. */
   readonly risk: RiskLimits
+  readonly impact: ImpactParams
+  readonly marketStats: MarketStatsConfig
 }
 
 /** The AC parameters that apply to `symbol`. */

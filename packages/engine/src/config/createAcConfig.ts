@@ -6,12 +6,16 @@ import { ConfigError, type ConfigIssue } from '../errors.js'
 import type { RiskLimits } from '../risk/riskLimits.js'
 import { DEFAULT_ROUTES, checkRouteSpec } from '../routing/routeStrategy.js'
 import {
+  IMPACT_MODELS,
   PROFILE_NAMES,
   type AcConfig,
   type AcStrategyParams,
   type ExecutionParams,
+  type ImpactModelName,
+  type ImpactParams,
   type ProfileName,
   type RouteSpec,
+  type SymbolStatsOverride,
   type WalkTheBookParams,
 } from './acConfig.js'
 import { AC_DEFAULTS, PROFILES } from './profiles.js'
@@ -32,6 +36,21 @@ export interface AcConfigInput {
   readonly routing?: {
     readonly byUrgency?: Partial<Readonly<Record<Urgency, RouteSpec>>>
     readonly symbolOverrides?: Readonly<Record<string, RouteSpec>>
+    /** % of ADV below which `almgren_chriss` routes to `walk_the_book` (0–100); null: off. */
+    readonly acMinAdvPct?: number | null
+  }
+  /** The impact model; every field optional (`CONFIG_DEFAULTS.impact`). */
+  readonly impact?: {
+    readonly model?: ImpactModelName
+    readonly eta?: number
+    readonly gamma?: number
+    readonly maxParticipation?: number | null
+    readonly maxHorizonSeconds?: number
+  }
+  /** σ and ADV defaults and per-symbol overrides. */
+  readonly marketStats?: {
+    readonly defaultAdv?: DecimalInput
+    readonly bySymbol?: Readonly<Record<string, { readonly adv?: DecimalInput; readonly volatility?: number }>>
   }
   /** Seconds in a trading day (> 0); default 23,400. */
   readonly tradingDaySeconds?: number
@@ -65,6 +84,25 @@ export const CONFIG_DEFAULTS = {
     closeMarginSeconds: 60,
   },
   risk: { maxOrderQuantity: '1000000', maxOrderNotional: '1000000', maxChildOrdersPerMinute: 600, priceCollarBps: 500 },
+  /**
+   * η and γ: Almgren, Thum, Hauptmann & Li (2005), "Direct estimation of equity market impact", fitted on
+   * US equities: temporary J = η·σ·|X/(V·T)|^{3/5} with η = 0.142, permanent I = γ·σ·(X/V)·(Θ/V)^{1/4} with
+   * γ = 0.314. The power law is linearised as the secant through the origin at a reference participation
+   * p₀ = 10 % (the default cap): η_lin = 0.142·p₀^{−2/5} ≈ 0.357, exact at p₀, above the power law beyond
+   * it and below it under it (at 1 % the linear charge is 0.4× the power law's). The permanent term is
+   * linear already; the turnover factor (Θ/V)^{1/4} (shares outstanding over daily volume, ≈ 2–4 for
+   * US large caps) is taken as 1, the conservative end: calibrate γ per symbol (`acx calibrate`).
+   */
+  impact: {
+    model: 'participation' as ImpactModelName,
+    eta: 0.357,
+    gamma: 0.314,
+    maxParticipation: 0.1 as number | null,
+    maxHorizonSeconds: 23_400,
+  },
+  marketStats: { defaultAdv: '1000000' },
+  // the crossover of the size sweep (service README): below 0.1 % of ADV the two cost the same, from 0.3 % AC is cheaper
+  routing: { acMinAdvPct: 0.2 as number | null },
 } as const
 
 interface Rule {
@@ -148,6 +186,16 @@ class Checker {
     return false
   }
 
+  /** A number, or null for "off". */
+  optionalNumber(
+    path: readonly (string | number)[],
+    v: number | null | undefined,
+    rule: Rule,
+    fallback: number | null,
+  ): number | null {
+    return v === undefined ? fallback : v === null ? null : this.number(path, v, rule) ? v : fallback
+  }
+
   symbol(path: readonly (string | number)[], v: string): string | undefined {
     const s = asciiUpper(v.trim())
     if (SYMBOL_RE.test(s)) return s
@@ -215,8 +263,43 @@ export function createAcConfig(input: AcConfigInput = {}): AcConfig {
       )
     }
   }
+  const impactInput = input.impact ?? {}
+  let model: ImpactModelName = CONFIG_DEFAULTS.impact.model
+  if (impactInput.model !== undefined) {
+    if ((IMPACT_MODELS as readonly unknown[]).includes(impactInput.model)) model = impactInput.model
+    else c.fail(['impact', 'model'], `unknown impact model (expected ${IMPACT_MODELS.join(', ')})`, impactInput.model)
+  }
+  const impact: ImpactParams = {
+    model,
+    eta: c.numberOr(['impact', 'eta'], impactInput.eta, { above: 0 }, CONFIG_DEFAULTS.impact.eta),
+    gamma: c.numberOr(['impact', 'gamma'], impactInput.gamma, { min: 0 }, CONFIG_DEFAULTS.impact.gamma),
+    maxParticipation: c.optionalNumber(
+      ['impact', 'maxParticipation'],
+      impactInput.maxParticipation,
+      { above: 0, max: 1 },
+      CONFIG_DEFAULTS.impact.maxParticipation,
+    ),
+    maxHorizonSeconds: c.numberOr(
+      ['impact', 'maxHorizonSeconds'],
+      impactInput.maxHorizonSeconds,
+      { above: 0, max: 86_400 },
+      CONFIG_DEFAULTS.impact.maxHorizonSeconds,
+    ),
+  }
+  // Participation: η_kernel − γ_kernel·τ/2 = σ·Q/ADV·(η·D − γ·τ/2) must stay > 0 (see impactKernelParams),
+  // and σ > 0, or the order would have no temporary impact for the kernel to trade against.
+  const checkParticipation = (p: AcStrategyParams, where: string): void => {
+    if (model !== 'participation') return
+    if (!(p.volatility > 0))
+      c.fail(['ac', 'volatility'], `must be > 0 with the participation impact model${where}`, p.volatility)
+    const tau = p.totalTimeSeconds / p.numSlices
+    if (!(impact.eta * tradingDaySeconds - 0.5 * impact.gamma * tau > 0))
+      c.fail(['impact', 'gamma'], `η·D − γ·τ/2 must be > 0 (τ = ${+tau.toFixed(6)} s)${where}`, impact.gamma)
+  }
+
   const ac = resolve(defaultProfile)
   checkAc(ac, defaultProfile === 'mid_cap' ? '' : ` with profile ${defaultProfile}`)
+  checkParticipation(ac, defaultProfile === 'mid_cap' ? '' : ` with profile ${defaultProfile}`)
 
   const acBySymbol: Record<string, AcStrategyParams> = {}
   for (const [symbolInput, profile] of Object.entries(input.symbolProfiles ?? {})) {
@@ -225,6 +308,7 @@ export function createAcConfig(input: AcConfigInput = {}): AcConfig {
     const p = resolve(profile)
     acBySymbol[symbol] = p
     checkAc(p, ` with profile ${profile} for ${symbol}`)
+    checkParticipation(p, ` with profile ${profile} for ${symbol}`)
   }
 
   const wtb = input.walkTheBook ?? {}
@@ -254,6 +338,33 @@ export function createAcConfig(input: AcConfigInput = {}): AcConfig {
     const symbol = c.symbol(['routing', 'symbolOverrides', symbolInput], symbolInput)
     if (symbol !== undefined && c.route(['routing', 'symbolOverrides', symbolInput], spec))
       symbolOverrides[symbol] = spec
+  }
+
+  const acMinAdvPct = c.optionalNumber(
+    ['routing', 'acMinAdvPct'],
+    input.routing?.acMinAdvPct,
+    { min: 0, max: 100 },
+    CONFIG_DEFAULTS.routing.acMinAdvPct,
+  )
+
+  const statsInput = input.marketStats ?? {}
+  const defaultAdv = c.decimal(
+    ['marketStats', 'defaultAdv'],
+    statsInput.defaultAdv,
+    CONFIG_DEFAULTS.marketStats.defaultAdv,
+  )
+  const bySymbol: Record<string, SymbolStatsOverride> = {}
+  for (const [symbolInput, o] of Object.entries(statsInput.bySymbol ?? {})) {
+    const symbol = c.symbol(['marketStats', 'bySymbol', symbolInput], symbolInput)
+    if (symbol === undefined) continue
+    const entry: { -readonly [K in keyof SymbolStatsOverride]: SymbolStatsOverride[K] } = { ...bySymbol[symbol] }
+    if (o.adv !== undefined) entry.adv = c.decimal(['marketStats', 'bySymbol', symbolInput, 'adv'], o.adv, '1')
+    if (
+      o.volatility !== undefined &&
+      c.number(['marketStats', 'bySymbol', symbolInput, 'volatility'], o.volatility, { above: 0 })
+    )
+      entry.volatility = o.volatility
+    bySymbol[symbol] = entry
   }
 
   const quoteMaxAgeSeconds = c.numberOr(
@@ -317,11 +428,13 @@ export function createAcConfig(input: AcConfigInput = {}): AcConfig {
     ac,
     acBySymbol,
     walkTheBook: { priceSteps, stepWaitSeconds },
-    routing: { byUrgency, symbolOverrides },
+    routing: { byUrgency, symbolOverrides, acMinAdvPct },
     tradingDaySeconds,
     quoteMaxAgeSeconds,
     fractionalTrading,
     execution,
     risk,
+    impact,
+    marketStats: { defaultAdv, bySymbol },
   }
 }

@@ -40,6 +40,14 @@ const EXECUTION_NUMBERS: Readonly<Record<string, keyof ExecutionParams>> = {
   AC_CLOSE_MARGIN_SECONDS: 'closeMarginSeconds',
 }
 
+/** The impact model's numbers and the `impact` field each sets. */
+const IMPACT_NUMBERS = {
+  AC_IMPACT_ETA: 'eta',
+  AC_IMPACT_GAMMA: 'gamma',
+  AC_MAX_PARTICIPATION: 'maxParticipation',
+  AC_MAX_HORIZON_SECONDS: 'maxHorizonSeconds',
+} as const
+
 const RISK_VARIABLES = {
   RISK_MAX_ORDER_QUANTITY: 'maxOrderQuantity',
   RISK_MAX_ORDER_NOTIONAL: 'maxOrderNotional',
@@ -67,7 +75,19 @@ export function variableFor(path: readonly (string | number)[]): string {
     case 'walkTheBook':
       return field === 'priceSteps' ? 'WTB_PRICE_STEPS' : 'WTB_STEP_WAIT_SECONDS'
     case 'routing':
-      return field === 'symbolOverrides' ? 'ROUTE_SYMBOL_OVERRIDES' : `ROUTE_${String(path[2] ?? '*')}`
+      return field === 'symbolOverrides'
+        ? 'ROUTE_SYMBOL_OVERRIDES'
+        : field === 'acMinAdvPct'
+          ? 'ROUTE_AC_MIN_ADV_PCT'
+          : `ROUTE_${String(path[2] ?? '*')}`
+    case 'impact':
+      return field === 'model' ? 'AC_IMPACT_MODEL' : (find(IMPACT_NUMBERS) ?? 'AC_IMPACT_*')
+    case 'marketStats':
+      return field === 'defaultAdv'
+        ? 'AC_DEFAULT_ADV'
+        : path[3] === 'volatility'
+          ? 'AC_SYMBOL_VOLATILITY'
+          : 'AC_SYMBOL_ADV'
     case 'tradingDaySeconds':
       return 'AC_TRADING_DAY_SECONDS'
     case 'quoteMaxAgeSeconds':
@@ -106,6 +126,13 @@ class EnvReader {
     const n = Number(text)
     if (!Number.isFinite(n)) return (this.fail(name, 'must be finite', text), undefined)
     return n
+  }
+
+  /** A number, or `off` / `none` for null (a limit switched off). */
+  numberOrOff(name: string): number | null | undefined {
+    const text = this.raw(name)
+    if (text !== undefined && ['off', 'none'].includes(text.toLowerCase())) return null
+    return this.number(name, text)
   }
 
   boolean(name: string): boolean | undefined {
@@ -168,7 +195,8 @@ class EnvReader {
 }
 
 /**
- * The engine's settings in the environment — AC_*, WTB_*, ROUTE_*, RISK_*, QUOTE_MAX_AGE_SECONDS,
+ * The engine's settings in the environment — AC_* (the impact model and market statistics included),
+ * WTB_*, ROUTE_*, RISK_*, QUOTE_MAX_AGE_SECONDS,
  * FRACTIONAL_TRADING and the executor's timeouts; the one place those names are read — as the engine's
  * typed input, plus what could not be read at all (not a number, an unknown profile). Unset and empty
  * variables are left out (the engine's defaults apply). Ranges are `createAcConfig`'s to check.
@@ -215,6 +243,22 @@ export function readEngineEnv(env: Env): {
     if (spec) symbolOverrides[symbol] = spec
   }
 
+  const impact: Record<string, unknown> = {}
+  const model = r.raw('AC_IMPACT_MODEL')
+  if (model !== undefined) impact.model = model.toLowerCase()
+  for (const [name, field] of Object.entries(IMPACT_NUMBERS)) {
+    const v = name === 'AC_MAX_PARTICIPATION' ? r.numberOrOff(name) : r.number(name)
+    if (v !== undefined) impact[field] = v
+  }
+  const bySymbol: Record<string, { adv?: string; volatility?: number }> = {}
+  for (const [symbol, text] of r.pairs('AC_SYMBOL_ADV')) bySymbol[symbol] = { ...bySymbol[symbol], adv: text }
+  for (const [symbol, text] of r.pairs('AC_SYMBOL_VOLATILITY')) {
+    const v = r.number('AC_SYMBOL_VOLATILITY', text)
+    if (v !== undefined) bySymbol[symbol] = { ...bySymbol[symbol], volatility: v }
+  }
+  const defaultAdv = r.raw('AC_DEFAULT_ADV')
+  const acMinAdvPct = r.numberOrOff('ROUTE_AC_MIN_ADV_PCT')
+
   const execution: Record<string, number> = {}
   for (const [name, field] of Object.entries(EXECUTION_NUMBERS)) {
     const v = r.number(name)
@@ -240,7 +284,9 @@ export function readEngineEnv(env: Env): {
       ...optional('priceSteps', priceSteps),
       ...optional('stepWaitSeconds', r.number('WTB_STEP_WAIT_SECONDS')),
     },
-    routing: { byUrgency, symbolOverrides },
+    routing: { byUrgency, symbolOverrides, ...optional('acMinAdvPct', acMinAdvPct) },
+    impact: impact as AcConfigInput['impact'],
+    marketStats: { bySymbol, ...optional('defaultAdv', defaultAdv) },
     ...optional('tradingDaySeconds', r.number('AC_TRADING_DAY_SECONDS')),
     ...optional('quoteMaxAgeSeconds', r.number('QUOTE_MAX_AGE_SECONDS')),
     ...optional('fractionalTrading', r.boolean('FRACTIONAL_TRADING')),

@@ -8,7 +8,7 @@ import { Dec } from './dec.js'
  */
 export function priceText(price: Decimal | string | number): string {
   const d = new Dec(price)
-  return d.toDecimalPlaces(d.abs().gte(1) ? 4 : 6).toString()
+  return d.toDecimalPlaces(d.abs().gte(1) ? 4 : 6).toFixed()
 }
 
 /** A quantity as text: every digit it has (quantities are exact), no exponent. */

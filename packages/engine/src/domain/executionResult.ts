@@ -4,6 +4,9 @@ import type { ClientOrderId, ParentOrderId } from './ids.js'
 import type { QuoteFlag } from './quote.js'
 import type { StrategyName } from './strategyName.js'
 import type { RiskCheckCode } from '../risk/riskLimits.js'
+import type { MarketStats } from '../config/impactModel.js'
+import type { ParticipationCapEffect } from '../execution/planExecution.js'
+import type { RouteReason } from '../routing/sizeRoute.js'
 
 /** Why an execution did not complete. */
 export type ExecutionFailureCode =
@@ -90,6 +93,16 @@ export interface ExecutionResult {
   readonly horizonSeconds: number | null
   /** When the horizon was cut to end before the close: the configured T, seconds; null otherwise. */
   readonly horizonShortenedFromSeconds: number | null
+  /** Why the intent got `executionStrategy` (the intent named it, a symbol override, its urgency, or the size rule). */
+  readonly routeReason: RouteReason
+  /** The σ and ADV the execution was planned with, each with its source (`override`, `venue`, `default`); null when it never planned. */
+  readonly marketStats: MarketStats | null
+  /** The order's size, % of the ADV; null when it never planned. */
+  readonly orderPctAdv: number | null
+  /** Planned average participation (Q/T)/V̄; null for a market order or when it never planned. */
+  readonly participationRate: number | null
+  /** What the participation cap did (horizon extended, slices over the cap); null when it did not apply. */
+  readonly participationCap: ParticipationCapEffect | null
   readonly attempts: readonly SliceAttempt[]
   readonly error?: ExecutionFailure
   readonly startedAt: number

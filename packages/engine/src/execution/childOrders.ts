@@ -186,7 +186,14 @@ export class ChildOrders {
       createdAt: deps.clock.now(),
     })
     this.children.set(clientOrderId, child)
-    await ctx.journal({ type: 'child_order_created', executionId: ctx.id, atMs: child.createdAt, order: child })
+    const seen = this.venue.latestQuote
+    await ctx.journal({
+      type: 'child_order_created',
+      executionId: ctx.id,
+      atMs: child.createdAt,
+      order: child,
+      quote: seen === null ? null : { mid: seen.mid, spread: seen.spread },
+    })
     child = await this.apply(child, { type: 'submit', tsEvent: deps.clock.now() })
     if (req.kind !== 'market_fallback') this.slicesWithOrders.add(req.sliceIndex)
     const submittedAt = deps.clock.now()

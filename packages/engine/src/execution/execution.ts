@@ -17,6 +17,8 @@ import { FillBook } from './fillBook.js'
 import { StopExecution } from './stopExecution.js'
 import type { ExecutionPlan } from './planExecution.js'
 import { VenueCalls } from './venueCalls.js'
+import type { MarketStats } from '../config/impactModel.js'
+import type { RouteDecision, RouteReason } from '../routing/sizeRoute.js'
 
 /** Where a previous run left off (see `ExecuteOptions.resume`). */
 export interface ResumeState {
@@ -57,6 +59,8 @@ export class Execution implements ExecutionContext {
     readonly deps: ExecutionDeps,
     readonly signal: AbortSignal | undefined,
     resume?: ResumeState,
+    /** How the strategy was chosen and the σ/ADV it was chosen and planned with. */
+    private readonly sizing?: { readonly route: RouteDecision; readonly stats: MarketStats },
   ) {
     this.log = deps.logger
     this.runStartedAt = deps.clock.now()
@@ -69,6 +73,16 @@ export class Execution implements ExecutionContext {
       this.orders.adopt(resume.children, resume.isFallbackSlice)
       this.arrivalMidOverride = resume.arrivalMid
     }
+  }
+
+  /** The symbol's σ and ADV for this execution (undefined: planned with the configured overrides and defaults). */
+  get marketStats(): MarketStats | undefined {
+    return this.sizing?.stats
+  }
+
+  /** Why the intent got its strategy. */
+  get routeReason(): RouteReason {
+    return this.sizing?.route.reason ?? (this.intent.strategy !== undefined ? 'intent_strategy' : 'urgency')
   }
 
   /** A run that continues an execution after a restart. */
@@ -259,6 +273,11 @@ export class Execution implements ExecutionContext {
       expectedStdBps: this.planned?.expectedStdBps ?? null,
       horizonSeconds: this.planned?.horizonSeconds ?? null,
       horizonShortenedFromSeconds: this.planned?.shortenedFromSeconds ?? null,
+      routeReason: this.routeReason,
+      marketStats: this.planned?.marketStats ?? this.sizing?.stats ?? null,
+      orderPctAdv: this.planned?.orderPctAdv ?? null,
+      participationRate: this.planned?.participationRate ?? null,
+      participationCap: this.planned?.participationCap ?? null,
       attempts: [...this.orders.attempts()],
       ...(error === undefined ? {} : { error }),
       startedAt: this.startedAt,

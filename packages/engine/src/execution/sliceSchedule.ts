@@ -10,6 +10,8 @@ export class SliceSchedule {
   constructor(
     private readonly plan: KernelSchedule,
     private readonly startedAt: number,
+    /** The participation cap: no slice but the last trades more (what it leaves is re-planned into later slices). */
+    private readonly sliceCapQty: Decimal | null = null,
   ) {}
 
   get count(): number {
@@ -21,8 +23,10 @@ export class SliceSchedule {
     return this.startedAt + (this.plan.startSeconds[k] as number) * 1000
   }
 
-  /** Slice k's quantity out of `left` (already whole lots), rounded down to the lot. */
+  /** Slice k's quantity out of `left` (already whole lots), rounded down to the lot, at most the cap but for the last. */
   quantity(k: number, left: Decimal, lot: Decimal): Decimal {
-    return k === this.count - 1 ? left : planSliceQty(left, this.plan.fractionOfRemaining[k] as number, lot)
+    if (k === this.count - 1) return left
+    const qty = planSliceQty(left, this.plan.fractionOfRemaining[k] as number, lot)
+    return this.sliceCapQty !== null && qty.gt(this.sliceCapQty) ? this.sliceCapQty : qty
   }
 }

@@ -182,6 +182,20 @@ export interface Asset {
   readonly assetClass?: 'us_equity' | 'crypto'
 }
 
+/**
+ * A symbol's daily statistics as the venue measures them (`getDailyStats`): what the participation
+ * impact model needs. `dailyStatsFromBars` computes them from daily bars.
+ */
+export interface DailyStats {
+  readonly symbol: string
+  /** Average daily volume over the look-back, shares per day (> 0). */
+  readonly adv: Decimal
+  /** Sample standard deviation of daily log returns over the look-back (fraction, > 0). */
+  readonly dailyVolatility: number
+  /** Daily bars the figures come from; null when they are not measured from bars (a simulated market's settings). */
+  readonly days: number | null
+}
+
 /** What a cancel request found: the venue took the request, or the order was already final (nothing to cancel). */
 export type CancelOutcome = 'requested' | 'already_final'
 
@@ -213,6 +227,10 @@ export type CancelOutcome = 'requested' | 'already_final'
  * - `getAsset` throws `BROKER_NOT_FOUND` for an unknown symbol.
  * - `getMarketClock` says whether and until when the symbol's market trades now (Alpaca: `/v2/clock`
  *   and `/v2/calendar` for equities, around the clock for crypto pairs).
+ * - `getDailyStats` (optional) gives the symbol's average daily volume and daily volatility (Alpaca: daily
+ *   bars over a look-back, cached for the trading day; the simulated market: its settings), or null when
+ *   the venue has too little history. Without it, or on null or an error, the engine uses its configured
+ *   defaults and says so in the result and the log.
  * - `subscribeOrderUpdates` (optional) calls `listener` with an order of ours whenever the venue reports
  *   a change (a fill, a cancel confirmed, a rejection). It only wakes the engine early: the engine still
  *   reads the order itself, so a missed or repeated update costs latency, never correctness.
@@ -226,6 +244,7 @@ export interface BrokerPort {
   getPosition(symbol: string): Promise<Position | null>
   getAsset(symbol: string): Promise<Asset>
   getMarketClock(symbol: string): Promise<MarketClock>
+  getDailyStats?(symbol: string): Promise<DailyStats | null>
   /** Returns a function that ends the subscription. */
   subscribeOrderUpdates?(listener: (order: BrokerOrder) => void): () => void
 }

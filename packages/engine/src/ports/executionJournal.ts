@@ -39,6 +39,12 @@ export type JournalEntry =
       readonly executionId: ParentOrderId
       readonly atMs: number
       readonly order: ChildOrder
+      /**
+       * The mid and spread of the latest quote when the child was created (the one a slice is priced
+       * from): the child's arrival mid, which its fills are measured against (`acx calibrate`). Null
+       * without a quote; absent in entries written before it was recorded.
+       */
+      readonly quote?: { readonly mid: Decimal; readonly spread: Decimal } | null
     }
   | {
       /**

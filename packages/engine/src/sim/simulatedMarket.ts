@@ -43,6 +43,12 @@ export interface SimulatedSymbol {
   readonly spread: Decimal | string
   /** Daily volatility of returns; defaults to the market's `dailyVolatility`. */
   readonly dailyVolatility?: number
+  /**
+   * Average daily volume, shares per day. With it the symbol trades as the participation model says
+   * (see `participationImpact`): its trade flow is sized so that ADV shares trade per trading day, and
+   * `getDailyStats` answers this ADV and the daily volatility. Without it: the fixed knobs below.
+   */
+  readonly adv?: number
   readonly fractionable?: boolean
   readonly tradable?: boolean
   /** Starting position (signed). */
@@ -66,7 +72,7 @@ export type ScriptedFault =
 export type SimCall =
   | { readonly method: 'submitOrder'; readonly request: SubmitOrderRequest; readonly n: number }
   | {
-      readonly method: 'getQuote' | 'getPosition' | 'getAsset' | 'getMarketClock'
+      readonly method: 'getQuote' | 'getPosition' | 'getAsset' | 'getMarketClock' | 'getDailyStats'
       readonly symbol: string
       readonly n: number
     }
@@ -110,6 +116,20 @@ export interface SimulatedMarketOptions {
   readonly permanentImpactPerShare?: number
   /** Temporary impact of a market order: this fraction of price per share, beyond the far touch. Default 1e-7. */
   readonly temporaryImpactPerShare?: number
+  /**
+   * Impact of symbols with an `adv`, in the participation model's units (the engine's AC_IMPACT_ETA and
+   * AC_IMPACT_GAMMA): permanent γ·σ/ADV per share we trade (instead of `permanentImpactPerShare`); an
+   * order the touch can absorb (`quoteSize` shares at the touch each step) pays the touch; what it takes
+   * beyond the touch pays the far touch × (1 ± η·σ·r/V̄), r = the shares we took beyond the touch over
+   * the last `resilienceSeconds` (this order included) divided by that window: our rate against the
+   * market's, V̄ = ADV/`tradingDaySeconds`. A marketable limit takes the touch and rests the rest.
+   * Defaults η 0.357, γ 0.314 (the engine's), resilience 60 s.
+   */
+  readonly participationImpact?: {
+    readonly eta?: number
+    readonly gamma?: number
+    readonly resilienceSeconds?: number
+  }
   /** Latency of every call, ms (a fixed value or a uniform range). Default 0. */
   readonly latencyMs?: number | { readonly min: number; readonly max: number }
   /** From cancel request to cancel confirmation (the order is `pending_cancel` meanwhile). Default 200 ms. */
@@ -179,6 +199,19 @@ interface SymbolState {
   readonly symbol: string
   readonly rng: Prng
   readonly sigmaPerStep: number
+  /** Daily volatility of returns. */
+  readonly vol: number
+  /** Shares per day (participation model), or null (fixed knobs). */
+  readonly adv: number | null
+  /** Mean size of the flow's trades, shares. */
+  readonly meanTradeSize: number
+  /** Fraction of price per share we trade. */
+  readonly permanentPerShare: number
+  /** Shares taken at the touch within the current step (the touch refills each step). */
+  touchTaken: number
+  touchStep: number
+  /** Our takes beyond the touch within the resilience window: [atMs, shares]. */
+  readonly deepTakes: [number, number][]
   readonly spread: Decimal
   readonly fractionable: boolean
   readonly tradable: boolean
@@ -323,6 +356,9 @@ export function createSimulatedMarket(options: SimulatedMarketOptions): Simulate
   const quoteSize = new Dec(options.quoteSize ?? 500)
   const permanentImpact = options.permanentImpactPerShare ?? 0
   const temporaryImpact = options.temporaryImpactPerShare ?? 1e-7
+  const impactEta = options.participationImpact?.eta ?? 0.357
+  const impactGamma = options.participationImpact?.gamma ?? 0.314
+  const resilienceMs = (options.participationImpact?.resilienceSeconds ?? 60) * 1000
   const cancelLatencyMs = options.cancelLatencyMs ?? 200
   const maxFinishedOrders = options.maxFinishedOrders ?? 10_000
   const finishedOrderRetentionMs = options.finishedOrderRetentionMs ?? 86_400_000
@@ -342,10 +378,19 @@ export function createSimulatedMarket(options: SimulatedMarketOptions): Simulate
     const vol = s.dailyVolatility ?? options.dailyVolatility ?? 0.02
     const position = toDec(s.position ?? 0)
     const price = toDec(s.price)
+    const adv = s.adv ?? null
     states.set(symbol, {
       symbol,
       rng: stream(symbol),
       sigmaPerStep: vol * Math.sqrt(stepMs / 1000 / tradingDaySeconds),
+      vol,
+      adv,
+      // ADV shares a day: a trade each step with probability p, of mean size ADV·step/(D·p)
+      meanTradeSize: adv === null ? meanTradeSize : (adv * (stepMs / 1000)) / (tradingDaySeconds * tradeProbability),
+      permanentPerShare: adv === null ? permanentImpact : (impactGamma * vol) / adv,
+      touchTaken: 0,
+      touchStep: -1,
+      deepTakes: [],
       spread: toDec(s.spread),
       fractionable: s.fractionable ?? true,
       tradable: s.tradable ?? true,
@@ -393,6 +438,37 @@ export function createSimulatedMarket(options: SimulatedMarketOptions): Simulate
     return { bidN, askN: Math.round((bidN + s.spreadN) * inv) / inv }
   }
 
+  /** A price rounded to the tick against the taker (up for a buy), never below one tick. */
+  const againstUs = (raw: Decimal, sign: number): Decimal => {
+    const tick = tickSize(raw)
+    const px = raw
+      .div(tick)
+      .toDecimalPlaces(0, sign > 0 ? Decimal.ROUND_CEIL : Decimal.ROUND_FLOOR)
+      .mul(tick)
+    return px.gt(0) ? px : tick
+  }
+
+  /**
+   * A marketable order on a symbol with an ADV (see `participationImpact`): the touch first — up to the
+   * displayed size left this step, at the far touch — then, for a market order, the rest beyond the touch
+   * at far × (1 ± η·σ·r/V̄), r our rate beyond the touch over the resilience window (this order
+   * included). A marketable limit rests what the touch cannot fill.
+   */
+  const takeLiquidity = (s: SymbolState, o: SimOrder, now: number): void => {
+    const sign = o.side === 'BUY' ? 1 : -1
+    const { bid, ask } = touch(s)
+    const far = o.side === 'BUY' ? ask : bid
+    book(o, crossedFill(s, o), far, now) // the touch first, up to what it still shows this step
+    const deep = o.qty.sub(o.filledQty)
+    if (o.type !== 'market' || !deep.gt(0)) return
+    while (s.deepTakes.length > 0 && (s.deepTakes[0] as [number, number])[0] <= now - resilienceMs) s.deepTakes.shift()
+    s.deepTakes.push([now, deep.toNumber()])
+    const taken = s.deepTakes.reduce((a, [, q]) => a + q, 0)
+    const vBar = (s.adv as number) / tradingDaySeconds
+    const concession = impactEta * s.vol * (taken / (resilienceMs / 1000) / vBar)
+    book(o, deep, againstUs(far.mul(1 + sign * concession), sign), now)
+  }
+
   const isOpen = (o: SimOrder): boolean =>
     o.status === 'new' || o.status === 'partially_filled' || o.status === 'pending_cancel'
 
@@ -412,7 +488,7 @@ export function createSimulatedMarket(options: SimulatedMarketOptions): Simulate
     const signed = o.side === 'BUY' ? qty : qty.neg()
     s.position = s.position.add(signed)
     s.positionCost = s.positionCost.add(signed.mul(price))
-    s.impact += (o.side === 'BUY' ? 1 : -1) * permanentImpact * qty.toNumber()
+    s.impact += (o.side === 'BUY' ? 1 : -1) * s.permanentPerShare * qty.toNumber()
     o.fills.push({
       orderId: o.id,
       clientOrderId: o.clientOrderId,
@@ -453,6 +529,23 @@ export function createSimulatedMarket(options: SimulatedMarketOptions): Simulate
     }
   }
 
+  /**
+   * What a resting limit the quote has crossed fills: all of it — or, on a symbol with an ADV, what the
+   * touch still shows this step (its displayed size is shared with orders taking liquidity).
+   */
+  const crossedFill = (s: SymbolState, o: SimOrder): Decimal => {
+    const leaves = o.qty.sub(o.filledQty)
+    if (s.adv === null) return leaves
+    if (s.touchStep !== s.step) {
+      s.touchStep = s.step
+      s.touchTaken = 0
+    }
+    let q = Dec.min(leaves, Dec.max(quoteSize.sub(s.touchTaken), ZERO))
+    if (o.qty.isInteger()) q = q.floor()
+    s.touchTaken += q.toNumber()
+    return q
+  }
+
   /** Fills resting limits against one step's trade and crossed quote. */
   const matchStep = (s: SymbolState, at: number, trade: { side: Side; size: number } | undefined): void => {
     const live: SimOrder[] = []
@@ -461,7 +554,7 @@ export function createSimulatedMarket(options: SimulatedMarketOptions): Simulate
     const { bidN, askN } = touchN(s)
     for (const o of live) {
       const crossed = o.side === 'BUY' ? o.limit >= askN : o.limit <= bidN
-      if (crossed) book(o, o.qty.sub(o.filledQty), o.limitPrice as Decimal, at)
+      if (crossed) book(o, crossedFill(s, o), o.limitPrice as Decimal, at)
     }
     if (trade === undefined) return
     // A seller hits bids at or above the bid; a buyer lifts offers at or below the ask. Best price first.
@@ -507,7 +600,7 @@ export function createSimulatedMarket(options: SimulatedMarketOptions): Simulate
         u < tradeProbability
           ? {
               side: (sideU < 0.5 ? 'SELL' : 'BUY') as Side,
-              size: Math.max(1, Math.ceil(-Math.log(1 - sizeU) * meanTradeSize)),
+              size: Math.max(1, Math.ceil(-Math.log(1 - sizeU) * s.meanTradeSize)),
             }
           : undefined
       matchStep(s, at, trade)
@@ -860,17 +953,13 @@ export function createSimulatedMarket(options: SimulatedMarketOptions): Simulate
       byClientId.set(o.clientOrderId, o)
       changed(o)
       const { bidN, askN } = touchN(s)
-      if (o.type === 'market') {
+      if (s.adv !== null && (o.type === 'market' || (o.side === 'BUY' ? o.limit >= askN : o.limit <= bidN))) {
+        takeLiquidity(s, o, now)
+      } else if (o.type === 'market') {
         const { bid, ask } = touch(s)
         const sign = o.side === 'BUY' ? 1 : -1
         const far = o.side === 'BUY' ? ask : bid
-        const raw = far.mul(1 + sign * temporaryImpact * o.qty.toNumber())
-        const tick = tickSize(raw)
-        const px = raw
-          .div(tick)
-          .toDecimalPlaces(0, sign > 0 ? Decimal.ROUND_CEIL : Decimal.ROUND_FLOOR)
-          .mul(tick)
-        book(o, o.qty, px.gt(0) ? px : tick, now)
+        book(o, o.qty, againstUs(far.mul(1 + sign * temporaryImpact * o.qty.toNumber()), sign), now)
       } else if (o.side === 'BUY' ? o.limit >= askN : o.limit <= bidN) {
         const { bid, ask } = touch(s)
         book(o, o.qty, o.side === 'BUY' ? ask : bid, now) // marketable: fills at the touch
@@ -932,6 +1021,14 @@ export function createSimulatedMarket(options: SimulatedMarketOptions): Simulate
         : sessionClock(options.session, clock.now())
     },
 
+    async getDailyStats(symbol) {
+      await enter({ method: 'getDailyStats', symbol })
+      const s = states.get(symbol)
+      return s === undefined || s.adv === null
+        ? null
+        : { symbol, adv: new Dec(s.adv), dailyVolatility: s.vol, days: null }
+    },
+
     async getAsset(symbol) {
       await enter({ method: 'getAsset', symbol })
       const s = state(symbol)
@@ -956,6 +1053,7 @@ export function createSimulatedMarket(options: SimulatedMarketOptions): Simulate
     getPosition: durable(venue.getPosition),
     getAsset: durable(venue.getAsset),
     getMarketClock: durable(venue.getMarketClock),
+    getDailyStats: durable(venue.getDailyStats as NonNullable<BrokerPort['getDailyStats']>),
     subscribeOrderUpdates(listener) {
       listeners.add(listener)
       return () => {
@@ -1008,6 +1106,9 @@ function assertOptions(o: SimulatedMarketOptions): void {
   num('permanentImpactPerShare', o.permanentImpactPerShare, (x) => x >= 0, '≥ 0')
   num('temporaryImpactPerShare', o.temporaryImpactPerShare, (x) => x >= 0, '≥ 0')
   num('cancelLatencyMs', o.cancelLatencyMs, (x) => x >= 0, '≥ 0')
+  num('participationImpact.eta', o.participationImpact?.eta, (x) => x >= 0, '≥ 0')
+  num('participationImpact.gamma', o.participationImpact?.gamma, (x) => x >= 0, '≥ 0')
+  num('participationImpact.resilienceSeconds', o.participationImpact?.resilienceSeconds, (x) => x > 0, '> 0')
   num('maxFinishedOrders', o.maxFinishedOrders, (x) => Number.isInteger(x) && x >= 1, 'an integer ≥ 1')
   num('finishedOrderRetentionMs', o.finishedOrderRetentionMs, (x) => x > 0, '> 0')
   if (o.instanceId !== undefined && !/^[A-Za-z0-9]{1,32}$/.test(o.instanceId)) {
@@ -1051,6 +1152,7 @@ function assertOptions(o: SimulatedMarketOptions): void {
     dec('spread', s.spread, (d) => d.gte(0) && d.mod(tick).isZero(), `≥ 0 and a multiple of the tick (${tick})`)
     dec('position', s.position, () => true, 'a decimal')
     num(`symbols.${symbol}.dailyVolatility`, s.dailyVolatility, (x) => x >= 0, '≥ 0')
+    num(`symbols.${symbol}.adv`, s.adv, (x) => x > 0, '> 0')
   }
   if (problems.length > 0)
     throw new EngineError('ENGINE_INVALID_ARGUMENT', `createSimulatedMarket: ${problems.join('; ')}`)

@@ -258,3 +258,64 @@ describe('config errors', () => {
     expect(configError({ ROUTE_HIGH: 'market,twap:5' }).issues[0]?.variable).toBe('ROUTE_HIGH')
   })
 })
+
+describe('the impact model and market statistics in the environment', () => {
+  it('defaults to the participation model with the documented η, γ, cap, horizon limit, ADV and size rule', () => {
+    const c = acConfigFromEnv({})
+    expect(c.impact).toEqual({
+      model: 'participation',
+      eta: 0.357,
+      gamma: 0.314,
+      maxParticipation: 0.1,
+      maxHorizonSeconds: 23_400,
+    })
+    expect(c.marketStats.defaultAdv.toString()).toBe('1000000')
+    expect(c.routing.acMinAdvPct).toBe(0.2)
+  })
+
+  it('reads every variable, `off` switching the cap and the size rule off', () => {
+    const c = acConfigFromEnv({
+      AC_IMPACT_MODEL: 'order_fraction',
+      AC_IMPACT_ETA: '0.2',
+      AC_IMPACT_GAMMA: '0.1',
+      AC_MAX_PARTICIPATION: 'off',
+      AC_MAX_HORIZON_SECONDS: '3600',
+      AC_DEFAULT_ADV: '250000',
+      AC_SYMBOL_ADV: 'AAPL:50000000,XYZ:120000',
+      AC_SYMBOL_VOLATILITY: 'XYZ:0.05',
+      ROUTE_AC_MIN_ADV_PCT: 'off',
+    })
+    expect(c.impact).toEqual({
+      model: 'order_fraction',
+      eta: 0.2,
+      gamma: 0.1,
+      maxParticipation: null,
+      maxHorizonSeconds: 3600,
+    })
+    expect(c.marketStats.defaultAdv.toString()).toBe('250000')
+    expect(c.marketStats.bySymbol.AAPL?.adv?.toString()).toBe('50000000')
+    expect(c.marketStats.bySymbol.XYZ).toMatchObject({ volatility: 0.05 })
+    expect(c.routing.acMinAdvPct).toBeNull()
+  })
+
+  it('names each bad variable', () => {
+    const { issues } = configError({
+      AC_IMPACT_MODEL: 'linear',
+      AC_IMPACT_ETA: '-1',
+      AC_MAX_PARTICIPATION: '2',
+      AC_DEFAULT_ADV: 'lots',
+      AC_SYMBOL_ADV: 'AAPL:0',
+      AC_SYMBOL_VOLATILITY: 'AAPL:x',
+      ROUTE_AC_MIN_ADV_PCT: '200',
+    })
+    expect(issues.map((i) => i.variable).sort()).toEqual([
+      'AC_DEFAULT_ADV',
+      'AC_IMPACT_ETA',
+      'AC_IMPACT_MODEL',
+      'AC_MAX_PARTICIPATION',
+      'AC_SYMBOL_ADV',
+      'AC_SYMBOL_VOLATILITY',
+      'ROUTE_AC_MIN_ADV_PCT',
+    ])
+  })
+})

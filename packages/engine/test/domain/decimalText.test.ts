@@ -11,6 +11,8 @@ describe('decimal text', () => {
     expect(priceText('0.99999999')).toBe('1')
     expect(priceText(new Dec(1).div(3).add(100))).toBe('100.3333')
     expect(priceText(-2.5)).toBe('-2.5')
+    expect(priceText('0.0000001')).toBe('0') // below the precision: never an exponent
+    expect(priceText('0.00000051')).toBe('0.000001')
   })
 
   it('shows a quantity with every digit and no exponent', () => {

@@ -16,10 +16,12 @@ const scheduleFor = (h: Harness, symbol = 'AAPL', twap = false) => {
 }
 const sum = (xs: readonly Dec[]) => xs.reduce((a, b) => a.add(b), new Dec(0))
 const illiquid = { tradeProbability: 0.1, meanTradeSize: 30, dailyVolatility: 0 }
+/** The rollout guide's semantics of AC_TEMP_IMPACT (per fraction of the order), whose numbers these tests check. */
+const orderFraction = { model: 'order_fraction' } as const
 
 describe('almgren_chriss end to end on the simulator', () => {
   it('runs the default schedule: 5 slices 60 s apart, 23.5% first, aggression 0.6 → 0.9', async () => {
-    const h = aHarness({ market: { dailyVolatility: 0 } })
+    const h = aHarness({ market: { dailyVolatility: 0 }, config: { impact: orderFraction } })
     const r = await h.engine.execute(anIntent({ correlationId: 'ac-1' }))
     expect(r.success).toBe(true)
     expect(r.executionStrategy).toBe('almgren_chriss')
@@ -76,7 +78,7 @@ describe('almgren_chriss end to end on the simulator', () => {
   })
 
   it('re-plans partial fills over the remaining slices and sends the rest at market', async () => {
-    const h = aHarness({ market: illiquid })
+    const h = aHarness({ market: illiquid, config: { impact: orderFraction } })
     const r = await h.engine.execute(anIntent({ correlationId: 'ac-p' }))
     const s = scheduleFor(h)
     const limits = r.attempts.filter((a) => a.kind === 'limit')
@@ -123,7 +125,10 @@ describe('almgren_chriss end to end on the simulator', () => {
   })
 
   it('uses the symbol profile (small_cap: 7 slices over 450 s)', async () => {
-    const h = aHarness({ market: { dailyVolatility: 0 }, config: { symbolProfiles: { AAPL: 'small_cap' } } })
+    const h = aHarness({
+      market: { dailyVolatility: 0 },
+      config: { symbolProfiles: { AAPL: 'small_cap' }, impact: orderFraction },
+    })
     const r = await h.engine.execute(anIntent())
     expect(r.slicesUsed).toBe(7)
     expect(r.attempts[0]?.qty.toNumber()).toBe(146) // 14.68%

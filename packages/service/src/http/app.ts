@@ -7,18 +7,32 @@ import Fastify, {
   type FastifyInstance,
   type FastifyReply,
   type FastifyRequest,
+  type RouteHandlerMethod,
 } from 'fastify'
 import type { Logger as PinoLogger } from 'pino'
-import { z } from 'zod'
+import type { z } from 'zod'
 import { isEngineError } from '@acx/engine'
-import { errorBody, isServiceError, ServiceError, type ServiceErrorCode } from '../errors.js'
+import { isServiceError, ServiceError, type ServiceErrorCode, type ServiceErrorIssue } from '../errors.js'
 import { parseIntent } from '../intake/parseIntent.js'
 import type { ServiceMetrics } from '../observability/metrics.js'
-import { EXECUTION_STATUSES, FINAL_STATUSES, type StoredJournalEntry } from '../persistence/executionStore.js'
+import { FINAL_STATUSES, type StoredJournalEntry } from '../persistence/executionStore.js'
 import type { ExecutionManager } from '../executions/executionManager.js'
 import { parseStrictJson } from './strictJson.js'
 import { streamEvents, type EventSource } from './eventStream.js'
-import { executionSummary, executionView, previewView } from './views.js'
+import { buildOpenApiDocument } from './openapi.js'
+import { PUBLIC_ROUTES, ROUTES, type ApiRoute } from './routes.js'
+import {
+  CorrelationIdParams,
+  encodeCursor,
+  EventStreamHeaders,
+  ExecutionIdParams,
+  HaltBody,
+  ListQuery,
+  type HaltAnswer,
+  type OrderAccepted,
+  type Out,
+} from './schemas.js'
+import { errorView, executionSummary, executionView, previewView, readinessView } from './views.js'
 
 export interface AppOptions {
   readonly manager: ExecutionManager
@@ -33,56 +47,6 @@ export interface AppOptions {
   readonly eventPollMs?: number
 }
 
-/**
- * The routes anyone may call: liveness, readiness and metrics. Every other route — and any path no
- * route matches — needs the token. Decided on the route the router matched, never on the raw URL
- * (the router decodes `%76` to `v`; a prefix check on the raw URL does not).
- */
-const PUBLIC_ROUTES: ReadonlySet<string> = new Set([
-  'GET /healthz',
-  'GET /readyz',
-  'GET /metrics',
-  'HEAD /healthz',
-  'HEAD /readyz',
-  'HEAD /metrics',
-])
-
-/** A list cursor: the creation time and id of the last execution of the previous page, opaque to clients. */
-const encodeCursor = (createdAt: number, id: string): string =>
-  Buffer.from(JSON.stringify([createdAt, id])).toString('base64url')
-
-const Cursor = z
-  .string()
-  .max(400)
-  .transform((s, ctx) => {
-    try {
-      const [createdAt, id] = JSON.parse(Buffer.from(s, 'base64url').toString('utf8')) as unknown[]
-      if (Number.isSafeInteger(createdAt) && typeof id === 'string' && id.length > 0 && id.length <= 200)
-        return { createdAt: createdAt as number, id }
-    } catch {
-      // reported below
-    }
-    ctx.addIssue({ code: 'custom', message: 'not a cursor this API gave out (use nextCursor as it came)' })
-    return z.NEVER
-  })
-
-const ListQuery = z.strictObject({
-  symbol: z
-    .string()
-    .trim()
-    .regex(/^[A-Za-z0-9./]{1,32}$/, 'letters, digits, "." and "/" only')
-    .transform((s) => s.replace(/[a-z]+/g, (r) => r.toUpperCase()))
-    .optional(),
-  status: z.enum(EXECUTION_STATUSES).optional(),
-  limit: z.coerce.number().int().min(1).max(1000).default(50),
-  cursor: Cursor.optional(),
-})
-
-/** A journal entry id as given out in event ids: digits (SQLite) or a DynamoDB sort key. */
-const EVENT_ID = /^[A-Za-z0-9#._-]{1,200}$/
-
-const HaltBody = z.strictObject({ reason: z.string().trim().min(1).max(500) })
-
 const digest = (s: string) => createHash('sha256').update(s).digest()
 
 /** Compares digests, so the time taken says nothing about the token or its length. */
@@ -91,8 +55,20 @@ function tokenMatches(header: string | undefined, token: string): boolean {
   return timingSafeEqual(digest(match?.[1] ?? ''), digest(token)) && match !== null
 }
 
-const invalid = (issues: ReadonlyArray<{ path: string; message: string }>) =>
+const invalid = (issues: readonly ServiceErrorIssue[]) =>
   new ServiceError('SERVICE_INVALID_REQUEST', 'Invalid request', { issues })
+
+/** Parses a part of a request with its schema; a failure is a 400 listing every problem. */
+function parsed<S extends z.ZodType>(schema: S, value: unknown, where: string): z.output<S> {
+  const result = schema.safeParse(value)
+  if (result.success) return result.data
+  throw invalid(
+    result.error.issues.map((i) => ({
+      path: i.path.join('.') || (i.code === 'unrecognized_keys' ? i.keys.join(',') : where),
+      message: i.message,
+    })),
+  )
+}
 
 /** Framework error codes → our codes (everything a caller can see has the `{ error, message }` shape). */
 const FRAMEWORK_ERRORS: Readonly<Record<string, ServiceErrorCode>> = {
@@ -113,7 +89,7 @@ function answerOnSocket(socket: Socket, status: number, error: ServiceError, hea
     socket.destroy()
     return
   }
-  const body = JSON.stringify(errorBody(error))
+  const body = JSON.stringify(errorView(error))
   socket.end(
     `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\nContent-Type: application/json; charset=utf-8\r\n` +
       `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${head ? '' : body}`,
@@ -136,7 +112,8 @@ export function buildApp(options: AppOptions): FastifyInstance {
     // request lines are logged below, without query strings
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimitBytes,
-    return503OnClosing: true,
+    // while closing, routes answer 503 SERVICE_DRAINING in the API's error shape (below), not fastify's own
+    return503OnClosing: false,
     clientErrorHandler: (error, socket: Socket) => {
       const err = error as unknown as Error & { code?: string; rawPacket?: unknown }
       if (err.code === 'ECONNRESET' || err.code === 'EPIPE') {
@@ -152,10 +129,13 @@ export function buildApp(options: AppOptions): FastifyInstance {
     },
     frameworkErrors: (err, _req, reply) => {
       const code = FRAMEWORK_ERRORS[err.code] ?? 'SERVICE_INVALID_REQUEST'
-      const error = new ServiceError(code, code === 'SERVICE_INVALID_REQUEST' ? 'Malformed URL' : undefined)
+      const error =
+        code === 'SERVICE_INVALID_REQUEST'
+          ? new ServiceError(code, 'Malformed URL', { issues: [{ path: '(url)', message: err.message }] })
+          : new ServiceError(code)
       void (reply as unknown as { status(n: number): { send(b: unknown): unknown } })
         .status(error.statusCode)
-        .send(errorBody(error))
+        .send(errorView(error))
     },
   })
 
@@ -173,31 +153,39 @@ export function buildApp(options: AppOptions): FastifyInstance {
     if (isServiceError(err)) {
       if (err.retryAfterSeconds !== undefined) void reply.header('retry-after', String(err.retryAfterSeconds))
       if (err.code === 'SERVICE_STORE_UNAVAILABLE') req.log.error({ err }, 'store unavailable')
-      return reply.status(err.statusCode).send(errorBody(err))
+      // a code that is no answer to a request (a store's own failure) is a bug: answered as SERVICE_INTERNAL
+      else if (err.statusCode === 500) req.log.error({ err }, 'request failed')
+      return reply.status(err.statusCode).send(errorView(err))
     }
     const e = err as { statusCode?: number; code?: string; message: string }
     const mapped = e.code === undefined ? undefined : FRAMEWORK_ERRORS[e.code]
     if (mapped) {
       const error = new ServiceError(mapped)
-      return reply.status(error.statusCode).send(errorBody(error))
+      return reply.status(error.statusCode).send(errorView(error))
     }
     if (isEngineError(err) && (err.code === 'ENGINE_KERNEL_FAILED' || err.code === 'ENGINE_INVALID_INTENT')) {
-      return reply.status(422).send(errorBody(new ServiceError('SERVICE_UNPROCESSABLE', err.message)))
+      return reply.status(422).send(errorView(new ServiceError('SERVICE_UNPROCESSABLE', err.message)))
     }
     if (e.statusCode !== undefined && e.statusCode >= 400 && e.statusCode < 500) {
-      return reply.status(400).send(errorBody(invalid([{ path: '(request)', message: e.message }])))
+      return reply.status(400).send(errorView(invalid([{ path: '(request)', message: e.message }])))
     }
     req.log.error({ err }, 'request failed')
-    return reply.status(500).send(errorBody(new ServiceError('SERVICE_INTERNAL')))
+    return reply.status(500).send(errorView(new ServiceError('SERVICE_INTERNAL')))
   })
 
   app.setNotFoundHandler(async () => {
     throw new ServiceError('SERVICE_ROUTE_NOT_FOUND')
   })
 
+  // ends event streams, and refuses what needs the token, once the server closes (the probes still answer)
+  const closing = new AbortController()
+  app.addHook('preClose', async () => closing.abort())
+
   app.addHook('onRequest', async (req) => {
-    if (options.apiToken === undefined || PUBLIC_ROUTES.has(routeKey(req))) return
-    if (!tokenMatches(req.headers.authorization, options.apiToken)) throw new ServiceError('SERVICE_UNAUTHORIZED')
+    if (PUBLIC_ROUTES.has(routeKey(req))) return
+    if (options.apiToken !== undefined && !tokenMatches(req.headers.authorization, options.apiToken))
+      throw new ServiceError('SERVICE_UNAUTHORIZED')
+    if (closing.signal.aborted) throw new ServiceError('SERVICE_DRAINING')
   })
 
   app.addHook('onResponse', async (req, reply) => {
@@ -213,33 +201,37 @@ export function buildApp(options: AppOptions): FastifyInstance {
     )
   })
 
-  app.get('/healthz', async () => ({ status: 'ok' }))
+  /** Registers a route of the table (`ROUTES`): the document describes exactly what is registered. */
+  const on = (route: ApiRoute, handler: RouteHandlerMethod): void => {
+    app.route({ method: route.method, url: route.url, handler })
+  }
 
-  app.get('/readyz', async (_req, reply) => {
+  on(ROUTES.health, async () => ({ status: 'ok' }))
+
+  on(ROUTES.readiness, async (_req, reply) => {
     const r = manager.readiness()
-    return reply.status(r.ready ? 200 : 503).send({
-      status: r.ready ? 'ready' : 'not_ready',
-      reasons: r.reasons,
-      running: r.running,
-      queued: r.queued,
-      ...(r.storeError ? { storeError: r.storeError } : {}),
-      ...(r.halt ? { halt: { reason: r.halt.reason, since: new Date(r.halt.sinceMs).toISOString() } } : {}),
-    })
+    return reply.status(r.ready ? 200 : 503).send(readinessView(r))
   })
 
-  app.get('/metrics', async (_req, reply) => {
+  on(ROUTES.metrics, async (_req, reply) => {
     return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics())
   })
 
-  app.post('/v1/orders', async (req, reply) => {
-    const parsed = parseIntent(req.body)
-    if (!parsed.ok) {
+  // generated on first use (not at start: it takes tens of ms), then kept
+  let openApi: string | undefined
+  on(ROUTES.openApi, async (_req, reply) =>
+    reply.type('application/json; charset=utf-8').send((openApi ??= JSON.stringify(buildOpenApiDocument()))),
+  )
+
+  on(ROUTES.submitOrder, async (req, reply) => {
+    const checked = parseIntent(req.body)
+    if (!checked.ok) {
       metrics.intents.inc({ outcome: 'invalid' })
-      throw invalid(parsed.issues)
+      throw invalid(checked.issues)
     }
     let admitted
     try {
-      admitted = await manager.submit(parsed.intent)
+      admitted = await manager.submit(checked.intent)
     } catch (err) {
       metrics.intents.inc({
         outcome: isServiceError(err) && err.code === 'SERVICE_IDEMPOTENCY_CONFLICT' ? 'conflict' : 'refused',
@@ -248,18 +240,17 @@ export function buildApp(options: AppOptions): FastifyInstance {
     }
     const { record, created } = admitted
     metrics.intents.inc({ outcome: created ? 'accepted' : 'duplicate' })
-    return reply.status(created ? 202 : 200).send({
+    const answer: Out<typeof OrderAccepted> = {
       executionId: record.id,
       correlationId: record.correlationId,
       status: record.status,
       created,
-    })
+    }
+    return reply.status(created ? 202 : 200).send(answer)
   })
 
-  app.get('/v1/orders', async (req) => {
-    const query = ListQuery.safeParse(req.query)
-    if (!query.success) throw invalid(query.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })))
-    const { cursor, ...filter } = query.data
+  on(ROUTES.listOrders, async (req) => {
+    const { cursor, ...filter } = parsed(ListQuery, req.query, '(query)')
     const listed = await manager.list({ ...filter, ...(cursor ? { after: cursor } : {}) })
     const last = listed.at(-1)?.record
     return {
@@ -269,36 +260,32 @@ export function buildApp(options: AppOptions): FastifyInstance {
     }
   })
 
-  app.get<{ Params: { id: string } }>('/v1/orders/:id', async (req) => {
-    const detail = await manager.detail(req.params.id)
+  on(ROUTES.getOrder, async (req) => {
+    const { id } = parsed(ExecutionIdParams, req.params, '(path)')
+    const detail = await manager.detail(id)
     if (!detail) throw new ServiceError('SERVICE_NOT_FOUND')
     return executionView(detail)
   })
 
-  app.get<{ Params: { correlationId: string } }>('/v1/orders/by-correlation-id/:correlationId', async (req) => {
-    const detail = await manager.byCorrelationId(req.params.correlationId)
+  on(ROUTES.getOrderByCorrelationId, async (req) => {
+    const { correlationId } = parsed(CorrelationIdParams, req.params, '(path)')
+    const detail = await manager.byCorrelationId(correlationId)
     if (!detail) throw new ServiceError('SERVICE_NOT_FOUND')
     return executionView(detail)
   })
 
-  app.post<{ Params: { id: string } }>('/v1/orders/:id/cancel', async (req, reply) => {
-    const outcome = await manager.cancel(req.params.id)
+  on(ROUTES.cancelOrder, async (req, reply) => {
+    const { id } = parsed(ExecutionIdParams, req.params, '(path)')
+    const outcome = await manager.cancel(id)
     if (outcome === 'not_found') throw new ServiceError('SERVICE_NOT_FOUND')
     if (outcome === 'already_final') throw new ServiceError('SERVICE_CONFLICT')
-    const detail = await manager.detail(req.params.id)
+    const detail = await manager.detail(id)
     return reply.status(202).send(executionView(detail!))
   })
 
   // Server-Sent Events: bounded in number; each ends when its execution finishes, the client goes or the server closes
-  const closing = new AbortController()
-  app.addHook('preClose', async () => closing.abort())
   let streams = 0
   const maxStreams = options.maxEventStreams ?? 100
-  const lastEventId = (req: FastifyRequest): void => {
-    const id = req.headers['last-event-id']
-    if (id !== undefined && (typeof id !== 'string' || (id !== '' && !EVENT_ID.test(id))))
-      throw invalid([{ path: 'Last-Event-ID', message: 'not an event id this API gave out' }])
-  }
   const stream = async (
     req: FastifyRequest,
     reply: FastifyReply,
@@ -309,6 +296,10 @@ export function buildApp(options: AppOptions): FastifyInstance {
       throw new ServiceError('SERVICE_STREAM_LIMIT', `${maxStreams} event streams are open (ACX_MAX_EVENT_STREAMS)`, {
         retryAfterSeconds: 5,
       })
+    // HEAD: what GET would answer, without the stream
+    if (req.method === 'HEAD') {
+      return void reply.status(200).header('cache-control', 'no-store').type('text/event-stream; charset=utf-8').send()
+    }
     streams++
     try {
       await streamEvents(req, reply, source, {
@@ -322,9 +313,9 @@ export function buildApp(options: AppOptions): FastifyInstance {
     }
   }
 
-  app.get<{ Params: { id: string } }>('/v1/orders/:id/events', async (req, reply) => {
-    lastEventId(req)
-    const id = req.params.id
+  on(ROUTES.orderEvents, async (req, reply) => {
+    const { id } = parsed(ExecutionIdParams, req.params, '(path)')
+    parsed(EventStreamHeaders, req.headers, 'Last-Event-ID')
     if (!(await manager.record(id))) throw new ServiceError('SERVICE_NOT_FOUND')
     await stream(
       req,
@@ -342,8 +333,8 @@ export function buildApp(options: AppOptions): FastifyInstance {
     )
   })
 
-  app.get('/v1/events', async (req, reply) => {
-    lastEventId(req)
+  on(ROUTES.events, async (req, reply) => {
+    parsed(EventStreamHeaders, req.headers, 'Last-Event-ID')
     // without a global order in the store (DynamoDB): the executions this process journals, as they go
     const woken = new Set<string>()
     const cursors = new Map<string, string>()
@@ -370,23 +361,26 @@ export function buildApp(options: AppOptions): FastifyInstance {
     })
   })
 
-  app.post('/v1/preview', async (req) => {
-    const parsed = parseIntent(req.body, { correlationIdOptional: true })
-    if (!parsed.ok) throw invalid(parsed.issues)
-    const assessment = await manager.assess(parsed.intent)
-    return previewView(parsed.intent, assessment, manager.now())
+  on(ROUTES.preview, async (req) => {
+    const checked = parseIntent(req.body, { correlationIdOptional: true })
+    if (!checked.ok) throw invalid(checked.issues)
+    const assessment = await manager.assess(checked.intent)
+    return previewView(checked.intent, assessment, manager.now())
   })
 
-  app.post('/v1/admin/halt', async (req) => {
-    const body = HaltBody.safeParse(req.body ?? {})
-    if (!body.success)
-      throw invalid(body.error.issues.map((i) => ({ path: i.path.join('.') || '(body)', message: i.message })))
-    const halt = await manager.halt(body.data.reason)
+  on(ROUTES.halt, async (req) => {
+    const body = parsed(HaltBody, req.body ?? {}, '(body)')
+    const halt = await manager.halt(body.reason)
     req.log.warn({ reason: halt.reason }, 'Kill switch: trading halted by request')
-    return { status: 'halted', reason: halt.reason, since: new Date(halt.sinceMs).toISOString() }
+    const answer: Out<typeof HaltAnswer> = {
+      status: 'halted',
+      reason: halt.reason,
+      since: new Date(halt.sinceMs).toISOString(),
+    }
+    return answer
   })
 
-  app.post('/v1/admin/resume', async (req) => {
+  on(ROUTES.resume, async (req) => {
     await manager.resume()
     req.log.warn({}, 'Kill switch lifted by request')
     return { status: 'trading' }

@@ -20,8 +20,11 @@ export interface EventStreamOptions {
   readonly closing: AbortSignal
 }
 
-const frame = (e: StoredJournalEntry): string =>
-  `id: ${e.id}\nevent: ${e.type}\ndata: ${JSON.stringify(eventView(e))}\n\n`
+/** The event of a journal entry; empty for an entry of a type this version does not know (skipped). */
+function frame(e: StoredJournalEntry): string {
+  const data = eventView(e)
+  return data === null ? '' : `id: ${data.id}\nevent: ${data.type}\ndata: ${JSON.stringify(data)}\n\n`
+}
 
 /**
  * Streams journal entries as Server-Sent Events (`id` = the entry id, `event` = its type, `data` = the
@@ -80,7 +83,8 @@ export async function streamEvents(
       const { entries, done } = await source.read(afterId)
       for (const e of entries) {
         afterId = e.id
-        if (!res.write(frame(e))) {
+        const text = frame(e)
+        if (text !== '' && !res.write(text)) {
           await new Promise<void>((resolve) => {
             const go = (): void => {
               res.off('drain', go)

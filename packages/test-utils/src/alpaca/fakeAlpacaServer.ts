@@ -74,6 +74,29 @@ export interface FakeAlpacaOptions {
   readonly positions?: Readonly<Record<string, string>>
   /** When equities trade (`/v2/clock`, `/v2/calendar`). Default `{ kind: 'open' }`: open whenever asked. */
   readonly marketHours?: FakeMarketHours
+  /**
+   * Daily bars by symbol, oldest first: one per weekday, the last on the weekday before `now`
+   * (`GET /v2/stocks/{symbol}/bars?timeframe=1Day`, filtered by `start`/`end`, in Alpaca's shape
+   * https://docs.alpaca.markets/reference/stockbarsingle-1). A symbol without bars answers none.
+   */
+  readonly dailyBars?: Readonly<Record<string, readonly FakeDailyBar[]>>
+}
+
+export interface FakeDailyBar {
+  readonly close: number
+  readonly volume: number
+}
+
+/** The dates (UTC midnight, epoch ms) of the `n` weekdays before `nowMs`, oldest first. */
+function weekdaysBefore(nowMs: number, n: number): number[] {
+  const out: number[] = []
+  let day = Math.floor(nowMs / 86_400_000) * 86_400_000
+  while (out.length < n) {
+    day -= 86_400_000
+    const wd = new Date(day).getUTCDay()
+    if (wd !== 0 && wd !== 6) out.unshift(day)
+  }
+  return out
 }
 
 export interface FakeKnobs {
@@ -804,6 +827,33 @@ export async function startFakeAlpaca(options: FakeAlpacaOptions = {}): Promise<
         const answer = calendarBody(marketHours, req.query, now())
         if (!answer.ok) throw new HttpError(400, 40010001, answer.message)
         return { status: 200, body: answer.body }
+      },
+    },
+    {
+      method: 'GET',
+      pattern: /^\/v2\/stocks\/([^/]+)\/bars$/,
+      handler: (req, m) => {
+        if (req.query['timeframe'] !== '1Day')
+          throw new HttpError(400, 40010001, 'this fake serves timeframe=1Day only')
+        const symbol = decodeURIComponent(m[1] as string)
+        const bars = options.dailyBars?.[symbol] ?? []
+        const start = req.query['start'] ? Date.parse(req.query['start']) : Number.NEGATIVE_INFINITY
+        const end = req.query['end'] ? Date.parse(req.query['end']) : Number.POSITIVE_INFINITY
+        const days = weekdaysBefore(now(), bars.length)
+        const body = bars
+          .map((b, i) => ({ at: (days[i] as number) + 5 * 3_600_000, b })) // 05:00Z: midnight in New York (EST)
+          .filter(({ at }) => at >= start && at <= end)
+          .map(({ at, b }) => ({
+            t: new Date(at).toISOString().replace('.000Z', 'Z'),
+            o: b.close,
+            h: b.close,
+            l: b.close,
+            c: b.close,
+            v: b.volume,
+            n: Math.max(1, Math.round(b.volume / 100)),
+            vw: b.close,
+          }))
+        return { status: 200, body: { bars: body.length > 0 ? body : null, symbol, next_page_token: null } }
       },
     },
     {
