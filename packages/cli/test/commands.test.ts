@@ -1,4 +1,5 @@
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { acx, scratchDir } from './cliHarness.js'
@@ -9,6 +10,16 @@ afterAll(() => tmp.cleanup())
 const GRID = 'shares,horizon,slices,volatility,temporary_impact,permanent_impact,fixed_cost,risk_aversion\n'
 
 describe('acx', () => {
+  it('says to build first when its bin runs before a build (no dist/)', () => {
+    const bin = tmp.file('unbuilt/bin/acx.js')
+    mkdirSync(tmp.file('unbuilt/bin'), { recursive: true })
+    copyFileSync(new URL('../bin/acx.js', import.meta.url), bin)
+    const r = spawnSync(process.execPath, [bin, '--help'], { encoding: 'utf8' })
+    expect(r.status).toBe(1)
+    expect(r.stdout).toBe('')
+    expect(r.stderr).toMatch(/not built yet .*npm run build/s)
+  })
+
   it('prints its version and lists every command', async () => {
     const v = await acx('--version')
     expect(v.code).toBe(0)

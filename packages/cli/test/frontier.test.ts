@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process'
 import { createWriteStream, existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { afterAll, describe, expect, it } from 'vitest'
-import { loadAcCoreSync, SweepStatus } from '@acx/ac-core-wasm'
+import { loadAcCoreSync, PAPER_EXAMPLE, SweepStatus } from '@acx/ac-core-wasm'
 import { OUTPUT_COLUMNS } from '@acx/research'
 import { runFrontierBatch } from '@acx/research'
 import { acx, parseCsv, scratchDir } from './cliHarness.js'
@@ -10,15 +10,7 @@ const core = loadAcCoreSync()
 const tmp = scratchDir()
 afterAll(() => tmp.cleanup())
 
-const PAPER = {
-  shares: 1e6,
-  horizon: 5,
-  slices: 5,
-  volatility: 0.95,
-  temporaryImpact: 2.5e-6,
-  permanentImpact: 2.5e-7,
-  fixedCost: 0.0625,
-}
+const PAPER = PAPER_EXAMPLE
 
 /** A deterministic pseudo-random grid with a bad row every `badEvery` lines. */
 function writeGrid(path: string, rows: number, badEvery = 0): void {

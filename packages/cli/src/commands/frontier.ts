@@ -1,7 +1,7 @@
 // `acx frontier`: flags → @acx/research's frontier batch (one file) or dataset (a directory).
 import { Option, type Command } from 'commander'
 import type { CommandModule } from '../cli.js'
-import { PAPER_EXAMPLE } from '@acx/research'
+import { PAPER_EXAMPLE } from '@acx/ac-core-wasm'
 import { positive, positiveInt, nonNegative } from './numbers.js'
 
 interface FrontierFlags {

@@ -1,4 +1,4 @@
-import type { AcBaseParams } from '@acx/ac-core-wasm'
+import type { AcBaseParams } from './types.js'
 
 /**
  * The worked example of Almgren & Chriss (2000) §3.4, in dollars and days: sell 1,000,000 shares of a
