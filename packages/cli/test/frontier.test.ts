@@ -146,10 +146,12 @@ describe('acx frontier', () => {
     writeFileSync(grid, 'shares,horizon,slices,volatility,temp_impact,risk_aversion\n1,1,1,1,1,1\n')
     const r = await acx('frontier', '--grid', grid, '--workers', '1')
     expect(r.code).toBe(1)
+    expect(r.stdout).toBe('') // not even the header line
     expect(r.stderr).toMatch(/unknown column "temp_impact"/)
     writeFileSync(grid, 'shares,horizon,slices,volatility\n1,1,1,1\n')
     const r2 = await acx('frontier', '--grid', grid, '--workers', '1')
     expect(r2.code).toBe(1)
+    expect(r2.stdout).toBe('')
     expect(r2.stderr).toMatch(/no column or flag for temporary_impact, risk_aversion \(or --risk-aversion\)/)
   })
 
@@ -345,6 +347,7 @@ describe('acx frontier', () => {
     expect(r.stderr).toMatch(/--log needs FROM and TO > 0/)
     const r2 = await acx('frontier', '--plot', tmp.file('x.pdf'))
     expect(r2.code).toBe(1)
+    expect(r2.stdout).toBe('')
     expect(r2.stderr).toMatch(/use a \.svg or \.png file name/)
   })
 })
