@@ -19,9 +19,17 @@ const externalNonWorkspace = {
 
 /**
  * Bundles `entry`. With `outfile` it writes the file; without, it returns the code. `inlineDependencies`
- * bundles npm packages too (except `external`), for an artefact that runs alone.
+ * bundles npm packages too (except `external`), for an artefact that runs alone; `plugins` (esbuild's)
+ * come before the recipe's own.
  */
-export async function bundleNode({ entry, outfile, inlineDependencies = false, external = [], minify = false }) {
+export async function bundleNode({
+  entry,
+  outfile,
+  inlineDependencies = false,
+  external = [],
+  minify = false,
+  plugins = [],
+}) {
   const result = await build({
     entryPoints: [entry],
     ...(outfile === undefined ? { write: false } : { outfile }),
@@ -35,7 +43,7 @@ export async function bundleNode({ entry, outfile, inlineDependencies = false, e
     minify,
     external,
     banner: { js: REQUIRE_BANNER },
-    plugins: inlineDependencies ? [] : [externalNonWorkspace],
+    plugins: [...plugins, ...(inlineDependencies ? [] : [externalNonWorkspace])],
   })
   return outfile === undefined ? result.outputFiles?.[0]?.contents : undefined
 }

@@ -48,6 +48,7 @@ import {
   parseCalendar,
   parseClock,
   parseDailyStats,
+  parseLatestCryptoQuote,
   parseLatestQuote,
   parseOrderView,
   parsePosition,
@@ -191,6 +192,21 @@ function timeInForceProblem(req: SubmitOrderRequest, crypto: boolean): string | 
     : `time_in_force ${req.timeInForce} is not taken for the equity ${req.symbol}: equity orders are day orders (they end at the close)`
 }
 
+/** What breaks a crypto pair's steps (its asset's `price_increment`, `min_trade_increment`, `min_order_size`). */
+function incrementProblems(req: SubmitOrderRequest, asset: Asset): string[] {
+  const problems: string[] = []
+  const { priceIncrement: tick, qtyIncrement: step, minOrderSize: min } = asset
+  if (req.type === 'limit' && req.limitPrice !== undefined && tick !== undefined && !req.limitPrice.mod(tick).isZero())
+    problems.push(
+      `limit_price ${req.limitPrice.toFixed()} is not a multiple of ${req.symbol}'s price_increment ${tick.toFixed()}`,
+    )
+  if (step !== undefined && !req.qty.mod(step).isZero())
+    problems.push(`qty ${req.qty.toFixed()} is not a multiple of ${req.symbol}'s min_trade_increment ${step.toFixed()}`)
+  if (min !== undefined && req.qty.lt(min))
+    problems.push(`qty ${req.qty.toFixed()} is below ${req.symbol}'s min_order_size ${min.toFixed()}`)
+  return problems
+}
+
 /** Sets `key` as the newest entry of `map`, forgetting the oldest beyond `MAX_KNOWN_ASSETS`. */
 function remember<K, V>(map: Map<K, V>, key: K, value: V): void {
   map.delete(key)
@@ -202,6 +218,9 @@ function remember<K, V>(map: Map<K, V>, key: K, value: V): void {
 }
 
 const isoOf = (ms: number): string => new Date(ms).toISOString()
+
+/** The symbol Alpaca keeps a position under: a crypto pair without its slash (`BTC/USD` → `BTCUSD`). */
+const positionSymbol = (symbol: string): string => symbol.replace('/', '')
 
 const NEW_YORK_DATE = new Intl.DateTimeFormat('en-CA', {
   timeZone: 'America/New_York',
@@ -546,12 +565,48 @@ export function createAlpacaBroker(options: AlpacaBrokerOptions): AlpacaBroker {
   const getAccount = async (): Promise<AccountSnapshot> =>
     parseAccount(await send('get account', () => rest.getAccount()))
 
+  /**
+   * A position. Alpaca keeps a crypto pair's position under the pair's symbol without the slash: it answers
+   * `GET /v2/positions/BTC/USD` with 404 and `GET /v2/positions/BTCUSD` with the position, whose `symbol` is
+   * `BTCUSD` (https://github.com/alpacahq/alpaca-py/issues/537, https://github.com/alpacahq/alpaca-py/issues/490).
+   * So a pair is asked for as `BTCUSD` and the answer is reported under the symbol asked for.
+   */
   const getPositionDetail = async (symbol: string): Promise<PositionDetail | null> => {
-    const raw = await notFoundToNull(send(`get position ${symbol}`, () => rest.getPosition(symbol)))
-    return raw === null ? null : parsePosition(raw)
+    const venueSymbol = positionSymbol(symbol)
+    const raw = await notFoundToNull(send(`get position ${symbol}`, () => rest.getPosition(venueSymbol)))
+    if (raw === null) return null
+    const p = parsePosition(raw)
+    if (p.symbol !== symbol && p.symbol !== venueSymbol) {
+      throw new BrokerError('BROKER_BAD_RESPONSE', `Alpaca answered the position of ${symbol} with one of ${p.symbol}`)
+    }
+    return { ...p, symbol }
   }
 
+  /**
+   * The pair to ask the crypto data API for: the symbol when it has the slash (`BTC/USD`); for a legacy
+   * crypto symbol (`BTCUSD`, class crypto) the pair form Alpaca's asset gave, if read. Undefined: an equity.
+   */
+  const cryptoPair = (symbol: string): string | undefined => {
+    if (tradesAroundTheClock(symbol)) return symbol
+    if (assetClasses.get(symbol) !== 'crypto') return undefined
+    const listed = assets.get(symbol)?.view.asset.symbol
+    // The data API takes only the slash form ("invalid symbol: BTCUSD does not match ^[A-Z]+/[A-Z]+$",
+    // https://github.com/alpacahq/alpaca-py/issues/537): without it, Alpaca's refusal is the answer.
+    return listed !== undefined && tradesAroundTheClock(listed) ? listed : symbol
+  }
+
+  /**
+   * The latest quote: a crypto pair's from the crypto data API (`/v1beta3/crypto/us/latest/quotes`), an
+   * equity's from the stocks one (`/v2/stocks/{symbol}/quotes/latest`, the configured feed). Both go
+   * through the token bucket and are sent once, as every call.
+   */
   const getQuote = async (symbol: string): Promise<Quote | null> => {
+    const pair = cryptoPair(symbol)
+    if (pair !== undefined) {
+      const raw = await notFoundToNull(send(`get latest crypto quote ${symbol}`, () => rest.getLatestCryptoQuote(pair)))
+      const quote = raw === null ? null : parseLatestCryptoQuote(raw, pair)
+      return quote === null ? null : { ...quote, symbol }
+    }
     const raw = await notFoundToNull(send(`get latest quote ${symbol}`, () => rest.getLatestQuote(symbol)))
     return raw === null ? null : parseLatestQuote(raw, symbol)
   }
@@ -664,10 +719,12 @@ export function createAlpacaBroker(options: AlpacaBrokerOptions): AlpacaBroker {
       if (problem !== undefined) problems.push(problem)
     }
     if (req.type === 'limit') {
-      if (req.limitPrice === undefined || !req.limitPrice.isFinite() || !isOnTick(req.limitPrice)) {
-        problems.push(
-          `limit_price ${req.limitPrice?.toFixed() ?? '(missing)'} is not on the tick ($0.01 at ≥ $1, $0.0001 below)`,
-        )
+      const crypto = typeof req.symbol === 'string' && knownCrypto(req.symbol) === true
+      if (req.limitPrice === undefined || !req.limitPrice.isFinite() || !req.limitPrice.gt(0)) {
+        problems.push(`limit_price ${req.limitPrice?.toFixed() ?? '(missing)'} must be a price > 0`)
+      } else if (!crypto && !isOnTick(req.limitPrice)) {
+        // a crypto pair's price step is its asset's `price_increment`, checked once the asset is read
+        problems.push(`limit_price ${req.limitPrice.toFixed()} is not on the tick ($0.01 at ≥ $1, $0.0001 below)`)
       }
     } else if (req.type === 'market') {
       if (req.limitPrice !== undefined) problems.push('a market order takes no limit_price')
@@ -683,11 +740,13 @@ export function createAlpacaBroker(options: AlpacaBrokerOptions): AlpacaBroker {
     })
 
   /**
-   * The time in force against the kind of asset, once its class is known: after the preflight read the
-   * asset, or by reading it (the asset cache first). An asset Alpaca does not have is left to Alpaca's
-   * answer (the preflight, when on, has refused it already).
+   * The request against its asset, once the asset is known: after the preflight read it, or by reading it
+   * (the asset cache first). The time in force against the kind of asset; for a crypto pair, the asset's
+   * steps (README, "Crypto pairs"): the limit price a multiple of `price_increment`, the quantity a
+   * multiple of `min_trade_increment` and at least `min_order_size`. An asset Alpaca does not have is left
+   * to Alpaca's answer (the preflight, when on, has refused it already).
    */
-  const checkTimeInForce = async (req: SubmitOrderRequest): Promise<void> => {
+  const checkAgainstAsset = async (req: SubmitOrderRequest): Promise<void> => {
     let crypto: boolean
     try {
       crypto = await isCrypto(req.symbol)
@@ -697,6 +756,16 @@ export function createAlpacaBroker(options: AlpacaBrokerOptions): AlpacaBroker {
     }
     const problem = timeInForceProblem(req, crypto)
     if (problem !== undefined) throw invalidRequest(req, [problem])
+    if (!crypto) return
+    let asset: Asset
+    try {
+      asset = await getAsset(req.symbol)
+    } catch (e) {
+      if (isBrokerError(e) && e.code === 'BROKER_NOT_FOUND') return
+      throw e
+    }
+    const problems = incrementProblems(req, asset)
+    if (problems.length > 0) throw invalidRequest(req, problems)
   }
 
   /** The order Alpaca shows under our client order id must be the one requested. */
@@ -855,7 +924,7 @@ export function createAlpacaBroker(options: AlpacaBrokerOptions): AlpacaBroker {
         )
       }
     }
-    await checkTimeInForce(req)
+    await checkAgainstAsset(req)
     return submitOnce(req, resend)
   }
 

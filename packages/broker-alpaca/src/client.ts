@@ -28,7 +28,13 @@ export interface AlpacaRest {
   getPosition(symbol: string): Promise<unknown>
   getAccount(): Promise<unknown>
   getAsset(symbol: string): Promise<unknown>
+  /** `GET /v2/stocks/{symbol}/quotes/latest?feed=…`: an equity's latest quote. */
   getLatestQuote(symbol: string): Promise<unknown>
+  /**
+   * `GET /v1beta3/crypto/us/latest/quotes?symbols={pair}`: a crypto pair's latest quote from Alpaca's own
+   * crypto venue, `{ quotes: { [pair]: { ap, as, bp, bs, t } } }` (the stocks route has no crypto pairs).
+   */
+  getLatestCryptoQuote(pair: string): Promise<unknown>
   /** `GET /v2/stocks/{symbol}/bars?timeframe=1Day&start=…&end=…` (split- and dividend-adjusted). */
   getDailyBars(symbol: string, start: Date, end: Date): Promise<unknown>
   /** `GET /v2/clock`: the US equity market's clock. */
@@ -118,6 +124,8 @@ export function createAlpacaRest(config: AlpacaConfig): AlpacaRest {
   const clock = new trading.ClockApi(tradingConfig)
   const calendar = new trading.CalendarApi(tradingConfig)
   const stocks = new marketData.StockApi(dataConfig)
+  const crypto = new marketData.CryptoApi(dataConfig)
+  const keyHeaders = { 'APCA-API-KEY-ID': config.keyId, 'APCA-API-SECRET-KEY': config.secretKey }
 
   return {
     postOrder: (body) =>
@@ -150,6 +158,18 @@ export function createAlpacaRest(config: AlpacaConfig): AlpacaRest {
       call(async () => json(await assets.getV2AssetsSymbolOrAssetIdRaw({ symbolOrAssetId: symbol }))),
     getLatestQuote: (symbol) =>
       call(async () => json(await stocks.stockLatestQuoteSingleRaw({ symbol, feed: config.feed }))),
+    // loc `us`: "Alpaca US", the venue Alpaca executes crypto orders on (https://docs.alpaca.markets/reference/cryptolatestquotes-1).
+    // The spec marks the route public (`security: []`), so the SDK sends no keys on it; they are added here:
+    // "please authenticate to increase your data rate limit"
+    // (https://alpaca.markets/docs/api-references/market-data-api/crypto-pricing-data/).
+    getLatestCryptoQuote: (pair) =>
+      call(async () =>
+        json(
+          await crypto.cryptoLatestQuotesRaw({ loc: 'us', symbols: pair }, async ({ init }) => ({
+            headers: { ...init.headers, ...keyHeaders },
+          })),
+        ),
+      ),
     getDailyBars: (symbol, start, end) =>
       call(async () =>
         json(

@@ -52,6 +52,23 @@ export interface LatestQuoteDto {
   } | null
 }
 
+/** One quote of the crypto latest-quotes answer: prices and sizes (in the base asset) as JSON numbers. */
+export interface CryptoQuoteDto {
+  readonly ap: number
+  readonly as: number
+  readonly bp: number
+  readonly bs: number
+  readonly t: string
+}
+
+/**
+ * `GET /v1beta3/crypto/us/latest/quotes?symbols=BTC/USD` (https://docs.alpaca.markets/reference/cryptolatestquotes-1;
+ * the SDK's `CryptoLatestQuotesResp`): `quotes` keyed by pair; a pair without a quote is absent.
+ */
+export interface LatestCryptoQuotesDto {
+  readonly quotes: Readonly<Record<string, CryptoQuoteDto>>
+}
+
 export interface AssetDto {
   readonly symbol: string
   /**
@@ -63,6 +80,14 @@ export interface AssetDto {
   readonly status: string
   readonly tradable: boolean
   readonly fractionable: boolean
+  /**
+   * Crypto only (the SDK's `Assets`: "Field available for crypto only"; sample pair in
+   * https://docs.alpaca.markets/docs/crypto-trading): the smallest order, the quantity step and the price
+   * step, as decimal strings. Null when absent (equities).
+   */
+  readonly min_order_size: string | null
+  readonly min_trade_increment: string | null
+  readonly price_increment: string | null
 }
 
 /**
@@ -259,15 +284,49 @@ export function readLatestQuoteDto(raw: unknown): Validated<LatestQuoteDto> {
   return done(r, value)
 }
 
+export function readLatestCryptoQuotesDto(raw: unknown): Validated<LatestCryptoQuotesDto> {
+  if (!isRecord(raw)) return notObject('crypto latest quotes response')
+  const list = raw['quotes']
+  if (list === undefined || list === null) return { ok: true, value: { quotes: {} } }
+  if (!isRecord(list)) return notObject('crypto latest quotes response.quotes')
+  const quotes: Record<string, CryptoQuoteDto> = {}
+  const issues: string[] = []
+  for (const [pair, q] of Object.entries(list)) {
+    if (!isRecord(q)) {
+      issues.push(`crypto latest quotes response.quotes[${pair}] must be a JSON object`)
+      continue
+    }
+    const r = new Reader(q, `quotes[${pair}]`)
+    quotes[pair] = { ap: r.number('ap'), as: r.number('as'), bp: r.number('bp'), bs: r.number('bs'), t: r.string('t') }
+    issues.push(...r.issues)
+  }
+  return issues.length > 0 ? { ok: false, issues } : { ok: true, value: { quotes } }
+}
+
+const UNSIGNED_DECIMAL = /^\d+(\.\d+)?$/
+
 export function readAssetDto(raw: unknown): Validated<AssetDto> {
   if (!isRecord(raw)) return notObject('asset')
   const r = new Reader(raw, 'asset')
+  /** A step or minimum: a decimal string ≥ 0; zero says nothing (no step), so it reads as absent. */
+  const increment = (key: string): string | null => {
+    const v = r.optionalDecimal(key)
+    if (v === null) return null
+    if (!UNSIGNED_DECIMAL.test(v)) {
+      r.issues.push(`asset.${key} must not be negative (got ${JSON.stringify(v)})`)
+      return null
+    }
+    return /[1-9]/.test(v) ? v : null
+  }
   return done(r, {
     symbol: r.string('symbol'),
     class: r.optionalString('class') ?? 'us_equity',
     status: r.string('status'),
     tradable: r.boolean('tradable'),
     fractionable: r.optionalBoolean('fractionable', false),
+    min_order_size: increment('min_order_size'),
+    min_trade_increment: increment('min_trade_increment'),
+    price_increment: increment('price_increment'),
   })
 }
 

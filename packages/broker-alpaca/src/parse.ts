@@ -19,10 +19,12 @@ import {
   readBarsDto,
   readCalendarDto,
   readClockDto,
+  readLatestCryptoQuotesDto,
   readLatestQuoteDto,
   readOrderDto,
   readPositionDto,
   readTradeUpdateDto,
+  type CryptoQuoteDto,
   type OrderDto,
   type OrderRequestDto,
   type Validated,
@@ -177,26 +179,39 @@ const fromNumber = (n: number): Decimal => new Dec(String(n))
 /** Go's zero time: Alpaca's "no quote" placeholder. */
 const ZERO_TIME_MS = Date.UTC(1, 0, 1)
 
-/**
- * Latest quote → `Quote`, or null when Alpaca has none (no `quote`, zero time, or both sides zero). A zero
- * on one side is passed through; the engine's `checkQuote` substitutes it from the other side and flags it.
- */
-export function parseLatestQuote(raw: unknown, symbol: string): Quote | null {
-  const dto = unwrap('latest quote', readLatestQuoteDto(raw))
-  const q = dto.quote
-  if (q === null) return null
+/** One quote of the data API → `Quote`, or null when it says there is none (zero time, or both sides zero). */
+function quoteFromDto(what: string, q: CryptoQuoteDto, symbol: string): Quote | null {
   const timestampMs = parseTimestampMs(q.t)
-  if (timestampMs === undefined) throw badResponse('latest quote', [`t ${JSON.stringify(q.t)} is not RFC 3339`])
+  if (timestampMs === undefined) throw badResponse(what, [`t ${JSON.stringify(q.t)} is not RFC 3339`])
   if (timestampMs <= ZERO_TIME_MS + 86_400_000 || (q.ap <= 0 && q.bp <= 0)) return null
-  if (q.ap < 0 || q.bp < 0 || q.as < 0 || q.bs < 0) throw badResponse('latest quote', ['negative price or size'])
+  if (q.ap < 0 || q.bp < 0 || q.as < 0 || q.bs < 0) throw badResponse(what, ['negative price or size'])
   return {
-    symbol: dto.symbol ?? symbol,
+    symbol,
     bid: fromNumber(q.bp),
     ask: fromNumber(q.ap),
     bidSize: fromNumber(q.bs),
     askSize: fromNumber(q.as),
     timestampMs,
   }
+}
+
+/**
+ * Latest quote → `Quote`, or null when Alpaca has none (no `quote`, zero time, or both sides zero). A zero
+ * on one side is passed through; the engine's `checkQuote` substitutes it from the other side and flags it.
+ */
+export function parseLatestQuote(raw: unknown, symbol: string): Quote | null {
+  const dto = unwrap('latest quote', readLatestQuoteDto(raw))
+  return dto.quote === null ? null : quoteFromDto('latest quote', dto.quote, dto.symbol ?? symbol)
+}
+
+/**
+ * The crypto latest-quotes answer → the pair's `Quote`, or null when the answer has no quote for it (Alpaca
+ * leaves out a pair it has no quote for). Same rules as `parseLatestQuote`; sizes are in the base asset.
+ */
+export function parseLatestCryptoQuote(raw: unknown, pair: string): Quote | null {
+  const dto = unwrap('crypto latest quotes', readLatestCryptoQuotesDto(raw))
+  const q = dto.quotes[pair]
+  return q === undefined ? null : quoteFromDto('crypto latest quotes', q, pair)
 }
 
 /**
@@ -239,6 +254,10 @@ export function parseAsset(raw: unknown): AssetView {
       fractionable: dto.fractionable,
       // the classes the engine acts on; any other (us_option) leaves it to the symbol
       ...(dto.class === 'crypto' || dto.class === 'us_equity' ? { assetClass: dto.class } : {}),
+      // Alpaca sends these on crypto pairs only; an equity keeps the engine's tick and lot rules
+      ...(dto.price_increment === null ? {} : { priceIncrement: dec(dto.price_increment) }),
+      ...(dto.min_trade_increment === null ? {} : { qtyIncrement: dec(dto.min_trade_increment) }),
+      ...(dto.min_order_size === null ? {} : { minOrderSize: dec(dto.min_order_size) }),
     },
     assetClass: dto.class,
   }

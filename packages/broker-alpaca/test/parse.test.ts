@@ -90,9 +90,19 @@ describe('parsing Alpaca payloads (fixtures captured from docs.alpaca.markets)',
     expect(parseAsset({ ...fixture('asset'), status: 'inactive' }).asset.tradable).toBe(false)
     expect(parseAsset({ ...fixture('asset'), class: undefined }).assetClass).toBe('us_equity')
     expect(parseAsset(fixture('cryptoAsset'))).toEqual({
-      asset: { symbol: 'BTC/USD', tradable: true, fractionable: true, assetClass: 'crypto' },
+      asset: {
+        symbol: 'BTC/USD',
+        tradable: true,
+        fractionable: true,
+        assetClass: 'crypto',
+        priceIncrement: new Dec('1'),
+        qtyIncrement: new Dec('0.0001'),
+        minOrderSize: new Dec('0.0001'),
+      },
       assetClass: 'crypto',
     })
+    expect(parseAsset({ ...fixture('cryptoAsset'), price_increment: '0' }).asset.priceIncrement).toBeUndefined()
+    expect(() => parseAsset({ ...fixture('cryptoAsset'), min_trade_increment: '-1' })).toThrow(/must not be negative/)
   })
 
   it('reads the market clock: New York times with their offset, the timestamp to the millisecond', () => {

@@ -157,7 +157,7 @@ describe("the fake Alpaca's time in force (as Alpaca)", () => {
   it('describes a crypto pair as class crypto, fractionable', async () => {
     h = await start()
     const asset = await h.broker.getAsset('BTC/USD')
-    expect(asset).toEqual({ symbol: 'BTC/USD', tradable: true, fractionable: true, assetClass: 'crypto' })
+    expect(asset).toMatchObject({ symbol: 'BTC/USD', tradable: true, fractionable: true, assetClass: 'crypto' })
   })
 
   it('ends only day orders at the close: a gtc crypto order stays open', async () => {

@@ -55,6 +55,11 @@ const COMMANDS: Readonly<Record<string, CommandEntry>> = {
     summary: 'the DynamoDB store (ACX_STORE=dynamodb; needs @acx/service)',
     load: async () => (await import('./commands/service.js')).dynamodbCommand,
   },
+  submit: {
+    summary:
+      'send one order intent to acx: its HTTP API (--url) or its intake queue (--queue-url), checked first by the service’s own parser (needs @acx/service)',
+    load: async () => (await import('./commands/service.js')).submitCommand,
+  },
 }
 
 /** This package's version, from its package.json (found from the source or the build). */

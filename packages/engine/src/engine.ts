@@ -13,8 +13,8 @@ import { isBrokerError, type BrokerPort, type MarketClock } from './ports/broker
 import type { Clock } from './ports/clock.js'
 import { noopJournal, type ExecutionJournal } from './ports/executionJournal.js'
 import { noopLogger, type Logger } from './ports/logger.js'
-import { routeStrategy } from './routing/routeStrategy.js'
-import { routeBySize, type RouteDecision } from './routing/sizeRoute.js'
+import { routeStrategy, type RouteDecision } from './routing/routeStrategy.js'
+import { routeBySize } from './routing/sizeRoute.js'
 import { resolveMarketStats, type MarketStats } from './config/impactModel.js'
 import type { DailyStats } from './ports/broker.js'
 import { runAlmgrenChriss } from './strategy/almgrenChrissStrategy.js'
@@ -114,7 +114,8 @@ export type AssessmentRefusal =
   | { readonly kind: 'risk'; readonly code: RiskCheckCode; readonly message: string }
   | {
       readonly kind: 'venue'
-      readonly code: VenueRefusal['code']
+      /** `market_closed`: the session the order would trade in is no longer than the close margin. */
+      readonly code: VenueRefusal['code'] | 'market_closed'
       readonly message: string
       readonly brokerCode?: string
     }
@@ -323,6 +324,7 @@ export function createEngine(options: EngineOptions): Engine {
         arrival_mid: arrival ? priceText(arrival.mid) : null,
         horizon_seconds: planned.plan.horizonSeconds,
         route_reason: ex.routeReason,
+        route_detail: ex.routeDetail,
         order_pct_adv: planned.plan.orderPctAdv,
         participation_rate: planned.plan.participationRate,
         adv: quantityText(planned.plan.marketStats.adv),
@@ -392,6 +394,12 @@ export function createEngine(options: EngineOptions): Engine {
           : market.isOpen
             ? null
             : secondsToClose(market, market.nextOpenMs ?? now)
+      if (toClose !== null && toClose <= 0) {
+        // a session no longer than the close margin (a misconfigured session, or a margin longer than a
+        // half day): there is no time to trade in it, and a zero horizon has no schedule
+        const message = `${intent.symbol}: the session ends within AC_CLOSE_MARGIN_SECONDS (${config.execution.closeMarginSeconds} s) of its open: no time to trade`
+        return { ok: false, refusal: { kind: 'venue', code: 'market_closed', message } }
+      }
       const { plan } = planExecution(config, core, intent, strategy, {
         quote,
         lot: venue.lot,
@@ -459,6 +467,7 @@ export function createEngine(options: EngineOptions): Engine {
           expected_cost_bps: result.expectedCostBps,
           expected_std_bps: result.expectedStdBps,
           route_reason: result.routeReason,
+          route_detail: result.routeDetail,
           order_pct_adv: result.orderPctAdv,
           participation_rate: result.participationRate,
           error_code: result.error?.code ?? null,

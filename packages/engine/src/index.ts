@@ -51,7 +51,7 @@ export type { ChildOrder, NewChildOrder, OrderEvent, OrderEventType, OrderStatus
 export type { Fill } from './domain/fill.js'
 export { checkQuote } from './domain/quote.js'
 export type { Quote, QuoteCheck, QuoteFlag, UsableQuote } from './domain/quote.js'
-export { tickSize, roundToTick, isOnTick } from './domain/tick.js'
+export { tickSize, roundToTick, roundToIncrement, isOnTick } from './domain/tick.js'
 export type { ExecutionFailure, ExecutionFailureCode, ExecutionResult, SliceAttempt } from './domain/executionResult.js'
 
 // Ports
@@ -114,19 +114,26 @@ export type { MarketStats, StatsSource } from './config/impactModel.js'
 export { MIN_DAILY_BARS, dailyStatsFromBars } from './domain/marketStats.js'
 export type { DailyBar } from './domain/marketStats.js'
 export { routeBySize } from './routing/sizeRoute.js'
-export type { RouteDecision, RouteReason } from './routing/sizeRoute.js'
 export { toKernelParams, fromKernelSchedule, planSliceQty, halfSpreadFraction } from './config/kernelParams.js'
 export type { KernelSchedule } from './config/kernelParams.js'
-export { checkEngineConfig, engineConfigFromEnv, readEngineEnv, variableFor } from './config/engineEnv.js'
+export {
+  ENGINE_ENV_VARIABLES,
+  checkEngineConfig,
+  engineConfigFromEnv,
+  readEngineEnv,
+  variableFor,
+} from './config/engineEnv.js'
 export type { EngineEnvProblem, EngineEnvResult } from './config/engineEnv.js'
 export {
   DEFAULT_ROUTES,
   checkRouteSpec,
+  decideRoute,
   fnv1a32,
   parseRouteSpec,
   pickWeighted,
   routeStrategy,
 } from './routing/routeStrategy.js'
+export type { RouteDecision, RouteReason } from './routing/routeStrategy.js'
 export { limitPrice, aggressionAt } from './strategy/limitPrice.js'
 
 // Simulated market

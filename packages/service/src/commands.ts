@@ -3,7 +3,8 @@
 import { existsSync } from 'node:fs'
 import { CONFIG_DEFAULTS, readEngineEnv } from '@acx/engine'
 import { formatConfigProblems, loadConfig } from './config.js'
-import { createStore } from './createService.js'
+import { createStore } from './runtime.js'
+import { intentFromJson, submitIntent, type SubmitTarget } from './submit/submitIntent.js'
 import { createDynamoTable } from './persistence/dynamoTable.js'
 import type { ExecutionStore } from './persistence/executionStore.js'
 import { createSqliteStore } from './persistence/sqliteStore.js'
@@ -18,10 +19,10 @@ export { serve } from './serve.js'
  * The store a command reads: a SQLite file named with `--db` (it must exist: a typo must never create
  * an empty store), else the one the service's settings name (ACX_STORE and its variables).
  */
-export function openCommandStore(
+export async function openCommandStore(
   db: string | undefined,
   env: Readonly<Record<string, string | undefined>> = process.env,
-): ExecutionStore {
+): Promise<ExecutionStore> {
   if (db !== undefined) {
     if (!existsSync(db)) throw new ServiceError('SERVICE_INVALID_REQUEST', `--db ${db}: no such file`)
     return createSqliteStore({ path: db })
@@ -56,7 +57,7 @@ export interface ReportCommandOptions {
 /** `acx report`: execution quality from the store, as text in the chosen format. */
 export async function reportCommand(opts: ReportCommandOptions): Promise<string> {
   const since = opts.since === undefined ? null : parseWhen('--since', opts.since)
-  const store = openCommandStore(opts.db)
+  const store = await openCommandStore(opts.db)
   try {
     const report = await loadReport(store, { since, ...(opts.symbol ? { symbol: opts.symbol } : {}) })
     if (opts.format === 'json') return `${JSON.stringify(report, null, 2)}\n`
@@ -69,7 +70,7 @@ export async function reportCommand(opts: ReportCommandOptions): Promise<string>
 /** `acx prune`: deletes finished executions created before `--before`; returns the line it prints. */
 export async function pruneCommand(opts: { readonly before: string; readonly db?: string }): Promise<string> {
   const before = parseWhen('--before', opts.before)
-  const store = openCommandStore(opts.db)
+  const store = await openCommandStore(opts.db)
   try {
     let total = 0
     for (let n = -1; n !== 0; total += n) n = await store.prune(before.getTime(), 500)
@@ -103,7 +104,7 @@ export interface CalibrateCommandOptions {
 /** `acx calibrate`: η and γ by regression on the store's executions, as a table (or JSON) with the settings. */
 export async function calibrateCommand(opts: CalibrateCommandOptions): Promise<string> {
   const since = opts.since === undefined ? null : parseWhen('--since', opts.since)
-  const store = openCommandStore(opts.db)
+  const store = await openCommandStore(opts.db)
   try {
     const report = await calibrateFromStore(store, {
       tradingDaySeconds: readEngineEnv(process.env).input.tradingDaySeconds ?? CONFIG_DEFAULTS.tradingDaySeconds,
@@ -114,4 +115,45 @@ export async function calibrateCommand(opts: CalibrateCommandOptions): Promise<s
   } finally {
     await store.close()
   }
+}
+
+export interface SubmitCommandOptions {
+  readonly side?: string
+  readonly symbol?: string
+  readonly quantity?: string
+  readonly urgency?: string
+  readonly correlationId?: string
+  readonly strategy?: string
+  readonly closeType?: string
+  /** The whole intent as JSON instead of the fields above. */
+  readonly json?: string
+  /** The service (`POST /v1/orders`). */
+  readonly url: string
+  /** Bearer token; default `ACX_API_TOKEN`. Never printed. */
+  readonly token?: string
+  /** Send to this SQS queue instead of the HTTP API. */
+  readonly queueUrl?: string
+  readonly endpoint?: string
+  readonly region?: string
+}
+
+/**
+ * `acx submit`: one intent to a running acx, its HTTP API or its intake queue, checked first by the
+ * service's own parser. What it prints (the API's or the queue's answer, as JSON) and its exit code: 0
+ * sent and accepted, 1 refused by the service, 2 refused here (nothing sent).
+ */
+export async function submitCommand(
+  opts: SubmitCommandOptions,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Promise<{ readonly output: string; readonly exitCode: number }> {
+  const fromJson = opts.json === undefined ? undefined : intentFromJson(opts.json)
+  if (fromJson && !fromJson.ok) return { output: `${JSON.stringify(fromJson.answer)}\n`, exitCode: 2 }
+  const { side, symbol, quantity, urgency, correlationId, strategy, closeType } = opts
+  const flags = { side, symbol, quantity, urgency, correlationId, strategy, closeType }
+  const body = fromJson?.body ?? Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== undefined))
+  const target: SubmitTarget = opts.queueUrl
+    ? { kind: 'sqs', queueUrl: opts.queueUrl, endpoint: opts.endpoint, region: opts.region }
+    : { kind: 'http', url: opts.url, token: opts.token ?? env.ACX_API_TOKEN }
+  const out = await submitIntent(body, target)
+  return { output: `${JSON.stringify(out.answer)}\n`, exitCode: out.ok ? 0 : out.sent ? 1 : 2 }
 }

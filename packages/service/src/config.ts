@@ -1,5 +1,5 @@
 import { assertTradingSession, engineConfigFromEnv, type AcConfig, type TradingSession } from '@acx/engine'
-import { z } from 'zod'
+import * as z from 'zod'
 
 /** Symbols the built-in simulated market lists when ACX_SIM_SYMBOLS is not set: symbol:price:spread. */
 export const DEFAULT_SIM_SYMBOLS = 'AAPL:190:0.02,MSFT:410:0.04,SPY:520:0.01,TSLA:250:0.05,XYZ:12.5:0.06'
@@ -95,6 +95,8 @@ export const ConfigSchema = z
     RISK_OPEN_NOTIONAL_POLICY: oneOf(['queue', 'reject']).default('queue'),
     ACX_OUTSIDE_HOURS: oneOf(['queue', 'reject']).default('queue'),
     ACX_MAX_EVENT_STREAMS: int(0, 10_000).default(100),
+    /** `on`: the dashboard's page at `/`; `off`: the API only. */
+    ACX_DASHBOARD: z.enum(['on', 'off']).default('on'),
     ACX_TAKEOVER_INTERVAL_SECONDS: positive.default(10),
     ACX_SIM_TIME_SCALE: positive.default(1),
     ACX_SIM_SEED: int(0, 2 ** 31 - 1).default(1),
@@ -103,6 +105,16 @@ export const ConfigSchema = z
     ACX_SIM_SESSION: simSession.optional(),
     /** Unset: named after ACX_DB_PATH (`./data/acx.sim-venue.sqlite`; `:memory:` with a memory DB); see `createSimBroker`. */
     ACX_SIM_STATE_PATH: z.string().trim().min(1).optional(),
+    /** Secrets Manager secret holding the Alpaca keys (read once at start), instead of APCA_API_KEY_ID/SECRET_KEY. */
+    ACX_ALPACA_SECRET_ARN: z
+      .string()
+      .trim()
+      .regex(
+        /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/,
+        'must be a Secrets Manager secret ARN (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME)',
+      )
+      .optional(),
+    ACX_SECRETS_MANAGER_ENDPOINT: url.optional(),
     APCA_API_KEY_ID: z.string().trim().min(1).optional(),
     APCA_API_SECRET_KEY: z.string().trim().min(1).optional(),
     APCA_API_BASE_URL: url.default('https://paper-api.alpaca.markets'),
@@ -115,9 +127,14 @@ export const ConfigSchema = z
     const require = (key: keyof typeof c, when: string) => {
       if (!c[key]) ctx.addIssue({ code: 'custom', path: [key], message: `required when ${when}` })
     }
-    if (c.ACX_BROKER === 'alpaca') {
-      require('APCA_API_KEY_ID', 'ACX_BROKER=alpaca')
-      require('APCA_API_SECRET_KEY', 'ACX_BROKER=alpaca')
+    if (c.ACX_ALPACA_SECRET_ARN !== undefined) {
+      // one source of keys: a key in the environment beside the secret is a leftover to remove
+      for (const key of ['APCA_API_KEY_ID', 'APCA_API_SECRET_KEY'] as const)
+        if (c[key] !== undefined)
+          ctx.addIssue({ code: 'custom', path: [key], message: 'must not be set with ACX_ALPACA_SECRET_ARN' })
+    } else if (c.ACX_BROKER === 'alpaca') {
+      require('APCA_API_KEY_ID', 'ACX_BROKER=alpaca (or set ACX_ALPACA_SECRET_ARN)')
+      require('APCA_API_SECRET_KEY', 'ACX_BROKER=alpaca (or set ACX_ALPACA_SECRET_ARN)')
     }
     if (c.ACX_STORE === 'dynamodb') require('ACX_DYNAMODB_TABLE', 'ACX_STORE=dynamodb')
     if (c.ACX_INTAKE === 'sqs') require('ACX_SQS_QUEUE_URL', 'ACX_INTAKE=sqs')

@@ -1,30 +1,15 @@
-import {
-  Dec,
-  createEngine,
-  createRealClock,
-  createSimulatedMarket,
-  type BrokerPort,
-  type Clock,
-  type Engine,
-} from '@acx/engine'
-import { alpacaOptionsFromEnv, createAlpacaBroker } from '@acx/broker-alpaca'
+import type { BrokerPort, Clock, Engine } from '@acx/engine'
 import type { FastifyInstance } from 'fastify'
-import { randomUUID } from 'node:crypto'
-import { hostname } from 'node:os'
-import { basename, dirname, extname, join } from 'node:path'
 import type { Logger } from 'pino'
 import type { ServiceConfig } from './config.js'
-import { createExecutionManager, type ExecutionManager } from './executions/executionManager.js'
+import type { ExecutionManager } from './executions/executionManager.js'
 import { buildApp } from './http/app.js'
-import { instrumentBroker } from './observability/instrumentBroker.js'
 import { createMetrics, type ServiceMetrics } from './observability/metrics.js'
 import type { ExecutionStore } from './persistence/executionStore.js'
-import { createSqliteStore } from './persistence/sqliteStore.js'
-
-import { createDynamoStore } from './persistence/dynamoStore.js'
-import { createSqliteSimVenueStore } from './persistence/sqliteSimVenueStore.js'
 import { createSqsConsumer } from './intake/sqsConsumer.js'
 import { isServiceError, PERMANENT_REFUSALS, ServiceError } from './errors.js'
+import { createQuoteTape, recordQuotes, type QuoteTape } from './dashboard/quoteTape.js'
+import { createRuntime, storeSetting, type RuntimeDeps } from './runtime.js'
 
 export interface Service {
   readonly config: ServiceConfig
@@ -41,126 +26,23 @@ export interface Service {
   stop(): Promise<void>
 }
 
-export interface ServiceDeps {
-  /** Overrides the broker chosen by ACX_BROKER (tests). */
-  readonly broker?: BrokerPort
-  readonly clock?: Clock
-  readonly store?: ExecutionStore
-}
-
-/**
- * The simulated market `npm start` runs on: symbols from ACX_SIM_SYMBOLS, time sped up by
- * ACX_SIM_TIME_SCALE, its orders, fills and positions kept across restarts in the SQLite file
- * ACX_SIM_STATE_PATH. Unset, that is named after ACX_DB_PATH (`./data/acx.sqlite` →
- * `./data/acx.sim-venue.sqlite`), so each store has its own venue and two services whose stores share
- * a directory never share one. `close` releases the file.
- */
-export function createSimBroker(config: ServiceConfig, clock: Clock): BrokerPort & { close(): Promise<void> } {
-  const db = config.ACX_DB_PATH
-  const path =
-    config.ACX_SIM_STATE_PATH ??
-    (db === ':memory:' ? db : join(dirname(db), `${basename(db, extname(db))}.sim-venue.sqlite`))
-  let store: ReturnType<typeof createSqliteSimVenueStore>
-  try {
-    store = createSqliteSimVenueStore({ path })
-  } catch (err) {
-    throw new ServiceError('SERVICE_STORE_UNAVAILABLE', `ACX_SIM_STATE_PATH=${path}: ${(err as Error).message}`, {
-      cause: err,
-    })
-  }
-  try {
-    const market = createSimulatedMarket({
-      clock,
-      seed: config.ACX_SIM_SEED,
-      symbols: config.ACX_SIM_SYMBOLS,
-      store,
-      ...(config.ACX_SIM_SESSION ? { session: config.ACX_SIM_SESSION } : {}),
-    })
-    return Object.assign(market, { close: async () => store.close() })
-  } catch (err) {
-    store.close()
-    throw err
-  }
-}
-
-/** A broker the service can close on stop (the Alpaca adapter holds a trade-update stream open). */
-type ClosableBroker = BrokerPort & { close?: () => Promise<void> }
-
-/** The broker ACX_BROKER names: the simulated market, or Alpaca from the APCA_* settings. */
-export function createBroker(config: ServiceConfig, clock: Clock, logger: Logger): ClosableBroker {
-  if (config.ACX_BROKER === 'sim') return createSimBroker(config, clock)
-  const env = {
-    APCA_API_KEY_ID: config.APCA_API_KEY_ID,
-    APCA_API_SECRET_KEY: config.APCA_API_SECRET_KEY,
-    APCA_API_BASE_URL: config.APCA_API_BASE_URL,
-    APCA_DATA_BASE_URL: config.APCA_DATA_BASE_URL,
-  }
-  return createAlpacaBroker(
-    alpacaOptionsFromEnv(env, {
-      logger: logger.child({ component: 'alpaca' }),
-      clock,
-      maxRequestsPerMinute: config.ACX_ALPACA_MAX_REQUESTS_PER_MINUTE,
-      statsLookbackDays: config.AC_STATS_LOOKBACK_DAYS,
-    }),
-  )
-}
-
-/** The setting that names the store, for messages: `ACX_DB_PATH=…` or `ACX_DYNAMODB_TABLE=…`. */
-const storeSetting = (config: ServiceConfig): string =>
-  config.ACX_STORE === 'sqlite'
-    ? `ACX_DB_PATH=${config.ACX_DB_PATH}`
-    : `ACX_DYNAMODB_TABLE=${config.ACX_DYNAMODB_TABLE ?? ''}`
-
-/**
- * The store ACX_STORE names: SQLite at ACX_DB_PATH, or the DynamoDB table ACX_DYNAMODB_TABLE. A store
- * that cannot be used throws a `ServiceError` (`SERVICE_STORE_*`) whose message starts with the setting.
- */
-export function createStore(config: ServiceConfig): ExecutionStore {
-  if (config.ACX_STORE === 'sqlite') {
-    try {
-      return createSqliteStore({ path: config.ACX_DB_PATH })
-    } catch (err) {
-      if (!isServiceError(err)) throw err
-      throw new ServiceError(err.code, `${storeSetting(config)}: ${err.message}`, { cause: err })
-    }
-  }
-  return createDynamoStore({
-    tableName: config.ACX_DYNAMODB_TABLE!,
-    ...(config.ACX_DYNAMODB_ENDPOINT ? { endpoint: config.ACX_DYNAMODB_ENDPOINT } : {}),
-    ...(config.AWS_REGION ? { region: config.AWS_REGION } : {}),
-  })
-}
+export type ServiceDeps = Omit<RuntimeDeps, 'metrics'>
 
 /** Wires configuration, broker, clock, store, engine, execution manager, HTTP app and queue intake. */
 export async function createService(config: ServiceConfig, logger: Logger, deps: ServiceDeps = {}): Promise<Service> {
-  const clock =
-    deps.clock ??
-    (config.ACX_BROKER === 'sim' ? createRealClock({ scale: config.ACX_SIM_TIME_SCALE }) : createRealClock())
   const metrics = createMetrics()
-  // the store first: if it cannot be used, that is the message an operator needs
-  const store = deps.store ?? createStore(config)
-  const rawBroker: ClosableBroker = deps.broker ?? createBroker(config, clock, logger)
-  const broker = instrumentBroker(rawBroker, metrics)
-  // the engine journals through the manager, and the manager runs executions on the engine
-  const engineRef: { current?: Engine } = {}
-  const manager = createExecutionManager({
-    engine: () => engineRef.current!,
-    store,
-    clock,
-    logger,
+  // the bid/ask each child order was priced from, for the dashboard's timeline
+  let tape: QuoteTape | undefined
+  const runtime = await createRuntime(config, logger, {
+    ...deps,
     metrics,
-    maxConcurrent: config.ACX_MAX_CONCURRENT_EXECUTIONS,
-    recovery: config.ACX_RECOVERY,
-    workerId: config.ACX_WORKER_ID ?? `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`,
-    leaseMs: config.ACX_LEASE_SECONDS * 1000,
-    maxQueued: config.ACX_MAX_QUEUED_EXECUTIONS,
-    ...(config.RISK_MAX_OPEN_NOTIONAL ? { maxOpenNotional: new Dec(config.RISK_MAX_OPEN_NOTIONAL) } : {}),
-    openNotionalPolicy: config.RISK_OPEN_NOTIONAL_POLICY,
-    storeProbeIntervalMs: config.ACX_STORE_PROBE_SECONDS * 1000,
-    outsideHours: config.ACX_OUTSIDE_HOURS,
+    wrapBroker: (broker, clock) => {
+      tape = createQuoteTape({ startedAtMs: clock.now() })
+      return recordQuotes(broker, tape)
+    },
   })
-  const engine = createEngine({ broker, clock, config: config.engine, logger, journal: manager.journal })
-  engineRef.current = engine
+  const quotes = tape!
+  const { engine, manager, store, broker, clock } = runtime
   const app = buildApp({
     manager,
     metrics,
@@ -168,6 +50,13 @@ export async function createService(config: ServiceConfig, logger: Logger, deps:
     bodyLimitBytes: config.ACX_BODY_LIMIT_BYTES,
     maxEventStreams: config.ACX_MAX_EVENT_STREAMS,
     ...(config.ACX_API_TOKEN ? { apiToken: config.ACX_API_TOKEN } : {}),
+    dashboard: {
+      queries: store,
+      quotes,
+      ...(config.ACX_DASHBOARD === 'on'
+        ? { assets: async () => (await import('@acx/dashboard')).dashboardAssets }
+        : {}),
+    },
   })
   const consumer =
     config.ACX_INTAKE === 'sqs'
@@ -247,8 +136,7 @@ export async function createService(config: ServiceConfig, logger: Logger, deps:
       await consumer?.stop()
       await manager.drain(config.ACX_SHUTDOWN_TIMEOUT_SECONDS * 1000)
       await app.close()
-      await rawBroker.close?.()
-      await store.close()
+      await runtime.close()
     },
   }
 }

@@ -1,6 +1,14 @@
 export { ConfigSchema, DEFAULT_SIM_SYMBOLS, formatConfigProblems, loadConfig } from './config.js'
 export type { ConfigProblem, ConfigResult, ServiceConfig, ServiceSettings } from './config.js'
-export { createBroker, createService, createSimBroker } from './createService.js'
+export { createService } from './createService.js'
+export { ENGINE_ENV_VARIABLES } from '@acx/engine'
+export { ineffectiveSettings } from './config/ineffectiveSettings.js'
+export type { IneffectiveSetting } from './config/ineffectiveSettings.js'
+export { HANDLER_MARGIN_MS, longestPlannedSeconds } from './lambda/timeBudget.js'
+export { DYNAMO_TTL_ATTRIBUTE, dynamoTableDefinition } from './persistence/dynamoTable.js'
+export { createBroker, createRuntime, createStore } from './runtime.js'
+export type { Runtime, RuntimeDeps } from './runtime.js'
+export { createSimBroker } from './simBroker.js'
 export type { Service, ServiceDeps } from './createService.js'
 export { SERVICE_ERRORS, ServiceError, isServiceError } from './errors.js'
 export type { ServiceErrorCode, ServiceErrorIssue } from './errors.js'
@@ -55,5 +63,6 @@ export {
   pruneCommand,
   reportCommand,
   serve,
+  submitCommand,
 } from './commands.js'
-export type { CalibrateCommandOptions, ReportCommandOptions } from './commands.js'
+export type { CalibrateCommandOptions, ReportCommandOptions, SubmitCommandOptions } from './commands.js'

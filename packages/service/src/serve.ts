@@ -3,7 +3,9 @@ import type { ServiceConfig } from './config.js'
 import { createService, type Service } from './createService.js'
 
 import { createLogger } from './observability/logger.js'
+import { ineffectiveSettings } from './config/ineffectiveSettings.js'
 import { isServiceError } from './errors.js'
+import { resolveAlpacaKeys } from './secrets/alpacaSecret.js'
 
 /** A start-up failure an operator can fix, as one line naming the setting; undefined for a bug. */
 function startFailure(err: unknown, config: ServiceConfig): string | undefined {
@@ -28,11 +30,14 @@ export async function serve(env: Readonly<Record<string, string | undefined>> = 
     process.exitCode = 2
     return
   }
-  const { config } = loaded
+  let config = loaded.config
   const logger = createLogger(config.ACX_LOG_LEVEL)
+  for (const { variable, message } of ineffectiveSettings(env, config.engine.impact.model))
+    logger.warn({ setting: variable }, `${variable} ${message}`)
   let service: Service
   let address: string
   try {
+    config = await resolveAlpacaKeys(config)
     service = await createService(config, logger)
     address = await service.start()
   } catch (err) {

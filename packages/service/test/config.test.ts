@@ -52,7 +52,9 @@ describe('loadConfig', () => {
     const r = loadConfig({ ACX_BROKER: 'alpaca', APCA_API_KEY_ID: 'PKTESTKEY' })
     expect(r.ok).toBe(false)
     if (r.ok) return
-    expect(r.problems).toEqual([{ variable: 'APCA_API_SECRET_KEY', message: 'required when ACX_BROKER=alpaca' }])
+    expect(r.problems).toEqual([
+      { variable: 'APCA_API_SECRET_KEY', message: 'required when ACX_BROKER=alpaca (or set ACX_ALPACA_SECRET_ARN)' },
+    ])
     expect(JSON.stringify(r.problems)).not.toContain('PKTESTKEY')
   })
 

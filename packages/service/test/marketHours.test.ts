@@ -89,7 +89,7 @@ describe('market hours', () => {
     expect(done.scheduledFor).toBeNull()
     const metrics = (await http(`${svc.url}/metrics`, 'GET')).text
     expect(metrics).toMatch(/acx_scheduled_executions_total 1/)
-  })
+  }, 30_000) // ≈ 4 s of wall time (3 s to the open, the run); a loaded machine takes longer
 
   it('with ACX_OUTSIDE_HOURS=reject refuses an intent while closed with 422 market_closed, storing nothing', async () => {
     const svc = await start(NEW_YORK('09:00:00'), { ACX_OUTSIDE_HOURS: 'reject' })

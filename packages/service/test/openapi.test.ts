@@ -12,7 +12,7 @@ import { createRealClock, createSimulatedMarket } from '@acx/engine'
 import type { z } from 'zod'
 import type { errorBody, ServiceErrorCode } from '../src/errors.js'
 import { buildOpenApiDocument, openApiPath } from '../src/http/openapi.js'
-import { API_ROUTES } from '../src/http/routes.js'
+import { API_ROUTES, PAGE_ROUTES } from '../src/http/routes.js'
 import type { ErrorBody } from '../src/http/schemas.js'
 import { eventually, FAST_ENV, startService, tempDir, type RunningService } from './support/testService.js'
 
@@ -360,8 +360,12 @@ describe('the OpenAPI description', () => {
     expect(validator({ $ref: '#/components/schemas/Health' })({ status: 'ok', extra: 1 })).toBe(false)
   })
 
-  it('describes every route fastify registers, and nothing it does not', () => {
-    const registered = registeredRoutes(svc.service.app.printRoutes({ commonPrefix: false }))
+  it('describes every route fastify registers but the dashboard page, and nothing it does not', () => {
+    // the dashboard's page (ACX_DASHBOARD=on) and its files: public, no part of the API, not described
+    const pages = Object.values(PAGE_ROUTES).flatMap((r) => [`GET ${r.url}`, `HEAD ${r.url}`])
+    const all = registeredRoutes(svc.service.app.printRoutes({ commonPrefix: false }))
+    expect(all).toEqual(expect.arrayContaining(pages))
+    const registered = all.filter((r) => !pages.includes(r))
     expect(registered.length).toBeGreaterThan(API_ROUTES.length)
     const described = Object.entries<Json>(document.paths).flatMap(([path, item]) =>
       Object.keys(item).map((method) => `${method.toUpperCase()} ${path}`),
@@ -461,7 +465,18 @@ describe('the OpenAPI description', () => {
     for (const query of ['limit=0', 'status=done', 'cursor=nope', 'colour=red'])
       expect((await call('GET', '/v1/orders', { query })).status, query).toBe(400)
 
-    // preview: a plan, refusals, bad input
+    // what the dashboard reads: the journal's head, the quotes an execution was priced from, the report
+    const head = await call('GET', '/v1/events/head')
+    expect(typeof head.json.lastEventId).toBe('string')
+    const tape = await call('GET', '/v1/orders/{id}/quotes', { params: { id: filledId } })
+    expect(tape.json.quotes[0]).toEqual(filled.arrivalQuote)
+    expect((await call('GET', '/v1/orders/{id}/quotes', { params: { id: 'nope' } })).status).toBe(404)
+    expect((await call('GET', '/v1/orders/{id}/quotes', { path: '/v1/orders/%E0%A4%A/quotes' })).status).toBe(400)
+    const report = await call('GET', '/v1/report', { query: 'since=1d&symbol=aapl' })
+    expect(report.json).toMatchObject({ symbol: 'AAPL', executions: 1 })
+    for (const query of ['since=yesterday', 'symbol=a%20a', 'colour=red'])
+      expect((await call('GET', '/v1/report', { query })).status, query).toBe(400)
+
     const { correlationId: _none, ...previewIntent } = order('oa-preview', { urgency: 'MEDIUM' })
     const preview = await call('POST', '/v1/preview', { body: previewIntent })
     expect(preview.json.plan.strategy).toBe('almgren_chriss')

@@ -676,6 +676,22 @@ export function brokerPortContract(name: string, factory: ContractFactory, optio
       })
 
       kase(
+        'crypto-quote-position',
+        'quotes a crypto pair under its own symbol and, after a fill, reads its position back under the pair',
+        async () => {
+          const s = await open()
+          const q = await s.broker.getQuote(s.aroundTheClockSymbol)
+          expect(q?.symbol).toBe(s.aroundTheClockSymbol)
+          expect(q!.bid.gt(0) && q!.bid.lte(q!.ask)).toBe(true)
+          const sent = await s.broker.submitOrder(await cryptoBuy(s, 'pos', 'ioc', 'market'))
+          expect((await untilTerminal(s, sent.id)).status).toBe('filled')
+          const p = await s.broker.getPosition(s.aroundTheClockSymbol)
+          expect(p?.symbol).toBe(s.aroundTheClockSymbol)
+          expect(p?.qty.eq('0.01')).toBe(true)
+        },
+      )
+
+      kase(
         'tif-crypto-day',
         'refuses day for a crypto pair (it trades around the clock; Alpaca takes gtc or ioc): BROKER_REJECTED, reason invalid_request, nothing created',
         async () => {

@@ -1,4 +1,4 @@
-// `serve`, `report`, `prune` and `dynamodb`: the placement service's commands. `@acx/service` is an
+// `serve`, `report`, `calibrate`, `prune`, `dynamodb` and `submit`: the placement service's commands. `@acx/service` is an
 // optional peer dependency of the command line, loaded only when one of these runs.
 import { Option, type Command } from 'commander'
 import type { CommandModule } from '../cli.js'
@@ -82,6 +82,31 @@ export const dynamodbCommand: CommandModule = {
       .option('--region <region>', 'AWS region (default: AWS_REGION or the shared config)')
       .action(async (opts: { table: string; endpoint?: string; region?: string }) => {
         process.stdout.write(await (await loadService('dynamodb create-table')).createTableCommand(opts))
+      })
+  },
+}
+
+export const submitCommand: CommandModule = {
+  register(command: Command) {
+    command
+      .option('--side <side>', 'BUY or SELL')
+      .option('--symbol <symbol>', 'e.g. AAPL')
+      .option('--quantity <quantity>', 'a decimal, e.g. 10')
+      .option('--urgency <urgency>', 'LOW, MEDIUM or HIGH')
+      .option('--correlation-id <id>', 'the idempotency key, e.g. test-ac-001')
+      .option('--strategy <strategy>', 'force a strategy (almgren_chriss, twap, walk_the_book, market)')
+      .option('--close-type <type>', 'close a position instead of opening one')
+      .option('--json <intent>', 'the whole intent as JSON instead of the flags above')
+      .option('--url <url>', 'the service (POST /v1/orders)', 'http://127.0.0.1:8080')
+      .option('--token <token>', 'bearer token (default: ACX_API_TOKEN); never printed')
+      .option('--queue-url <url>', 'send to this SQS queue instead of the HTTP API')
+      .option('--endpoint <url>', 'with --queue-url: a local SQS server')
+      .option('--region <region>', 'with --queue-url: AWS region (default: AWS_REGION)')
+      .action(async (opts: { url: string } & Record<string, string | undefined>) => {
+        const { output, exitCode } = await (await loadService('submit')).submitCommand(opts)
+        process.stdout.write(output)
+        // 2: refused here, nothing sent; 1: refused by the service
+        if (exitCode !== 0) process.exitCode = exitCode
       })
   },
 }

@@ -56,6 +56,31 @@ const RISK_VARIABLES = {
   RISK_BLOCKED_SYMBOLS: 'blockedSymbols',
 } as const
 
+/** Every variable `readEngineEnv` reads (the engine's settings), for tools that check a set of settings by name. */
+export const ENGINE_ENV_VARIABLES: readonly string[] = [
+  ...Object.keys(AC_NUMBERS),
+  'AC_MARKET_FALLBACK',
+  'AC_PROFILE',
+  'AC_SYMBOL_PROFILES',
+  'AC_TRADING_DAY_SECONDS',
+  'WTB_PRICE_STEPS',
+  'WTB_STEP_WAIT_SECONDS',
+  'ROUTE_LOW',
+  'ROUTE_MEDIUM',
+  'ROUTE_HIGH',
+  'ROUTE_SYMBOL_OVERRIDES',
+  'QUOTE_MAX_AGE_SECONDS',
+  'FRACTIONAL_TRADING',
+  'AC_IMPACT_MODEL',
+  ...Object.keys(IMPACT_NUMBERS),
+  'AC_DEFAULT_ADV',
+  'AC_SYMBOL_ADV',
+  'AC_SYMBOL_VOLATILITY',
+  'ROUTE_AC_MIN_ADV_PCT',
+  ...Object.keys(EXECUTION_NUMBERS),
+  ...Object.keys(RISK_VARIABLES),
+]
+
 /**
  * The variable that sets a configuration path, for `createAcConfig`'s issues (their paths name fields).
  * The one table from the engine's fields back to the environment.

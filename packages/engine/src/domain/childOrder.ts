@@ -32,6 +32,11 @@ export type OrderEvent =
   | { readonly type: 'accept'; readonly tsEvent: number; readonly brokerOrderId: BrokerOrderId }
   | { readonly type: 'reject'; readonly tsEvent: number; readonly reason: string }
   | { readonly type: 'fill'; readonly tsEvent: number; readonly fill: Fill }
+  /**
+   * The venue reports the order filled and every fill is already applied: a resume adopted the fills of
+   * a run that stopped after journaling the completing fill and before journaling the status it led to.
+   */
+  | { readonly type: 'complete'; readonly tsEvent: number }
   | { readonly type: 'cancel_request'; readonly tsEvent: number }
   | { readonly type: 'cancel_confirm'; readonly tsEvent: number }
   | { readonly type: 'expire'; readonly tsEvent: number }
@@ -42,6 +47,7 @@ export type OrderEventType = OrderEvent['type']
  * Every allowed (status, event) pair and where it leads. A pair missing here throws
  * `ENGINE_INVALID_TRANSITION`. A `fill` that completes the quantity moves to `filled` instead of the
  * status listed (except after a cancel was confirmed or the order expired, which stay as they are).
+ * `complete` is allowed only once the filled quantity is the order quantity.
  */
 export const TRANSITIONS: Readonly<Record<OrderStatus, Partial<Readonly<Record<OrderEventType, OrderStatus>>>>> = {
   created: {
@@ -66,6 +72,7 @@ export const TRANSITIONS: Readonly<Record<OrderStatus, Partial<Readonly<Record<O
     // Alpaca can answer a POST with 200 and reject the order afterwards
     reject: 'rejected',
     fill: 'partially_filled',
+    complete: 'filled',
     cancel_request: 'pending_cancel',
     // the cancel was confirmed before we saw our own request taken (a fast venue, a poll that raced it)
     cancel_confirm: 'canceled',
@@ -74,6 +81,7 @@ export const TRANSITIONS: Readonly<Record<OrderStatus, Partial<Readonly<Record<O
   partially_filled: {
     accept: 'partially_filled',
     fill: 'partially_filled',
+    complete: 'filled',
     cancel_request: 'pending_cancel',
     cancel_confirm: 'canceled',
     // done_for_day, then expired at the close with part of it filled
@@ -83,6 +91,7 @@ export const TRANSITIONS: Readonly<Record<OrderStatus, Partial<Readonly<Record<O
     accept: 'pending_cancel',
     // a fill racing the cancel: the venue executed before it processed the request
     fill: 'pending_cancel',
+    complete: 'filled',
     // the request was repeated (the engine re-sends an unconfirmed cancel)
     cancel_request: 'pending_cancel',
     cancel_confirm: 'canceled',
@@ -180,7 +189,8 @@ function with_(o: ChildOrder, c: Partial<ChildOrder>): ChildOrder {
 }
 
 /**
- * Applies one event. Throws `ENGINE_INVALID_TRANSITION` for a pair not in `TRANSITIONS`,
+ * Applies one event. Throws `ENGINE_INVALID_TRANSITION` for a pair not in `TRANSITIONS` (or a
+ * `complete` while part of the quantity is unfilled),
  * `ENGINE_DUPLICATE_FILL` for a fill id already applied (the caller drops it), and `ENGINE_OVERFILL`
  * for a fill beyond the order quantity.
  */
@@ -197,6 +207,12 @@ export function applyOrderEvent(order: ChildOrder, event: OrderEvent): ChildOrde
     throw new EngineError(
       'ENGINE_INVALID_TRANSITION',
       `${event.type} not allowed for child order ${order.clientOrderId} in status ${order.status}`,
+    )
+  }
+  if (event.type === 'complete' && !order.filledQty.eq(order.qty)) {
+    throw new EngineError(
+      'ENGINE_INVALID_TRANSITION',
+      `complete not allowed for child order ${order.clientOrderId} with ${order.filledQty.toString()} of ${order.qty.toString()} filled`,
     )
   }
   const updatedAt = Math.max(order.updatedAt, event.tsEvent)

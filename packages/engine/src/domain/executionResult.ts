@@ -6,7 +6,7 @@ import type { StrategyName } from './strategyName.js'
 import type { RiskCheckCode } from '../risk/riskLimits.js'
 import type { MarketStats } from '../config/impactModel.js'
 import type { ParticipationCapEffect } from '../execution/planExecution.js'
-import type { RouteReason } from '../routing/sizeRoute.js'
+import type { RouteReason } from '../routing/routeStrategy.js'
 
 /** Why an execution did not complete. */
 export type ExecutionFailureCode =
@@ -95,6 +95,8 @@ export interface ExecutionResult {
   readonly horizonShortenedFromSeconds: number | null
   /** Why the intent got `executionStrategy` (the intent named it, a symbol override, its urgency, or the size rule). */
   readonly routeReason: RouteReason
+  /** The same in one line (`RouteDecision.detail`): `urgency MEDIUM: almgren_chriss:20,walk_the_book:80, bucket 37 of 100`. */
+  readonly routeDetail: string
   /** The σ and ADV the execution was planned with, each with its source (`override`, `venue`, `default`); null when it never planned. */
   readonly marketStats: MarketStats | null
   /** The order's size, % of the ADV; null when it never planned. */

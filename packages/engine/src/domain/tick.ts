@@ -22,5 +22,17 @@ export function roundToTick(price: Decimal, side: 'BUY' | 'SELL'): Decimal {
   return rounded.gt(0) ? rounded : SUB_PENNY
 }
 
+/**
+ * Puts a price on a venue's own price step (a crypto pair's `price_increment`), rounding toward the
+ * passive side as `roundToTick` does; never below one step.
+ */
+export function roundToIncrement(price: Decimal, side: 'BUY' | 'SELL', increment: Decimal): Decimal {
+  const rounded = price
+    .div(increment)
+    .toDecimalPlaces(0, side === 'BUY' ? Decimal.ROUND_FLOOR : Decimal.ROUND_CEIL)
+    .mul(increment)
+  return rounded.gt(0) ? rounded : increment
+}
+
 /** True when the price is a positive multiple of its tick. */
 export const isOnTick = (price: Decimal): boolean => price.gt(0) && price.mod(tickSize(price)).isZero()

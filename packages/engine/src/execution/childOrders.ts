@@ -520,6 +520,17 @@ export class ChildOrders {
       )
     }
     switch (bo.status) {
+      case 'filled':
+        // Every fill is booked but the child is still open: a resume adopted the stored fills of a run
+        // that stopped between journaling the completing fill and journaling the status it led to.
+        if (!isTerminal(c.status) && c.filledQty.eq(c.qty)) {
+          c = await this.apply(c, { type: 'complete', tsEvent: now })
+          ctx.log.info(
+            { ...ctx.fields(), client_order_id: c.clientOrderId, status: c.status },
+            'Filled child order settled: its fills were stored, its status was not',
+          )
+        }
+        break
       case 'pending_cancel':
         if (!isTerminal(c.status) && c.status !== 'pending_cancel')
           c = await this.apply(c, { type: 'cancel_request', tsEvent: now })

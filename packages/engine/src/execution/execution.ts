@@ -18,7 +18,7 @@ import { StopExecution } from './stopExecution.js'
 import type { ExecutionPlan } from './planExecution.js'
 import { VenueCalls } from './venueCalls.js'
 import type { MarketStats } from '../config/impactModel.js'
-import type { RouteDecision, RouteReason } from '../routing/sizeRoute.js'
+import type { RouteDecision, RouteReason } from '../routing/routeStrategy.js'
 
 /** Where a previous run left off (see `ExecuteOptions.resume`). */
 export interface ResumeState {
@@ -44,6 +44,7 @@ export class Execution implements ExecutionContext {
   /** When this run began. */
   readonly runStartedAt: number
   private lotSize: Decimal = new Dec(1)
+  private tick: Decimal | undefined
   private tradesAroundTheClock: boolean
   private arrivalQuote: UsableQuote | null = null
   /** On a resume: the first run's arrival mid, which the shortfall is measured against. */
@@ -85,6 +86,11 @@ export class Execution implements ExecutionContext {
     return this.sizing?.route.reason ?? (this.intent.strategy !== undefined ? 'intent_strategy' : 'urgency')
   }
 
+  /** The route decision in one line (without a recorded decision, its code). */
+  get routeDetail(): string {
+    return this.sizing?.route.detail ?? this.routeReason
+  }
+
   /** A run that continues an execution after a restart. */
   get resuming(): boolean {
     return this.runStartedAt !== this.startedAt || this.orders.adopted
@@ -101,6 +107,15 @@ export class Execution implements ExecutionContext {
 
   setLot(lot: Decimal): void {
     this.lotSize = lot
+  }
+
+  /** The asset's own price step when the venue gives one (a crypto pair's); undefined: the equity tick. */
+  get priceIncrement(): Decimal | undefined {
+    return this.tick
+  }
+
+  setPriceIncrement(increment: Decimal | undefined): void {
+    this.tick = increment
   }
 
   /** Whether the asset trades around the clock, as the venue classes it (set by the preflight). */
@@ -274,6 +289,7 @@ export class Execution implements ExecutionContext {
       horizonSeconds: this.planned?.horizonSeconds ?? null,
       horizonShortenedFromSeconds: this.planned?.shortenedFromSeconds ?? null,
       routeReason: this.routeReason,
+      routeDetail: this.routeDetail,
       marketStats: this.planned?.marketStats ?? this.sizing?.stats ?? null,
       orderPctAdv: this.planned?.orderPctAdv ?? null,
       participationRate: this.planned?.participationRate ?? null,

@@ -20,6 +20,8 @@ export type VenueCheck =
   | {
       readonly ok: true
       readonly lot: Decimal
+      /** The asset's own price step when the venue gives one (a crypto pair's); absent: the equity tick. */
+      readonly priceIncrement?: Decimal
       /** A crypto asset (by the venue's class, else by the symbol): gtc/ioc orders, never day. */
       readonly aroundTheClock: boolean
     }
@@ -30,7 +32,8 @@ export type VenueCall = <T>(op: string, fn: () => Promise<T>) => Promise<T>
 
 /**
  * What the venue must confirm before anything is sent: the asset exists and trades, the quantity is in
- * whole lots (whole shares unless the asset is fractionable and fractional trading is on), and a close is
+ * whole lots (the asset's own quantity step when the venue gives one, as for a crypto pair; else whole
+ * shares unless the asset is fractionable and fractional trading is on), and a close is
  * covered by the position (`toClose`: on a resume, what earlier runs sold is already out of it). The same
  * checks at intake and at the start of an execution, with the same codes.
  */
@@ -54,13 +57,20 @@ export async function checkAtVenue(
     return refuse('broker_error', `asset lookup failed: ${(e as Error).message}`, e)
   }
   if (!asset.tradable) return refuse('asset_not_tradable', `${intent.symbol} is not tradable`)
-  const lot = asset.fractionable && config.fractionalTrading ? new Dec('1e-9') : new Dec(1)
+  const lot = asset.qtyIncrement ?? (asset.fractionable && config.fractionalTrading ? new Dec('1e-9') : new Dec(1))
   if (!floorToLot(intent.quantity, lot).eq(intent.quantity)) {
-    return refuse('fractional_not_allowed', `${intent.quantity.toFixed()} ${intent.symbol}: whole shares only`)
+    const why = asset.qtyIncrement === undefined ? 'whole shares only' : `not a multiple of its step ${lot.toFixed()}`
+    return refuse('fractional_not_allowed', `${intent.quantity.toFixed()} ${intent.symbol}: ${why}`)
   }
   const aroundTheClock =
     asset.assetClass === undefined ? tradesAroundTheClock(intent.symbol) : asset.assetClass === 'crypto'
-  if (intent.closeType === 'NONE') return { ok: true, lot, aroundTheClock }
+  const ok = {
+    ok: true as const,
+    lot,
+    aroundTheClock,
+    ...(asset.priceIncrement === undefined ? {} : { priceIncrement: asset.priceIncrement }),
+  }
+  if (intent.closeType === 'NONE') return ok
   let held: Decimal
   try {
     held = (await call('getPosition', () => broker.getPosition(intent.symbol)))?.qty ?? new Dec(0)
@@ -72,5 +82,5 @@ export async function checkAtVenue(
       'insufficient_position',
       `closing ${toClose.toFixed()} ${intent.symbol} but holding ${held.toFixed()}`,
     )
-  return { ok: true, lot, aroundTheClock }
+  return ok
 }

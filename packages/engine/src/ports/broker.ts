@@ -180,6 +180,18 @@ export interface Asset {
    * never `day`. Absent: decided by the symbol (a pair such as `BTC/USD` is crypto).
    */
   readonly assetClass?: 'us_equity' | 'crypto'
+  /**
+   * The venue's own price step (Alpaca's `price_increment` on a crypto pair). When present, limit prices
+   * are multiples of it; absent: the equity tick (`tickSize`: $0.01 at ≥ $1, $0.0001 below).
+   */
+  readonly priceIncrement?: Decimal
+  /**
+   * The venue's own quantity step (Alpaca's `min_trade_increment` on a crypto pair). When present it is
+   * the lot; absent: whole shares, or 10⁻⁹ when fractionable and fractional trading is on.
+   */
+  readonly qtyIncrement?: Decimal
+  /** The smallest order the venue takes (Alpaca's `min_order_size` on a crypto pair). */
+  readonly minOrderSize?: Decimal
 }
 
 /**

@@ -78,28 +78,78 @@ export function parseRouteSpec(value: string): Validation<RouteSpec> {
   return checkRouteSpec(out)
 }
 
-/** Picks from a split by the correlation id's hash: the same id always gets the same strategy. */
-export function pickWeighted(spec: RouteSpec, correlationId: string): StrategyName {
+/** The strategy a route gives a correlation id, and the hash bucket (0 … total weight − 1) that chose it. */
+function pickFromSpec(
+  spec: RouteSpec,
+  correlationId: string,
+): { strategy: StrategyName; bucket: number; total: number } {
   const total = spec.reduce((s, o) => s + o.weight, 0)
   const first = spec[0]
   if (first === undefined || total <= 0)
     throw new EngineError('ENGINE_INVALID_ARGUMENT', 'a route needs a strategy with a positive weight')
-  if (spec.length === 1) return first.strategy
-  const bucket = fnv1a32(correlationId) % total
+  const bucket = spec.length === 1 ? 0 : fnv1a32(correlationId) % total
   let acc = 0
   for (const o of spec) {
     acc += o.weight
-    if (bucket < acc) return o.strategy
+    if (bucket < acc) return { strategy: o.strategy, bucket, total }
   }
-  return first.strategy
+  return { strategy: first.strategy, bucket, total }
 }
 
-/** The strategy for an intent: its own override, then the symbol's override, then its urgency's route. */
+/** Picks from a split by the correlation id's hash: the same id always gets the same strategy. */
+export function pickWeighted(spec: RouteSpec, correlationId: string): StrategyName {
+  return pickFromSpec(spec, correlationId).strategy
+}
+
+/** A route as its setting writes it: `almgren_chriss` or `almgren_chriss:20,walk_the_book:80`. */
+const formatRouteSpec = (spec: RouteSpec): string =>
+  spec.length === 1 ? spec[0]!.strategy : spec.map((o) => `${o.strategy}:${o.weight}`).join(',')
+
+/**
+ * Why an intent got its strategy: the intent named it (`intent_strategy`), the symbol's override
+ * (`symbol_override`), its urgency's route (`urgency`), or the size rule moved an `almgren_chriss` route
+ * to `walk_the_book` because the order is below `routing.acMinAdvPct` of the ADV (`below_ac_min_adv_pct`)
+ * or kept it because it is not (`at_or_above_ac_min_adv_pct`).
+ */
+export type RouteReason =
+  'intent_strategy' | 'symbol_override' | 'urgency' | 'below_ac_min_adv_pct' | 'at_or_above_ac_min_adv_pct'
+
+/** The strategy an intent gets and why, as the execution logs and reports it. */
+export interface RouteDecision {
+  readonly strategy: StrategyName
+  /** The rule that decided, as a code (logs, metrics and results carry it as `route_reason`). */
+  readonly reason: RouteReason
+  /**
+   * The same in one line, with the route and, for a split, the correlation id's bucket — `urgency
+   * MEDIUM: almgren_chriss:20,walk_the_book:80, bucket 37 of 100`. A retried or resumed intent (same
+   * correlation id, same settings) gets the same decision.
+   */
+  readonly detail: string
+}
+
+/** The route an intent gets: its own strategy, then the symbol's override, then its urgency's route. */
+export function decideRoute(
+  intent: Pick<OrderIntent, 'symbol' | 'urgency' | 'correlationId' | 'strategy'>,
+  routing: RoutingConfig,
+): RouteDecision {
+  if (intent.strategy !== undefined)
+    return { strategy: intent.strategy, reason: 'intent_strategy', detail: `intent strategy ${intent.strategy}` }
+  const override = routing.symbolOverrides[intent.symbol]
+  const spec = override ?? routing.byUrgency[intent.urgency]
+  const { strategy, bucket, total } = pickFromSpec(spec, intent.correlationId)
+  const rule = override ? `symbol ${intent.symbol}` : `urgency ${intent.urgency}`
+  const split = spec.length > 1 ? `, bucket ${bucket} of ${total}` : ''
+  return {
+    strategy,
+    reason: override ? 'symbol_override' : 'urgency',
+    detail: `${rule}: ${formatRouteSpec(spec)}${split}`,
+  }
+}
+
+/** The strategy for an intent (`decideRoute` without the reason). */
 export function routeStrategy(
   intent: Pick<OrderIntent, 'symbol' | 'urgency' | 'correlationId' | 'strategy'>,
   routing: RoutingConfig,
 ): StrategyName {
-  if (intent.strategy !== undefined) return intent.strategy
-  const spec = routing.symbolOverrides[intent.symbol] ?? routing.byUrgency[intent.urgency]
-  return pickWeighted(spec, intent.correlationId)
+  return decideRoute(intent, routing).strategy
 }

@@ -35,7 +35,7 @@ export async function runAlmgrenChriss(
       continue
     }
     const aggression = aggressionAt(k, n, params.startAggression, params.endAggression)
-    const px = limitPrice(quote, ex.intent.side, aggression)
+    const px = limitPrice(quote, ex.intent.side, aggression, ex.priceIncrement)
     const child = await ex.orders.place({
       sliceIndex: k,
       attempt: 0,

@@ -16,7 +16,7 @@ export async function runWalkTheBook(ex: Execution): Promise<void> {
     if (!qty.gt(0)) return
     const quote = await ex.venue.quote()
     if (quote === null) continue
-    const px = limitPrice(quote, ex.intent.side, step)
+    const px = limitPrice(quote, ex.intent.side, step, ex.priceIncrement)
     const child = await ex.orders.place({
       sliceIndex: 0,
       attempt: i,

@@ -1,7 +1,12 @@
 import { reference } from '@acx/ac-core-wasm'
 import { describe, expect, it } from 'vitest'
 import { acParamsFor, fromKernelSchedule, toKernelParams, type AcConfig } from '../../src/index.js'
-import { engineConfigFromEnv, type EngineEnvProblem } from '../../src/config/engineEnv.js'
+import {
+  ENGINE_ENV_VARIABLES,
+  engineConfigFromEnv,
+  readEngineEnv,
+  type EngineEnvProblem,
+} from '../../src/config/engineEnv.js'
 
 /** The engine's configuration from an environment record, as the service reads it at start. */
 const acConfigFromEnv = (env: Record<string, string>): AcConfig => {
@@ -317,5 +322,20 @@ describe('the impact model and market statistics in the environment', () => {
       'AC_SYMBOL_VOLATILITY',
       'ROUTE_AC_MIN_ADV_PCT',
     ])
+  })
+})
+
+describe('ENGINE_ENV_VARIABLES', () => {
+  it('names every variable readEngineEnv reads (so tools that check settings by name know them all)', () => {
+    const read = new Set<string>()
+    const env = new Proxy({} as NodeJS.ProcessEnv, {
+      get: (_t, k) => {
+        if (typeof k === 'string') read.add(k)
+        return undefined
+      },
+    })
+    readEngineEnv(env)
+    expect(read.size).toBeGreaterThan(30)
+    expect([...read].filter((k) => !ENGINE_ENV_VARIABLES.includes(k))).toEqual([])
   })
 })

@@ -109,6 +109,14 @@ describe('child order state machine', () => {
     expect(o.status).toBe('filled')
   })
 
+  it('completes an order whose fills were all applied before the status they led to (a resume)', () => {
+    const adopted = { ...run(...submitted, fill('f1', '100')), status: 'accepted' as const }
+    expect(applyOrderEvent(adopted, { type: 'complete', tsEvent: 2 }).status).toBe('filled')
+    expect(() => applyOrderEvent(run(...submitted, fill('f1', '40')), { type: 'complete', tsEvent: 2 })).toThrowError(
+      expect.objectContaining({ code: 'ENGINE_INVALID_TRANSITION' }),
+    )
+  })
+
   it('has no way out of filled or rejected', () => {
     expect(TRANSITIONS.filled).toEqual({})
     expect(TRANSITIONS.rejected).toEqual({})

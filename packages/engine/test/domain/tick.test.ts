@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { Dec } from '../../src/domain/dec.js'
 import { checkQuote } from '../../src/domain/quote.js'
-import { isOnTick, roundToTick, tickSize } from '../../src/domain/tick.js'
+import { isOnTick, roundToIncrement, roundToTick, tickSize } from '../../src/domain/tick.js'
+import { limitPrice } from '../../src/strategy/limitPrice.js'
 
 describe('tick rounding', () => {
   it('uses $0.01 at or above $1 and $0.0001 below', () => {
@@ -22,6 +23,23 @@ describe('tick rounding', () => {
       for (const side of ['BUY', 'SELL'] as const)
         expect(isOnTick(roundToTick(new Dec(p), side)), `${p} ${side}`).toBe(true)
     }
+  })
+})
+
+describe("a venue's own price step (a crypto pair's price_increment)", () => {
+  it('rounds a BUY down and a SELL up to a multiple of the step, never below one step', () => {
+    expect(roundToIncrement(new Dec('60005.5'), 'BUY', new Dec('1')).toFixed()).toBe('60005')
+    expect(roundToIncrement(new Dec('60005.5'), 'SELL', new Dec('1')).toFixed()).toBe('60006')
+    expect(roundToIncrement(new Dec('1817.37'), 'BUY', new Dec('0.1')).toFixed()).toBe('1817.3')
+    expect(roundToIncrement(new Dec('60005'), 'SELL', new Dec('1')).toFixed()).toBe('60005')
+    expect(roundToIncrement(new Dec('0.4'), 'BUY', new Dec('1')).toFixed()).toBe('1')
+  })
+
+  it('puts limit prices on the step when one is given, on the equity tick otherwise', () => {
+    const quote = { bid: new Dec('60000.5'), ask: new Dec('60010.5') }
+    expect(limitPrice(quote, 'BUY', 0.5, new Dec('1')).toFixed()).toBe('60005')
+    expect(limitPrice(quote, 'SELL', 0.5, new Dec('1')).toFixed()).toBe('60006')
+    expect(limitPrice(quote, 'BUY', 0.5).toFixed()).toBe('60005.5')
   })
 })
 

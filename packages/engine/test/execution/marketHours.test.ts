@@ -137,6 +137,15 @@ describe('assess', () => {
     expect(a.ok && a.plan).toMatchObject({ horizonSeconds: 300, shortenedFromSeconds: null })
   })
 
+  it('refuses a session no longer than the close margin with market_closed (a zero horizon has no plan)', async () => {
+    const short = { open: '09:30', close: '09:31', timeZone: 'America/New_York' } // 60 s: the default margin
+    const h = aHarness({ startMs: at('2026-01-10T15:00:00Z'), market: { session: short } })
+    const a = await h.engine.assess(anIntent())
+    expect(a).toMatchObject({ ok: false, refusal: { kind: 'venue', code: 'market_closed' } })
+    expect(a.ok ? '' : a.refusal.message).toContain('AC_CLOSE_MARGIN_SECONDS (60 s)')
+    expect(h.market.orders()).toEqual([])
+  })
+
   it('near the close, plans a horizon cut to end the margin before it', async () => {
     // 15:57 (T = 300 s, margin 60 s): 180 s to the close, the plan cut to the 120 s before the margin
     const h = aHarness({ startMs: at('2026-01-05T20:57:00Z'), market: { session: NY } })

@@ -82,8 +82,9 @@ describe('size-aware routing', () => {
     expect(routeBySize(q('1000'), routing, stats)).toEqual({
       strategy: 'walk_the_book',
       reason: 'below_ac_min_adv_pct',
+      detail: `urgency MEDIUM: almgren_chriss; 0.1% of ADV is below the AC minimum of 0.5%: walk_the_book`,
     })
-    expect(routeBySize(q('5000'), routing, stats)).toEqual({
+    expect(routeBySize(q('5000'), routing, stats)).toMatchObject({
       strategy: 'almgren_chriss',
       reason: 'at_or_above_ac_min_adv_pct',
     })
@@ -92,14 +93,17 @@ describe('size-aware routing', () => {
     expect(routeBySize(q('1000', { urgency: 'HIGH' }), routing, stats)).toEqual({
       strategy: 'market',
       reason: 'urgency',
+      detail: 'urgency HIGH: market',
     })
     expect(routeBySize(q('1000', { strategy: 'almgren_chriss' }), routing, stats)).toEqual({
       strategy: 'almgren_chriss',
       reason: 'intent_strategy',
+      detail: 'intent strategy almgren_chriss',
     })
     expect(routeBySize(q('1000'), routing, { ...stats, advSource: 'default' })).toEqual({
       strategy: 'almgren_chriss',
       reason: 'urgency',
+      detail: 'urgency MEDIUM: almgren_chriss',
     })
     expect(routeBySize(q('1000'), { ...routing, acMinAdvPct: null }, stats).strategy).toBe('almgren_chriss')
   })

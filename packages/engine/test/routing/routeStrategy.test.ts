@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { parseOrderIntent } from '../../src/domain/orderIntent.js'
 import { createAcConfig } from '../../src/config/createAcConfig.js'
-import { fnv1a32, routeStrategy } from '../../src/routing/routeStrategy.js'
+import { decideRoute, fnv1a32, routeStrategy } from '../../src/routing/routeStrategy.js'
 
 const intent = (urgency: 'LOW' | 'MEDIUM' | 'HIGH', correlationId = 'c1', symbol = 'AAPL') => ({
   urgency,
@@ -77,5 +77,65 @@ describe('routeStrategy', () => {
     expect(fnv1a32('')).toBe(0x811c9dc5)
     expect(fnv1a32('a')).toBe(0xe40c292c)
     expect(fnv1a32('foobar')).toBe(0xbf9cf968)
+  })
+})
+
+describe('decideRoute', () => {
+  const split = createAcConfig({
+    routing: {
+      byUrgency: {
+        MEDIUM: [
+          { strategy: 'almgren_chriss', weight: 20 },
+          { strategy: 'walk_the_book', weight: 80 },
+        ],
+      },
+      symbolOverrides: { LOWLIQ1: [{ strategy: 'walk_the_book', weight: 100 }] },
+    },
+  }).routing
+
+  it('names the split and the bucket that chose the strategy, the same for the same correlation id', () => {
+    // fnv1a32('test-ac-001') % 100 decides: below 20 → almgren_chriss
+    const bucket = fnv1a32('test-ac-001') % 100
+    const decision = decideRoute(intent('MEDIUM', 'test-ac-001'), split)
+    expect(decision).toEqual({
+      strategy: bucket < 20 ? 'almgren_chriss' : 'walk_the_book',
+      reason: 'urgency',
+      detail: `urgency MEDIUM: almgren_chriss:20,walk_the_book:80, bucket ${bucket} of 100`,
+    })
+    expect(decideRoute(intent('MEDIUM', 'test-ac-001'), split)).toEqual(decision)
+  })
+
+  it('says when a symbol override or the intent itself chose', () => {
+    expect(decideRoute(intent('MEDIUM', 'c', 'LOWLIQ1'), split)).toEqual({
+      strategy: 'walk_the_book',
+      reason: 'symbol_override',
+      detail: 'symbol LOWLIQ1: walk_the_book',
+    })
+    expect(decideRoute({ ...intent('LOW', 'c'), strategy: 'twap' }, split)).toEqual({
+      strategy: 'twap',
+      reason: 'intent_strategy',
+      detail: 'intent strategy twap',
+    })
+    expect(decideRoute(intent('HIGH', 'c'), split).detail).toBe('urgency HIGH: market')
+  })
+
+  it('moves 20 % then 100 % of MEDIUM orders as the rollout raises the weight, keeping the early ones', () => {
+    const at = (ac: number) =>
+      createAcConfig({
+        routing: {
+          byUrgency: {
+            MEDIUM: [
+              { strategy: 'almgren_chriss', weight: ac },
+              { strategy: 'walk_the_book', weight: 100 - ac },
+            ],
+          },
+        },
+      }).routing
+    const ids = Array.from({ length: 2000 }, (_, i) => `roll-${i}`)
+    const on20 = ids.filter((id) => decideRoute(intent('MEDIUM', id), at(20)).strategy === 'almgren_chriss')
+    const on50 = ids.filter((id) => decideRoute(intent('MEDIUM', id), at(50)).strategy === 'almgren_chriss')
+    expect(on20.length / ids.length).toBeCloseTo(0.2, 1)
+    // a bigger weight only adds ids: an order routed to AC at 20 % stays on AC at 50 %
+    expect(on20.every((id) => on50.includes(id))).toBe(true)
   })
 })

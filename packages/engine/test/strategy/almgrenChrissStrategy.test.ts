@@ -25,6 +25,8 @@ describe('almgren_chriss end to end on the simulator', () => {
     const r = await h.engine.execute(anIntent({ correlationId: 'ac-1' }))
     expect(r.success).toBe(true)
     expect(r.executionStrategy).toBe('almgren_chriss')
+    expect(r.routeReason).toBe('urgency')
+    expect(r.routeDetail).toBe('urgency MEDIUM: almgren_chriss')
     expect(r.totalFilled.toString()).toBe('1000')
     expect(r.fillPercentage).toBe(100)
     expect(r.slicesUsed).toBe(5)

@@ -6,7 +6,11 @@ import { createEngine } from '../../src/engine.js'
 import type { BrokerPort } from '../../src/ports/broker.js'
 import { crashingBroker } from '../support/crashingBroker.js'
 import { createVirtualClock } from '../../src/ports/clock.js'
-import { childOrdersFromJournal, createInMemoryJournal } from '../../src/ports/executionJournal.js'
+import {
+  childOrdersFromJournal,
+  createInMemoryJournal,
+  type ExecutionJournal,
+} from '../../src/ports/executionJournal.js'
 import { createSimulatedMarket } from '../../src/sim/simulatedMarket.js'
 
 const sum = (xs: readonly Dec[]) => xs.reduce((a, b) => a.add(b), new Dec(0))
@@ -155,6 +159,55 @@ describe('resume after a restart', () => {
     expect(market.orders().some((o) => o.clientOrderId === 'rs-1-s1-a0')).toBe(false)
     expect(r.totalFilled.eq(sum(market.fills().map((f) => f.qty)))).toBe(true)
     expect(r.success).toBe(true)
+  })
+
+  it('settles a child whose completing fill was journaled but not the filled status it led to', async () => {
+    const { clock, market, journal, config } = setup()
+    // the process dies between the two writes of the fill that completes a child: the fill is stored,
+    // the child's move to filled is not (the journal write never returns)
+    let dead = false
+    let settled: string | undefined
+    const dying: ExecutionJournal = {
+      append(entry) {
+        if (dead) return new Promise<never>(() => {})
+        if (entry.type === 'child_order_status' && entry.to === 'filled') {
+          dead = true
+          settled = entry.clientOrderId
+          return new Promise<never>(() => {})
+        }
+        return journal.append(entry)
+      },
+    }
+    void createEngine({ broker: market, clock, config, journal: dying, core: reference }).execute(intent)
+    await clock.sleep(400_000)
+    expect(settled).toBeDefined()
+    // as a store rebuilds it: the last journaled status, the quantity, price and ids of every stored fill
+    const children = childOrdersFromJournal(journal.entries, 'rs-1').map((c) => {
+      const own = journal.entries.flatMap((e) =>
+        e.type === 'fill' && e.fill.clientOrderId === c.clientOrderId ? [e.fill] : [],
+      )
+      const filledQty = sum(own.map((f) => f.qty))
+      const value = sum(own.map((f) => f.qty.mul(f.price)))
+      return {
+        ...c,
+        filledQty,
+        avgPx: filledQty.isZero() ? new Dec(0) : value.div(filledQty),
+        fillIds: own.map((f) => f.fillId),
+      }
+    })
+    const stuck = children.find((c) => c.clientOrderId === settled)
+    expect(stuck?.status).not.toBe('filled')
+    expect(stuck?.filledQty.eq(stuck.qty)).toBe(true)
+
+    const r = await createEngine({ broker: market, clock, config, journal, core: reference }).execute(intent, {
+      resume: { startedAt: journal.entries[0]!.atMs, children },
+    })
+    expect(r.error?.code).not.toBe('cancel_unconfirmed')
+    expect(childOrdersFromJournal(journal.entries, 'rs-1').find((c) => c.clientOrderId === settled)?.status).toBe(
+      'filled',
+    )
+    expect(r.totalFilled.eq(sum(market.fills().map((f) => f.qty)))).toBe(true)
+    expect(r.totalFilled.lte(1000)).toBe(true)
   })
 
   it('continues attempts after the highest used for the same slice (market fallback after the horizon)', async () => {

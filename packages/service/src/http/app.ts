@@ -20,7 +20,7 @@ import type { ExecutionManager } from '../executions/executionManager.js'
 import { parseStrictJson } from './strictJson.js'
 import { streamEvents, type EventSource } from './eventStream.js'
 import { buildOpenApiDocument } from './openapi.js'
-import { PUBLIC_ROUTES, ROUTES, type ApiRoute } from './routes.js'
+import { PUBLIC_ROUTES, ROUTES, type ApiRoute, type PageRoute } from './routes.js'
 import {
   CorrelationIdParams,
   encodeCursor,
@@ -33,6 +33,7 @@ import {
   type Out,
 } from './schemas.js'
 import { errorView, executionSummary, executionView, previewView, readinessView } from './views.js'
+import { registerDashboard, type DashboardOptions } from '../dashboard/dashboardRoutes.js'
 
 export interface AppOptions {
   readonly manager: ExecutionManager
@@ -45,6 +46,8 @@ export interface AppOptions {
   readonly maxEventStreams?: number
   /** How often an event stream reads the store without a wake-up, ms (entries of other workers). Default 1,000. */
   readonly eventPollMs?: number
+  /** The dashboard's page (ACX_DASHBOARD) and the API routes it reads besides these. */
+  readonly dashboard: DashboardOptions
 }
 
 const digest = (s: string) => createHash('sha256').update(s).digest()
@@ -201,8 +204,11 @@ export function buildApp(options: AppOptions): FastifyInstance {
     )
   })
 
-  /** Registers a route of the table (`ROUTES`): the document describes exactly what is registered. */
-  const on = (route: ApiRoute, handler: RouteHandlerMethod): void => {
+  /**
+   * Registers a route of the tables: the API's (`ROUTES`, which the document describes) or the
+   * dashboard page's (`PAGE_ROUTES`), nothing else, so every route's access is decided by its table.
+   */
+  const on = (route: ApiRoute | PageRoute, handler: RouteHandlerMethod): void => {
     app.route({ method: route.method, url: route.url, handler })
   }
 
@@ -386,5 +392,6 @@ export function buildApp(options: AppOptions): FastifyInstance {
     return { status: 'trading' }
   })
 
+  registerDashboard({ on, parsed }, manager, options.dashboard)
   return app
 }

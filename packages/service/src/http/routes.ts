@@ -2,6 +2,7 @@ import type { z } from 'zod'
 import type { ServiceErrorCode } from '../errors.js'
 import {
   CorrelationIdParams,
+  EventsHead,
   EventStreamHeaders,
   ExecutionDetail,
   ExecutionEvent,
@@ -16,7 +17,10 @@ import {
   OrderIntentBody,
   Preview,
   PreviewBody,
+  QuoteTape,
   Readiness,
+  Report,
+  ReportQuery,
   ResumeAnswer,
 } from './schemas.js'
 
@@ -75,7 +79,10 @@ const eventStream: RouteAnswer = {
   events: ExecutionEvent,
 }
 
-/** The HTTP API, every route. `buildApp` registers exactly these; `buildOpenApiDocument` describes exactly these. */
+/**
+ * The HTTP API, every route. `buildApp` registers exactly these (and the dashboard's page, `PAGE_ROUTES`,
+ * which is no part of the API); `buildOpenApiDocument` describes exactly these.
+ */
 export const ROUTES = {
   health: {
     method: 'GET',
@@ -259,6 +266,41 @@ export const ROUTES = {
     answers: { 200: { description: 'Trading again', json: ResumeAnswer } },
     errors: ['SERVICE_STORE_UNAVAILABLE'],
   },
+  eventsHead: {
+    method: 'GET',
+    url: '/v1/events/head',
+    operationId: 'getEventsHead',
+    summary: 'Where the journal ends now, to follow `GET /v1/events` from there',
+    description:
+      'The newest journal entry id (about 2·log₂(n) indexed look-ups): load the list, then follow `GET /v1/events` with it as `Last-Event-ID` to miss nothing and replay nothing.',
+    tag: 'events',
+    answers: { 200: { description: 'The newest journal entry id', json: EventsHead } },
+    errors: ['SERVICE_STORE_UNAVAILABLE'],
+  },
+  orderQuotes: {
+    method: 'GET',
+    url: '/v1/orders/:id/quotes',
+    operationId: 'getOrderQuotes',
+    summary: 'The bids and asks an execution was priced from',
+    description:
+      'The arrival quote, then each quote the engine fetched for the symbol while the execution ran, oldest first. Kept in memory by this process (5,000 quotes a symbol, 1,000 symbols): `complete` is false when it did not see the whole execution.',
+    tag: 'orders',
+    params: ExecutionIdParams,
+    answers: { 200: { description: 'The quotes', json: QuoteTape } },
+    errors: ['SERVICE_INVALID_REQUEST', 'SERVICE_NOT_FOUND', 'SERVICE_STORE_UNAVAILABLE'],
+  },
+  report: {
+    method: 'GET',
+    url: '/v1/report',
+    operationId: 'getReport',
+    summary: 'The rollout guide’s success criteria per strategy over a window',
+    description:
+      'Fill rate > 95 %, average execution time 300–600 s, market fallback < 10 %, each with its figure, sample and PASS/FAIL; Almgren–Chriss against walk-the-book on mean shortfall; each strategy’s shortfall distribution. The figures of `acx report`. A window of more than 20,000 executions is refused (400 on `since`).',
+    tag: 'operations',
+    query: ReportQuery,
+    answers: { 200: { description: 'The report', json: Report } },
+    errors: ['SERVICE_INVALID_REQUEST', 'SERVICE_STORE_UNAVAILABLE'],
+  },
 } as const satisfies Record<string, ApiRoute>
 
 /** Every route, as a list. */
@@ -275,9 +317,25 @@ export function routeErrors(route: ApiRoute): ReadonlySet<ServiceErrorCode> {
   ])
 }
 
+/**
+ * A route of the dashboard's page (ACX_DASHBOARD=on): public, since the page must load before it can ask
+ * for the token (it holds no data). Not part of the API, so not in the OpenAPI description.
+ */
+export interface PageRoute {
+  readonly method: 'GET'
+  readonly url: string
+  readonly public: true
+}
+
+/** The dashboard's page and its content-hashed files. */
+export const PAGE_ROUTES = {
+  dashboardPage: { method: 'GET', url: '/', public: true },
+  dashboardFile: { method: 'GET', url: '/ui/:file', public: true },
+} as const satisfies Record<string, PageRoute>
+
 /** The `method url` keys anyone may call, HEAD included for GET: decided on the route the router matched. */
 export const PUBLIC_ROUTES: ReadonlySet<string> = new Set(
-  API_ROUTES.filter((r) => r.public).flatMap((r) =>
-    r.method === 'GET' ? [`GET ${r.url}`, `HEAD ${r.url}`] : [`${r.method} ${r.url}`],
-  ),
+  [...API_ROUTES, ...Object.values(PAGE_ROUTES)]
+    .filter((r) => r.public)
+    .flatMap((r) => (r.method === 'GET' ? [`GET ${r.url}`, `HEAD ${r.url}`] : [`${r.method} ${r.url}`])),
 )

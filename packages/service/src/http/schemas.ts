@@ -155,20 +155,32 @@ const Cursor = z
     return z.NEVER
   })
 
+/** A symbol to filter by, in any case: upper-cased. */
+const SymbolFilter = doc(
+  z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9./]{1,32}$/, 'letters, digits, "." and "/" only')
+    .transform((s) => s.replace(/[a-z]+/g, (r) => r.toUpperCase()))
+    .optional(),
+  'Only this symbol (ASCII, any case)',
+)
+
 /** `GET /v1/orders` query. */
 export const ListQuery = z.strictObject({
-  symbol: doc(
-    z
-      .string()
-      .trim()
-      .regex(/^[A-Za-z0-9./]{1,32}$/, 'letters, digits, "." and "/" only')
-      .transform((s) => s.replace(/[a-z]+/g, (r) => r.toUpperCase()))
-      .optional(),
-    'Only this symbol (ASCII, any case)',
-  ),
+  symbol: SymbolFilter,
   status: doc(z.enum(EXECUTION_STATUSES).optional(), 'Only executions in this status'),
   limit: doc(z.coerce.number().int().min(1).max(1000).default(50), 'Page size, 1–1000'),
   cursor: doc(Cursor.optional(), 'Where the page starts: the `nextCursor` of the previous page, as it came'),
+})
+
+/** `GET /v1/report` query. */
+export const ReportQuery = z.strictObject({
+  since: doc(
+    z.string().trim().max(40).optional(),
+    'The window: `30m`, `24h`, `7d` (back from now) or an ISO-8601 date or time; none: all time',
+  ),
+  symbol: SymbolFilter,
 })
 
 /** Path parameters. Longer values than these can name nothing. */
@@ -415,6 +427,14 @@ const ExecutionResult = response(
   z.strictObject({
     success: doc(z.boolean(), 'True when the whole quantity filled'),
     strategy: Strategy,
+    routeReason: doc(
+      z.string().nullable(),
+      'Why the router chose the strategy, as a code (`urgency`, `symbol_override`, `intent_strategy`, `below_ac_min_adv_pct`, `at_or_above_ac_min_adv_pct`); null in results stored before it was recorded',
+    ),
+    routeDetail: doc(
+      z.string().nullable(),
+      "The same in one line, with the route and a split's bucket: `urgency MEDIUM: almgren_chriss:20,walk_the_book:80, bucket 37 of 100`",
+    ),
     slicesUsed: doc(Count, 'Schedule slices that sent at least one order (the market fallback not counted)'),
     requestedQuantity: Quantity,
     filledQuantity: Quantity,
@@ -522,6 +542,84 @@ export const OpenApiDocument = response(
   'OpenApiDocument',
   z.looseObject({ openapi: z.string(), info: z.looseObject({ title: z.string(), version: z.string() }) }),
   'This document (OpenAPI 3.1)',
+)
+
+// What the dashboard reads besides the executions
+
+export const EventsHead = response(
+  'EventsHead',
+  z.strictObject({
+    lastEventId: doc(
+      z.string().nullable(),
+      'The newest journal entry id: send it as `Last-Event-ID` to `GET /v1/events` to follow from now. Null: the journal is empty, or the store keeps no global order (DynamoDB: the stream then carries only what happens from when it opens)',
+    ),
+  }),
+  'Where the journal ends now',
+)
+
+export const QuoteTape = response(
+  'QuoteTape',
+  z.strictObject({
+    quotes: doc(
+      z.array(z.strictObject({ bid: Price, ask: Price, mid: Price, at: IsoTime })),
+      'The arrival quote, then every quote the engine fetched for the symbol while the execution ran, oldest first',
+    ),
+    complete: doc(
+      z.boolean(),
+      'False when this process did not see the whole execution (restarted, another worker, evicted): quotes are kept in memory',
+    ),
+  }),
+  'The bids and asks an execution was priced from',
+)
+
+const ReportCriterion = z.strictObject({
+  name: z.enum(['fill_rate', 'execution_time', 'market_fallback']),
+  target: z.string(),
+  value: doc(z.number().nullable(), 'The figure, in `unit`; null without a sample'),
+  unit: z.enum(['%', 's']),
+  sample: doc(Count, 'Executions the figure is over'),
+  pass: doc(z.boolean().nullable(), 'Whether the figure meets the target; null without a sample'),
+})
+
+const StrategyReport = z.strictObject({
+  strategy: z.string(),
+  executions: Count,
+  criteria: z.array(ReportCriterion),
+  shortfall: z.strictObject({
+    count: Count,
+    meanBps: Bps.nullable(),
+    quantilesBps: z.strictObject({ p5: Bps, p25: Bps, p50: Bps, p75: Bps, p95: Bps }).nullable(),
+    valuesBps: doc(z.array(Bps), 'Every execution’s shortfall against its arrival mid, ascending'),
+  }),
+})
+
+export const Report = response(
+  'Report',
+  z.strictObject({
+    generatedAt: IsoTime,
+    since: IsoTime.nullable(),
+    symbol: z.string().nullable(),
+    executions: doc(Count, 'Finished executions in the window'),
+    strategies: z.array(StrategyReport),
+    comparison: doc(
+      z.strictObject({
+        name: z.literal('price_improvement_vs_walk_the_book'),
+        target: z.string(),
+        value: doc(
+          Bps.nullable(),
+          'The almgren_chriss mean shortfall minus the walk_the_book one; negative = Almgren–Chriss cost less',
+        ),
+        unit: z.literal('bps'),
+        almgrenChrissBps: Bps.nullable(),
+        walkTheBookBps: Bps.nullable(),
+        almgrenChrissSample: Count,
+        walkTheBookSample: Count,
+        pass: z.boolean().nullable(),
+      }),
+      'Almgren–Chriss against walk-the-book on mean shortfall',
+    ),
+  }),
+  'The rollout guide’s success criteria per strategy, with figures and samples, and the shortfall distributions',
 )
 
 // Server-Sent Events: one schema per journal entry type, discriminated on `type`

@@ -177,6 +177,9 @@ function childView(c: ChildOrderRecord, fills: readonly FillRecord[]): ChildOrde
 type StoredResult = {
   readonly success: boolean
   readonly executionStrategy: StrategyName
+  /** Absent in results stored before routes were recorded. */
+  readonly routeReason?: string
+  readonly routeDetail?: string
   readonly slicesUsed: number
   readonly requestedQuantity: string
   readonly totalFilled: string
@@ -213,6 +216,8 @@ function resultView(stored: unknown): ResultView {
   return {
     success: r.success,
     strategy: r.executionStrategy,
+    routeReason: r.routeReason ?? null,
+    routeDetail: r.routeDetail ?? null,
     slicesUsed: r.slicesUsed,
     requestedQuantity: quantityText(r.requestedQuantity),
     filledQuantity: quantityText(r.totalFilled),

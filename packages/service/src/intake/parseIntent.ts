@@ -1,5 +1,5 @@
 import { parseOrderIntent, type OrderIntent } from '@acx/engine'
-import { z } from 'zod'
+import * as z from 'zod'
 import type { ServiceErrorIssue } from '../errors.js'
 
 /**

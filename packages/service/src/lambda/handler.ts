@@ -1,10 +1,12 @@
 import type { Logger } from 'pino'
 import { loadConfig, formatConfigProblems } from '../config.js'
-import { createService, type Service } from '../createService.js'
 import { isServiceError, ServiceError } from '../errors.js'
 import { checkIntentMessage } from '../intake/sqsMessage.js'
 import { createLogger } from '../observability/logger.js'
+import { createRuntime, type Runtime } from '../runtime.js'
+import { resolveAlpacaKeys } from '../secrets/alpacaSecret.js'
 import { checkTimeBudget } from './timeBudget.js'
+import { ineffectiveSettings } from '../config/ineffectiveSettings.js'
 
 /** The parts of an SQS event and Lambda context the handler reads (aws-lambda's shapes). */
 export interface SqsRecord {
@@ -35,7 +37,7 @@ export type MessageOutcome =
  * stored idempotently by correlation id and started. Its message check is the SQS consumer's.
  */
 export async function handleIntentMessage(
-  service: Service,
+  service: Pick<Runtime, 'config' | 'engine' | 'manager'>,
   body: string,
   remainingMs: number,
   logger: Logger,
@@ -70,40 +72,59 @@ export async function handleIntentMessage(
   return { kind: created ? 'started' : 'duplicate', executionId: record.id }
 }
 
-let servicePromise: Promise<Service> | undefined
+interface Cold {
+  readonly runtime: Runtime
+  readonly logger: Logger
+}
+let coldStart: Promise<Cold> | undefined
 
-function serviceFromEnv(): Promise<Service> {
-  servicePromise ??= (async () => {
+/**
+ * Once per cold start: the settings checked (a bad one fails every invocation, naming it), the Alpaca
+ * keys read from ACX_ALPACA_SECRET_ARN, the store and broker opened, unfinished executions recovered.
+ * Logs are written synchronously: Lambda freezes the process as soon as the handler returns.
+ */
+function runtimeFromEnv(): Promise<Cold> {
+  coldStart ??= (async () => {
     const loaded = loadConfig(process.env)
     if (!loaded.ok)
       throw new ServiceError(
         'SERVICE_CONFIG_INVALID',
         `invalid configuration:\n${formatConfigProblems(loaded.problems)}`,
       )
-    const service = await createService(loaded.config, createLogger(loaded.config.ACX_LOG_LEVEL))
-    await service.manager.recover()
-    return service
-  })()
-  return servicePromise
+    const config = await resolveAlpacaKeys(loaded.config)
+    const logger = createLogger(config.ACX_LOG_LEVEL, undefined, { sync: true })
+    for (const { variable, message } of ineffectiveSettings(process.env, config.engine.impact.model))
+      logger.warn({ setting: variable }, `${variable} ${message}`)
+    // no process outlives the invocation to start a scheduled order at the open, so an intent for a
+    // closed market is refused (retried by the queue, then dead-lettered with the reason), never stored
+    // `scheduled` to wait for a cold start that may not come
+    const runtime = await createRuntime({ ...config, ACX_OUTSIDE_HOURS: 'reject' }, logger)
+    await runtime.manager.recover()
+    return { runtime, logger }
+  })().catch((err: unknown) => {
+    coldStart = undefined // the next invocation tries again (a secret or table fixed meanwhile)
+    throw err
+  })
+  return coldStart
 }
 
 /**
  * AWS Lambda entry for SQS events. Every intent of the batch is started, then the invocation waits for
- * them to finish (Lambda freezes the process once the handler returns). Invalid intents and intents
- * that cannot finish in the remaining time are reported as batch item failures with the reason logged,
+ * them to finish (Lambda freezes the process once the handler returns). Invalid intents, intents that
+ * cannot finish in the remaining time and intents refused at admission (a risk limit, the market closed:
+ * ACX_OUTSIDE_HOURS is always `reject` here) are reported as batch item failures with the reason logged,
  * so the queue's redrive policy moves them to the dead-letter queue; duplicates succeed.
  */
 export async function handler(event: SqsEvent, context: LambdaContext): Promise<SqsBatchResponse> {
-  const service = await serviceFromEnv()
-  const logger = service.app.log as unknown as Logger
+  const { runtime, logger } = await runtimeFromEnv()
   const failures: SqsBatchResponse['batchItemFailures'] = []
   for (const message of event.Records) {
-    const outcome = await handleIntentMessage(service, message.body, context.getRemainingTimeInMillis(), logger)
+    const outcome = await handleIntentMessage(runtime, message.body, context.getRemainingTimeInMillis(), logger)
     if (outcome.kind === 'invalid' || outcome.kind === 'no_time' || outcome.kind === 'refused') {
       logger.warn({ messageId: message.messageId, outcome: outcome.kind, reason: outcome.reason }, 'Intent refused')
       failures.push({ itemIdentifier: message.messageId })
     }
   }
-  await service.manager.idle()
+  await runtime.manager.idle()
   return { batchItemFailures: failures }
 }

@@ -21,9 +21,14 @@ export const REDACT_PATHS = [
 
 /**
  * JSON lines on stdout (or `destination`), no in-process transports; pipe to pino-pretty to read by eye.
- * `time` is ISO-8601 UTC with milliseconds, as every time acx shows.
+ * `time` is ISO-8601 UTC with milliseconds, as every time acx shows. `sync` writes each line to stdout
+ * before returning (Lambda freezes the process after each invocation).
  */
-export function createLogger(level: LevelWithSilent, destination?: NodeJS.WritableStream): PinoLogger {
+export function createLogger(
+  level: LevelWithSilent,
+  destination?: NodeJS.WritableStream,
+  { sync = false }: { readonly sync?: boolean } = {},
+): PinoLogger {
   return pino(
     {
       level,
@@ -31,6 +36,6 @@ export function createLogger(level: LevelWithSilent, destination?: NodeJS.Writab
       base: { service: 'acx' },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
-    destination ?? pino.destination({ dest: 1, sync: false }),
+    destination ?? pino.destination({ dest: 1, sync }),
   )
 }

@@ -45,7 +45,13 @@ import {
 } from '@aws-sdk/lib-dynamodb'
 import { randomBytes } from 'node:crypto'
 import type { JournalEntry, OrderIntent } from '@acx/engine'
-import { DYNAMO_INDEXES, assertDynamoTableName, dynamoClientFor, type DynamoConnection } from './dynamoTable.js'
+import {
+  DYNAMO_INDEXES,
+  DYNAMO_TTL_ATTRIBUTE,
+  assertDynamoTableName,
+  dynamoClientFor,
+  type DynamoConnection,
+} from './dynamoTable.js'
 import type {
   ChildOrderRecord,
   ExecutionFilter,
@@ -61,6 +67,14 @@ import { ServiceError } from '../errors.js'
 
 export interface DynamoStoreOptions extends DynamoConnection {
   readonly tableName: string
+  /**
+   * Items expire this many days after their last write (the table's TTL attribute, `expires_at`);
+   * 0 or unset: never. Executions and their child orders, fills and journal are rewritten up to their
+   * finish, so they go about this long after it (DynamoDB deletes within a few days of the time).
+   */
+  readonly retentionDays?: number
+  /** Wall-clock epoch ms for the TTL stamps (DynamoDB's own clock decides when they pass); default Date.now. */
+  readonly nowMs?: () => number
 }
 
 type Item = Record<string, unknown>
@@ -191,6 +205,21 @@ export function createDynamoStore(options: DynamoStoreOptions): ExecutionStore {
   })
   // orders journal items of one writer within one millisecond
   const writer = randomBytes(4).toString('hex')
+  const retentionSeconds = Math.max(0, options.retentionDays ?? 0) * 86_400
+  const nowMs = options.nowMs ?? Date.now
+  /** The TTL stamp for an item written now (`{}` without retention). */
+  const expiry = (): Item =>
+    retentionSeconds > 0 ? { [DYNAMO_TTL_ATTRIBUTE]: Math.floor(nowMs() / 1000) + retentionSeconds } : {}
+  /** `SET …` with the TTL stamp added (and its value), for updates of items that expire. */
+  const withExpiry = (expression: string, values: Item): [string, Item] => {
+    const stamp = expiry()
+    if (!(DYNAMO_TTL_ATTRIBUTE in stamp) || !expression.startsWith('SET ')) return [expression, values]
+    const name = `#${DYNAMO_TTL_ATTRIBUTE}`
+    return [
+      `SET ${name} = :${DYNAMO_TTL_ATTRIBUTE}, ${expression.slice(4)}`,
+      { ...values, [`:${DYNAMO_TTL_ATTRIBUTE}`]: stamp[DYNAMO_TTL_ATTRIBUTE] },
+    ]
+  }
   let journalSeq = 0
 
   const get = async (key: Item): Promise<Item | null> =>
@@ -209,6 +238,7 @@ export function createDynamoStore(options: DynamoStoreOptions): ExecutionStore {
       returnItem = false,
     }: { condition?: string | null; returnItem?: boolean } = {},
   ): Promise<Item | boolean> {
+    ;[expression, values] = withExpiry(expression, values)
     try {
       const out = await doc.send(
         new UpdateCommand({
@@ -230,7 +260,9 @@ export function createDynamoStore(options: DynamoStoreOptions): ExecutionStore {
 
   async function putIfAbsent(item: Item): Promise<boolean> {
     try {
-      await doc.send(new PutCommand({ TableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }))
+      await doc.send(
+        new PutCommand({ TableName, Item: { ...item, ...expiry() }, ConditionExpression: 'attribute_not_exists(pk)' }),
+      )
       return true
     } catch (err) {
       if (isConditionFailed(err)) return false
@@ -368,12 +400,24 @@ export function createDynamoStore(options: DynamoStoreOptions): ExecutionStore {
         })
         return
       }
-      case 'execution_finished':
+      case 'execution_finished': {
         await setExecutionStatus(id, entry.status, ', #result_json = :result', {
           ':result': json(entry.result),
           ':now': entry.atMs,
         })
+        // the correlation guard expires with its execution, not with its creation
+        const item = retentionSeconds > 0 ? await get(exKey(id)) : null
+        if (item)
+          await update(
+            guardKey(String(item.correlation_id)),
+            'SET #execution_id = :id',
+            { ':id': id },
+            {
+              condition: '#execution_id = :id',
+            },
+          )
         return
+      }
     }
   }
 
@@ -390,6 +434,7 @@ export function createDynamoStore(options: DynamoStoreOptions): ExecutionStore {
           type: entry.type,
           at_ms: entry.atMs,
           entry_json: json(entry),
+          ...expiry(),
         },
       }),
     )

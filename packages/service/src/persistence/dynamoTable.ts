@@ -30,6 +30,13 @@ export const DYNAMO_INDEXES = {
   byStatus: { name: 'byStatus', pk: 'gsi3pk', sk: 'gsi3sk' },
 } as const
 
+/**
+ * The table's TTL attribute: epoch seconds after which DynamoDB deletes the item. The store stamps it
+ * on every execution, correlation guard, child order, fill and journal item it writes (its last write
+ * plus ACX_RETENTION_DAYS); control and probe items never expire.
+ */
+export const DYNAMO_TTL_ATTRIBUTE = 'expires_at'
+
 /** DynamoDB's rule for table names: 3–255 of `a-z A-Z 0-9 _ - .`. */
 export function assertDynamoTableName(tableName: string): void {
   if (!/^[A-Za-z0-9_.-]{3,255}$/.test(tableName)) {

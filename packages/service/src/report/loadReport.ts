@@ -1,6 +1,7 @@
 import type { ExecutionQueries } from '../persistence/executionStore.js'
 import { FINAL_STATUSES } from '../persistence/executionStore.js'
-import { buildReport, type Report } from './buildReport.js'
+import { ServiceError } from '../errors.js'
+import { buildReport, type Report, type ReportInput } from './buildReport.js'
 
 export interface ReportOptions {
   readonly since: Date | null
@@ -8,17 +9,32 @@ export interface ReportOptions {
   readonly now?: Date
 }
 
+/**
+ * The finished executions in the store (since a time, of a symbol) with their fills: what a report
+ * reads. With `maxExecutions`, a window holding more executions than that (finished or not) is refused
+ * (`SERVICE_INVALID_REQUEST` on `since`) rather than reported on a part of it.
+ */
+export async function loadReportInputs(
+  store: ExecutionQueries,
+  options: Omit<ReportOptions, 'now'> & { readonly maxExecutions?: number },
+): Promise<ReportInput[]> {
+  const max = options.maxExecutions
+  const listed = await store.listExecutions({
+    ...(options.symbol ? { symbol: options.symbol.toUpperCase() } : {}),
+    ...(options.since ? { sinceMs: options.since.getTime() } : {}),
+    limit: max === undefined ? Number.MAX_SAFE_INTEGER : max + 1,
+  })
+  if (max !== undefined && listed.length > max)
+    throw new ServiceError('SERVICE_INVALID_REQUEST', 'Invalid request', {
+      issues: [{ path: 'since', message: `more than ${max} executions in this window: choose a shorter one` }],
+    })
+  const records = listed.filter((r) => FINAL_STATUSES.has(r.status))
+  return Promise.all(records.map(async (record) => ({ record, fills: await store.fills(record.id) })))
+}
+
 /** The report over finished executions in the store. */
 export async function loadReport(store: ExecutionQueries, options: ReportOptions): Promise<Report> {
-  const records = (
-    await store.listExecutions({
-      ...(options.symbol ? { symbol: options.symbol.toUpperCase() } : {}),
-      ...(options.since ? { sinceMs: options.since.getTime() } : {}),
-      limit: Number.MAX_SAFE_INTEGER,
-    })
-  ).filter((r) => FINAL_STATUSES.has(r.status))
-  const inputs = await Promise.all(records.map(async (record) => ({ record, fills: await store.fills(record.id) })))
-  return buildReport(inputs, options.now ?? new Date(), options.since)
+  return buildReport(await loadReportInputs(store, options), options.now ?? new Date(), options.since)
 }
 
 /** `7d`, `24h`, `30m` before `now`, or an ISO date/time. Null when it is neither. */

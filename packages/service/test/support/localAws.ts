@@ -1,8 +1,9 @@
 import { createRequire } from 'node:module'
 import { createServer, type AddressInfo } from 'node:net'
-import type { Server } from 'node:http'
+import { createServer as createHttpServer, type Server } from 'node:http'
 import { createSqsServer, type ISqsServerOptions } from 'local-aws-sqs'
 import { SQSClient } from '@aws-sdk/client-sqs'
+import { DynamoDBClient, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb'
 
 /** Placeholder credentials: the local servers check no signature. */
 export const FAKE_CREDENTIALS = { accessKeyId: 'x', secretAccessKey: 'x' } as const
@@ -73,5 +74,63 @@ export async function startLocalSqs(queues: NonNullable<ISqsServerOptions['queue
       client.destroy()
       await closeServer(server)
     },
+  }
+}
+
+export interface FakeSecretsManager extends LocalServer {
+  /** GetSecretValue calls answered so far, by secret id. */
+  readonly reads: () => readonly string[]
+}
+
+/**
+ * A fake of AWS Secrets Manager's HTTP edge (JSON protocol, `secretsmanager.GetSecretValue` only) on
+ * 127.0.0.1: the real SDK client talks to it. `secrets` maps a secret ARN to its string value; any other
+ * id answers ResourceNotFoundException, as AWS does.
+ */
+export async function startFakeSecretsManager(secrets: Readonly<Record<string, string>>): Promise<FakeSecretsManager> {
+  const reads: string[] = []
+  const server = createHttpServer((req, res) => {
+    let body = ''
+    req.on('data', (c: Buffer) => (body += c.toString('utf8')))
+    req.on('end', () => {
+      const answer = (status: number, payload: unknown) => {
+        res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' })
+        res.end(JSON.stringify(payload))
+      }
+      if (req.headers['x-amz-target'] !== 'secretsmanager.GetSecretValue')
+        return answer(400, { __type: 'UnknownOperationException', message: 'only GetSecretValue is faked' })
+      const { SecretId } = JSON.parse(body) as { SecretId: string }
+      reads.push(SecretId)
+      const value = secrets[SecretId]
+      if (value === undefined)
+        return answer(400, {
+          __type: 'ResourceNotFoundException',
+          message: "Secrets Manager can't find the specified secret.",
+        })
+      return answer(200, {
+        ARN: SecretId,
+        Name: SecretId.split(':').pop(),
+        SecretString: value,
+        VersionId: '00000000-0000-0000-0000-000000000001',
+        VersionStages: ['AWSCURRENT'],
+        CreatedDate: 1767225600,
+      })
+    })
+  })
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => resolve())
+  })
+  const { port } = server.address() as AddressInfo
+  return { endpoint: `http://127.0.0.1:${port}`, reads: () => [...reads], stop: () => closeServer(server) }
+}
+
+/** Every item of a table on a local DynamoDB server, as the low-level client returns them. */
+export async function scanTable(endpoint: string, table: string): Promise<Record<string, AttributeValue>[]> {
+  const client = new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: FAKE_CREDENTIALS })
+  try {
+    return (await client.send(new ScanCommand({ TableName: table }))).Items ?? []
+  } finally {
+    client.destroy()
   }
 }

@@ -19,6 +19,12 @@
  * - Crypto pairs (`BTC/USD`, asset class `crypto`, fractionable) take `time_in_force` `gtc` or `ioc` and
  *   refuse `day` as Alpaca does (422 "invalid crypto time_in_force", https://docs.alpaca.markets/docs/crypto-orders);
  *   an `ioc` order cancels what it cannot fill at once; the close (`endOfDay`) ends only `day` orders.
+ *   Their asset carries `min_order_size`, `min_trade_increment` and `price_increment` (the documented
+ *   sample pair: 0.0001, 0.0001, 1) and an order off those steps is refused. Their quotes come from the
+ *   crypto data API (`GET /v1beta3/crypto/us/latest/quotes?symbols=BTC/USD`, `{ quotes: { "BTC/USD": … } }`),
+ *   not the stocks one; their position is kept under the symbol without the slash (`GET /v2/positions/BTCUSD`
+ *   answers `symbol: "BTCUSD"`, `GET /v2/positions/BTC%2FUSD` 404), as https://github.com/alpacahq/alpaca-py/issues/537
+ *   reports of Alpaca.
  *
  * Scripted faults reproduce the transport failures the adapter has to survive: 429 with reset headers,
  * 5xx, slow answers, a POST whose response is dropped after the order was created, unreadable bodies.
@@ -60,6 +66,12 @@ export interface FakeAsset {
   readonly status?: 'active' | 'inactive'
   /** Alpaca's asset class. Default: `crypto` for a symbol with a `/` (`BTC/USD`), else `us_equity`. */
   readonly class?: 'us_equity' | 'crypto'
+  /** A crypto asset's `price_increment` (decimal string). Default: the documented sample pair's, `1`. */
+  readonly priceIncrement?: string
+  /** A crypto asset's `min_trade_increment`. Default: the sample pair's, `0.0001`. */
+  readonly minTradeIncrement?: string
+  /** A crypto asset's `min_order_size`. Default: the sample pair's, `0.0001`. */
+  readonly minOrderSize?: string
 }
 
 export interface FakeAlpacaOptions {
@@ -309,6 +321,8 @@ const TERMINAL = new Set(['filled', 'canceled', 'expired', 'rejected', 'replaced
 /** "Order cannot be replaced when the status is accepted, pending_new, pending_cancel or pending_replace." */
 const NOT_REPLACEABLE = new Set(['accepted', 'pending_new', 'pending_cancel', 'pending_replace'])
 const DECIMAL = /^\d+(\.\d+)?$/
+/** A symbol the crypto data API takes: a pair with its slash. */
+const CRYPTO_PAIR = /^[A-Z]+\/[A-Z]+$/
 /** What POST /v2/orders takes as time_in_force (https://docs.alpaca.markets/docs/orders-at-alpaca, Time in Force). */
 const TIME_IN_FORCE = new Set(['day', 'gtc', 'opg', 'cls', 'ioc', 'fok'])
 /** "We only support gtc and ioc time in force options for crypto orders": https://docs.alpaca.markets/docs/crypto-orders */
@@ -376,6 +390,22 @@ export async function startFakeAlpaca(options: FakeAlpacaOptions = {}): Promise<
     a?.class ?? (symbol.includes('/') ? 'crypto' : 'us_equity')
   const fractionableOf = (symbol: string, a: FakeAsset | undefined): boolean =>
     a?.fractionable ?? assetClassOf(symbol, a) === 'crypto'
+
+  /** A crypto asset's steps (its body's `price_increment`, `min_trade_increment`, `min_order_size`). */
+  const cryptoSteps = (a: FakeAsset): { price: Decimal; qty: Decimal; min: Decimal } => ({
+    price: new Dec(a.priceIncrement ?? String(CRYPTO_ASSET_TEMPLATE['price_increment'])),
+    qty: new Dec(a.minTradeIncrement ?? String(CRYPTO_ASSET_TEMPLATE['min_trade_increment'])),
+    min: new Dec(a.minOrderSize ?? String(CRYPTO_ASSET_TEMPLATE['min_order_size'])),
+  })
+
+  /** The key of the position Alpaca reports under `symbol`: itself, or the crypto pair it is the slashless form of. */
+  const positionKey = (symbol: string): string | undefined => {
+    if (positions.has(symbol)) return symbol
+    for (const key of positions.keys())
+      if (key.includes('/') && key.replace('/', '') === symbol && assetClassOf(key, assets.get(key)) === 'crypto')
+        return key
+    return undefined
+  }
 
   const touch = (symbol: string): { bid: Decimal; ask: Decimal } | undefined => {
     const q = quotes.get(symbol)
@@ -599,9 +629,20 @@ export async function startFakeAlpaca(options: FakeAlpacaOptions = {}): Promise<
     return o
   }
 
-  const parseLimitPrice = (raw: unknown): Decimal => {
+  /** A limit price: on the equity tick, or on a crypto pair's `price_increment` (`cryptoTick`). */
+  const parseLimitPrice = (raw: unknown, cryptoTick?: Decimal): Decimal => {
     if (typeof raw !== 'string' || !DECIMAL.test(raw)) throw new HttpError(422, 40010001, 'limit_price is required')
     const limitPrice = new Dec(raw)
+    if (cryptoTick !== undefined) {
+      // The wording is this fake's: Alpaca documents the step, not its refusal's text.
+      if (!limitPrice.gt(0) || !limitPrice.mod(cryptoTick).isZero())
+        throw new HttpError(
+          422,
+          42210000,
+          `invalid limit_price ${raw}: not a multiple of price_increment ${cryptoTick.toFixed()}`,
+        )
+      return limitPrice
+    }
     if (!isOnTick(limitPrice)) {
       throw new HttpError(
         422,
@@ -653,7 +694,16 @@ export async function startFakeAlpaca(options: FakeAlpacaOptions = {}): Promise<
     // the wording of the refusal as reported in https://github.com/Petersoj/alpaca-java/issues/140.
     if (assetClass === 'us_equity' && !qty.isInteger() && timeInForce !== 'day')
       throw new HttpError(422, 40010001, 'fractional orders must be DAY orders')
-    const limitPrice = type === 'limit' ? parseLimitPrice(b['limit_price']) : null
+    const steps = assetClass === 'crypto' ? cryptoSteps(asset) : undefined
+    if (steps && (!qty.mod(steps.qty).isZero() || qty.lt(steps.min))) {
+      // The wording is this fake's: Alpaca documents the steps, not its refusal's text.
+      throw new HttpError(
+        422,
+        40010001,
+        `qty ${qty.toFixed()} must be a multiple of min_trade_increment ${steps.qty.toFixed()} and at least min_order_size ${steps.min.toFixed()}`,
+      )
+    }
+    const limitPrice = type === 'limit' ? parseLimitPrice(b['limit_price'], steps?.price) : null
     if (knobs.washTradeProtection && washTradeWith(symbol, side, type, limitPrice)) {
       throw new HttpError(403, 40310000, 'potential wash trade detected. use complex orders')
     }
@@ -675,7 +725,9 @@ export async function startFakeAlpaca(options: FakeAlpacaOptions = {}): Promise<
       throw new HttpError(422, 40010001, 'qty must be > 0')
     }
     const qty = typeof b['qty'] === 'string' ? new Dec(b['qty']) : o.qty.sub(o.filledQty)
-    const limitPrice = b['limit_price'] === undefined ? o.limitPrice : parseLimitPrice(b['limit_price'])
+    const replacedAsset = assets.get(o.symbol)
+    const cryptoTick = o.assetClass === 'crypto' && replacedAsset ? cryptoSteps(replacedAsset).price : undefined
+    const limitPrice = b['limit_price'] === undefined ? o.limitPrice : parseLimitPrice(b['limit_price'], cryptoTick)
     const clientOrderId = typeof b['client_order_id'] === 'string' ? b['client_order_id'] : randomUUID()
     if (byClientId.has(clientOrderId)) throw new HttpError(422, 40010001, 'client_order_id must be unique')
     const replacement = newOrder({
@@ -772,18 +824,19 @@ export async function startFakeAlpaca(options: FakeAlpacaOptions = {}): Promise<
       pattern: /^\/v2\/positions\/([^/]+)$/,
       handler: (_req, m) => {
         const symbol = decodeURIComponent(m[1] as string)
-        const qty = positions.get(symbol)
-        if (!qty || qty.isZero()) throw new HttpError(404, 40410000, 'position does not exist')
+        // A crypto position is kept under the slashless symbol: asked for as `BTC/USD`, Alpaca answers 404.
+        const key = symbol.includes('/') ? undefined : positionKey(symbol)
+        const qty = key === undefined ? undefined : positions.get(key)
+        if (key === undefined || !qty || qty.isZero()) throw new HttpError(404, 40410000, 'position does not exist')
+        const crypto = assetClassOf(key, assets.get(key)) === 'crypto'
         return {
           status: 200,
           body: {
             ...POSITION_TEMPLATE,
-            symbol,
+            symbol: key.replace('/', ''),
+            ...(crypto ? { asset_class: 'crypto', asset_marginable: false } : {}),
             qty: qty.toFixed(),
-            qty_available: (qty.gt(0)
-              ? qty.sub(openLeaves(symbol, 'sell'))
-              : qty.add(openLeaves(symbol, 'buy'))
-            ).toFixed(),
+            qty_available: (qty.gt(0) ? qty.sub(openLeaves(key, 'sell')) : qty.add(openLeaves(key, 'buy'))).toFixed(),
             side: qty.lt(0) ? 'short' : 'long',
           },
         }
@@ -802,6 +855,7 @@ export async function startFakeAlpaca(options: FakeAlpacaOptions = {}): Promise<
         const a = assets.get(symbol)
         if (!a) throw new HttpError(404, 40410000, 'asset not found')
         const assetClass = assetClassOf(symbol, a)
+        const steps = assetClass === 'crypto' ? cryptoSteps(a) : undefined
         return {
           status: 200,
           body: {
@@ -811,6 +865,13 @@ export async function startFakeAlpaca(options: FakeAlpacaOptions = {}): Promise<
             status: a.status ?? 'active',
             tradable: a.tradable ?? true,
             fractionable: fractionableOf(symbol, a),
+            ...(steps
+              ? {
+                  min_order_size: steps.min.toFixed(),
+                  min_trade_increment: steps.qty.toFixed(),
+                  price_increment: steps.price.toFixed(),
+                }
+              : {}),
           },
         }
       },
@@ -857,6 +918,33 @@ export async function startFakeAlpaca(options: FakeAlpacaOptions = {}): Promise<
       },
     },
     {
+      // https://docs.alpaca.markets/reference/cryptolatestquotes-1 (the SDK's CryptoApi.cryptoLatestQuotes):
+      // `symbols` comma-separated pairs; the answer keys each quoted pair, a pair without a quote is left out.
+      method: 'GET',
+      pattern: /^\/v1beta3\/crypto\/us\/latest\/quotes$/,
+      handler: (req) => {
+        const symbols = (req.query['symbols'] ?? '').split(',').filter((x) => x.length > 0)
+        if (symbols.length === 0) throw new HttpError(400, undefined, 'missing symbols')
+        // The data API's refusal of a slashless symbol, as https://github.com/alpacahq/alpaca-py/issues/537 quotes it.
+        const bad = symbols.find((x) => !CRYPTO_PAIR.test(x))
+        if (bad !== undefined)
+          throw new HttpError(400, undefined, `invalid symbol: ${bad} does not match ^[A-Z]+/[A-Z]+$`)
+        const body: Record<string, unknown> = {}
+        for (const pair of symbols) {
+          const q = quotes.get(pair)
+          if (!q) continue
+          body[pair] = {
+            ap: Number(q.ask),
+            as: Number(q.askSize ?? '0.5'),
+            bp: Number(q.bid),
+            bs: Number(q.bidSize ?? '0.4'),
+            t: new Date(q.tMs ?? now()).toISOString().replace('Z', '055031Z'),
+          }
+        }
+        return { status: 200, body: { quotes: body } }
+      },
+    },
+    {
       method: 'GET',
       pattern: /^\/v2\/stocks\/([^/]+)\/quotes\/latest$/,
       handler: (req, m) => {
@@ -865,6 +953,8 @@ export async function startFakeAlpaca(options: FakeAlpacaOptions = {}): Promise<
           throw new HttpError(403, undefined, 'subscription does not permit querying recent SIP data')
         }
         const symbol = decodeURIComponent(m[1] as string)
+        // The stocks feed has no crypto pairs (their quotes are the crypto data API's). The wording is this fake's.
+        if (symbol.includes('/')) throw new HttpError(400, undefined, `invalid symbol: ${symbol}`)
         const q = quotes.get(symbol)
         if (!q) {
           if (knobs.unknownQuote === '404') throw new HttpError(404, 40410000, 'not found')
