@@ -45,7 +45,7 @@ describe('synth-time checks of an environment', { timeout: 60_000 }, () => {
   })
 
   it('refuses ACX_OUTSIDE_HOURS: on Lambda an intent for a closed market is always refused', () => {
-    const err = synthWith({ ACX_OUTSIDE_HOURS: 'queue' })
+    const err = synthWith({ ACX_OUTSIDE_HOURS: 'queue' } as FunctionSettings)
     expect((err as Error).message).toContain('ACX_OUTSIDE_HOURS: means nothing on Lambda')
   })
 
