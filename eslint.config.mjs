@@ -15,13 +15,15 @@ const INFRA_ONLY = ['aws-cdk-lib', 'aws-cdk-lib/*', 'constructs']
 const TEST_FILES = ['**/test/**', '**/bench/**', '**/*.test.ts', '**/vitest.config.ts']
 
 /**
- * ac-core-wasm ← engine ← broker-alpaca ← service ← deploy; the Alpaca SDK only in broker-alpaca, decimal.js
- * never in the kernel, logging/HTTP/DB drivers only in the service, the AWS CDK only in deploy (layer:infra,
- * which takes the service's configuration and table definition). The private test-utils package
- * (layer:testing) may be imported by tests and benchmarks only. The dashboard (layer:web) runs in the
- * browser: it imports the kernel only and talks to the service over HTTP; the service serves its built
- * files (so the app layer may import it). Its tests may read the engine, to hold the page's copy of the
- * engine's unit mapping and profiles to the engine's.
+ * kernel ← domain ← adapter / app-lib ← app ← cli / infra: ac-core-wasm ← engine ← broker-alpaca, research ←
+ * service ← cli, deploy. The Alpaca SDK only in broker-alpaca, decimal.js never in the kernel, logging/HTTP/DB
+ * drivers and cloud SDKs only in the service (research, the researcher's library, reaches none of them;
+ * the command line reaches them only through @acx/service), the AWS CDK only in deploy (layer:infra, which
+ * takes the service's configuration and table definition). The private test-utils package (layer:testing)
+ * may be imported by tests and benchmarks only. The dashboard (layer:web) runs in the browser: it imports
+ * the kernel only and talks to the service over HTTP; the service serves its built files (so the app layer
+ * may import it). Its tests may read the engine, to hold the page's copy of the engine's unit mapping and
+ * profiles to the engine's.
  */
 function boundaries(testing) {
   const t = testing ? ['layer:testing'] : []
@@ -48,9 +50,27 @@ function boundaries(testing) {
           bannedExternalImports: [...SERVICE_ONLY, ...INFRA_ONLY],
         },
         {
+          sourceTag: 'layer:app-lib',
+          onlyDependOnLibsWithTags: ['layer:kernel', 'layer:domain', 'layer:app-lib', ...t],
+          bannedExternalImports: ['@alpacahq/*', ...SERVICE_ONLY, ...INFRA_ONLY],
+        },
+        {
           sourceTag: 'layer:app',
-          onlyDependOnLibsWithTags: ['layer:kernel', 'layer:domain', 'layer:adapter', 'layer:app', 'layer:web', ...t],
-          bannedExternalImports: ['@alpacahq/*', ...INFRA_ONLY],
+          onlyDependOnLibsWithTags: [
+            'layer:kernel',
+            'layer:domain',
+            'layer:adapter',
+            'layer:app-lib',
+            'layer:app',
+            'layer:web',
+            ...t,
+          ],
+          bannedExternalImports: ['@alpacahq/*', 'commander', ...INFRA_ONLY],
+        },
+        {
+          sourceTag: 'layer:cli',
+          onlyDependOnLibsWithTags: ['layer:kernel', 'layer:domain', 'layer:app-lib', 'layer:app', 'layer:cli', ...t],
+          bannedExternalImports: ['@alpacahq/*', ...SERVICE_ONLY.filter((p) => p !== 'commander'), ...INFRA_ONLY],
         },
         {
           sourceTag: 'layer:infra',
@@ -60,7 +80,7 @@ function boundaries(testing) {
         {
           sourceTag: 'layer:web',
           onlyDependOnLibsWithTags: ['layer:kernel', 'layer:web', ...(testing ? ['layer:domain'] : []), ...t],
-          bannedExternalImports: ['decimal.js', '@alpacahq/*', ...SERVICE_ONLY],
+          bannedExternalImports: ['decimal.js', '@alpacahq/*', ...SERVICE_ONLY, ...INFRA_ONLY],
         },
         {
           sourceTag: 'layer:testing',

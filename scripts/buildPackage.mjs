@@ -29,7 +29,10 @@ const common = {
   // code that needs its own URL falls back to __filename in the CommonJS build
   logOverride: { 'empty-import-meta': 'silent' },
 }
-await build({ ...common, format: 'esm', outdir: 'dist/esm', outbase: 'src' })
+// `acxBuild.splitting`: dynamic imports become chunks of their own (ESM only), so a command line loads
+// only what the command it runs imports.
+const splitting = pkg.acxBuild?.splitting === true ? { splitting: true, chunkNames: 'chunks/[name]-[hash]' } : {}
+await build({ ...common, ...splitting, format: 'esm', outdir: 'dist/esm', outbase: 'src' })
 await build({ ...common, format: 'cjs', outdir: 'dist/cjs', outbase: 'src' })
 writeFileSync(join(cwd, 'dist/cjs/package.json'), '{ "type": "commonjs" }\n')
 

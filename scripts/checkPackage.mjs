@@ -2,7 +2,8 @@
 // Checks that the package in the current directory is publishable on its own:
 // publint --strict, attw --pack, then `npm pack` of it (and of the workspace packages it depends on)
 // installed into an empty project, where it must load through both `import` and `require`.
-// A package may add test/pack/smoke.mjs and test/pack/smoke.cjs: they run inside that project.
+// A package may add test/pack/smoke.mjs and test/pack/smoke.cjs: they run inside that project (what
+// they print is shown).
 import { execFileSync } from 'node:child_process'
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -101,7 +102,8 @@ try {
     const file = join(cwd, 'test/pack', smoke)
     if (!existsSync(file)) continue
     cpSync(file, join(app, smoke))
-    step(`test/pack/${smoke}`, () => run(process.execPath, [smoke], { cwd: app }))
+    const out = step(`test/pack/${smoke}`, () => run(process.execPath, [smoke], { cwd: app }))
+    if (out) process.stdout.write(out)
   }
 } finally {
   rmSync(tmp, { recursive: true, force: true })

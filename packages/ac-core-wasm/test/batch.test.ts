@@ -1,19 +1,10 @@
 // Sweeps and frontiers without copies: columns in WebAssembly memory, filled and read in place.
 import { describe, expect, it } from 'vitest'
-import { AcCoreError, SweepStatus, type AcParams, type SweepBatch } from '../src/index.js'
+import { AcCoreError, SweepStatus, type AcParams, type SweepBatch, PAPER_EXAMPLE } from '../src/index.js'
 import { toColumns, wasmBuilds } from './support/cores.js'
 import { createRandom, randomParams } from './support/random.js'
 
-const paper: AcParams = {
-  shares: 1e6,
-  horizon: 5,
-  slices: 5,
-  volatility: 0.95,
-  temporaryImpact: 2.5e-6,
-  permanentImpact: 2.5e-7,
-  fixedCost: 0.0625,
-  riskAversion: 1e-6,
-}
+const paper: AcParams = { ...PAPER_EXAMPLE, riskAversion: 1e-6 }
 
 function fill(batch: SweepBatch, sets: readonly AcParams[]): void {
   for (const [name, values] of Object.entries(toColumns(sets))) {

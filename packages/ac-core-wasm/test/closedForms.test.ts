@@ -1,19 +1,10 @@
 import { describe, expect, it } from 'vitest'
-import { reference, type AcParams } from '../src/index.js'
+import { reference, type AcParams, PAPER_EXAMPLE } from '../src/index.js'
 import { cores } from './support/cores.js'
 import { expectAllClose, expectClose } from './support/close.js'
 
 // The paper's §3.4 example (dollars, days): X = 1e6 shares, T = 5 days, N = 5.
-const paper: AcParams = {
-  shares: 1e6,
-  horizon: 5,
-  slices: 5,
-  volatility: 0.95,
-  temporaryImpact: 2.5e-6,
-  permanentImpact: 2.5e-7,
-  fixedCost: 0.0625,
-  riskAversion: 1e-6,
-}
+const paper: AcParams = { ...PAPER_EXAMPLE, riskAversion: 1e-6 }
 
 /** E and V of the straight line, eq. 9–11. */
 function linear(p: AcParams) {

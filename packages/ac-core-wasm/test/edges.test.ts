@@ -1,7 +1,7 @@
 // The float64 edges: no spurious failure (a finite answer is returned whenever the exact κ, E and V
 // are float64 numbers) and no silent wrong answer (whatever is returned is within 1e−12 of exact).
 import { describe, expect, it } from 'vitest'
-import { AcCoreError, reference, SweepStatus, type AcParams } from '../src/index.js'
+import { AcCoreError, reference, SweepStatus, type AcParams, PAPER_EXAMPLE } from '../src/index.js'
 import { etaTilde } from '../src/etaTilde.js'
 import { cores, toColumns, wasmBuilds } from './support/cores.js'
 import { expectClose } from './support/close.js'
@@ -24,16 +24,7 @@ function expectLikeOracle(got: { kappa: number; expectedCost: number; variance: 
   }
 }
 
-const paper: AcParams = {
-  shares: 1e6,
-  horizon: 5,
-  slices: 5,
-  volatility: 0.95,
-  temporaryImpact: 2.5e-6,
-  permanentImpact: 2.5e-7,
-  fixedCost: 0.0625,
-  riskAversion: 1e-6,
-}
+const paper: AcParams = { ...PAPER_EXAMPLE, riskAversion: 1e-6 }
 
 describe.each(cores)('%s at the float64 edges', (name, core) => {
   const wasm = name !== 'reference'

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
+import { PAPER_EXAMPLE, reference } from '../src/index.js'
 import { cores } from './support/cores.js'
 import { expectAllClose, expectClose } from './support/close.js'
 import { paperCases, paperFixture, paperParams } from './support/paperVectors.js'
@@ -25,5 +26,13 @@ describe.each(cores)('the paper worked example (§3.4) on %s', (_, core) => {
 describe('the paper example fixture', () => {
   it.runIf(existsSync(shared))('is the same as the shared reference vectors', () => {
     expect(JSON.parse(readFileSync(paperFixture, 'utf8'))).toEqual(JSON.parse(readFileSync(shared, 'utf8')))
+  })
+})
+
+describe('PAPER_EXAMPLE', () => {
+  it("is the paper's §3.4 parameters: at λ = 1e-6, κ ≈ 0.6 per day", () => {
+    const t = reference.trajectory({ ...PAPER_EXAMPLE, riskAversion: 1e-6 })
+    expect(PAPER_EXAMPLE).toMatchObject({ shares: 1e6, horizon: 5, slices: 5, volatility: 0.95 })
+    expect(t.kappa).toBeCloseTo(0.6, 1)
   })
 })

@@ -1,18 +1,9 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { AcCoreError, isAcCoreError, MAX_SLICES, SweepStatus, type AcParams } from '../src/index.js'
+import { AcCoreError, isAcCoreError, MAX_SLICES, SweepStatus, type AcParams, PAPER_EXAMPLE } from '../src/index.js'
 import { cores } from './support/cores.js'
 
-const good: AcParams = {
-  shares: 1e6,
-  horizon: 5,
-  slices: 5,
-  volatility: 0.95,
-  temporaryImpact: 2.5e-6,
-  permanentImpact: 2.5e-7,
-  fixedCost: 0.0625,
-  riskAversion: 1e-6,
-}
+const good: AcParams = { ...PAPER_EXAMPLE, riskAversion: 1e-6 }
 
 const bad: ReadonlyArray<readonly [field: keyof AcParams, value: unknown]> = [
   ['shares', 0],

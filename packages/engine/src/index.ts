@@ -117,6 +117,14 @@ export { routeBySize } from './routing/sizeRoute.js'
 export { toKernelParams, fromKernelSchedule, planSliceQty, halfSpreadFraction } from './config/kernelParams.js'
 export type { KernelSchedule } from './config/kernelParams.js'
 export {
+  ENGINE_ENV_VARIABLES,
+  checkEngineConfig,
+  engineConfigFromEnv,
+  readEngineEnv,
+  variableFor,
+} from './config/engineEnv.js'
+export type { EngineEnvProblem, EngineEnvResult } from './config/engineEnv.js'
+export {
   DEFAULT_ROUTES,
   checkRouteSpec,
   decideRoute,

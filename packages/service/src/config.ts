@@ -1,5 +1,4 @@
-import { assertTradingSession, type AcConfig, type TradingSession } from '@acx/engine'
-import { engineConfigFromEnv } from './config/engineEnv.js'
+import { assertTradingSession, engineConfigFromEnv, type AcConfig, type TradingSession } from '@acx/engine'
 import * as z from 'zod'
 
 /** Symbols the built-in simulated market lists when ACX_SIM_SYMBOLS is not set: symbol:price:spread. */

@@ -1,7 +1,7 @@
 export { ConfigSchema, DEFAULT_SIM_SYMBOLS, formatConfigProblems, loadConfig } from './config.js'
 export type { ConfigProblem, ConfigResult, ServiceConfig, ServiceSettings } from './config.js'
 export { createService } from './createService.js'
-export { ENGINE_ENV_VARIABLES } from './config/engineEnv.js'
+export { ENGINE_ENV_VARIABLES } from '@acx/engine'
 export { ineffectiveSettings } from './config/ineffectiveSettings.js'
 export type { IneffectiveSetting } from './config/ineffectiveSettings.js'
 export { HANDLER_MARGIN_MS, longestPlannedSeconds } from './lambda/timeBudget.js'
@@ -55,4 +55,14 @@ export type {
 } from './persistence/executionStore.js'
 export { createSqliteStore } from './persistence/sqliteStore.js'
 export type { SqliteStoreOptions } from './persistence/sqliteStore.js'
-export { PAPER_EXAMPLE } from './paperExample.js'
+export {
+  calibrateCommand,
+  createTableCommand,
+  openCommandStore,
+  parseWhen,
+  pruneCommand,
+  reportCommand,
+  serve,
+  submitCommand,
+} from './commands.js'
+export type { CalibrateCommandOptions, ReportCommandOptions, SubmitCommandOptions } from './commands.js'

@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import {
   DeleteItemCommand,
   DescribeTableCommand,
@@ -6,10 +6,10 @@ import {
   GetItemCommand,
   QueryCommand,
 } from '@aws-sdk/client-dynamodb'
-import { Command } from 'commander'
 import { Dec, clientOrderIdFor, createChildOrder, fillId, parentOrderId, type BrokerOrderId } from '@acx/engine'
 import { createDynamoStore } from '../src/persistence/dynamoStore.js'
-import { createDynamoTable, dynamoTableDefinition, registerDynamoCommands } from '../src/persistence/dynamoTable.js'
+import { createDynamoTable, dynamoTableDefinition } from '../src/persistence/dynamoTable.js'
+import { createTableCommand } from '../src/commands.js'
 import type { ExecutionStore } from '../src/persistence/executionStore.js'
 import { loadReport } from '../src/report/loadReport.js'
 import { FAKE_CREDENTIALS, LOCAL_REGION, startDynalite, type LocalServer } from './support/localAws.js'
@@ -51,18 +51,9 @@ describe('the DynamoDB table', () => {
 
   it('is created by `acx dynamodb create-table`', async () => {
     const tableName = `acx-cli-${++tables}`
-    const out = vi.spyOn(process.stdout, 'write').mockImplementation(() => true)
-    const run = async () => {
-      const program = new Command('acx').exitOverride()
-      registerDynamoCommands(program)
-      // endpoint only: a loopback endpoint gets a region and placeholder credentials
-      await program.parseAsync(['dynamodb', 'create-table', '--table', tableName, '--endpoint', dynalite.endpoint], {
-        from: 'user',
-      })
-    }
-    await run()
-    await run()
-    expect(out.mock.calls.map((c) => String(c[0]))).toEqual([
+    // endpoint only: a loopback endpoint gets a region and placeholder credentials
+    const run = () => createTableCommand({ table: tableName, endpoint: dynalite.endpoint })
+    expect([await run(), await run()]).toEqual([
       `created: table ${tableName} is ACTIVE\n`,
       `exists already: table ${tableName} is ACTIVE\n`,
     ])

@@ -10,7 +10,7 @@ import {
   type ExecutionResult,
 } from '@acx/engine'
 import { createSqliteStore, type ExecutionStore } from '../src/index.js'
-import { runCli } from '../src/cli.js'
+import { reportCommand } from '../src/commands.js'
 import { loadReport, parseSince } from '../src/report/loadReport.js'
 import { tempDir } from './support/testService.js'
 
@@ -172,17 +172,12 @@ describe('acx report', () => {
     expect(new Set(msft.rows.map((x) => x.symbol))).toEqual(new Set(['MSFT', 'ALL']))
   })
 
-  it('prints json, csv and a table from the command line', async () => {
-    const out: string[] = []
-    const write = process.stdout.write
-    process.stdout.write = ((s: string) => (out.push(s), true)) as typeof process.stdout.write
-    try {
-      expect(await runCli(['report', '--db', path, '--format', 'json'])).toBe(0)
-      expect(await runCli(['report', '--db', path, '--format', 'csv', '--symbol', 'AAPL'])).toBe(0)
-      expect(await runCli(['report', '--db', path])).toBe(0)
-    } finally {
-      process.stdout.write = write
-    }
+  it('prints json, csv and a table for acx report', async () => {
+    const out = [
+      await reportCommand({ db: path, format: 'json' }),
+      await reportCommand({ db: path, format: 'csv', symbol: 'AAPL' }),
+      await reportCommand({ db: path, format: 'table' }),
+    ]
     const json = JSON.parse(out[0]!)
     expect(json.rows.length).toBeGreaterThan(0)
     const csv = out[1]!.trim().split('\n')
@@ -194,15 +189,10 @@ describe('acx report', () => {
     expect(out[2]).toMatch(/PASS\s+fill rate/)
   })
 
-  it('rejects a bad --since or --format with a usage error', async () => {
-    const err = process.stderr.write
-    process.stderr.write = (() => true) as typeof process.stderr.write
-    try {
-      expect(await runCli(['report', '--db', path, '--since', 'yesterday'])).not.toBe(0)
-      expect(await runCli(['report', '--db', path, '--format', 'xml'])).not.toBe(0)
-    } finally {
-      process.stderr.write = err
-    }
+  it('rejects a bad --since naming the flag', async () => {
+    await expect(reportCommand({ db: path, since: 'yesterday', format: 'table' })).rejects.toThrow(
+      /^--since yesterday: use an ISO date/,
+    )
   })
 
   it('parses relative and absolute --since values', () => {

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { parentOrderId, parseOrderIntent, type OrderIntent } from '@acx/engine'
-import { runCli } from '../src/cli.js'
+import { pruneCommand, reportCommand } from '../src/commands.js'
 import { createSqliteStore } from '../src/persistence/sqliteStore.js'
 import { FAST_ENV, startService, tempDir } from './support/testService.js'
 
@@ -52,25 +52,19 @@ describe('retention', () => {
   it('acx prune --before deletes finished executions created before the date, never running ones', async () => {
     const path = join(tmp.dir, 'cli.sqlite')
     await seed(path)
-    const out: string[] = []
-    vi.spyOn(process.stdout, 'write').mockImplementation((s) => (out.push(String(s)), true))
-    expect(await runCli(['prune', '--db', path, '--before', '150d'])).toBe(0)
-    expect(out.join('')).toMatch(/^pruned 1 finished execution created before /)
+    expect(await pruneCommand({ db: path, before: '150d' })).toMatch(/^pruned 1 finished execution created before /)
     expect(await ids(path)).toEqual(['d10', 'd100', 'run200'])
-    expect(
-      await runCli(['prune', '--db', path, '--before', new Date(Date.now() - 50 * DAY).toISOString().slice(0, 10)]),
-    ).toBe(0)
+    const date = new Date(Date.now() - 50 * DAY).toISOString().slice(0, 10)
+    expect(await pruneCommand({ db: path, before: date })).toMatch(/^pruned 1 finished/)
     expect(await ids(path)).toEqual(['d10', 'run200'])
   })
 
-  it('refuses a bad date, a missing --before, and a --db that does not exist (creating nothing)', async () => {
-    vi.spyOn(process.stderr, 'write').mockImplementation(() => true)
+  it('refuses a bad date and a --db that does not exist, naming it (creating nothing)', async () => {
     const path = join(tmp.dir, 'cli.sqlite')
-    expect(await runCli(['prune', '--db', path, '--before', 'last week'])).not.toBe(0)
-    expect(await runCli(['prune', '--db', path])).not.toBe(0)
+    await expect(pruneCommand({ db: path, before: 'last week' })).rejects.toThrow(/^--before last week: /)
     const missing = join(tmp.dir, 'typo.sqlite')
-    expect(await runCli(['prune', '--db', missing, '--before', '90d'])).toBe(1)
-    expect(await runCli(['report', '--db', missing])).toBe(1)
+    await expect(pruneCommand({ db: missing, before: '90d' })).rejects.toThrow(`--db ${missing}: no such file`)
+    await expect(reportCommand({ db: missing, format: 'table' })).rejects.toThrow(`--db ${missing}: no such file`)
     expect(existsSync(missing)).toBe(false)
   })
 

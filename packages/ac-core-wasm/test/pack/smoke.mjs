@@ -1,18 +1,9 @@
 // Runs inside an empty project with the packed tarball installed (scripts/checkPackage.mjs).
-import { AcCoreError, loadAcCore, loadAcCoreSync, reference } from '@acx/ac-core-wasm'
+import { AcCoreError, loadAcCore, loadAcCoreSync, PAPER_EXAMPLE, reference } from '@acx/ac-core-wasm'
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 
-const params = {
-  shares: 1e6,
-  horizon: 5,
-  slices: 5,
-  volatility: 0.95,
-  temporaryImpact: 2.5e-6,
-  permanentImpact: 2.5e-7,
-  fixedCost: 0.0625,
-  riskAversion: 1e-6,
-}
+const params = { ...PAPER_EXAMPLE, riskAversion: 1e-6 }
 const core = await loadAcCore()
 const t = core.trajectory(params)
 if (Math.abs(t.expectedCost / 911226.9863037935 - 1) > 1e-12) throw new Error(`E = ${t.expectedCost}`)
@@ -28,15 +19,6 @@ const wasm = readFileSync(createRequire(import.meta.url).resolve('@acx/ac-core-w
 if (!WebAssembly.validate(wasm)) throw new Error('@acx/ac-core-wasm/wasm is not a valid module')
 // sweeps without copies work from the published package too
 const batch = loadAcCoreSync().createSweepBatch(1)
-Object.entries({
-  shares: 1e6,
-  horizon: 5,
-  slices: 5,
-  volatility: 0.95,
-  temporaryImpact: 2.5e-6,
-  permanentImpact: 2.5e-7,
-  fixedCost: 0.0625,
-  riskAversion: 1e-6,
-}).forEach(([name, value]) => (batch[name][0] = value))
+Object.entries(params).forEach(([name, value]) => (batch[name][0] = value))
 if (batch.run() !== 0 || Math.abs(batch.expectedCost[0] / 911226.9863037935 - 1) > 1e-12)
   throw new Error('batch sweep differs')

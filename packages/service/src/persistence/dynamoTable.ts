@@ -6,7 +6,6 @@ import {
   type CreateTableCommandInput,
   type DynamoDBClientConfig,
 } from '@aws-sdk/client-dynamodb'
-import type { Command } from 'commander'
 import { ServiceError } from '../errors.js'
 
 /** How to reach DynamoDB: a ready client, or an endpoint/region to build one from. */
@@ -129,23 +128,4 @@ export async function createDynamoTable(options: CreateDynamoTableOptions): Prom
   } finally {
     if (owned) client.destroy()
   }
-}
-
-/** Adds `acx dynamodb create-table --table NAME [--endpoint URL] [--region R]`. */
-export function registerDynamoCommands(program: Command): void {
-  const dynamodb = program.command('dynamodb').description('the DynamoDB store (ACX_STORE=dynamodb)')
-  dynamodb
-    .command('create-table')
-    .description('create the single table the DynamoDB store uses (an existing table is left as it is)')
-    .requiredOption('--table <name>', 'table name (ACX_DYNAMODB_TABLE)')
-    .option('--endpoint <url>', 'a local server such as dynalite (ACX_DYNAMODB_ENDPOINT)')
-    .option('--region <region>', 'AWS region (default: AWS_REGION or the shared config)')
-    .action(async (opts: { table: string; endpoint?: string; region?: string }) => {
-      const { created } = await createDynamoTable({
-        tableName: opts.table,
-        ...(opts.endpoint !== undefined ? { endpoint: opts.endpoint } : {}),
-        ...(opts.region !== undefined ? { region: opts.region } : {}),
-      })
-      process.stdout.write(`${created ? 'created' : 'exists already'}: table ${opts.table} is ACTIVE\n`)
-    })
 }

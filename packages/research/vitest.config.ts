@@ -1,0 +1,3 @@
+import { packageTestConfig } from '../../vitest.shared.js'
+
+export default packageTestConfig({ statements: 80, branches: 60, functions: 80, lines: 80 })
