@@ -1,13 +1,13 @@
 // End-to-end frontier batches over 1,000,000 parameter sets (N = 10): CSV in and out, and Parquet in and
 // out, on one worker thread and on all; where the Parquet run's time goes (read, kernel, the rest); the
-// same Parquet job as a quant would write it (pyarrow + numpy, bench/quant.py; skipped with a message when
-// python3, pyarrow or numpy is missing); then simulated executions per second (`acx simulate`'s engine).
+// same jobs as a quant would write them (bench/quant.py: pyarrow + numpy for Parquet, numpy alone for CSV;
+// each skipped with a message when python3 or its modules are missing); then simulated executions per
+// second (`acx simulate`'s engine).
 // Printed, not asserted. Run: npm run bench -w @acx/research (or node ../../scripts/runTs.mjs
 // bench/frontier.bench.ts [rows] from this directory).
 import { spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { open } from 'node:fs/promises'
-import { fileURLToPath } from 'node:url'
 import { parquetWriteFile } from 'hyparquet-writer'
 import { loadAcCoreSync } from '@acx/ac-core-wasm'
 import { openParquet } from '../src/parquetReader.js'
@@ -110,15 +110,21 @@ function kernelOnly(rows: number): number {
   return (performance.now() - t0) / 1000
 }
 
-/** pyarrow + numpy on the same file, best of 3; null when python3, pyarrow or numpy is missing. */
-function quant(): { seconds: number } | { skipped: string } {
-  const probe = spawnSync('python3', ['-c', 'import pyarrow, numpy'], { encoding: 'utf8' })
+/**
+ * What a quant would run on the same file (bench/quant.py), best of 3: pyarrow + numpy for Parquet,
+ * numpy alone for CSV; skipped (with why) when python3 or the modules are missing.
+ */
+function quant(kind: 'parquet' | 'csv'): { seconds: number } | { skipped: string } {
+  const modules = kind === 'parquet' ? 'pyarrow, numpy' : 'numpy'
+  const probe = spawnSync('python3', ['-c', `import ${modules}`], { encoding: 'utf8' })
   if (probe.error || probe.status !== 0)
     return { skipped: probe.error ? 'python3 not found' : (probe.stderr.trim().split('\n').at(-1) ?? 'import failed') }
-  const script = fileURLToPath(new URL('./quant.py', import.meta.url))
+  // run from the package directory (npm run bench); this module itself runs from a bundle in a cache folder
+  const script = join(process.cwd(), 'bench', 'quant.py')
+  const [input, output] = kind === 'parquet' ? [pqGrid, join(dir, 'quant.parquet')] : [grid, join(dir, 'quant.csv')]
   const times: number[] = []
   for (let i = 0; i < 3; i++) {
-    const r = spawnSync('python3', [script, pqGrid, join(dir, 'quant.parquet')], { encoding: 'utf8' })
+    const r = spawnSync('python3', [script, input, output], { encoding: 'utf8' })
     if (r.status !== 0) return { skipped: `quant.py failed: ${r.stderr.trim()}` }
     times.push(Number(r.stdout.trim()))
   }
@@ -177,11 +183,17 @@ const kernel = Math.min(kernelOnly(ROWS), kernelOnly(ROWS), kernelOnly(ROWS))
 console.log(
   `  where 1 worker's time goes: read ${read.toFixed(2)} s (main thread), kernel ${kernel.toFixed(2)} s (${fmt(ROWS / kernel)} sets/s), the rest (copies, messages, encoding, writing) ${(pqSingle - read - kernel).toFixed(2)} s`,
 )
-const q = quant()
-if ('skipped' in q) console.log(`pyarrow + numpy (bench/quant.py): skipped — ${q.skipped}`)
+const q = quant('parquet')
+if ('skipped' in q) console.log(`pyarrow + numpy (bench/quant.py), Parquet: skipped — ${q.skipped}`)
 else
   console.log(
-    `pyarrow + numpy (bench/quant.py), same file: ${q.seconds.toFixed(2)} s, ${fmt(ROWS / q.seconds)} rows/s; acx on ${all} workers is ×${(q.seconds / pqMulti).toFixed(2)} as fast`,
+    `pyarrow + numpy (bench/quant.py), same Parquet file: ${q.seconds.toFixed(2)} s, ${fmt(ROWS / q.seconds)} rows/s; acx Parquet on ${all} workers is ×${(q.seconds / pqMulti).toFixed(2)} as fast`,
+  )
+const qc = quant('csv')
+if ('skipped' in qc) console.log(`numpy (bench/quant.py), CSV: skipped — ${qc.skipped}`)
+else
+  console.log(
+    `numpy loadtxt + savetxt (bench/quant.py), same CSV file: ${qc.seconds.toFixed(2)} s, ${fmt(ROWS / qc.seconds)} rows/s; acx CSV on ${all} workers is ×${(qc.seconds / multi).toFixed(2)} as fast`,
   )
 
 const spec = (market: 'engine' | 'model'): SimulationSpec => ({
