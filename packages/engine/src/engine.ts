@@ -257,7 +257,9 @@ export function createEngine(options: EngineOptions): Engine {
     await ex.journal({
       type: 'execution_started',
       executionId: ex.id,
-      atMs: clock.now(),
+      // the run's own start, from which the result's times and the plan's expected finish are counted
+      // (the clock has moved on by the venue reads made since, on a fast clock by whole slices of time)
+      atMs: ex.runStartedAt,
       intent,
       strategy,
       resumed: ex.resuming,
