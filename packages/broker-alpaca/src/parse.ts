@@ -3,6 +3,7 @@ import {
   Dec,
   brokerOrderId,
   dailyStatsFromBars,
+  instantOfWallTime,
   type Asset,
   type DailyStats,
   type BrokerOrder,
@@ -280,33 +281,9 @@ export function parseClock(raw: unknown): AlpacaClock {
   return { timestampMs, isOpen: dto.is_open, nextOpenMs, nextCloseMs }
 }
 
-/** Alpaca's calendar is New York's: every date and time of `/v2/calendar` is America/New_York wall time. */
-const NEW_YORK = new Intl.DateTimeFormat('en-US', {
-  timeZone: 'America/New_York',
-  hourCycle: 'h23',
-  year: 'numeric',
-  month: '2-digit',
-  day: '2-digit',
-  hour: '2-digit',
-  minute: '2-digit',
-  second: '2-digit',
-})
-
-/** New York's offset from UTC at an instant, ms (wall = UTC + offset). */
-function newYorkOffsetMs(utcMs: number): number {
-  const parts = NEW_YORK.formatToParts(new Date(utcMs))
-  const get = (t: string): number => Number(parts.find((p) => p.type === t)?.value)
-  const wall = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'))
-  return wall - Math.floor(utcMs / 1000) * 1000
-}
-
-/** The instant of a New York wall time: `date` `YYYY-MM-DD`, `hhmm` `HH:MM` (both checked by `readCalendarDto`). */
-function newYorkTimeMs(date: string, hhmm: string): number {
-  const wall = Date.parse(`${date}T${hhmm}:00Z`)
-  // Two passes settle the offset across a daylight-saving change (the same method as the engine's sessions).
-  const first = wall - newYorkOffsetMs(wall)
-  return wall - newYorkOffsetMs(first)
-}
+/** The instant of a New York wall time — Alpaca's calendar is New York's — `date` `YYYY-MM-DD`, `hhmm` `HH:MM` (both checked by `readCalendarDto`). */
+const newYorkTimeMs = (date: string, hhmm: string): number =>
+  instantOfWallTime('America/New_York', Date.parse(`${date}T${hhmm}:00Z`))
 
 /** One regular session of the calendar, as instants. */
 export interface CalendarSession {

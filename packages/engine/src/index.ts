@@ -160,6 +160,12 @@ export type {
   StoredSimSymbol,
 } from './sim/simulatedVenueStore.js'
 export { createPrng, seedFor } from './sim/prng.js'
-export { ALWAYS_OPEN, assertTradingSession, sessionClock, tradesAroundTheClock } from './domain/tradingSession.js'
+export {
+  ALWAYS_OPEN,
+  assertTradingSession,
+  instantOfWallTime,
+  sessionClock,
+  tradesAroundTheClock,
+} from './domain/tradingSession.js'
 export type { TradingSession } from './domain/tradingSession.js'
 export type { Prng } from './sim/prng.js'

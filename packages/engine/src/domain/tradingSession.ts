@@ -26,36 +26,55 @@ export function assertTradingSession(s: TradingSession): void {
     throw new EngineError('ENGINE_INVALID_ARGUMENT', `session close ${s.close} must be after its open ${s.open}`)
   }
   try {
-    new Intl.DateTimeFormat('en-US', { timeZone: s.timeZone })
+    wallFormat(s.timeZone)
   } catch (cause) {
     throw new EngineError('ENGINE_INVALID_ARGUMENT', `unknown time zone ${s.timeZone}`, { cause })
   }
 }
 
+/** One formatter per time zone (building one costs far more than using it); bounded, zones are few. */
+const wallFormats = new Map<string, Intl.DateTimeFormat>()
+const MAX_WALL_FORMATS = 64
+
+function wallFormat(timeZone: string): Intl.DateTimeFormat {
+  let f = wallFormats.get(timeZone)
+  if (f === undefined) {
+    if (wallFormats.size >= MAX_WALL_FORMATS) wallFormats.clear()
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    })
+    wallFormats.set(timeZone, f)
+  }
+  return f
+}
+
 /** The zone's offset from UTC at `utcMs`, in ms (local = UTC + offset). */
 function offsetMs(timeZone: string, utcMs: number): number {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  }).formatToParts(new Date(utcMs))
+  const parts = wallFormat(timeZone).formatToParts(new Date(utcMs))
   const get = (t: string) => Number(parts.find((p) => p.type === t)?.value)
   const local = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'))
   return local - Math.floor(utcMs / 1000) * 1000
 }
 
+/**
+ * The UTC instant of a wall time in `timeZone`, the wall time given as if it were UTC (ms): two passes
+ * settle the offset across a daylight-saving change.
+ */
+export function instantOfWallTime(timeZone: string, wallMs: number): number {
+  const first = wallMs - offsetMs(timeZone, wallMs)
+  return wallMs - offsetMs(timeZone, first)
+}
+
 /** The UTC instant of a local wall time on the local day that starts at `localDayMs` (ms of local midnight as if UTC). */
 function utcOf(timeZone: string, localDayMs: number, minutes: number): number {
-  const local = localDayMs + minutes * 60_000
-  // two passes settle the offset across a daylight-saving change
-  let utc = local - offsetMs(timeZone, local)
-  utc = local - offsetMs(timeZone, utc)
-  return utc
+  return instantOfWallTime(timeZone, localDayMs + minutes * 60_000)
 }
 
 /**
