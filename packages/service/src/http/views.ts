@@ -53,8 +53,6 @@ const isoOrNull = (ms: number | null | undefined): string | null =>
 const priceOrNull = (price: Decimal | string | number | null | undefined): string | null =>
   price === null || price === undefined ? null : priceText(price)
 
-/** A quantity with every digit it has and never an exponent (`1e-7` would be `0.0000001`). */
-
 /** The average price of a filled quantity; null while nothing filled. */
 const avgOrNull = (filled: Decimal | string, avg: Decimal | string | undefined): string | null =>
   new Dec(filled).isZero() || avg === undefined ? null : priceText(avg)
@@ -93,7 +91,7 @@ function sizingView(p: Partial<ExecutionPlan>): SizingView {
     impactModel: p.impactModel ?? null,
     marketStats: stats
       ? {
-          adv: new Dec(stats.adv).toString(),
+          adv: quantityText(stats.adv),
           dailyVolatility: stats.dailyVolatility,
           advSource: stats.advSource,
           volatilitySource: stats.volatilitySource,
@@ -106,7 +104,7 @@ function sizingView(p: Partial<ExecutionPlan>): SizingView {
     participationCap: cap
       ? {
           maxParticipation: cap.maxParticipation,
-          sliceCapQuantity: new Dec(cap.sliceCapQty).toString(),
+          sliceCapQuantity: quantityText(cap.sliceCapQty),
           extendedFromSeconds: cap.extendedFromSeconds,
           slicesOverCap: cap.slicesOverCap,
         }
