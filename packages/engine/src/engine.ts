@@ -421,17 +421,21 @@ export function createEngine(options: EngineOptions): Engine {
       const route = routeBySize(intent, config.routing, stats)
       const { strategy } = route
       const ac = strategy === 'almgren_chriss' || strategy === 'twap'
-      // the fallback's slice index is the plan's slice count (the participation cap may have added slices)
-      const n = ac ? planExecution(config, core, intent, strategy, { quote: null, stats }).plan.slices.length : 0
-      const resume = opts.resume && { ...opts.resume, isFallbackSlice: (k: number) => ac && k === n }
+      // on a resume, the fallback's slice index is the plan's slice count (the participation cap may have
+      // added slices); a fresh run needs no plan here
+      const fallback =
+        opts.resume && ac
+          ? planExecution(config, core, intent, strategy, { quote: null, stats }).plan.slices.length
+          : -1
+      const resume = opts.resume && { ...opts.resume, isFallbackSlice: (k: number) => k === fallback }
       const ex = new Execution(
         parentOrderId(opts.executionId ?? intent.correlationId),
         intent,
-        strategy,
+        route,
+        stats,
         deps,
         opts.signal,
         resume,
-        { route, stats },
       )
       let stopped: ExecutionFailure | undefined
       try {

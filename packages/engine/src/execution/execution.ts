@@ -56,12 +56,13 @@ export class Execution implements ExecutionContext {
   constructor(
     readonly id: ParentOrderId,
     readonly intent: OrderIntent,
-    readonly strategy: StrategyName,
+    /** How the strategy was chosen. */
+    readonly route: RouteDecision,
+    /** The symbol's σ and ADV the strategy was chosen and the plan made with. */
+    readonly marketStats: MarketStats,
     readonly deps: ExecutionDeps,
     readonly signal: AbortSignal | undefined,
     resume?: ResumeState,
-    /** How the strategy was chosen and the σ/ADV it was chosen and planned with. */
-    private readonly sizing?: { readonly route: RouteDecision; readonly stats: MarketStats },
   ) {
     this.log = deps.logger
     this.runStartedAt = deps.clock.now()
@@ -76,19 +77,18 @@ export class Execution implements ExecutionContext {
     }
   }
 
-  /** The symbol's σ and ADV for this execution (undefined: planned with the configured overrides and defaults). */
-  get marketStats(): MarketStats | undefined {
-    return this.sizing?.stats
+  get strategy(): StrategyName {
+    return this.route.strategy
   }
 
   /** Why the intent got its strategy. */
   get routeReason(): RouteReason {
-    return this.sizing?.route.reason ?? (this.intent.strategy !== undefined ? 'intent_strategy' : 'urgency')
+    return this.route.reason
   }
 
-  /** The route decision in one line (without a recorded decision, its code). */
+  /** The route decision in one line. */
   get routeDetail(): string {
-    return this.sizing?.route.detail ?? this.routeReason
+    return this.route.detail
   }
 
   /** A run that continues an execution after a restart. */
@@ -290,7 +290,7 @@ export class Execution implements ExecutionContext {
       horizonShortenedFromSeconds: this.planned?.shortenedFromSeconds ?? null,
       routeReason: this.routeReason,
       routeDetail: this.routeDetail,
-      marketStats: this.planned?.marketStats ?? this.sizing?.stats ?? null,
+      marketStats: this.planned?.marketStats ?? this.marketStats,
       orderPctAdv: this.planned?.orderPctAdv ?? null,
       participationRate: this.planned?.participationRate ?? null,
       participationCap: this.planned?.participationCap ?? null,
