@@ -75,7 +75,7 @@ async function frontier(workers: number, kind: 'csv' | 'parquet' = 'csv'): Promi
   return (performance.now() - t0) / 1000
 }
 
-/** Reading alone: every column of every row group into Float64Arrays, 65,536 rows at a time. */
+/** Reading alone (what the workers do between them): every column of every row group into Float64Arrays. */
 async function readOnly(): Promise<number> {
   const t0 = performance.now()
   const fh = await open(pqGrid, 'r')
@@ -181,7 +181,7 @@ console.log(
 const read = Math.min(await readOnly(), await readOnly(), await readOnly())
 const kernel = Math.min(kernelOnly(ROWS), kernelOnly(ROWS), kernelOnly(ROWS))
 console.log(
-  `  where 1 worker's time goes: read ${read.toFixed(2)} s (main thread), kernel ${kernel.toFixed(2)} s (${fmt(ROWS / kernel)} sets/s), the rest (copies, messages, encoding, writing) ${(pqSingle - read - kernel).toFixed(2)} s`,
+  `  where 1 worker's time goes: read ${read.toFixed(2)} s (in the workers), kernel ${kernel.toFixed(2)} s (${fmt(ROWS / kernel)} sets/s), the rest (copies, messages, encoding, writing) ${(pqSingle - read - kernel).toFixed(2)} s`,
 )
 const q = quant('parquet')
 if ('skipped' in q) console.log(`pyarrow + numpy (bench/quant.py), Parquet: skipped — ${q.skipped}`)

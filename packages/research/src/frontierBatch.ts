@@ -9,8 +9,6 @@ import { flagRows, gridLayout, gridPieces, type GridLayout } from './gridReader.
 import {
   INPUT_COLUMNS,
   OUTPUT_COLUMNS,
-  PARSE_ERROR,
-  chunkColumnsFor,
   statusName,
   type BadRow,
   type EncodedResult,
@@ -20,6 +18,7 @@ import {
 } from './frontierRows.js'
 import { ParquetLayout, type ColumnChunkPart } from './parquetWriter.js'
 import { openParquet } from './parquetReader.js'
+import { columnarChunk } from './columnarChunk.js'
 import { createArrowWriter, openArrow, type ArrowWriter } from './arrowFormat.js'
 import { frontierChartOption, writeChart } from './plot.js'
 import type { RangeValues } from './rangeSpec.js'
@@ -350,12 +349,6 @@ async function csvSource(
   }
 }
 
-/** A batch of columns from a columnar grid: the chosen columns, `rows` long, NaN where null. */
-interface ColumnBatch {
-  readonly rows: number
-  read(n: number, targets: readonly Float64Array[], nulls: readonly Uint8Array[]): Promise<void>
-}
-
 async function columnarSource(
   path: string,
   kind: 'parquet' | 'arrow',
@@ -392,79 +385,58 @@ async function columnarSource(
       path,
       layoutOpts,
     )
-    const batches: () => AsyncGenerator<ColumnBatch> =
-      kind === 'parquet'
-        ? async function* () {
-            const p = src as Awaited<ReturnType<typeof openParquet>>
-            for (let g = 0; g < p.rowGroups; g++) yield p.rowGroup(g, p.columns)
-          }
-        : async function* () {
-            const a = src as Awaited<ReturnType<typeof openArrow>>
-            for await (const b of a.batches()) {
-              let at = 0
-              const cols = a.columns.map((c) => b.column(c.index))
-              yield {
-                rows: b.rows,
-                async read(n, targets, nulls) {
-                  cols.forEach((c, k) => {
-                    ;(targets[k] as Float64Array).set(c.values.subarray(at, at + n))
-                    if (c.nulls) (nulls[k] as Uint8Array).set(c.nulls.subarray(at, at + n))
-                    else (nulls[k] as Uint8Array).fill(0, 0, n)
-                  })
-                  at += n
-                },
-              }
-            }
-          }
-    const expand = layout.expand
-    const k = expand?.length ?? 1
-    const perChunk = Math.max(1, Math.floor(chunkRows / k))
     const names = src.columns.map((c) => c.name)
+    const k = layout.expand?.length ?? 1
+    const perChunk = Math.max(1, Math.floor(chunkRows / k))
+    if (kind === 'parquet') {
+      // The workers read and decode their rows themselves: the main thread only writes.
+      const p = src as Awaited<ReturnType<typeof openParquet>>
+      const { size, mtimeMs } = await fh.stat()
+      return {
+        where: `${path} row`,
+        total: p.rows * k,
+        lineOffset: 0,
+        async *work() {
+          let row = 0
+          for (let group = 0; group < p.rowGroups; group++) {
+            const groupRows = p.rowGroupRows[group] as number
+            for (let from = 0; from < groupRows; from += perChunk) {
+              const count = Math.min(perChunk, groupRows - from)
+              const task = { path, size, mtimeMs, group, from, count, firstRow: row + from + 1, layout }
+              yield { request: { kind: 'parquet', task, format, wantPoints }, transfer: [], units: count * k }
+            }
+            row += groupRows
+          }
+        },
+        close: () => fh.close(),
+      }
+    }
+    const arrow = src as Awaited<ReturnType<typeof openArrow>>
     return {
       where: `${path} row`,
-      total: kind === 'parquet' ? (src as Awaited<ReturnType<typeof openParquet>>).rows * k : 0,
+      total: 0,
       lineOffset: 0,
       async *work() {
         let row = 0
         const targets = names.map(() => new Float64Array(perChunk))
         const nulls = names.map(() => new Uint8Array(perChunk))
-        for await (const batch of batches()) {
-          for (let left = batch.rows; left > 0;) {
-            const n = Math.min(perChunk, left)
-            await batch.read(n, targets, nulls)
-            left -= n
-            const rows = n * k
-            const columns = chunkColumnsFor(rows)
-            const parseError = new Uint8Array(rows)
-            const lines = new Float64Array(rows)
-            const parseErrors: BadRow[] = []
-            INPUT_COLUMNS.forEach((c, j) => {
-              const base = layout.base[j] as number
-              if (!Number.isNaN(base)) columns[c].fill(base)
+        for await (const b of arrow.batches()) {
+          const cols = arrow.columns.map((c) => b.column(c.index))
+          for (let at = 0; at < b.rows; at += perChunk) {
+            const n = Math.min(perChunk, b.rows - at)
+            cols.forEach((c, f) => {
+              ;(targets[f] as Float64Array).set(c.values.subarray(at, at + n))
+              if (c.nulls) (nulls[f] as Uint8Array).set(c.nulls.subarray(at, at + n))
+              else (nulls[f] as Uint8Array).fill(0, 0, n)
             })
-            for (let f = 0; f < names.length; f++) {
-              const col = columns[INPUT_COLUMNS[layout.fieldColumns[f] as number] as InputColumn]
-              const t = targets[f] as Float64Array
-              if (k === 1) col.set(t.subarray(0, n))
-              else for (let i = 0; i < n; i++) col.fill(t[i] as number, i * k, (i + 1) * k)
-            }
-            if (expand !== null) for (let i = 0; i < n; i++) columns.risk_aversion.set(expand, i * k)
-            for (let i = 0; i < n; i++) {
-              const line = row + i + 1
-              lines.fill(line, i * k, (i + 1) * k)
-              const empty = names.filter((_, f) => (nulls[f] as Uint8Array)[i] === 1)
-              if (empty.length === 0) continue
-              parseError.fill(1, i * k, (i + 1) * k)
-              parseErrors.push({ line, status: PARSE_ERROR, message: `empty ${empty.join(', ')}` })
-            }
-            row += n
-            const chunk: FrontierChunk = { rows, columns, parseError, lines }
+            const { chunk, parseErrors } = columnarChunk(layout, names, targets, nulls, n, row + at + 1)
             yield {
               request: { kind: 'frontier', chunk, parseErrors, format, wantPoints },
               transfer: columnsTransfer(chunk),
-              units: rows,
+              units: chunk.rows,
             }
           }
+          row += b.rows
         }
       },
       close: () => fh.close(),
@@ -484,9 +456,10 @@ export function gridFormatOf(path: string, explicit?: GridFormat): GridFormat {
 }
 
 /**
- * `acx frontier`: the main thread reads and writes; the worker threads parse (CSV), sweep (each its own
- * WebAssembly core, a batch whose columns are WebAssembly memory) and encode (text, Parquet row groups,
- * Arrow columns). Results are written in input order as they complete, with at most 2 × workers units in
+ * `acx frontier`: the main thread cuts the input into units (CSV text at line ends, Parquet row ranges
+ * the workers read themselves, Arrow batches it reads) and writes; the worker threads parse (CSV), read
+ * and decode (Parquet), sweep (each its own WebAssembly core, a batch whose columns are WebAssembly
+ * memory) and encode (text, Parquet row groups, Arrow columns). Results are written in input order as they complete, with at most 2 × workers units in
  * flight, so memory does not grow with the grid. Bad rows keep their place with a status and are
  * reported with their line (CSV) or row (Parquet, Arrow) number. A grid whose header or schema is wrong
  * stops before anything is written.

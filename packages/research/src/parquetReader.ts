@@ -4,6 +4,7 @@
 // FLOAT, INT32 or INT64 — what pyarrow, polars, DuckDB and Spark write by default), straight into
 // Float64Arrays. Other encodings (DELTA_*, BYTE_STREAM_SPLIT) are decoded by hyparquet a row group at
 // a time.
+import { readSync } from 'node:fs'
 import type { FileHandle } from 'node:fs/promises'
 import { parquetMetadata, parquetRead, snappyUncompress, type ColumnMetaData, type FileMetaData } from 'hyparquet'
 import { ResearchError } from './researchError.js'
@@ -33,6 +34,8 @@ export interface ParquetSource {
   readonly path: string
   readonly rows: number
   readonly rowGroups: number
+  /** Rows of each row group. */
+  readonly rowGroupRows: readonly number[]
   readonly columns: readonly ParquetColumn[]
   /** Every leaf column's name and Parquet type, for messages about columns that are not numbers. */
   readonly allColumns: readonly { readonly name: string; readonly type: string }[]
@@ -43,6 +46,8 @@ export interface ParquetSource {
 
 interface RowGroupReader {
   readonly rows: number
+  /** Passes over the next `n` rows; whole pages are passed by their headers, without reading their values. */
+  skip(n: number): Promise<void>
   /** Fills `targets[c][0..n)` with the next `n` values of each column; `nulls[c][i] = 1` where null. */
   read(n: number, targets: readonly Float64Array[], nulls: readonly Uint8Array[]): Promise<void>
 }
@@ -50,21 +55,22 @@ interface RowGroupReader {
 const bad = (path: string, message: string, cause?: unknown): ResearchError =>
   new ResearchError('RESEARCH_BAD_INPUT', `${path}: ${message}`, cause === undefined ? undefined : { cause })
 
+// Synchronous: a page is read by the thread that decodes it (a worker), which has nothing else to do
+// meanwhile, and an asynchronous read costs a round trip through libuv's thread pool per page.
 async function readAt(fh: FileHandle, position: number, length: number): Promise<Uint8Array> {
   const out = new Uint8Array(length)
   let at = 0
   while (at < length) {
-    const { bytesRead } = await fh.read(out, at, length - at, position + at)
+    const bytesRead = readSync(fh.fd, out, at, length - at, position + at)
     if (bytesRead === 0) throw new RangeError(`unexpected end of file at byte ${position + at}`)
     at += bytesRead
   }
   return out
 }
 
-/** Opens a Parquet file and reads its footer. */
-export async function openParquet(path: string, fh: FileHandle): Promise<ParquetSource> {
+/** A Parquet file's footer (its schema and row groups); raises ResearchError when it is not Parquet. */
+export async function readParquetFooter(path: string, fh: FileHandle): Promise<FileMetaData> {
   const size = (await fh.stat()).size
-  let metadata: FileMetaData
   try {
     if (size < 12) throw new Error('too short to be Parquet')
     const tail = await readAt(fh, size - 8, 8)
@@ -73,10 +79,19 @@ export async function openParquet(path: string, fh: FileHandle): Promise<Parquet
     const footerLength = new DataView(tail.buffer).getUint32(0, true)
     if (footerLength + 12 > size) throw new Error('footer longer than the file')
     const footer = await readAt(fh, size - 8 - footerLength, footerLength + 8)
-    metadata = parquetMetadata(footer.buffer as ArrayBuffer)
+    return parquetMetadata(footer.buffer as ArrayBuffer)
   } catch (e) {
     throw bad(path, `not a readable Parquet file: ${(e as Error).message}`, e)
   }
+}
+
+/**
+ * Opens a Parquet file: its footer is read unless given (a worker reading row groups of a file it has
+ * seen passes the footer it parsed before).
+ */
+export async function openParquet(path: string, fh: FileHandle, footer?: FileMetaData): Promise<ParquetSource> {
+  const metadata = footer ?? (await readParquetFooter(path, fh))
+  const size = (await fh.stat()).size
   const leaves = metadata.schema.slice(1)
   if (leaves.some((s) => (s.num_children ?? 0) > 0 || s.repetition_type === 'REPEATED'))
     throw bad(path, 'nested or repeated columns are not supported: use a flat table of numbers')
@@ -95,6 +110,7 @@ export async function openParquet(path: string, fh: FileHandle): Promise<Parquet
     path,
     rows: Number(metadata.num_rows),
     rowGroups: metadata.row_groups.length,
+    rowGroupRows: metadata.row_groups.map((g) => Number(g.num_rows)),
     columns,
     allColumns,
     rowGroup(index, chosen) {
@@ -113,6 +129,9 @@ export async function openParquet(path: string, fh: FileHandle): Promise<Parquet
         const cursors = chosen.map((c, k) => new PageCursor(path, fh, c, metas[k] as ColumnMetaData))
         return {
           rows,
+          async skip(n) {
+            for (const c of cursors) await c.skip(n)
+          },
           async read(n, targets, nulls) {
             for (let k = 0; k < cursors.length; k++)
               await (cursors[k] as PageCursor).read(n, targets[k] as Float64Array, nulls[k] as Uint8Array)
@@ -140,6 +159,10 @@ function wholeRowGroup(
   const rowStart = metadata.row_groups.slice(0, index).reduce((n, g) => n + Number(g.num_rows), 0)
   return {
     rows,
+    // the row group is decoded whole at the first read whatever is skipped (rare encodings only)
+    async skip(n) {
+      at += n
+    },
     async read(n, targets, nulls) {
       if (data === undefined) {
         const cols: Record<string, ArrayLike<unknown>> = {}
@@ -263,10 +286,23 @@ class PageCursor {
     this.end = this.pos + Number(meta.total_compressed_size)
   }
 
+  async skip(n: number): Promise<void> {
+    let left = n
+    while (left > 0) {
+      if (this.at === this.values.length) {
+        left -= await this.nextPage(left)
+        continue
+      }
+      const take = Math.min(left, this.values.length - this.at)
+      this.at += take
+      left -= take
+    }
+  }
+
   async read(n: number, target: Float64Array, nulls: Uint8Array): Promise<void> {
     let filled = 0
     while (filled < n) {
-      if (this.at === this.values.length) await this.nextPage()
+      if (this.at === this.values.length) await this.nextPage(0)
       const take = Math.min(n - filled, this.values.length - this.at)
       target.set(this.values.subarray(this.at, this.at + take), filled)
       nulls.set(this.isNull.subarray(this.at, this.at + take), filled)
@@ -291,7 +327,11 @@ class PageCursor {
     }
   }
 
-  private async nextPage(): Promise<void> {
+  /**
+   * Decodes the next data page (after a dictionary page, which is always decoded), or — when it holds at
+   * most `passUpTo` values (rows: the columns are flat) — passes over it unread and returns its count.
+   */
+  private async nextPage(passUpTo: number): Promise<number> {
     for (;;) {
       if (this.pos >= this.end) throw this.fail('fewer values than the row group has rows')
       try {
@@ -299,6 +339,13 @@ class PageCursor {
         const type = num(header, 1)
         const uncompressed = num(header, 2)
         const compressed = num(header, 3)
+        if (type === PAGE_DATA || type === PAGE_DATA_V2) {
+          const values = num(header[type === PAGE_DATA ? 5 : 8] as ThriftStruct, 1)
+          if (values <= passUpTo) {
+            this.pos += length + compressed
+            return values
+          }
+        }
         const raw = await readAt(this.fh, this.pos + length, compressed)
         this.pos += length + compressed
         if (type === PAGE_DICTIONARY) {
@@ -306,9 +353,10 @@ class PageCursor {
           this.dictionary = plainValues(this.inflate(raw, uncompressed), 0, num(d, 1), this.column.type)
           continue
         }
-        if (type === PAGE_DATA) return this.dataPageV1(header[5] as ThriftStruct, this.inflate(raw, uncompressed))
-        if (type === PAGE_DATA_V2) return this.dataPageV2(header[8] as ThriftStruct, raw, uncompressed)
-        // index pages and unknown page types carry no values
+        if (type === PAGE_DATA) this.dataPageV1(header[5] as ThriftStruct, this.inflate(raw, uncompressed))
+        else if (type === PAGE_DATA_V2) this.dataPageV2(header[8] as ThriftStruct, raw, uncompressed)
+        else continue // index pages and unknown page types carry no values
+        return 0
       } catch (e) {
         if (e instanceof ResearchError) throw e
         throw this.fail(`cannot decode a page: ${(e as Error).message}`, e)

@@ -13,6 +13,7 @@ import {
   type SweepState,
 } from './frontierRows.js'
 import { runGridText } from './gridText.js'
+import { readParquetRows, type ParquetRowsTask } from './parquetRows.js'
 import { simulateBlock, type SimulationBlock, type SimulationBlockResult } from './simulation.js'
 
 export type WorkerRequest =
@@ -25,6 +26,12 @@ export type WorkerRequest =
       readonly wantPoints: boolean
     }
   | { readonly kind: 'grid'; readonly task: GridTextTask }
+  | {
+      readonly kind: 'parquet'
+      readonly task: ParquetRowsTask
+      readonly format: OutputFormat
+      readonly wantPoints: boolean
+    }
   | { readonly kind: 'simulate'; readonly block: SimulationBlock }
 
 export type WorkerResponse =
@@ -37,9 +44,10 @@ const state: SweepState = {}
 /** Does one request on this thread's core: what the worker runs for each message (tests call it in-thread). */
 export async function handleRequest(m: WorkerRequest): Promise<EncodedResult | SimulationBlockResult> {
   if (m.kind === 'grid') return runGridText(core, state, m.task)
-  if (m.kind === 'frontier') {
+  if (m.kind === 'frontier' || m.kind === 'parquet') {
+    const { chunk, parseErrors } = m.kind === 'parquet' ? await readParquetRows(m.task) : m
     const out = new ResultBuilder(m.format, m.wantPoints)
-    out.add(core, state, m.chunk, m.parseErrors)
+    out.add(core, state, chunk, parseErrors)
     return out.finish()
   }
   return simulateBlock(m.block, core)

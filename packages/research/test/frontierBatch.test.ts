@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -23,6 +23,8 @@ import {
   type WorkerPool,
 } from '../src/index.js'
 import { handleRequest } from '../src/researchWorker.js'
+import { readParquetRows } from '../src/parquetRows.js'
+import { gridLayout } from '../src/gridReader.js'
 
 const core = loadAcCoreSync()
 const dir = mkdtempSync(join(tmpdir(), 'acx-research-test-'))
@@ -206,6 +208,63 @@ describe('runFrontierBatch', () => {
       expect(s).toMatchObject({ rows: 250, badRows: 1 })
       expect(readFileSync(out, 'utf8')).toBe(expected)
     }
+  })
+
+  it('reads a Parquet grid in the workers: pages passed over, empty cells, rows expanded over the risk aversions', async () => {
+    const cols = gridColumns(300)
+    delete cols.risk_aversion
+    const withGaps = Object.fromEntries(
+      Object.entries(cols).map(([name, data]) => [
+        name,
+        data.map((x, i) => ((name === 'volatility' && i % 97 === 5) || (name === 'shares' && i === 250) ? null : x)),
+      ]),
+    )
+    const csvGrid = file('gaps.csv')
+    const names = Object.keys(withGaps)
+    writeFileSync(
+      csvGrid,
+      `${[names.join(','), ...Array.from({ length: 300 }, (_, i) => names.map((c) => withGaps[c]![i] ?? '').join(','))].join('\n')}\n`,
+    )
+    const lambdas = parseRangeSpec('1e-7:1e-5:3', false)
+    if (!lambdas.ok) throw new Error('range')
+    const common = { defaults: {}, riskAversions: lazyRange(lambdas.value), format: 'csv' as const, workers: 2 }
+    await runFrontierBatch({ ...common, grid: csvGrid, out: file('gaps.out.csv'), ...quiet })
+    const pq = file('gaps.parquet')
+    // pages of 16 values, row groups of 128 rows: chunks of 13 rows start inside pages and pass over whole ones
+    await parquetWriteFile({
+      filename: pq,
+      columnData: names.map((name) => ({ name, data: withGaps[name]!, type: 'DOUBLE' as const })),
+      rowGroupSize: 128,
+      pageSize: 128,
+    })
+    const warnings: string[] = []
+    const s = await runFrontierBatch({
+      ...common,
+      grid: pq,
+      out: file('gaps.pq.csv'),
+      chunkRows: 40,
+      onWarning: (l) => warnings.push(l),
+    })
+    expect(s.rows).toBe(900)
+    expect(readFileSync(file('gaps.pq.csv'), 'utf8')).toBe(readFileSync(file('gaps.out.csv'), 'utf8'))
+    expect(warnings).toContain(`acx frontier: ${pq} row 6: parse_error: empty volatility`)
+    expect(warnings).toContain(`acx frontier: ${pq} row 251: parse_error: empty shares`)
+  })
+
+  it('refuses a Parquet grid that changes while the workers read it', async () => {
+    const pq = file('moving.parquet')
+    const cols = gridColumns(10)
+    await parquetWriteFile({
+      filename: pq,
+      columnData: Object.entries(cols).map(([name, data]) => ({ name, data, type: 'DOUBLE' as const })),
+    })
+    const { size, mtimeMs } = statSync(pq)
+    const layout = gridLayout(Object.keys(cols), pq, { chunkRows: 10, defaults: {} })
+    const task = { path: pq, size, mtimeMs: mtimeMs - 1000, group: 0, from: 0, count: 10, firstRow: 1, layout }
+    await expect(readParquetRows(task)).rejects.toThrow(/changed while it was being read/)
+    const { chunk } = await readParquetRows({ ...task, mtimeMs, from: 4, count: 6, firstRow: 5 })
+    expect(Array.from(chunk.columns.shares)).toEqual(cols.shares!.slice(4))
+    expect(Array.from(chunk.lines)).toEqual([5, 6, 7, 8, 9, 10])
   })
 
   it('stops before writing anything on a misspelt grid header, naming the column', async () => {

@@ -1,0 +1,62 @@
+import { open } from 'node:fs/promises'
+import type { FileMetaData } from 'hyparquet'
+import { openParquet, readParquetFooter } from './parquetReader.js'
+import { columnarChunk } from './columnarChunk.js'
+import type { GridLayout, ReadChunk } from './gridReader.js'
+import { ResearchError } from './researchError.js'
+
+/** Rows of a Parquet grid for a worker to read itself: `count` rows of row group `group` from row `from`. */
+export interface ParquetRowsTask {
+  readonly path: string
+  /** The file as the main thread opened it: a worker refuses a file that changed since. */
+  readonly size: number
+  readonly mtimeMs: number
+  readonly group: number
+  readonly from: number
+  readonly count: number
+  /** The grid row number (1-based) of the first row, for messages. */
+  readonly firstRow: number
+  readonly layout: GridLayout
+}
+
+/** Footers a worker has parsed, by file and version: a few, since a batch reads one file at a time. */
+const footers = new Map<string, FileMetaData>()
+const MAX_FOOTERS = 4
+
+/**
+ * Reads and decodes a task's rows in the worker (so the main thread only writes): the file is opened
+ * for the task and closed after it, its footer parsed once per worker.
+ */
+export async function readParquetRows(task: ParquetRowsTask): Promise<ReadChunk> {
+  const fh = await open(task.path, 'r').catch((e: unknown) => {
+    throw new ResearchError('RESEARCH_FILE', `cannot read grid ${task.path}: ${(e as Error).message}`, { cause: e })
+  })
+  try {
+    const st = await fh.stat()
+    if (st.size !== task.size || st.mtimeMs !== task.mtimeMs)
+      throw new ResearchError('RESEARCH_FILE', `${task.path} changed while it was being read`)
+    const key = `${task.path}\0${task.size}\0${task.mtimeMs}`
+    let footer = footers.get(key)
+    if (footer === undefined) {
+      footer = await readParquetFooter(task.path, fh)
+      if (footers.size >= MAX_FOOTERS) footers.delete(footers.keys().next().value as string)
+      footers.set(key, footer)
+    }
+    const src = await openParquet(task.path, fh, footer)
+    const reader = src.rowGroup(task.group, src.columns)
+    const targets = src.columns.map(() => new Float64Array(task.count))
+    const nulls = src.columns.map(() => new Uint8Array(task.count))
+    await reader.skip(task.from)
+    await reader.read(task.count, targets, nulls)
+    return columnarChunk(
+      task.layout,
+      src.columns.map((c) => c.name),
+      targets,
+      nulls,
+      task.count,
+      task.firstRow,
+    )
+  } finally {
+    await fh.close()
+  }
+}
