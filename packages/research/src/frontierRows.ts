@@ -277,7 +277,7 @@ export class ResultBuilder {
       this.rowGroups.push(
         encodeRowGroup(
           numberColumns(chunk, r),
-          { ...PARQUET_STATUS, indices: Array.from(r.status, dictionaryIndex) },
+          { ...PARQUET_STATUS, indices: r.status.map(dictionaryIndex) },
           chunk.rows,
         ),
       )

@@ -84,15 +84,17 @@ function definitionLevels(col: Float64Array, n: number, out: Bytes): number {
 
 function encodeDouble(name: string, col: Float64Array, n: number, out: Bytes): ColumnChunkPart {
   const start = out.length
-  const body = new Bytes(16 + n / 4)
-  const nulls = definitionLevels(col, n, body)
-  const valuesAt = body.length
-  body.ensure((n - nulls) * 8)
+  // The levels are a few bytes unless the column has many nulls; the values go straight into `out`.
+  const levels = new Bytes(16)
+  const nulls = definitionLevels(col, n, levels)
+  pageHeader(PAGE_DATA, levels.length + (n - nulls) * 8, n, ENC_PLAIN, false, out)
+  out.bytes(levels.view())
+  out.ensure((n - nulls) * 8)
   if (nulls === 0) {
-    body.buf.set(new Uint8Array(col.buffer, col.byteOffset, n * 8), valuesAt)
+    out.buf.set(new Uint8Array(col.buffer, col.byteOffset, n * 8), out.length)
   } else {
-    const dv = new DataView(body.buf.buffer, body.buf.byteOffset)
-    let at = valuesAt
+    const dv = new DataView(out.buf.buffer, out.buf.byteOffset)
+    let at = out.length
     for (let i = 0; i < n; i++) {
       const x = col[i] as number
       if (Number.isNaN(x)) continue
@@ -100,9 +102,7 @@ function encodeDouble(name: string, col: Float64Array, n: number, out: Bytes): C
       at += 8
     }
   }
-  body.length = valuesAt + (n - nulls) * 8
-  pageHeader(PAGE_DATA, body.length, n, ENC_PLAIN, false, out)
-  out.bytes(body.view())
+  out.length += (n - nulls) * 8
   return { name, type: 'double', numValues: n, start, size: out.length - start, dataPageOffset: start }
 }
 
