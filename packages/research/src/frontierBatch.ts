@@ -349,6 +349,15 @@ async function csvSource(
   }
 }
 
+/** A batch of columns from a columnar grid: the chosen columns, `rows` long, NaN where null. */
+interface ColumnBatch {
+  readonly rows: number
+  read(n: number, targets: readonly Float64Array[], nulls: readonly Uint8Array[]): Promise<void>
+}
+
+/** Fewest rows of a Parquet grid a worker reads at once (one row group of acx's own output). */
+const WORKER_READ_ROWS = 65_536
+
 async function columnarSource(
   path: string,
   kind: 'parquet' | 'arrow',
@@ -388,22 +397,25 @@ async function columnarSource(
     const names = src.columns.map((c) => c.name)
     const k = layout.expand?.length ?? 1
     const perChunk = Math.max(1, Math.floor(chunkRows / k))
-    if (kind === 'parquet') {
-      // The workers read and decode their rows themselves: the main thread only writes.
+    if (kind === 'parquet' && k === 1) {
+      // One output row per input row: reading is a large share of the work, so the workers read and decode
+      // their own row ranges and the main thread only writes. A range is at least WORKER_READ_ROWS rows
+      // (swept in chunks of chunkRows) so that a page is seldom decoded by two workers.
       const p = src as Awaited<ReturnType<typeof openParquet>>
       const { size, mtimeMs } = await fh.stat()
+      const unitRows = Math.max(chunkRows, WORKER_READ_ROWS)
       return {
         where: `${path} row`,
-        total: p.rows * k,
+        total: p.rows,
         lineOffset: 0,
         async *work() {
           let row = 0
           for (let group = 0; group < p.rowGroups; group++) {
             const groupRows = p.rowGroupRows[group] as number
-            for (let from = 0; from < groupRows; from += perChunk) {
-              const count = Math.min(perChunk, groupRows - from)
-              const task = { path, size, mtimeMs, group, from, count, firstRow: row + from + 1, layout }
-              yield { request: { kind: 'parquet', task, format, wantPoints }, transfer: [], units: count * k }
+            for (let from = 0; from < groupRows; from += unitRows) {
+              const count = Math.min(unitRows, groupRows - from)
+              const task = { path, size, mtimeMs, group, from, count, firstRow: row + from + 1, layout, chunkRows }
+              yield { request: { kind: 'parquet', task, format, wantPoints }, transfer: [], units: count }
             }
             row += groupRows
           }
@@ -411,24 +423,44 @@ async function columnarSource(
         close: () => fh.close(),
       }
     }
-    const arrow = src as Awaited<ReturnType<typeof openArrow>>
+    // Arrow, and grids expanded over k risk aversions (each input row feeds k output rows, so reading is a
+    // small share): the main thread reads, in input order, and sends chunks.
+    const batches: () => AsyncGenerator<ColumnBatch> =
+      kind === 'parquet'
+        ? async function* () {
+            const p = src as Awaited<ReturnType<typeof openParquet>>
+            for (let g = 0; g < p.rowGroups; g++) yield p.rowGroup(g, p.columns)
+          }
+        : async function* () {
+            const a = src as Awaited<ReturnType<typeof openArrow>>
+            for await (const b of a.batches()) {
+              let at = 0
+              const cols = a.columns.map((c) => b.column(c.index))
+              yield {
+                rows: b.rows,
+                async read(n, targets, nulls) {
+                  cols.forEach((c, f) => {
+                    ;(targets[f] as Float64Array).set(c.values.subarray(at, at + n))
+                    if (c.nulls) (nulls[f] as Uint8Array).set(c.nulls.subarray(at, at + n))
+                    else (nulls[f] as Uint8Array).fill(0, 0, n)
+                  })
+                  at += n
+                },
+              }
+            }
+          }
     return {
       where: `${path} row`,
-      total: 0,
+      total: kind === 'parquet' ? (src as Awaited<ReturnType<typeof openParquet>>).rows * k : 0,
       lineOffset: 0,
       async *work() {
         let row = 0
         const targets = names.map(() => new Float64Array(perChunk))
         const nulls = names.map(() => new Uint8Array(perChunk))
-        for await (const b of arrow.batches()) {
-          const cols = arrow.columns.map((c) => b.column(c.index))
-          for (let at = 0; at < b.rows; at += perChunk) {
-            const n = Math.min(perChunk, b.rows - at)
-            cols.forEach((c, f) => {
-              ;(targets[f] as Float64Array).set(c.values.subarray(at, at + n))
-              if (c.nulls) (nulls[f] as Uint8Array).set(c.nulls.subarray(at, at + n))
-              else (nulls[f] as Uint8Array).fill(0, 0, n)
-            })
+        for await (const batch of batches()) {
+          for (let at = 0; at < batch.rows; at += perChunk) {
+            const n = Math.min(perChunk, batch.rows - at)
+            await batch.read(n, targets, nulls)
             const { chunk, parseErrors } = columnarChunk(layout, names, targets, nulls, n, row + at + 1)
             yield {
               request: { kind: 'frontier', chunk, parseErrors, format, wantPoints },
@@ -436,7 +468,7 @@ async function columnarSource(
               units: chunk.rows,
             }
           }
-          row += b.rows
+          row += batch.rows
         }
       },
       close: () => fh.close(),
@@ -459,8 +491,8 @@ export function gridFormatOf(path: string, explicit?: GridFormat): GridFormat {
  * `acx frontier`: the main thread cuts the input into units (CSV text at line ends, Parquet row ranges
  * the workers read themselves, Arrow batches it reads) and writes; the worker threads parse (CSV), read
  * and decode (Parquet), sweep (each its own WebAssembly core, a batch whose columns are WebAssembly
- * memory) and encode (text, Parquet row groups, Arrow columns). Results are written in input order as they complete, with at most 2 × workers units in
- * flight, so memory does not grow with the grid. Bad rows keep their place with a status and are
+ * memory) and encode (text, Parquet row groups, Arrow columns). Results are written in input order as they
+ * complete, with at most 2 × workers units in flight, so memory does not grow with the grid. Bad rows keep their place with a status and are
  * reported with their line (CSV) or row (Parquet, Arrow) number. A grid whose header or schema is wrong
  * stops before anything is written.
  */

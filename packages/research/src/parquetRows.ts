@@ -5,7 +5,10 @@ import { columnarChunk } from './columnarChunk.js'
 import type { GridLayout, ReadChunk } from './gridReader.js'
 import { ResearchError } from './researchError.js'
 
-/** Rows of a Parquet grid for a worker to read itself: `count` rows of row group `group` from row `from`. */
+/**
+ * Rows of a Parquet grid (one output row each) for a worker to read itself: `count` rows of row group
+ * `group` from its row `from`.
+ */
 export interface ParquetRowsTask {
   readonly path: string
   /** The file as the main thread opened it: a worker refuses a file that changed since. */
@@ -17,6 +20,8 @@ export interface ParquetRowsTask {
   /** The grid row number (1-based) of the first row, for messages. */
   readonly firstRow: number
   readonly layout: GridLayout
+  /** Most rows a chunk to sweep (the range is swept in chunks of this size). */
+  readonly chunkRows: number
 }
 
 /** Footers a worker has parsed, by file and version: a few, since a batch reads one file at a time. */
@@ -27,7 +32,7 @@ const MAX_FOOTERS = 4
  * Reads and decodes a task's rows in the worker (so the main thread only writes): the file is opened
  * for the task and closed after it, its footer parsed once per worker.
  */
-export async function readParquetRows(task: ParquetRowsTask): Promise<ReadChunk> {
+export async function readParquetRows(task: ParquetRowsTask): Promise<ReadChunk[]> {
   const fh = await open(task.path, 'r').catch((e: unknown) => {
     throw new ResearchError('RESEARCH_FILE', `cannot read grid ${task.path}: ${(e as Error).message}`, { cause: e })
   })
@@ -48,14 +53,14 @@ export async function readParquetRows(task: ParquetRowsTask): Promise<ReadChunk>
     const nulls = src.columns.map(() => new Uint8Array(task.count))
     await reader.skip(task.from)
     await reader.read(task.count, targets, nulls)
-    return columnarChunk(
-      task.layout,
-      src.columns.map((c) => c.name),
-      targets,
-      nulls,
-      task.count,
-      task.firstRow,
-    )
+    const names = src.columns.map((c) => c.name)
+    const chunks: ReadChunk[] = []
+    for (let at = 0; at < task.count; at += task.chunkRows) {
+      const n = Math.min(task.chunkRows, task.count - at)
+      const part = <T extends Float64Array | Uint8Array>(a: T): T => a.subarray(at, at + n) as T
+      chunks.push(columnarChunk(task.layout, names, targets.map(part), nulls.map(part), n, task.firstRow + at))
+    }
+    return chunks
   } finally {
     await fh.close()
   }

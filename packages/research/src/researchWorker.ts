@@ -45,9 +45,9 @@ const state: SweepState = {}
 export async function handleRequest(m: WorkerRequest): Promise<EncodedResult | SimulationBlockResult> {
   if (m.kind === 'grid') return runGridText(core, state, m.task)
   if (m.kind === 'frontier' || m.kind === 'parquet') {
-    const { chunk, parseErrors } = m.kind === 'parquet' ? await readParquetRows(m.task) : m
+    const chunks = m.kind === 'parquet' ? await readParquetRows(m.task) : [m]
     const out = new ResultBuilder(m.format, m.wantPoints)
-    out.add(core, state, chunk, parseErrors)
+    for (const { chunk, parseErrors } of chunks) out.add(core, state, chunk, parseErrors)
     return out.finish()
   }
   return simulateBlock(m.block, core)

@@ -210,61 +210,80 @@ describe('runFrontierBatch', () => {
     }
   })
 
-  it('reads a Parquet grid in the workers: pages passed over, empty cells, rows expanded over the risk aversions', async () => {
-    const cols = gridColumns(300)
-    delete cols.risk_aversion
-    const withGaps = Object.fromEntries(
-      Object.entries(cols).map(([name, data]) => [
-        name,
-        data.map((x, i) => ((name === 'volatility' && i % 97 === 5) || (name === 'shares' && i === 250) ? null : x)),
-      ]),
-    )
-    const csvGrid = file('gaps.csv')
-    const names = Object.keys(withGaps)
-    writeFileSync(
-      csvGrid,
-      `${[names.join(','), ...Array.from({ length: 300 }, (_, i) => names.map((c) => withGaps[c]![i] ?? '').join(','))].join('\n')}\n`,
-    )
-    const lambdas = parseRangeSpec('1e-7:1e-5:3', false)
-    if (!lambdas.ok) throw new Error('range')
-    const common = { defaults: {}, riskAversions: lazyRange(lambdas.value), format: 'csv' as const, workers: 2 }
-    await runFrontierBatch({ ...common, grid: csvGrid, out: file('gaps.out.csv'), ...quiet })
-    const pq = file('gaps.parquet')
-    // pages of 16 values, row groups of 128 rows: chunks of 13 rows start inside pages and pass over whole ones
+  /** A grid with empty cells, as CSV and as Parquet in pages of 16 values and row groups of 128 rows. */
+  async function gappedGrid(name: string, rows: number, withLambda: boolean): Promise<{ csv: string; pq: string }> {
+    const cols = gridColumns(rows)
+    if (!withLambda) delete cols.risk_aversion
+    const names = Object.keys(cols)
+    const cell = (c: string, i: number): number | null =>
+      (c === 'volatility' && i % 97 === 5) || (c === 'shares' && i === 250) ? null : cols[c]![i]!
+    const csv = file(`${name}.csv`)
+    const lines = Array.from({ length: rows }, (_, i) => names.map((c) => cell(c, i) ?? '').join(','))
+    writeFileSync(csv, `${[names.join(','), ...lines].join('\n')}\n`)
+    const pq = file(`${name}.parquet`)
     await parquetWriteFile({
       filename: pq,
-      columnData: names.map((name) => ({ name, data: withGaps[name]!, type: 'DOUBLE' as const })),
+      columnData: names.map((c) => ({ name: c, data: cols[c]!.map((_, i) => cell(c, i)), type: 'DOUBLE' as const })),
       rowGroupSize: 128,
       pageSize: 128,
     })
-    const warnings: string[] = []
-    const s = await runFrontierBatch({
-      ...common,
-      grid: pq,
-      out: file('gaps.pq.csv'),
-      chunkRows: 40,
-      onWarning: (l) => warnings.push(l),
-    })
-    expect(s.rows).toBe(900)
-    expect(readFileSync(file('gaps.pq.csv'), 'utf8')).toBe(readFileSync(file('gaps.out.csv'), 'utf8'))
-    expect(warnings).toContain(`acx frontier: ${pq} row 6: parse_error: empty volatility`)
-    expect(warnings).toContain(`acx frontier: ${pq} row 251: parse_error: empty shares`)
+    return { csv, pq }
+  }
+
+  it('reads Parquet grids with empty cells as CSV ones: read by the workers, or expanded over the risk aversions', async () => {
+    const lambdas = parseRangeSpec('1e-7:1e-5:3', false)
+    if (!lambdas.ok) throw new Error('range')
+    for (const expanded of [false, true]) {
+      const { csv, pq } = await gappedGrid(expanded ? 'gaps3' : 'gaps', 300, !expanded)
+      const common = {
+        defaults: {},
+        format: 'csv' as const,
+        workers: 2,
+        chunkRows: 40,
+        ...(expanded ? { riskAversions: lazyRange(lambdas.value) } : {}),
+      }
+      await runFrontierBatch({ ...common, grid: csv, out: `${csv}.out`, ...quiet })
+      const warnings: string[] = []
+      const s = await runFrontierBatch({ ...common, grid: pq, out: `${pq}.out`, onWarning: (l) => warnings.push(l) })
+      expect(s.rows).toBe(expanded ? 900 : 300)
+      expect(readFileSync(`${pq}.out`, 'utf8')).toBe(readFileSync(`${csv}.out`, 'utf8'))
+      expect(warnings).toContain(`acx frontier: ${pq} row 6: parse_error: empty volatility`)
+      expect(warnings).toContain(`acx frontier: ${pq} row 251: parse_error: empty shares`)
+    }
   })
 
-  it('refuses a Parquet grid that changes while the workers read it', async () => {
-    const pq = file('moving.parquet')
-    const cols = gridColumns(10)
-    await parquetWriteFile({
-      filename: pq,
-      columnData: Object.entries(cols).map(([name, data]) => ({ name, data, type: 'DOUBLE' as const })),
-    })
+  it('reads a row range of a Parquet grid in a worker, passing whole pages by their headers', async () => {
+    const { pq } = await gappedGrid('range', 300, true)
     const { size, mtimeMs } = statSync(pq)
-    const layout = gridLayout(Object.keys(cols), pq, { chunkRows: 10, defaults: {} })
-    const task = { path: pq, size, mtimeMs: mtimeMs - 1000, group: 0, from: 0, count: 10, firstRow: 1, layout }
-    await expect(readParquetRows(task)).rejects.toThrow(/changed while it was being read/)
-    const { chunk } = await readParquetRows({ ...task, mtimeMs, from: 4, count: 6, firstRow: 5 })
-    expect(Array.from(chunk.columns.shares)).toEqual(cols.shares!.slice(4))
-    expect(Array.from(chunk.lines)).toEqual([5, 6, 7, 8, 9, 10])
+    const names = Object.keys(gridColumns(1))
+    const layout = gridLayout(names, pq, { chunkRows: 10, defaults: {} })
+    const all = await readParquetRows({
+      path: pq,
+      size,
+      mtimeMs,
+      group: 1,
+      from: 0,
+      count: 128,
+      firstRow: 129,
+      layout,
+      chunkRows: 128,
+    })
+    const whole = all[0]!.chunk
+    // rows 40… of row group 1: two pages of 16 passed unread, the third entered at its 9th value
+    const task = { path: pq, size, mtimeMs, group: 1, from: 40, count: 50, firstRow: 169, layout, chunkRows: 30 }
+    const chunks = await readParquetRows(task)
+    expect(chunks.map((c) => c.chunk.rows)).toEqual([30, 20])
+    for (const c of names as (keyof typeof whole.columns)[])
+      expect(chunks.flatMap((x) => Array.from(x.chunk.columns[c]))).toEqual(
+        Array.from(whole.columns[c].subarray(40, 90)),
+      )
+    expect(chunks.flatMap((x) => Array.from(x.chunk.lines))).toEqual(Array.from({ length: 50 }, (_, i) => 169 + i))
+    expect(chunks.flatMap((x) => x.parseErrors)).toEqual(
+      all[0]!.parseErrors.filter((e) => e.line >= 169 && e.line < 219),
+    )
+    await expect(readParquetRows({ ...task, mtimeMs: mtimeMs - 1000 })).rejects.toThrow(
+      /changed while it was being read/,
+    )
   })
 
   it('stops before writing anything on a misspelt grid header, naming the column', async () => {
