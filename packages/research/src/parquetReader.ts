@@ -415,7 +415,7 @@ class PageCursor {
       }
     } else throw new RangeError(`encoding ${encoding} in a data page`)
     this.at = 0
-    if (defs === null) {
+    if (defs === null || present === count) {
       this.values = dense
       this.isNull = new Uint8Array(count)
       return

@@ -70,9 +70,11 @@ function definitionLevels(col: Float64Array, n: number, out: Bytes): number {
   let nulls = 0
   let i = 0
   while (i < n) {
-    const isNull = Number.isNaN(col[i] as number)
+    const x = col[i] as number
+    const isNull = x !== x // NaN: the one value not equal to itself (a tight loop over every value)
     let j = i + 1
-    while (j < n && Number.isNaN(col[j] as number) === isNull) j++
+    if (isNull) while (j < n && (col[j] as number) !== (col[j] as number)) j++
+    else while (j < n && (col[j] as number) === (col[j] as number)) j++
     out.varint((j - i) * 2)
     out.byte(isNull ? 0 : 1)
     if (isNull) nulls += j - i
