@@ -38,7 +38,7 @@ const state: SweepState = {}
 export async function handleRequest(m: WorkerRequest): Promise<EncodedResult | SimulationBlockResult> {
   if (m.kind === 'grid') return runGridText(core, state, m.task)
   if (m.kind === 'frontier') {
-    const out = new ResultBuilder(m.format, m.wantPoints)
+    const out = new ResultBuilder(m.format, m.wantPoints, m.chunk.rows * 160) // about a CSV row each
     out.add(core, state, m.chunk, m.parseErrors)
     return out.finish()
   }
