@@ -193,7 +193,8 @@ const columnTexts = OUTPUT_COLUMNS.slice(0, -1).map(() => new NumberColumnText()
 /** Appends a chunk's rows as text, each after a separator unless it is the first in `out`. */
 function writeText(out: Bytes, chunk: FrontierChunk, r: Swept, format: TextFormat): void {
   const n = chunk.rows
-  const numbers = numberColumns(chunk, r).map((c) => c.values)
+  // an array literal, whose map is always the same (`map`'s result differs between tiers, deoptimizing this)
+  const numbers = [...INPUT_COLUMNS.map((c) => chunk.columns[c]), r.kappa, r.expectedCost, r.variance, r.stdDev]
   const separator = SEPARATORS[format]
   const text = format === 'csv' ? chunk.inputText : undefined
   const textView = text && new DataView(text.bytes.buffer, text.bytes.byteOffset, text.bytes.byteLength)

@@ -20,8 +20,9 @@ const LONGEST = 25
  * over on helper threads, which competed with the other workers (a quarter more CPU in all).
  */
 export class NumberColumnText {
-  private readonly values: number[] = []
-  private bytes = new Uint8Array(0)
+  // a double array from the start: had its elements kind changed later, code using it would deoptimize
+  private readonly values: number[] = [0.5]
+  private bytes = new Uint8Array(1024)
   private at = 0
 
   /** Formats `col[0, n)`; `json` and `csv` then give the numbers in order. */
