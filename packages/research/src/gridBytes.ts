@@ -26,11 +26,20 @@ function lineEnd(bytes: Uint8Array, p: number): number {
  * Lines are numbered from 1 within the piece; blank lines, whitespace-only lines and lines starting
  * with `#` are skipped but counted. A line with the wrong number of fields or a field that is not a
  * number becomes a row with status `parse_error` (NaN where a field did not parse). A cell is trimmed
- * of whitespace and read as `Number` reads it. With `withText`, each row carries its input cells as CSV
- * (as written, trimmed; an unparseable cell empty) for CSV output to echo. Returns the lines in the
- * piece. Runs on the workers.
+ * of whitespace and read as `Number` reads it. When the builder keeps text, each row carries its input
+ * cells as CSV (as written, trimmed; an unparseable cell empty) for CSV output to echo. Returns the lines
+ * in the piece. Runs on the workers.
  */
 export function* parseGridBytes(bytes: Uint8Array, layout: GridLayout, b: ChunkBuilder): Generator<ReadChunk, number> {
+  const lines = yield* fullChunks(bytes, layout, b)
+  // The last rows are taken here, out of the hot function: reached once per piece, after that function
+  // was optimized, this would deoptimize it at the end of every piece.
+  if (b.n > 0) yield b.take()
+  return lines
+}
+
+/** The chunks of a piece that fill the builder; the rest stays in it. */
+function* fullChunks(bytes: Uint8Array, layout: GridLayout, b: ChunkBuilder): Generator<ReadChunk, number> {
   const len = bytes.length
   const expand = layout.expand
   const values = new Float64Array(INPUT_COLUMNS.length)
@@ -181,6 +190,5 @@ export function* parseGridBytes(bytes: Uint8Array, layout: GridLayout, b: ChunkB
       if (b.full) yield b.take()
     }
   }
-  if (b.n > 0) yield b.take()
   return lineNo
 }
