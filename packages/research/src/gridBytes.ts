@@ -113,7 +113,7 @@ function* fullChunks(bytes: Uint8Array, layout: GridLayout, b: ChunkBuilder): Ge
       if (k < fieldCount) {
         while (q < len && isSpace(bytes[q] as number)) q++
         let s = q
-        let v = scanDecimal(bytes, s, len)
+        let v = scanDecimal(bytes, s)
         q = scanned.end
         let e = q
         while (q < len && isSpace((c = bytes[q] as number))) q++

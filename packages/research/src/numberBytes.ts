@@ -14,10 +14,12 @@ const isDigit = (c: number): boolean => c >= 48 && c <= 57
 export const scanned = { end: 0 }
 
 /**
- * Reads `[+-] digits [. digits] [(e|E) [+-] digits]` (a digit in the significand) from `bytes[start]`,
- * not past `end`, and sets `scanned.end` after it. Returns its value — the double `Number` gives for
- * that text — or NaN when the text there is not of that form or the value would need more than this
- * fast path (the caller then asks `Number`).
+ * Reads `[+-] digits [. digits] [(e|E) [+-] digits]` (a digit in the significand) from `bytes[start]`
+ * as far as it goes (a grid's cell ends at a comma, a space or a newline, none of which can continue
+ * it; a read past the end of `bytes` is undefined, which stops it too: no bound to check at every
+ * byte), and sets `scanned.end` after it. Returns its value — the double `Number` gives for that text —
+ * or NaN when the text there is not of that form or the value would need more than this fast path (the
+ * caller then asks `Number`).
  *
  * The value is `m × 10^e` or `m / 10^−e`, where m is the significand's digits as an integer and e the
  * exponent less the digits after the point. That is exact — the double nearest the decimal value, ties
@@ -27,42 +29,42 @@ export const scanned = { end: 0 }
  * the running value stays below 2^53, and rounding is monotonic, so a final m below 2^53 means no step
  * rounded. Zero is ±0 whatever the exponent. Anything else is NaN here.
  */
-export function scanDecimal(bytes: Uint8Array, start: number, end: number): number {
+export function scanDecimal(bytes: Uint8Array, start: number): number {
   let p = start
-  let c = p < end ? (bytes[p] as number) : -1
+  let c = bytes[p] as number
   const negative = c === 45 // '-'
-  if (negative || c === 43) c = ++p < end ? (bytes[p] as number) : -1 // '+'
+  if (negative || c === 43) c = bytes[++p] as number // '+'
   let m = 0
   let digits = 0
   let scale = 0
   while (isDigit(c)) {
     m = m * 10 + (c - 48)
     digits++
-    c = ++p < end ? (bytes[p] as number) : -1
+    c = bytes[++p] as number
   }
   if (c === 46) {
     // '.'
-    c = ++p < end ? (bytes[p] as number) : -1
+    c = bytes[++p] as number
     while (isDigit(c)) {
       m = m * 10 + (c - 48)
       digits++
       scale++
-      c = ++p < end ? (bytes[p] as number) : -1
+      c = bytes[++p] as number
     }
   }
   let exponent = 0
   if (c === 101 || c === 69) {
     // 'e' or 'E'
-    c = ++p < end ? (bytes[p] as number) : -1
+    c = bytes[++p] as number
     const sign = c
-    if (sign === 45 || sign === 43) c = ++p < end ? (bytes[p] as number) : -1
+    if (sign === 45 || sign === 43) c = bytes[++p] as number
     if (!isDigit(c)) {
       scanned.end = p
       return Number.NaN
     }
     while (isDigit(c)) {
       if (exponent < 1e6) exponent = exponent * 10 + (c - 48)
-      c = ++p < end ? (bytes[p] as number) : -1
+      c = bytes[++p] as number
     }
     if (sign === 45) exponent = -exponent
   }
@@ -77,9 +79,12 @@ export function scanDecimal(bytes: Uint8Array, start: number, end: number): numb
   return negative ? -x : x
 }
 
-/** `Number(text)` of the UTF-8 bytes `bytes[start, end)`: the fast path above, else a string for `Number`. */
+/**
+ * `Number(text)` of the UTF-8 bytes `bytes[start, end)`: the fast path above when the literal it reads
+ * is the whole span, else a string for `Number`.
+ */
 export function numberFromBytes(bytes: Uint8Array, start: number, end: number): number {
-  const x = scanDecimal(bytes, start, end)
+  const x = scanDecimal(bytes, start)
   if (!Number.isNaN(x) && scanned.end === end) return x
   return Number(decoder.decode(bytes.subarray(start, end)))
 }

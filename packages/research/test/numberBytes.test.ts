@@ -151,12 +151,17 @@ describe('numberFromBytes', () => {
     for (const text of edges) expect(parse(text), text).toBe(Number(text))
   })
 
-  it('stops at the first character past a decimal literal, and leaves a long one to Number (NaN)', () => {
+  it('stops at the first character past a decimal literal or at the end, and leaves a long one to Number (NaN)', () => {
     const bytes = utf8.encode('12.5e3,7')
-    expect(scanDecimal(bytes, 0, bytes.length)).toBe(12500)
+    expect(scanDecimal(bytes, 0)).toBe(12500)
     expect(scanned.end).toBe(6)
     const long = utf8.encode('0.12345678901234567,')
-    expect(scanDecimal(long, 0, long.length)).toBeNaN()
+    expect(scanDecimal(long, 0)).toBeNaN()
     expect(scanned.end).toBe(19)
+    const last = utf8.encode('7,-2.5e-1')
+    expect(scanDecimal(last, 2)).toBe(-0.25)
+    expect(scanned.end).toBe(last.length)
+    // a span that a longer literal runs past is read by Number
+    expect(numberFromBytes(utf8.encode('12345'), 0, 3)).toBe(123)
   })
 })
