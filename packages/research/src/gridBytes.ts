@@ -80,7 +80,7 @@ function* fullChunks(bytes: Uint8Array, layout: GridLayout, b: ChunkBuilder): Ge
   }
 
   let lineNo = 0
-  // TextDecoder dropped a byte order mark at the start of every piece; so does this.
+  // A byte order mark starting a piece is dropped, as TextDecoder drops it (the header's is dropped too).
   let p = len >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0
   while (p < len) {
     lineNo++

@@ -17,7 +17,7 @@ const LONGEST = 25
  * as `null`. One string per column instead of one per number matters at millions of rows: V8 keeps the
  * strings `String(x)` makes in its number-string cache, long enough to be promoted, so formatting the
  * results number by number filled the old generation and had the garbage collector mark it over and
- * over on helper threads, which competed with the other workers (a quarter more CPU in all).
+ * over on helper threads, which competed with the other workers (formatting took a third more CPU).
  */
 export class NumberColumnText {
   // a double array from the start: had its elements kind changed later, code using it would deoptimize
