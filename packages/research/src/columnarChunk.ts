@@ -1,4 +1,5 @@
-import type { GridLayout, ReadChunk } from './gridReader.js'
+import type { GridLayout } from './gridReader.js'
+import type { ReadChunk } from './chunkBuilder.js'
 import { chunkColumnsFor, INPUT_COLUMNS, PARSE_ERROR, type BadRow, type InputColumn } from './frontierRows.js'
 
 /**

@@ -284,6 +284,9 @@ const columnsTransfer = (chunk: FrontierChunk): ArrayBuffer[] => [
   ...INPUT_COLUMNS.map((c) => chunk.columns[c].buffer as ArrayBuffer),
   chunk.parseError.buffer as ArrayBuffer,
   chunk.lines.buffer as ArrayBuffer,
+  ...(chunk.inputText
+    ? [chunk.inputText.bytes, chunk.inputText.starts, chunk.inputText.ends].map((a) => a.buffer as ArrayBuffer)
+    : []),
 ]
 
 function flagSource(opts: FrontierBatchOptions, chunkRows: number, format: OutputFormat, wantPoints: boolean): Source {
@@ -293,7 +296,7 @@ function flagSource(opts: FrontierBatchOptions, chunkRows: number, format: Outpu
     total: riskAversions.length,
     lineOffset: 0,
     async *work() {
-      for (const rc of flagRows({ chunkRows, defaults: opts.defaults, riskAversions })) {
+      for (const rc of flagRows({ chunkRows, defaults: opts.defaults, riskAversions, withText: format === 'csv' })) {
         yield {
           request: { kind: 'frontier', chunk: rc.chunk, format, wantPoints },
           transfer: columnsTransfer(rc.chunk),

@@ -1,4 +1,6 @@
 import { SweepStatus, type SweepBatch, type WasmAcCore } from '@acx/ac-core-wasm'
+import { Bytes } from './bytes.js'
+import { NumberColumnText } from './numberColumnText.js'
 import { encodeRowGroup, type RowGroupPart } from './parquetWriter.js'
 
 /** Input columns of a frontier batch, as named in grid files and in the output. */
@@ -55,14 +57,16 @@ export interface FrontierChunk {
   /** Source line of each row (grid line number, or the 1-based row number for flags). */
   readonly lines: Float64Array
   /**
-   * The input cells of each row as CSV text, when the reader has them (a grid's cells as written,
-   * trimmed; an unparseable cell empty): CSV output echoes them instead of formatting 8 numbers again.
+   * The input cells of each row as CSV, when the reader has them (a grid's cells as written, trimmed; an
+   * unparseable cell empty): row i is `bytes` from `starts[i]` to `ends[i]`. CSV output copies them instead
+   * of formatting 8 numbers again.
    */
-  readonly prefixes?: readonly string[]
+  readonly inputText?: { readonly bytes: Uint8Array; readonly starts: Uint32Array; readonly ends: Uint32Array }
 }
 
 /** Text outputs are formatted by the workers; columnar ones are encoded there as row groups / batches. */
-export type OutputFormat = 'csv' | 'json' | 'jsonl' | 'parquet' | 'arrow'
+export type OutputFormat = TextFormat | 'parquet' | 'arrow'
+type TextFormat = 'csv' | 'json' | 'jsonl'
 
 /** A kernel-rejected row: its line and status. */
 export interface BadRow {
@@ -115,8 +119,6 @@ export function chunkColumnsFor(rows: number): Record<InputColumn, Float64Array>
   }
 }
 
-const csvNumber = (x: number): string => (Number.isNaN(x) ? '' : String(x))
-const jsonNumber = (x: number): string => (Number.isFinite(x) ? String(x) : 'null')
 const utf8 = new TextEncoder()
 
 /** Status codes, lowest first: the dictionary of the Parquet `status` column (index = code − PARSE_ERROR). */
@@ -168,27 +170,60 @@ function sweepChunk(core: WasmAcCore, state: SweepState, chunk: FrontierChunk): 
   }
 }
 
-function formatText(chunk: FrontierChunk, r: Swept, format: 'csv' | 'json' | 'jsonl'): string {
-  const cols = INPUT_COLUMNS.map((name) => chunk.columns[name])
-  const parts: string[] = new Array<string>(chunk.rows)
-  for (let i = 0; i < chunk.rows; i++) {
-    const status = statusName(r.status[i] as number)
-    const values = [r.kappa[i] as number, r.expectedCost[i] as number, r.variance[i] as number, r.stdDev[i] as number]
+const COMMA = 44
+const SEPARATORS: Readonly<Record<TextFormat, Uint8Array>> = {
+  csv: utf8.encode('\n'),
+  json: utf8.encode(',\n'),
+  jsonl: utf8.encode('\n'),
+}
+/** `{"shares":`, `,"horizon":`, …, `,"std_dev":`: what precedes each number of a JSON row. */
+const JSON_KEYS = OUTPUT_COLUMNS.slice(0, -1).map((c, j) => utf8.encode(`${j === 0 ? '{' : ','}"${c}":`))
+const JSON_STATUS = utf8.encode(',"status":"')
+const JSON_END = utf8.encode('"}')
+
+function writeStatus(out: Bytes, code: number): void {
+  const bytes = STATUS_BYTES[dictionaryIndex(code)]
+  if (bytes === undefined) out.ascii(statusName(code))
+  else out.bytes(bytes)
+}
+
+/** The 12 number columns as text, reused chunk after chunk (`writeText` runs to the end on its thread). */
+const columnTexts = OUTPUT_COLUMNS.slice(0, -1).map(() => new NumberColumnText())
+
+/** Appends a chunk's rows as text, each after a separator unless it is the first in `out`. */
+function writeText(out: Bytes, chunk: FrontierChunk, r: Swept, format: TextFormat): void {
+  const n = chunk.rows
+  // an array literal, whose map is always the same (`map`'s result differs between tiers, deoptimizing this)
+  const numbers = [...INPUT_COLUMNS.map((c) => chunk.columns[c]), r.kappa, r.expectedCost, r.variance, r.stdDev]
+  const separator = SEPARATORS[format]
+  const text = format === 'csv' ? chunk.inputText : undefined
+  const textView = text && new DataView(text.bytes.buffer, text.bytes.byteOffset, text.bytes.byteLength)
+  // CSV echoes the input cells when it has them; the rest is formatted here
+  const first = text === undefined ? 0 : INPUT_COLUMNS.length
+  for (let j = first; j < numbers.length; j++)
+    (columnTexts[j] as NumberColumnText).format(numbers[j] as Float64Array, n)
+  for (let i = 0; i < n; i++) {
+    if (out.length > 0) out.bytes(separator)
     if (format === 'csv') {
-      let line = ''
-      const prefix = chunk.prefixes?.[i]
-      if (prefix !== undefined) line = `${prefix},`
-      else for (const col of cols) line += `${csvNumber(col[i] as number)},`
-      for (const x of values) line += `${csvNumber(x)},`
-      parts[i] = line + status
+      if (text !== undefined) {
+        out.copy(text.bytes, text.starts[i] as number, text.ends[i] as number, textView)
+        out.byte(COMMA)
+      }
+      for (let j = first; j < numbers.length; j++) {
+        ;(columnTexts[j] as NumberColumnText).csv(out, (numbers[j] as Float64Array)[i] as number)
+        out.byte(COMMA)
+      }
+      writeStatus(out, r.status[i] as number)
     } else {
-      let obj = '{'
-      for (let j = 0; j < cols.length; j++) obj += `"${INPUT_COLUMNS[j]}":${jsonNumber(cols[j]![i] as number)},`
-      obj += `"kappa":${jsonNumber(values[0] as number)},"expected_cost":${jsonNumber(values[1] as number)},"variance":${jsonNumber(values[2] as number)},"std_dev":${jsonNumber(values[3] as number)},`
-      parts[i] = `${obj}"status":"${status}"}`
+      for (let j = 0; j < numbers.length; j++) {
+        out.bytes(JSON_KEYS[j] as Uint8Array)
+        ;(columnTexts[j] as NumberColumnText).json(out)
+      }
+      out.bytes(JSON_STATUS)
+      writeStatus(out, r.status[i] as number)
+      out.bytes(JSON_END)
     }
   }
-  return parts.join(format === 'json' ? ',\n' : '\n')
 }
 
 function numberColumns(chunk: FrontierChunk, r: Swept): { name: string; values: Float64Array }[] {
@@ -248,16 +283,20 @@ function pointsOf(chunk: FrontierChunk, r: Swept): FrontierPoints {
 
 /** Collects the encoded chunks of one unit of work. */
 export class ResultBuilder {
-  private readonly texts: string[] = []
+  private readonly text: Bytes | null
   private readonly rowGroups: RowGroupPart[] = []
   private readonly batches: ArrowParts[] = []
   private readonly bad: BadRow[] = []
   private readonly points: FrontierPoints[] = []
   private rows = 0
+  /** `textBytes`: a first guess at the size of the text output, for csv/json/jsonl. */
   constructor(
     private readonly format: OutputFormat,
     private readonly wantPoints: boolean,
-  ) {}
+    textBytes = 1 << 16,
+  ) {
+    this.text = format === 'parquet' || format === 'arrow' ? null : new Bytes(textBytes)
+  }
 
   /**
    * Sweeps one chunk and encodes it: the work a frontier worker does. Row order is kept; a parse error
@@ -282,7 +321,7 @@ export class ResultBuilder {
         ),
       )
     else if (this.format === 'arrow') this.batches.push(arrowParts(chunk, r))
-    else if (chunk.rows > 0) this.texts.push(formatText(chunk, r, this.format))
+    else writeText(this.text as Bytes, chunk, r, this.format)
     if (this.wantPoints) this.points.push(pointsOf(chunk, r))
     this.rows += chunk.rows
   }
@@ -300,7 +339,7 @@ export class ResultBuilder {
       : {}
     if (this.format === 'parquet') return { ...base, ...points, rowGroups: this.rowGroups }
     if (this.format === 'arrow') return { ...base, ...points, batches: this.batches }
-    return { ...base, ...points, text: utf8.encode(this.texts.join(this.format === 'json' ? ',\n' : '\n')) }
+    return { ...base, ...points, text: (this.text as Bytes).view() }
   }
 }
 

@@ -2,20 +2,9 @@ import { createReadStream } from 'node:fs'
 import { ResearchError, isResearchError } from './researchError.js'
 import type { RangeValues } from './rangeSpec.js'
 import { toFloat64Array } from './rangeSpec.js'
-import {
-  chunkColumnsFor,
-  INPUT_COLUMNS,
-  PARSE_ERROR,
-  type BadRow,
-  type FrontierChunk,
-  type InputColumn,
-} from './frontierRows.js'
-
-/** Rows to sweep, with the rows that failed to parse (their lines and messages). */
-export interface ReadChunk {
-  readonly chunk: FrontierChunk
-  readonly parseErrors: readonly BadRow[]
-}
+import { INPUT_COLUMNS, type InputColumn } from './frontierRows.js'
+import { asciiBytes } from './bytes.js'
+import { ChunkBuilder, type ReadChunk } from './chunkBuilder.js'
 
 export interface RowSourceOptions {
   /** Most rows per swept chunk. */
@@ -100,136 +89,33 @@ export function gridLayout(header: readonly string[], where: string, opts: RowSo
   return { fieldColumns, fieldNames: names, base, expand }
 }
 
-const cellText = (x: number): string => (Number.isNaN(x) ? '' : String(x))
-
-class ChunkBuilder {
-  private cols: Record<InputColumn, Float64Array>
-  private parseError: Uint8Array
-  private lines: Float64Array
-  private errors: BadRow[] = []
-  private prefixes: string[] = []
-  n = 0
-  constructor(private readonly rows: number) {
-    this.cols = chunkColumnsFor(rows)
-    this.parseError = new Uint8Array(rows)
-    this.lines = new Float64Array(rows)
-  }
-  get full(): boolean {
-    return this.n === this.rows
-  }
-  push(values: Float64Array, line: number, error: string | undefined, prefix?: string): void {
-    const i = this.n++
-    if (prefix !== undefined) this.prefixes.push(prefix)
-    for (let j = 0; j < INPUT_COLUMNS.length; j++) this.cols[INPUT_COLUMNS[j] as InputColumn][i] = values[j] as number
-    this.lines[i] = line
-    if (error !== undefined) {
-      this.parseError[i] = 1
-      this.errors.push({ line, status: PARSE_ERROR, message: error })
-    }
-  }
-  take(): ReadChunk {
-    const n = this.n
-    const trim = <T extends Float64Array | Uint8Array>(a: T): T => (n === this.rows ? a : (a.slice(0, n) as T))
-    const columns = Object.fromEntries(INPUT_COLUMNS.map((c) => [c, trim(this.cols[c])])) as Record<
-      InputColumn,
-      Float64Array
-    >
-    const chunk: FrontierChunk = {
-      rows: n,
-      columns,
-      parseError: trim(this.parseError),
-      lines: trim(this.lines),
-      ...(this.prefixes.length === n ? { prefixes: this.prefixes } : {}),
-    }
-    const out: ReadChunk = { chunk, parseErrors: this.errors }
-    this.prefixes = []
-    this.cols = chunkColumnsFor(this.rows)
-    this.parseError = new Uint8Array(this.rows)
-    this.lines = new Float64Array(this.rows)
-    this.errors = []
-    this.n = 0
-    return out
-  }
-}
-
 const LAMBDA = INPUT_COLUMNS.indexOf('risk_aversion')
 
-/** Rows from flags: one parameter set expanded over the risk aversions; lines are row numbers. */
-export function* flagRows(opts: RowSourceOptions & { readonly riskAversions: RangeValues }): Generator<ReadChunk> {
+/** A number as a CSV cell: `String(x)`, NaN empty. */
+export const cellText = (x: number): string => (Number.isNaN(x) ? '' : String(x))
+
+/**
+ * Rows from flags: one parameter set expanded over the risk aversions; lines are row numbers. With
+ * `withText`, each row carries its input cells as CSV (for CSV output).
+ */
+export function* flagRows(
+  opts: RowSourceOptions & { readonly riskAversions: RangeValues; readonly withText: boolean },
+): Generator<ReadChunk> {
   const values = new Float64Array(INPUT_COLUMNS.length)
   INPUT_COLUMNS.forEach((c, j) => (values[j] = opts.defaults[c] ?? optionalDefault(c) ?? Number.NaN))
-  const b = new ChunkBuilder(opts.chunkRows)
-  const fixed = Array.from(values.subarray(0, LAMBDA), cellText).join(',')
+  const b = new ChunkBuilder(opts.chunkRows, opts.withText, false)
+  // The fixed cells are formatted once, for CSV output to echo.
+  const fixed = asciiBytes(`${Array.from(values.subarray(0, LAMBDA), cellText).join(',')},`)
   for (let i = 0; i < opts.riskAversions.length; i++) {
     values[LAMBDA] = opts.riskAversions.value(i)
-    b.push(values, i + 1, undefined, `${fixed},${cellText(values[LAMBDA] as number)}`)
+    const text = b.text
+    const start = text?.length ?? 0
+    text?.bytes(fixed)
+    text?.ascii(cellText(values[LAMBDA] as number))
+    b.push(values, i + 1, undefined, start, text?.length ?? 0)
     if (b.full) yield b.take()
   }
   if (b.n > 0) yield b.take()
-}
-
-/**
- * Parses a piece of a grid (whole lines, after the header) into chunks of at most `chunkRows` rows.
- * Lines are numbered from 1 within the piece; blank lines and `#` comments are skipped but counted. A
- * line with the wrong number of fields or a field that is not a number becomes a row with status
- * `parse_error` (NaN where a field did not parse). Runs on the workers.
- */
-export function* parseGridText(text: string, layout: GridLayout, chunkRows: number): Generator<ReadChunk> {
-  const b = new ChunkBuilder(chunkRows)
-  const values = new Float64Array(INPUT_COLUMNS.length)
-  const fieldCount = layout.fieldColumns.length
-  const expand = layout.expand
-  // The output echoes each input cell as written (trimmed); columns the grid lacks are formatted once.
-  const cells: string[] = layout.base.map(cellText)
-  const lambdaTexts = expand === null ? [] : Array.from(expand, cellText)
-  let lineNo = 0
-  let start = 0
-  while (start < text.length) {
-    let end = text.indexOf('\n', start)
-    if (end < 0) end = text.length
-    lineNo++
-    let line = text.slice(start, end)
-    start = end + 1
-    if (line.endsWith('\r')) line = line.slice(0, -1)
-    if (line.length === 0 || line.startsWith('#') || line.trim() === '') continue
-    const fields = line.split(',')
-    for (let j = 0; j < values.length; j++) values[j] = layout.base[j] as number
-    let error: string | undefined
-    if (fields.length !== fieldCount) error = `expected ${fieldCount} fields, found ${fields.length}`
-    const n = Math.min(fields.length, fieldCount)
-    for (let k = 0; k < fieldCount; k++) {
-      const col = layout.fieldColumns[k] as number
-      if (k >= n) {
-        cells[col] = ''
-        continue
-      }
-      const cell = (fields[k] as string).trim()
-      const v = cell.length === 0 ? Number.NaN : Number(cell)
-      values[col] = v
-      cells[col] = Number.isNaN(v) ? '' : cell
-      if (Number.isNaN(v) && error === undefined) error = `${layout.fieldNames[k]} is not a number ("${cell}")`
-    }
-    if (expand === null) {
-      b.push(values, lineNo, error, cells.join(','))
-      if (b.full) yield b.take()
-      continue
-    }
-    const fixed = cells.slice(0, LAMBDA).join(',')
-    for (let i = 0; i < expand.length; i++) {
-      values[LAMBDA] = expand[i] as number
-      b.push(values, lineNo, error, `${fixed},${lambdaTexts[i] as string}`)
-      if (b.full) yield b.take()
-    }
-  }
-  if (b.n > 0) yield b.take()
-}
-
-/** Lines in a piece of text as `parseGridText` counts them. */
-export function countLines(text: string): number {
-  if (text.length === 0) return 0
-  let n = 0
-  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) n++
-  return text.endsWith('\n') ? n : n + 1
 }
 
 /** What the reader hands on: the layout, then pieces of whole lines with the grid line they start at. */

@@ -2,7 +2,8 @@ import { open } from 'node:fs/promises'
 import type { FileMetaData } from 'hyparquet'
 import { openParquet, readParquetFooter } from './parquetReader.js'
 import { columnarChunk } from './columnarChunk.js'
-import type { GridLayout, ReadChunk } from './gridReader.js'
+import type { GridLayout } from './gridReader.js'
+import type { ReadChunk } from './chunkBuilder.js'
 import { ResearchError } from './researchError.js'
 
 /**

@@ -3,7 +3,8 @@
 // Numbers are DOUBLE columns, OPTIONAL (an empty cell — a value that did not parse, or an output of a bad
 // row — is a null), PLAIN-encoded and uncompressed, so encoding is a copy; `status` is a dictionary-encoded
 // UTF-8 string column.
-import { Bytes, ThriftWriter } from './thrift.js'
+import { Bytes } from './bytes.js'
+import { ThriftWriter } from './thrift.js'
 
 const TYPE_DOUBLE = 5
 const TYPE_BYTE_ARRAY = 6

@@ -46,7 +46,8 @@ export async function handleRequest(m: WorkerRequest): Promise<EncodedResult | S
   if (m.kind === 'grid') return runGridText(core, state, m.task)
   if (m.kind === 'frontier' || m.kind === 'parquet') {
     const chunks = m.kind === 'parquet' ? await readParquetRows(m.task) : [m]
-    const out = new ResultBuilder(m.format, m.wantPoints)
+    const rows = chunks.reduce((n, c) => n + c.chunk.rows, 0)
+    const out = new ResultBuilder(m.format, m.wantPoints, rows * 160) // about a CSV row each
     for (const { chunk, parseErrors } of chunks) out.add(core, state, chunk, parseErrors)
     return out.finish()
   }

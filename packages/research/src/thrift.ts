@@ -1,5 +1,6 @@
 // The Thrift compact protocol, as far as Parquet's page headers and footer need it: a writer for the
 // structures acx writes, and a generic reader (field id → value) for page headers.
+import { Bytes } from './bytes.js'
 
 const T_TRUE = 1
 const T_FALSE = 2
@@ -15,46 +16,6 @@ const T_MAP = 11
 const T_STRUCT = 12
 
 const utf8 = new TextEncoder()
-
-/** A growable byte buffer. */
-export class Bytes {
-  buf: Uint8Array
-  length = 0
-  constructor(capacity = 256) {
-    this.buf = new Uint8Array(capacity)
-  }
-  ensure(extra: number): void {
-    if (this.length + extra <= this.buf.length) return
-    const next = new Uint8Array(Math.max(this.buf.length * 2, this.length + extra))
-    next.set(this.buf.subarray(0, this.length))
-    this.buf = next
-  }
-  byte(b: number): void {
-    this.ensure(1)
-    this.buf[this.length++] = b
-  }
-  bytes(b: Uint8Array): void {
-    this.ensure(b.length)
-    this.buf.set(b, this.length)
-    this.length += b.length
-  }
-  /** Unsigned LEB128 of a non-negative safe integer. */
-  varint(v: number): void {
-    while (v >= 0x80) {
-      this.byte((v % 0x80) | 0x80)
-      v = Math.floor(v / 0x80)
-    }
-    this.byte(v)
-  }
-  int32le(v: number): void {
-    this.ensure(4)
-    new DataView(this.buf.buffer, this.buf.byteOffset).setInt32(this.length, v, true)
-    this.length += 4
-  }
-  view(): Uint8Array {
-    return this.buf.subarray(0, this.length)
-  }
-}
 
 const zigzag = (v: number): number => (v >= 0 ? 2 * v : -2 * v - 1)
 
