@@ -255,7 +255,8 @@ export function createAcConfig(input: AcConfigInput = {}): AcConfig {
         p.sliceWaitSeconds,
       )
     }
-    if (!(p.temporaryImpact - 0.5 * p.permanentImpact * tau > 0)) {
+    // Under the participation model these two are not used (checkParticipation checks its own η̃).
+    if (model === 'order_fraction' && !(p.temporaryImpact - 0.5 * p.permanentImpact * tau > 0)) {
       c.fail(
         ['ac', 'permanentImpact'],
         `η̃ = temporary impact − permanent impact·τ/2 must be > 0 (τ = ${+tau.toFixed(6)} s)${where}`,

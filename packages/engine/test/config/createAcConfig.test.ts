@@ -109,6 +109,11 @@ describe('createAcConfig', () => {
     const both = configError({ ac: { sliceWaitSeconds: 62 }, symbolProfiles: { AAPL: 'large_cap' } })
     expect(paths(both)).toEqual(['ac.sliceWaitSeconds', 'ac.sliceWaitSeconds'])
     expect(both.issues[1]?.message).toContain('for AAPL')
-    expect(paths(configError({ ac: { permanentImpact: 0.0001 } }))).toEqual(['ac.permanentImpact'])
+    const orderFraction = { model: 'order_fraction' as const }
+    expect(paths(configError({ ac: { permanentImpact: 0.0001 }, impact: orderFraction }))).toEqual([
+      'ac.permanentImpact',
+    ])
+    // the participation model does not use them: an η̃ of theirs ≤ 0 refuses nothing there
+    expect(createAcConfig({ ac: { permanentImpact: 0.0001 } }).impact.model).toBe('participation')
   })
 })

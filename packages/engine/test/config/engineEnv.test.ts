@@ -254,8 +254,10 @@ describe('config errors', () => {
     ])
   })
 
-  it('rejects a permanent impact that makes η̃ non-positive', () => {
-    expect(configError({ AC_PERM_IMPACT: '0.0001' }).issues[0]?.variable).toBe('AC_PERM_IMPACT')
+  it('rejects a permanent impact that makes η̃ non-positive under the order-fraction model (the one using it)', () => {
+    const e = configError({ AC_IMPACT_MODEL: 'order_fraction', AC_PERM_IMPACT: '0.0001' })
+    expect(e.issues[0]?.variable).toBe('AC_PERM_IMPACT')
+    expect(acConfigFromEnv({ AC_PERM_IMPACT: '0.0001' }).impact.model).toBe('participation')
   })
 
   it('rejects splits with zero total weight or a missing weight', () => {
