@@ -52,7 +52,8 @@ export interface ServiceErrorOptions {
   readonly limit?: string
   /**
    * For `SERVICE_ORDER_REFUSED`: the engine's code, the same an execution fails with (`asset_not_found`,
-   * `asset_not_tradable`, `fractional_not_allowed`, `insufficient_position`, `market_closed`).
+   * `asset_not_tradable`, `fractional_not_allowed`, `below_min_order_size`, `insufficient_position`,
+   * `market_closed`).
    */
   readonly reason?: string
 }

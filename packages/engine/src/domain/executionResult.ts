@@ -8,14 +8,20 @@ import type { MarketStats } from '../config/impactModel.js'
 import type { ParticipationCapEffect } from '../execution/planExecution.js'
 import type { RouteReason } from '../routing/routeStrategy.js'
 
-/** Why an execution did not complete. */
-export type ExecutionFailureCode =
-  | 'no_quote_available'
+/** Why the venue cannot take an intent: checked at intake and at the start of a run, with these codes. */
+export type VenueRefusalCode =
   | 'asset_not_found'
   | 'asset_not_tradable'
   | 'fractional_not_allowed'
+  /** Smaller than the venue's minimum order size (a crypto pair's `min_order_size`). */
+  | 'below_min_order_size'
   | 'insufficient_position'
   | 'broker_error'
+
+/** Why an execution did not complete. */
+export type ExecutionFailureCode =
+  | 'no_quote_available'
+  | VenueRefusalCode
   | 'cancel_unconfirmed'
   /** A submit's outcome stayed unknown (the order may exist): nothing more was sent or re-planned. */
   | 'outcome_unknown'

@@ -45,6 +45,7 @@ export class Execution implements ExecutionContext {
   readonly runStartedAt: number
   private lotSize: Decimal = new Dec(1)
   private tick: Decimal | undefined
+  private minOrder: Decimal | undefined
   private tradesAroundTheClock: boolean
   private arrivalQuote: UsableQuote | null = null
   /** On a resume: the first run's arrival mid, which the shortfall is measured against. */
@@ -109,6 +110,11 @@ export class Execution implements ExecutionContext {
     this.lotSize = lot
   }
 
+  /** The venue's minimum order size when it has one (a crypto pair's; set by the preflight). */
+  setMinOrderSize(min: Decimal | undefined): void {
+    this.minOrder = min
+  }
+
   /** The asset's own price step when the venue gives one (a crypto pair's); undefined: the equity tick. */
   get priceIncrement(): Decimal | undefined {
     return this.tick
@@ -156,9 +162,25 @@ export class Execution implements ExecutionContext {
     return this.book.remaining()
   }
 
-  /** `remaining()` rounded down to the lot. */
+  /**
+   * What can still be sent: `remaining()` rounded down to the lot, or zero when that is below the venue's
+   * minimum order size (no order could carry it; the execution ends short of it).
+   */
   remainingLots(): Decimal {
-    return floorToLot(this.remaining(), this.lotSize)
+    const lots = floorToLot(this.remaining(), this.lotSize)
+    return this.minOrder !== undefined && lots.lt(this.minOrder) ? new Dec(0) : lots
+  }
+
+  /**
+   * A slice's quantity as the venue can take it, out of `left` sendable: zero (merged into the next
+   * slice) below the minimum order size, or all of `left` when the rest would fall below that minimum.
+   */
+  sliceQuantity(planned: Decimal, left: Decimal): Decimal {
+    const min = this.minOrder
+    if (min === undefined) return planned
+    if (planned.lt(min)) return new Dec(0)
+    const rest = left.minus(planned)
+    return rest.gt(0) && rest.lt(min) ? left : planned
   }
 
   fields(): Record<string, unknown> {
@@ -264,8 +286,13 @@ export class Execution implements ExecutionContext {
     }
     let error = this.failure
     if (error === undefined && !success) {
+      const stranded = floorToLot(this.remaining(), this.lotSize)
+      const why =
+        this.minOrder !== undefined && stranded.gt(0) && stranded.lt(this.minOrder)
+          ? ` (the ${stranded.toFixed()} left is below the minimum order size ${this.minOrder.toFixed()})`
+          : ''
       error = totalFilled.gt(0)
-        ? { code: 'partially_filled', message: `filled ${totalFilled} of ${intent.quantity}` }
+        ? { code: 'partially_filled', message: `filled ${totalFilled} of ${intent.quantity}${why}` }
         : { code: 'not_filled', message: `nothing filled of ${intent.quantity}` }
     }
     return {

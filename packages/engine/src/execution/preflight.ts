@@ -13,5 +13,6 @@ export async function preflight(ex: Execution): Promise<void> {
   if (!checked.ok) ex.stop(checked.refusal.code, checked.refusal.message, checked.refusal.brokerCode)
   ex.setLot(checked.lot)
   ex.setPriceIncrement(checked.priceIncrement)
+  ex.setMinOrderSize(checked.minOrderSize)
   ex.setAroundTheClock(checked.aroundTheClock)
 }

@@ -2,16 +2,13 @@ import type { Decimal } from 'decimal.js'
 import type { AcConfig } from '../config/acConfig.js'
 import { tradesAroundTheClock } from '../domain/tradingSession.js'
 import { Dec, floorToLot } from '../domain/dec.js'
-import type { ExecutionFailureCode } from '../domain/executionResult.js'
+import type { VenueRefusalCode } from '../domain/executionResult.js'
 import type { OrderIntent } from '../domain/orderIntent.js'
 import { isBrokerError, type BrokerPort } from '../ports/broker.js'
 
 /** Why the venue cannot take an intent, with the code an execution would stop with. */
 export interface VenueRefusal {
-  readonly code: Extract<
-    ExecutionFailureCode,
-    'asset_not_found' | 'asset_not_tradable' | 'fractional_not_allowed' | 'insufficient_position' | 'broker_error'
-  >
+  readonly code: VenueRefusalCode
   readonly message: string
   readonly brokerCode?: string
 }
@@ -24,6 +21,8 @@ export type VenueCheck =
       readonly priceIncrement?: Decimal
       /** A crypto asset (by the venue's class, else by the symbol): gtc/ioc orders, never day. */
       readonly aroundTheClock: boolean
+      /** The smallest order the venue takes, when it says (a crypto pair's `min_order_size`). */
+      readonly minOrderSize?: Decimal
     }
   | { readonly ok: false; readonly refusal: VenueRefusal }
 
@@ -33,7 +32,8 @@ export type VenueCall = <T>(op: string, fn: () => Promise<T>) => Promise<T>
 /**
  * What the venue must confirm before anything is sent: the asset exists and trades, the quantity is in
  * whole lots (the asset's own quantity step when the venue gives one, as for a crypto pair; else whole
- * shares unless the asset is fractionable and fractional trading is on), and a close is
+ * shares unless the asset is fractionable and fractional trading is on) and at least the venue's minimum
+ * order size when it has one, and a close is
  * covered by the position (`toClose`: on a resume, what earlier runs sold is already out of it). The same
  * checks at intake and at the start of an execution, with the same codes.
  */
@@ -62,6 +62,12 @@ export async function checkAtVenue(
     const why = asset.qtyIncrement === undefined ? 'whole shares only' : `not a multiple of its step ${lot.toFixed()}`
     return refuse('fractional_not_allowed', `${intent.quantity.toFixed()} ${intent.symbol}: ${why}`)
   }
+  const min = asset.minOrderSize
+  if (min !== undefined && intent.quantity.lt(min))
+    return refuse(
+      'below_min_order_size',
+      `${intent.quantity.toFixed()} ${intent.symbol}: below its minimum order size ${min.toFixed()}`,
+    )
   const aroundTheClock =
     asset.assetClass === undefined ? tradesAroundTheClock(intent.symbol) : asset.assetClass === 'crypto'
   const ok = {
@@ -69,6 +75,7 @@ export async function checkAtVenue(
     lot,
     aroundTheClock,
     ...(asset.priceIncrement === undefined ? {} : { priceIncrement: asset.priceIncrement }),
+    ...(min === undefined ? {} : { minOrderSize: min }),
   }
   if (intent.closeType === 'NONE') return ok
   let held: Decimal

@@ -51,6 +51,8 @@ export interface SimulatedSymbol {
   readonly adv?: number
   readonly fractionable?: boolean
   readonly tradable?: boolean
+  /** The smallest order taken (reported by `getAsset`, a smaller one refused), as a crypto pair's. */
+  readonly minOrderSize?: Decimal | string
   /** Starting position (signed). */
   readonly position?: Decimal | string
   readonly quoteFault?: QuoteFault
@@ -215,6 +217,7 @@ interface SymbolState {
   readonly spread: Decimal
   readonly fractionable: boolean
   readonly tradable: boolean
+  readonly minOrderSize: Decimal | null
   /** Mid without our impact. */
   mid: number
   /** Cumulative permanent impact, a fraction of price. */
@@ -394,6 +397,7 @@ export function createSimulatedMarket(options: SimulatedMarketOptions): Simulate
       spread: toDec(s.spread),
       fractionable: s.fractionable ?? true,
       tradable: s.tradable ?? true,
+      minOrderSize: s.minOrderSize === undefined ? null : toDec(s.minOrderSize),
       mid: price.toNumber(),
       impact: 0,
       step: 0,
@@ -913,6 +917,8 @@ export function createSimulatedMarket(options: SimulatedMarketOptions): Simulate
         reject('client_order_id must be 1–128 characters')
       if (!req.qty.isFinite() || !req.qty.gt(0)) reject('qty must be > 0')
       if (!req.qty.isInteger() && !s.fractionable) reject(`${req.symbol} is not fractionable`, 'not_fractionable')
+      if (s.minOrderSize !== null && req.qty.lt(s.minOrderSize))
+        reject(`qty ${req.qty.toFixed()} is below ${req.symbol}'s min_order_size ${s.minOrderSize.toFixed()}`)
       // as Alpaca: a crypto pair takes gtc or ioc, an equity day only
       if (tradesAroundTheClock(req.symbol) ? req.timeInForce === 'day' : req.timeInForce !== 'day')
         reject(`time_in_force ${req.timeInForce} is not allowed for ${req.symbol}`)
@@ -1037,6 +1043,7 @@ export function createSimulatedMarket(options: SimulatedMarketOptions): Simulate
         tradable: s.tradable,
         fractionable: s.fractionable,
         assetClass: tradesAroundTheClock(symbol) ? 'crypto' : 'us_equity',
+        ...(s.minOrderSize === null ? {} : { minOrderSize: s.minOrderSize }),
       }
       return asset
     },

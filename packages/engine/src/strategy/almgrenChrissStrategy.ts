@@ -7,8 +7,8 @@ import { aggressionAt, limitPrice } from './limitPrice.js'
 /**
  * Almgren–Chriss (and TWAP, λ = 0) execution of a schedule. At each slice's start: a fresh quote, a
  * limit order for the slice's share of what is left at the slice's aggression; it rests
- * AC_SLICE_WAIT_SECONDS, then is cancelled and the cancel confirmed. A slice that rounds to zero lots is
- * merged into the next. After the last slice the remainder goes out as a market order when
+ * AC_SLICE_WAIT_SECONDS, then is cancelled and the cancel confirmed. A slice that rounds to zero lots, or
+ * falls below the venue's minimum order size, is merged into the next. After the last slice the remainder goes out as a market order when
  * AC_MARKET_FALLBACK is on.
  */
 export async function runAlmgrenChriss(
@@ -24,9 +24,9 @@ export async function runAlmgrenChriss(
     if (ex.aborted) return
     const left = ex.remainingLots()
     if (!left.gt(0)) return
-    const qty = schedule.quantity(k, left, ex.lot)
+    const qty = ex.sliceQuantity(schedule.quantity(k, left, ex.lot), left)
     if (!qty.gt(0)) {
-      ex.log.debug({ ...ex.fields(), slice_index: k }, 'Slice rounds to zero; merged into the next')
+      ex.log.debug({ ...ex.fields(), slice_index: k }, 'Slice below a lot or the minimum order; merged into the next')
       continue
     }
     const quote = await ex.venue.quote()

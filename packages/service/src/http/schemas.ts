@@ -238,7 +238,7 @@ export const ErrorBody = response(
     ),
     reason: doc(
       z.string().optional(),
-      "`SERVICE_ORDER_REFUSED`: the engine's code, the same an execution fails with (`asset_not_found`, `asset_not_tradable`, `fractional_not_allowed`, `insufficient_position`, `market_closed`)",
+      "`SERVICE_ORDER_REFUSED`: the engine's code, the same an execution fails with (`asset_not_found`, `asset_not_tradable`, `fractional_not_allowed`, `below_min_order_size`, `insufficient_position`, `market_closed`)",
     ),
     issues: doc(
       z.array(Issue).min(1).optional(),
@@ -414,7 +414,7 @@ const SliceAttempt = z.strictObject({
 const ExecutionFailure = z.strictObject({
   code: doc(
     z.string(),
-    'Why the execution did not complete: `no_quote_available`, `asset_not_found`, `asset_not_tradable`, `fractional_not_allowed`, `insufficient_position`, `broker_error`, `cancel_unconfirmed`, `outcome_unknown`, `risk_limit`, `halted`, `market_closed`, `aborted`, `partially_filled`, `not_filled`',
+    'Why the execution did not complete: `no_quote_available`, `asset_not_found`, `asset_not_tradable`, `fractional_not_allowed`, `below_min_order_size`, `insufficient_position`, `broker_error`, `cancel_unconfirmed`, `outcome_unknown`, `risk_limit`, `halted`, `market_closed`, `aborted`, `partially_filled`, `not_filled`',
   ),
   message: z.string(),
   brokerCode: doc(z.string().optional(), 'The broker error code when a broker error caused it'),
