@@ -166,6 +166,7 @@ export {
   instantOfWallTime,
   sessionClock,
   tradesAroundTheClock,
+  wallTimeOf,
 } from './domain/tradingSession.js'
 export type { TradingSession } from './domain/tradingSession.js'
 export type { Prng } from './sim/prng.js'

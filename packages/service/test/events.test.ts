@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { join } from 'node:path'
 import { eventually, FAST_ENV, http, startService, tempDir, type RunningService } from './support/testService.js'
+import { readEventStream, type SseBlock } from './support/eventStream.js'
 
 const TOKEN = 'events-token-0123456789abcdef'
 const auth = { authorization: `Bearer ${TOKEN}` }
@@ -21,47 +22,16 @@ interface Frame {
   readonly data: { readonly type: string; readonly at: string; readonly executionId: string } & Record<string, unknown>
 }
 
-/**
- * Reads a Server-Sent Events response until it ends or `until` says enough (then aborts it). Returns
- * the frames with an id (comments and the retry line are dropped).
- */
+/** The frames of a Server-Sent Events response with an id (comments and the retry line dropped), as parsed JSON. */
 async function readEvents(
   url: string,
   headers: Record<string, string> = {},
-  until: (frames: readonly Frame[]) => boolean = () => false,
+  until?: (frames: readonly Frame[]) => boolean,
 ): Promise<{ status: number; frames: Frame[]; contentType: string | null }> {
-  const abort = new AbortController()
-  const res = await fetch(url, { headers: { ...auth, ...headers }, signal: abort.signal })
-  const frames: Frame[] = []
-  if (res.status !== 200 || !res.body)
-    return { status: res.status, frames, contentType: res.headers.get('content-type') }
-  const decoder = new TextDecoder()
-  let buffer = ''
-  try {
-    for await (const chunk of res.body) {
-      buffer += decoder.decode(chunk as Uint8Array, { stream: true })
-      let cut: number
-      while ((cut = buffer.indexOf('\n\n')) >= 0) {
-        const block = buffer.slice(0, cut)
-        buffer = buffer.slice(cut + 2)
-        const fields = Object.fromEntries(
-          block
-            .split('\n')
-            .filter((l) => !l.startsWith(':') && l.includes(': '))
-            .map((l) => [l.slice(0, l.indexOf(': ')), l.slice(l.indexOf(': ') + 2)]),
-        )
-        if (fields.id !== undefined)
-          frames.push({ id: fields.id, event: fields.event as string, data: JSON.parse(fields.data as string) })
-      }
-      if (until(frames)) {
-        abort.abort()
-        break
-      }
-    }
-  } catch (e) {
-    if (!abort.signal.aborted) throw e
-  }
-  return { status: res.status, frames, contentType: res.headers.get('content-type') }
+  const frame = (b: SseBlock): Frame | undefined =>
+    b.id === undefined ? undefined : { id: b.id, event: b.event as string, data: JSON.parse(b.data as string) }
+  const r = await readEventStream(url, { ...auth, ...headers }, frame, until)
+  return { status: r.status, frames: r.items, contentType: r.contentType }
 }
 
 describe('following executions', () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { request } from 'node:http'
 import { join } from 'node:path'
 import { FAST_ENV, http, startService, tempDir, type RunningService } from './support/testService.js'
+import { rawRequest } from './support/rawRequest.js'
 
 const TOKEN = 'edge-token-0123456789abcdef'
 const auth = { authorization: `Bearer ${TOKEN}` }
@@ -14,50 +14,12 @@ const order = (correlationId: string, extra: Record<string, unknown> = {}) => ({
   ...extra,
 })
 
-interface Raw {
-  readonly status: number
-  readonly text: string
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- bodies are asserted field by field
-  readonly json: any
-}
-
-/** A request with the path sent byte for byte as given (fetch would normalise `/./`, `..` and case). */
-function raw(
-  base: string,
-  method: string,
-  path: string,
-  body?: string,
-  headers: Record<string, string> = {},
-): Promise<Raw> {
-  const { hostname, port } = new URL(base)
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: hostname,
-        port,
-        method,
-        path,
-        headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
-      },
-      (res) => {
-        let text = ''
-        res.setEncoding('utf8')
-        res.on('data', (c: string) => (text += c))
-        res.on('end', () => {
-          let json: unknown
-          try {
-            json = JSON.parse(text)
-          } catch {
-            json = undefined
-          }
-          resolve({ status: res.statusCode ?? 0, text, json })
-        })
-      },
-    )
-    req.on('error', reject)
-    req.end(body)
+/** A request with the path sent byte for byte, a body sent as JSON. */
+const raw = (base: string, method: string, path: string, body?: string, headers: Record<string, string> = {}) =>
+  rawRequest(base, method, path, body, {
+    ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    ...headers,
   })
-}
 
 /** Every way of spelling `path` that a router might take for it and a prefix check might not. */
 function spellings(path: string): string[] {

@@ -3,7 +3,6 @@
 // and each answer's status must be described and its body valid against the described schema (ajv,
 // JSON Schema 2020-12, strict); the document itself is valid OpenAPI 3.1.
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest'
-import { request } from 'node:http'
 import { join } from 'node:path'
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js'
 import formatsPlugin from 'ajv-formats'
@@ -15,6 +14,8 @@ import { buildOpenApiDocument, openApiPath } from '../src/http/openapi.js'
 import { API_ROUTES, PAGE_ROUTES } from '../src/http/routes.js'
 import type { ErrorBody } from '../src/http/schemas.js'
 import { eventually, FAST_ENV, startService, tempDir, type RunningService } from './support/testService.js'
+import { rawRequest, type RawAnswer } from './support/rawRequest.js'
+import { readEventStream, type SseBlock } from './support/eventStream.js'
 
 const TOKEN = 'openapi-token-0123456789abcdef'
 const auth = { authorization: `Bearer ${TOKEN}` }
@@ -27,32 +28,9 @@ type Json = any
 const addFormats = ((formatsPlugin as unknown as { default?: typeof formatsPlugin }).default ??
   formatsPlugin) as unknown as (ajv: Ajv2020) => void
 
-interface Answer {
-  readonly status: number
-  readonly headers: Record<string, string | string[] | undefined>
-  readonly text: string
-}
+type Answer = Pick<RawAnswer, 'status' | 'headers' | 'text'>
 
-/** A request with the path sent byte for byte (fetch would normalise it). */
-function raw(
-  base: string,
-  method: string,
-  path: string,
-  body?: string,
-  headers: Record<string, string> = {},
-): Promise<Answer> {
-  const { hostname, port } = new URL(base)
-  return new Promise((resolve, reject) => {
-    const req = request({ host: hostname, port, method, path, headers }, (res) => {
-      let text = ''
-      res.setEncoding('utf8')
-      res.on('data', (c: string) => (text += c))
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text }))
-    })
-    req.on('error', reject)
-    req.end(body)
-  })
-}
+const raw = rawRequest
 
 interface SseEvent {
   readonly id: string
@@ -60,44 +38,16 @@ interface SseEvent {
   readonly data: string
 }
 
-/** Reads an event stream until it ends, or until `enough` (then aborts it). */
+/** Reads an event stream until it ends, or until `enough` (then aborts it): the events with data. */
 async function readStream(
   url: string,
   headers: Record<string, string>,
-  enough: (events: readonly SseEvent[]) => boolean = () => false,
+  enough?: (events: readonly SseEvent[]) => boolean,
 ): Promise<{ status: number; contentType: string; events: SseEvent[]; text: string }> {
-  const abort = new AbortController()
-  const res = await fetch(url, { headers, signal: abort.signal })
-  const contentType = res.headers.get('content-type') ?? ''
-  if (!contentType.startsWith('text/event-stream') || !res.body)
-    return { status: res.status, contentType, events: [], text: await res.text() }
-  const events: SseEvent[] = []
-  const decoder = new TextDecoder()
-  let buffer = ''
-  try {
-    for await (const chunk of res.body) {
-      buffer += decoder.decode(chunk as Uint8Array, { stream: true })
-      let cut: number
-      while ((cut = buffer.indexOf('\n\n')) >= 0) {
-        const block = buffer.slice(0, cut)
-        buffer = buffer.slice(cut + 2)
-        const fields = new Map<string, string>()
-        for (const line of block.split('\n')) {
-          if (line.startsWith(':') || !line.includes(': ')) continue
-          fields.set(line.slice(0, line.indexOf(': ')), line.slice(line.indexOf(': ') + 2))
-        }
-        if (fields.has('data'))
-          events.push({ id: fields.get('id') ?? '', event: fields.get('event') ?? '', data: fields.get('data')! })
-      }
-      if (enough(events)) {
-        abort.abort()
-        break
-      }
-    }
-  } catch (e) {
-    if (!abort.signal.aborted) throw e
-  }
-  return { status: res.status, contentType, events, text: '' }
+  const withData = (b: SseBlock): SseEvent | undefined =>
+    b.data === undefined ? undefined : { id: b.id ?? '', event: b.event ?? '', data: b.data }
+  const r = await readEventStream(url, headers, withData, enough)
+  return { status: r.status, contentType: r.contentType, events: r.items, text: r.text }
 }
 
 /** `$ref`s into the document's components, made absolute so that ajv finds them under `$defs`. */

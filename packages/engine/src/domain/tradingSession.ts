@@ -55,13 +55,16 @@ function wallFormat(timeZone: string): Intl.DateTimeFormat {
   return f
 }
 
-/** The zone's offset from UTC at `utcMs`, in ms (local = UTC + offset). */
-function offsetMs(timeZone: string, utcMs: number): number {
+/** The wall time in `timeZone` of an instant, as if it were UTC (ms), in whole seconds. */
+export function wallTimeOf(timeZone: string, utcMs: number): number {
   const parts = wallFormat(timeZone).formatToParts(new Date(utcMs))
   const get = (t: string) => Number(parts.find((p) => p.type === t)?.value)
-  const local = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'))
-  return local - Math.floor(utcMs / 1000) * 1000
+  return Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'))
 }
+
+/** The zone's offset from UTC at `utcMs`, in ms (local = UTC + offset). */
+const offsetMs = (timeZone: string, utcMs: number): number =>
+  wallTimeOf(timeZone, utcMs) - Math.floor(utcMs / 1000) * 1000
 
 /**
  * The UTC instant of a wall time in `timeZone`, the wall time given as if it were UTC (ms): two passes

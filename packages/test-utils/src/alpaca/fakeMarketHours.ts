@@ -9,9 +9,10 @@
  *   `start` and `end` (inclusive), `{ date, open, close, session_open, session_close, settlement_date }`,
  *   dates and times in New York, early closes in `close`; holidays and weekends have no entry.
  *
- * Alpaca's calendar is New York's, so the fake's sessions are always in America/New_York. The adapter
- * converts those wall times itself; this file keeps its own copy (test-utils must not import the adapter).
+ * Alpaca's calendar is New York's, so the fake's sessions are always in America/New_York. Wall times are
+ * converted with the engine's own functions (the adapter uses them too; test-utils must not import it).
  */
+import { instantOfWallTime, wallTimeOf } from '@acx/engine'
 
 /** A trading day as the calendar lists it: `date` `YYYY-MM-DD`, `open`/`close` `HH:MM`, New York time. */
 export interface FakeCalendarDay {
@@ -58,23 +59,8 @@ const HHMM = /^([01]\d|2[0-3]):([0-5]\d)$/
 /** The longest calendar range the fake lists (Alpaca serves 1970–2029; no test needs that). */
 const MAX_CALENDAR_DAYS = 3_660
 
-const parts = new Intl.DateTimeFormat('en-US', {
-  timeZone: NEW_YORK,
-  hourCycle: 'h23',
-  year: 'numeric',
-  month: '2-digit',
-  day: '2-digit',
-  hour: '2-digit',
-  minute: '2-digit',
-  second: '2-digit',
-})
-
 /** New York wall time of an instant, as if it were UTC (ms), whole seconds. */
-function wallMs(utcMs: number): number {
-  const p = parts.formatToParts(new Date(utcMs))
-  const get = (t: string): number => Number(p.find((x) => x.type === t)?.value)
-  return Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'))
-}
+const wallMs = (utcMs: number): number => wallTimeOf(NEW_YORK, utcMs)
 
 const offsetMs = (utcMs: number): number => wallMs(utcMs) - Math.floor(utcMs / 1000) * 1000
 
@@ -82,10 +68,7 @@ const offsetMs = (utcMs: number): number => wallMs(utcMs) - Math.floor(utcMs / 1
 function newYorkInstant(date: string, hhmm: string): number {
   const m = HHMM.exec(hhmm)
   if (!DATE.test(date) || !m) throw new Error(`not a New York date and time: ${date} ${hhmm}`)
-  const local = Date.parse(`${date}T00:00:00Z`) + (Number(m[1]) * 60 + Number(m[2])) * 60_000
-  // two passes settle the offset across a daylight-saving change
-  const first = local - offsetMs(local)
-  return local - offsetMs(first)
+  return instantOfWallTime(NEW_YORK, Date.parse(`${date}T00:00:00Z`) + (Number(m[1]) * 60 + Number(m[2])) * 60_000)
 }
 
 /** The New York date (`YYYY-MM-DD`) of an instant. */
